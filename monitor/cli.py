@@ -1,0 +1,254 @@
+"""The ``monitor`` command: a thin shell over the pipeline, the store and the report formatting."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import MonitorError
+from .extract import extract
+from .fetch import Fetcher, user_agent
+from .pipeline import CheckResult, check_sources
+from .report import describe_event, event_json, group_by_source
+from .sources import Config, load_config, parse_interval
+from .store import Store
+
+
+class Ctx:
+    def __init__(self, config_path: str, db_path: str) -> None:
+        self.config_path = config_path
+        self.db_path = db_path
+
+    def config(self) -> Config:
+        return load_config(self.config_path)
+
+    def store(self) -> Store:
+        return Store(self.db_path)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+class Group(click.Group):
+    """Turns every MonitorError into one clear line on stderr and exit status 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MonitorError as exc:
+            _fail(str(exc))
+
+
+@click.group(cls=Group)
+@click.option("--config", "config_path", envvar="MONITOR_CONFIG", default="sources.yaml", show_default=True,
+              help="The sources file (or MONITOR_CONFIG).")
+@click.option("--db", "db_path", envvar="MONITOR_DB", default="db/monitor.db", show_default=True,
+              help="The SQLite database (or MONITOR_DB).")
+@click.version_option(__version__, prog_name="monitor")
+@click.pass_context
+def main(ctx: click.Context, config_path: str, db_path: str) -> None:
+    """scholarwatch: watch researchers' homepages for new papers, news and career announcements."""
+    ctx.obj = Ctx(config_path, db_path)
+
+
+# ---------------------------------------------------------------- run
+
+@main.command()
+@click.option("--once", is_flag=True, help="Check every source now, then deliver what is due, and exit.")
+@click.option("--source", "names", multiple=True, help="Only these sources (repeatable).")
+@click.pass_obj
+def run(obj: Ctx, once: bool, names: tuple[str, ...]) -> None:
+    """Check the sources: `run --once` for one pass (cron), plain `run` to keep running (the daemon)."""
+    config = obj.config()
+    if not once:
+        from .daemon import run_daemon
+
+        run_daemon(obj.config_path, obj.db_path)
+        return
+    sources = [config.source(n) for n in names] if names else config.sources
+    store = obj.store()
+    tty = sys.stderr.isatty()
+    done = [0]
+
+    def progress(res: CheckResult) -> None:
+        done[0] += 1
+        if tty:
+            click.echo(f"\r  checked {done[0]}/{len(sources)}: {res.source[:40]:<40}", err=True, nl=False)
+
+    results = asyncio.run(_run_and_deliver(config, store, sources, progress))
+    if tty:
+        click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
+    _print_run_table(results)
+
+
+async def _run_and_deliver(config: Config, store: Store, sources, progress) -> list[CheckResult]:
+    hook = _outbox_hook(config)
+    results = await check_sources(config, store, sources, on_result=progress, outbox=hook)
+    await _deliver_due(config, store)
+    return results
+
+
+def _outbox_hook(config: Config):
+    """The delivery outbox, when the delivery module is present and channels are configured."""
+    try:
+        from .notify import outbox_hook
+    except ImportError:
+        return None
+    return outbox_hook(config)
+
+
+async def _deliver_due(config: Config, store: Store) -> None:
+    try:
+        from .notify import deliver_due
+    except ImportError:
+        return
+    await deliver_due(config, store)
+
+
+def _print_run_table(results: list[CheckResult]) -> None:
+    rows = [("source", "outcome", "http", "papers", "news", "events")]
+    for r in results:
+        rows.append((r.source, r.outcome, str(r.status or "-"), "-" if r.papers is None else str(r.papers),
+                     "-" if r.news is None else str(r.news), str(len(r.events))))
+    widths = [min(40, max(len(row[i]) for row in rows)) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(cell[:40].ljust(w) for cell, w in zip(row, widths)).rstrip())
+    failed = [r for r in results if r.outcome == "failed"]
+    suspect = [r for r in results if r.outcome == "suspect"]
+    click.echo(f"\n{len(results)} checked, {len(failed)} failed, {len(suspect)} held as suspect, "
+               f"{sum(len(r.events) for r in results)} new events")
+    for r in failed + suspect:
+        click.echo(f"  {r.source}: {r.error}")
+
+
+# ---------------------------------------------------------------- check
+
+@main.command()
+@click.argument("target")
+@click.option("--json", "as_json", is_flag=True, help="Print the extracted page as JSON.")
+@click.option("--explain", is_flag=True, help="Show which section and rule produced each item.")
+@click.option("--format", "fmt", type=click.Choice(["auto", "html", "markdown", "text"]), default="auto")
+@click.pass_obj
+def check(obj: Ctx, target: str, as_json: bool, explain: bool, fmt: str) -> None:
+    """Fetch or read one page and print what is extracted (stores nothing)."""
+
+    async def get():
+        async with Fetcher(user_agent=user_agent(None), respect_robots=True) as fetcher:
+            return await fetcher.fetch(target)
+
+    result = asyncio.run(get())
+    if not result.ok or result.text is None:
+        _fail(f"{target}: {result.error or 'no content'}")
+    page = extract(result.text, format=fmt, content_type=result.content_type, url=result.final_url or target)
+    if as_json:
+        data = page.to_json()
+        if explain:
+            data["explain"] = {"sections": page.explain,
+                               "items": [{"title": p.title, "section": p.section, "rule": p.rule}
+                                         for p in page.publications]}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    prof = page.profile
+    click.echo(f"{prof.name or target}" + (f": {prof.position}" if prof.position else "")
+               + (f", {prof.affiliation}" if prof.affiliation else ""))
+    click.echo(f"\n{len(page.publications)} publications")
+    for p in page.publications:
+        label = p.title or f"(untitled) {(p.text or '')[:80]}..."
+        extra = ", ".join(x for x in (p.venue, str(p.year) if p.year and str(p.year) not in (p.venue or "") else None) if x)
+        click.echo(f"  - {label}" + (f" ({extra})" if extra else ""))
+        if explain:
+            click.echo(f"      section: {p.section or '-'}; rule: {p.rule}")
+    click.echo(f"\n{len(page.news)} news items")
+    for n in page.news:
+        click.echo(f"  - {n.date + ': ' if n.date else ''}{n.text[:120]}")
+    click.echo(f"\n{len(page.announcements)} announcements")
+    for a in page.announcements:
+        click.echo(f"  - [{a.kind}] {a.text}")
+    if page.error_page:
+        click.echo("\nwarning: this looks like an error page")
+    if explain:
+        click.echo("\nsections considered:")
+        for s in page.explain:
+            click.echo(f"  - {s['section'][:50]!r}: heading kind {s['kind']}, read as {s['read_as']}, "
+                       f"{s['records']} blocks, {s['found']} items")
+
+
+# ---------------------------------------------------------------- diff
+
+def parse_since(value: str) -> str:
+    """'2d', '12h', '1w' ago, or an ISO date/time -> an ISO timestamp in UTC."""
+    try:
+        seconds = parse_interval(value)
+        when = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=seconds)
+        return when.isoformat(timespec="seconds")
+    except ValueError:
+        pass
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is neither a duration (2d, 12h) nor a date (2025-01-31)") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return when.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+@main.command()
+@click.argument("source", required=False)
+@click.option("--since", help="Every event since then: a duration (2d, 12h, 1w) or a date (2025-01-31).")
+@click.option("--json", "as_json", is_flag=True, help="Print the events as a JSON list.")
+@click.option("--all", "show_all", is_flag=True, help="Include events that are not alerts (removals, links...).")
+@click.pass_obj
+def diff(obj: Ctx, source: str | None, since: str | None, as_json: bool, show_all: bool) -> None:
+    """What changed: the newest check's events per source, or every event since a time."""
+    store = obj.store()
+    if source and store.source_id(source) is None:
+        _fail(f"no source named {source!r} in {obj.db_path} (run `monitor run --once` first)")
+    rows = store.events(source=source, since=parse_since(since) if since else None)
+    if as_json:
+        click.echo(json.dumps([event_json(r) for r in rows], ensure_ascii=False, indent=1))
+        return
+    if not show_all:
+        rows = [r for r in rows if r["alert"]]
+    if not rows:
+        click.echo("No changes." if since else "No changes in the newest checks.")
+        return
+    for name, events in group_by_source(rows):
+        click.echo(f"{name}:")
+        for e in events:
+            click.echo(f"  - {describe_event(e)}")
+
+
+# ---------------------------------------------------------------- sources
+
+@main.command("sources")
+@click.pass_obj
+def sources_cmd(obj: Ctx) -> None:
+    """Each source with its last check, status and counts."""
+    config = obj.config()
+    store = obj.store()
+    store.sync_sources(config.sources)
+    rows = [r for r in store.source_summaries() if r["active"]]
+    header = ("source", "last check", "outcome", "papers", "news", "events", "url")
+    table = [header] + [(r["name"], (r["last_check_at"] or "never")[:16].replace("T", " "), r["last_outcome"] or "-",
+                         str(r["papers"]), str(r["news"]), str(r["events"]), r["url"]) for r in rows]
+    widths = [min(50, max(len(row[i]) for row in table)) for i in range(len(header))]
+    for row in table:
+        click.echo("  ".join(str(c)[:50].ljust(w) for c, w in zip(row, widths)).rstrip())
+    for r in rows:
+        if r["last_error"]:
+            click.echo(f"  {r['name']}: {r['last_error']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""Typed changes between two extracted pages: pure functions, no I/O.
+
+Items are matched by identity, not position, so reordering, renumbering and restyling produce no
+event: papers by normalised title with fuzzy tolerance (case, punctuation, a fixed typo, a wrapped
+line, zero-width characters), untitled papers by their text, news by text, announcements by kind.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Callable, Sequence, TypeVar
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
+from .models import Announcement, Event, NewsItem, Page, Publication
+
+T = TypeVar("T")
+TITLE_SAME = 90.0  # rapidfuzz ratio at or above which two titles are the same paper
+TEXT_SAME = 85.0  # the same for news items and untitled papers (first 200 characters)
+TYPO_CHARS = 3  # a title edit this small is a typo fix, not news
+
+
+def norm(text: str | None) -> str:
+    """Case, accents, punctuation, zero-width characters and spacing do not make a different item."""
+    text = unicodedata.normalize("NFKD", text or "")
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = re.sub(r"[\u200b-\u200d\u2060\ufeff]", "", text)
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+def paper_key(p: Publication) -> str:
+    return norm(p.title) if p.title else "text:" + norm(p.text)[:200]
+
+
+def news_key(n: NewsItem) -> str:
+    return norm(n.text)[:200]
+
+
+def _match(old: Sequence[T], new: Sequence[T], key: Callable[[T], str], threshold: float
+           ) -> tuple[list[tuple[T, T]], list[T], list[T]]:
+    """One-to-one matching: exact keys first, then the most similar remaining pairs above threshold."""
+    pairs: list[tuple[T, T]] = []
+    old_left = list(range(len(old)))
+    new_left = list(range(len(new)))
+    by_key: dict[str, list[int]] = {}
+    for i in old_left:
+        by_key.setdefault(key(old[i]), []).append(i)
+    for j in list(new_left):
+        bucket = by_key.get(key(new[j]))
+        if bucket:
+            i = bucket.pop(0)
+            pairs.append((old[i], new[j]))
+            old_left.remove(i)
+            new_left.remove(j)
+    if old_left and new_left:
+        scored = []
+        for i in old_left:
+            ki = key(old[i])
+            for j in new_left:
+                s = fuzz.ratio(ki, key(new[j]))
+                if s >= threshold:
+                    scored.append((s, i, j))
+        scored.sort(reverse=True)
+        used_i: set[int] = set()
+        used_j: set[int] = set()
+        for _, i, j in scored:
+            if i not in used_i and j not in used_j:
+                used_i.add(i)
+                used_j.add(j)
+                pairs.append((old[i], new[j]))
+        old_left = [i for i in old_left if i not in used_i]
+        new_left = [j for j in new_left if j not in used_j]
+    return pairs, [old[i] for i in old_left], [new[j] for j in new_left]
+
+
+def _paper_data(p: Publication) -> dict:
+    return {"title": p.title, "venue": p.venue, "year": p.year, "authors": p.authors, "links": p.links,
+            "text": p.text}
+
+
+def _venue_norm(v: str | None) -> str:
+    return norm(v)
+
+
+def diff_papers(old: Sequence[Publication], new: Sequence[Publication]) -> list[Event]:
+    pairs, removed, added = _match(old, new, paper_key, TITLE_SAME)
+    events: list[Event] = []
+    for p in added:
+        events.append(Event(type="paper_added", key=paper_key(p), title=p.title, text=p.text, data=_paper_data(p)))
+    for a, b in pairs:
+        data = _paper_data(b)
+        if a.title and b.title and norm(a.title) != norm(b.title) \
+                and Levenshtein.distance(norm(a.title), norm(b.title)) > TYPO_CHARS:
+            events.append(Event(type="paper_updated", key=paper_key(b), title=b.title, field="title",
+                                before=a.title, after=b.title, data=data))
+        if _venue_norm(a.venue) != _venue_norm(b.venue) and (a.venue or b.venue):
+            if b.venue or not a.venue or norm(a.venue) not in ("preprint", "arxiv", "arxiv preprint"):
+                events.append(Event(type="paper_updated", key=paper_key(b), title=b.title, field="venue",
+                                    before=a.venue, after=b.venue, data=data))
+        if a.authors and b.authors and [norm(x) for x in a.authors] != [norm(x) for x in b.authors]:
+            events.append(Event(type="paper_updated", key=paper_key(b), title=b.title, field="authors",
+                                before=", ".join(a.authors), after=", ".join(b.authors), data=data))
+        if set(a.links.values()) != set(b.links.values()) and a.links and b.links:
+            events.append(Event(type="paper_updated", key=paper_key(b), title=b.title, field="links",
+                                before=" ".join(sorted(a.links.values())), after=" ".join(sorted(b.links.values())),
+                                data=data))
+    for p in removed:
+        events.append(Event(type="paper_removed", key=paper_key(p), title=p.title, text=p.text, data=_paper_data(p)))
+    return events
+
+
+def diff_news(old: Sequence[NewsItem], new: Sequence[NewsItem]) -> list[Event]:
+    _, removed, added = _match(old, new, news_key, TEXT_SAME)
+    events = [Event(type="news_added", key=news_key(n), text=n.text,
+                    data={"date": n.date, "parsed_date": n.parsed_date, "links": n.links}) for n in added]
+    events += [Event(type="news_removed", key=news_key(n), text=n.text, data={"date": n.date}) for n in removed]
+    return events
+
+
+def diff_announcements(old: Sequence[Announcement], new: Sequence[Announcement]) -> list[Event]:
+    old_kinds = {a.kind for a in old}
+    new_kinds = {a.kind for a in new}
+    events = [Event(type="announcement", key=a.kind, kind=a.kind, text=a.text) for a in new if a.kind not in old_kinds]
+    events += [Event(type="announcement_removed", key=a.kind, kind=a.kind, text=a.text)
+               for a in old if a.kind not in new_kinds]
+    return events
+
+
+def diff_profile(old: Page, new: Page) -> list[Event]:
+    events = []
+    for field in ("position", "affiliation"):
+        before, after = getattr(old.profile, field), getattr(new.profile, field)
+        if norm(before) != norm(after) and (before or after):
+            events.append(Event(type="profile_changed", key=field, field=field, before=before, after=after))
+    return events
+
+
+def diff_pages(old: Page, new: Page) -> list[Event]:
+    """Every change from ``old`` to ``new``, additions and updates before removals."""
+    return (diff_papers(old.publications, new.publications) + diff_news(old.news, new.news)
+            + diff_announcements(old.announcements, new.announcements) + diff_profile(old, new))
+
+
+def item_count(page: Page) -> int:
+    return len(page.publications) + len(page.news)
+
+
+def is_suspect(old: Page | None, new: Page) -> str | None:
+    """Why a new page should not be believed yet (None when it looks like a normal edit)."""
+    if new.error_page:
+        return "looks like an error page"
+    if old is None:
+        return None
+    before, after = item_count(old), item_count(new)
+    if before >= 3 and after == 0:
+        return f"came back empty (had {before} items)"
+    if before >= 6 and after < before * 0.5:
+        return f"lost most of its items ({before} -> {after})"
+    return None

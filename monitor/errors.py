@@ -1,0 +1,27 @@
+"""One exception tree for the whole package, so callers can catch ``MonitorError`` alone."""
+
+from __future__ import annotations
+
+
+class MonitorError(Exception):
+    """Base class of every error the monitor raises on purpose."""
+
+
+class ConfigError(MonitorError):
+    """``sources.yaml`` is malformed; the message names the file, the entry and the problem."""
+
+
+class FetchError(MonitorError):
+    """A page could not be fetched or read (network, HTTP status, size, content type, robots.txt)."""
+
+
+class ExtractError(MonitorError):
+    """A fetched document could not be turned into a ``Page``."""
+
+
+class StoreError(MonitorError):
+    """The database is missing, locked, or of an unknown schema version."""
+
+
+class DeliveryError(MonitorError):
+    """A notification channel refused or could not take a message."""

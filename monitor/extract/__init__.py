@@ -1,0 +1,79 @@
+"""One entry point from a fetched document (HTML, Markdown or plain text) to a ``Page``.
+
+Markdown is rendered to HTML (markdown-it-py, raw HTML allowed, as GitHub and Jekyll do) and then
+goes through the same HTML path, so the two never drift apart. Plain text has its own reader.
+Announcements and the profile line are read afterwards, the same way for all three forms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from markdown_it import MarkdownIt
+
+from ..models import Page
+from .announce import find_announcements, find_profile
+from .html import extract_html
+from .text import extract_text
+
+__all__ = ["extract", "detect_format", "markdown_to_html", "looks_like_error_page"]
+
+_md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False}).enable("table").enable("strikethrough")
+_FRONT_MATTER = re.compile(r"\A---\s*\n.*?\n---\s*\n", re.S)
+_ERROR_TITLE = re.compile(
+    r"\b(?:40[0-9]|41[0-9]|50[0-9])\b|not found|page not found|doesn'?t exist|does not exist|server error|"
+    r"service unavailable|bad gateway|access denied|forbidden|under maintenance|site not found|"
+    r"there isn'?t a github pages site here|domain (?:is )?for sale|account suspended", re.I)
+
+
+def markdown_to_html(text: str) -> str:
+    """Render Markdown as a Jekyll/GitHub page would show it (front matter dropped, inline HTML kept)."""
+    return _md.render(_FRONT_MATTER.sub("", text, count=1))
+
+
+def detect_format(body: str, content_type: str | None = None, url: str | None = None) -> str:
+    """html, markdown or text, from the content type, the file name, then the content itself."""
+    ct = (content_type or "").lower()
+    path = (url or "").lower().split("?")[0]
+    if "markdown" in ct or path.endswith((".md", ".markdown")):
+        return "markdown"
+    if "html" in ct or path.endswith((".html", ".htm")):
+        return "html"
+    head = body[:4000].lstrip().lower()
+    if head.startswith(("<!doctype html", "<html", "<?xml")) or re.search(r"<(?:body|head)\b", head):
+        return "html"
+    sample = body[:20000]
+    if _FRONT_MATTER.match(body) or len(re.findall(r"^#{1,6}\s+\S|\[[^\]]+\]\([^)\s]+\)|^\s*[*-]\s+\S|\*\*\S",
+                                                   sample, re.M)) >= 3:
+        return "markdown"
+    if len(re.findall(r"<(?:div|p|table|ul|li|br|a)\b", sample, re.I)) >= 5:
+        return "html"
+    return "text"
+
+
+def looks_like_error_page(page: Page, title: str) -> bool:
+    return bool(_ERROR_TITLE.search(title or "")) and not page.publications and len(page.news) < 2
+
+
+def extract(body: str, *, format: str = "auto", content_type: str | None = None, url: str | None = None,
+            today: dt.date | None = None, selectors: dict[str, str] | None = None) -> Page:
+    """Everything a page says: profile, publications, news, announcements."""
+    today = today or dt.date.today()
+    fmt = detect_format(body, content_type, url) if format == "auto" else format
+    if fmt == "text":
+        page = extract_text(body, today=today)
+        if not page.bio:
+            page.bio = [b for b in re.split(r"\n\s*\n", body[:5000]) if len(b) > 40][:5]
+        title = body.strip().splitlines()[0] if body.strip() else ""
+    else:
+        html = markdown_to_html(body) if fmt == "markdown" else body
+        page = extract_html(html, today=today, selectors=selectors)
+        m = re.search(r"<title[^>]*>(.*?)</title>", html[:20000], re.I | re.S)
+        h1 = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.I | re.S)
+        title = " ".join(x.group(1) for x in (m, h1) if x)
+    page.announcements = find_announcements(page.bio, page.news)
+    name = page.profile.name
+    page.profile = find_profile(page.bio, name)
+    page.error_page = looks_like_error_page(page, re.sub(r"<[^>]+>", " ", title))
+    return page

@@ -1,0 +1,97 @@
+"""Career announcements and the profile line, read from the bio and the news.
+
+People announce in a handful of ways: "I am on the job market", "I will join X as ...", "I expect to
+graduate in 2025", "I am looking for PhD students". A negated sentence ("I do not have openings")
+announces nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..models import Announcement, NewsItem, Profile
+
+_NEG = re.compile(r"\b(?:not|no longer|don'?t|do not|isn'?t|aren'?t|never|no)\b\s+(?:\w+\s+){0,3}?"
+                  r"(?:have|accept|taking|take|hiring|recruit|looking|openings?|available|seeking|on the)", re.I)
+PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("on_market", re.compile(
+        r"\bon the (?:\w+\s+){0,2}(?:job|academic|faculty|industry|tenure[- ]track)\s*market\b|"
+        r"\bon the market\b|"
+        r"\b(?:actively\s+)?(?:seeking|looking for|searching for|open to|exploring)\s+(?:new\s+)?"
+        r"(?:\w+[- ]?){0,4}(?:jobs?|positions?|job opportunities|career opportunities|opportunities|roles|employment)\b",
+        re.I)),
+    ("graduating", re.compile(
+        r"\b(?:expect(?:ed|s|ing)?|plan(?:ned|ning)?|set|going|due|scheduled|about)\s+to\s+graduate\b|"
+        r"\bwill\s+(?:be\s+)?graduat(?:e|ing)\b|\bgraduating\s+(?:in|this|next|soon)\b|"
+        r"\b(?:successfully\s+)?defended\s+(?:my|his|her|the)?\s*(?:ph\.?\s?d\.?\s*)?(?:thesis|dissertation)\b|"
+        r"\b(?:ph\.?\s?d\.?\s+)?(?:thesis|dissertation)\s+(?:was\s+)?defended\b|"
+        r"\bdefend(?:ing)?\s+my\s+(?:ph\.?\s?d\.?\s*)?(?:thesis|dissertation)\b",
+        re.I)),
+    ("hiring_students", re.compile(
+        r"\b(?:looking|searching|recruiting|seeking|hiring)\s+(?:for\s+)?(?:\d+\s*[~\-–]\s*\d+\s+|a few\s+|several\s+|one or two\s+)?"
+        r"(?:\w+[- ]?){0,4}(?:ph\.?\s?d\.?|graduate|master'?s?|undergraduate|msc|phd|postdoc\w*|research)?\s*"
+        r"(?:students?|interns?|postdocs?|researchers? and engineers|visitors?|collaborators)\b|"
+        r"\b(?:we are|i am|i'm|lab is|group is)\s+(?:actively\s+)?(?:hiring|recruiting)\b|"
+        r"\b(?:ph\.?\s?d\.?|postdoc\w*|intern\w*|student)\s+(?:positions?|openings?)\s+(?:are\s+|is\s+)?(?:available|open)\b|"
+        r"\bopenings?\s*:",
+        re.I)),
+    ("joining", re.compile(
+        r"\b(?:i|she|he|we)\s+(?:will|am going to|'ll|am about to|am excited to|am thrilled to|am happy to|"
+        r"am delighted to)\s+(?:be\s+)?(?:join(?:ing)?|start(?:ing)?\s+(?:as|at)|move\s+to)\b|"
+        r"\b(?:i|she|he)\s+(?:am|is)\s+(?:joining|moving to)\b|"
+        r"\b(?:i|she|he)\s+(?:have|has)\s+joined\b|\bi\s+join(?:ed)?\s+\S.{0,80}?\bas\b|"
+        r"\bwill\s+(?:be\s+)?join(?:ing)?\b.{0,80}?\bas\s+an?\b",
+        re.I)),
+    ("other", re.compile(
+        r"\btransition(?:ing)?\s+to\s+industry\b|\bno\s+longer\s+(?:taking|accepting)\s+(?:new\s+)?students\b", re.I)),
+]
+_SENTENCE = re.compile(r"(?<=[.!?。])\s+(?=[A-Z0-9\"“(])|\n+")
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+
+
+def find_announcements(bio: list[str], news: list[NewsItem], *, recent_news: int = 3) -> list[Announcement]:
+    """Announcements in the bio, and in the newest news items (older ones are history, not news)."""
+    out: list[Announcement] = []
+    seen: set[str] = set()
+    texts = list(bio) + [n.text for n in news[:recent_news]]
+    for text in texts:
+        for sent in sentences(text):
+            if len(sent) > 600:
+                continue
+            for kind, pattern in PATTERNS:
+                if kind == "other" or not _NEG.search(sent):
+                    if pattern.search(sent) and (kind != "joining" or not re.search(r"\b(?:join(?:ed)? (?:us|our|me|the lab)|join my)\b", sent, re.I)):
+                        if kind not in seen:
+                            seen.add(kind)
+                            out.append(Announcement(kind=kind, text=sent))
+                        break
+    return out
+
+
+_POSITIONS = (
+    r"(?:(?:tenure[- ]track\s+)?(?:assistant|associate|full|adjunct|research|visiting|distinguished)\s+)*professor|"
+    r"lecturer|(?:senior\s+)?lecturer|reader|"
+    r"(?:(?:final|first|second|third|fourth|fifth|\d+(?:st|nd|rd|th))[- ]year\s+)?(?:ph\.?\s?d\.?|doctoral|master'?s?|m\.?s\.?|graduate|undergraduate)\s+(?:student|candidate)|"
+    r"ph\.?\s?d\.?\s+candidate|postdoc(?:toral)?\s+(?:researcher|fellow|scholar|associate)|postdoc|"
+    r"(?:senior\s+|staff\s+|principal\s+)?research\s+(?:scientist|engineer|fellow|associate)|"
+    r"(?:senior\s+)?researcher|scientist|engineer"
+)
+_POS_RE = re.compile(
+    r"\b(?:i am|i'm|i work as|currently|is)\s+(?:now\s+|currently\s+)?(?:an?\s+)?(?P<pos>" + _POSITIONS + r")\s+"
+    r"(?:at|in|of|from|with)\s+(?:the\s+)?(?P<aff>[^.;\n]{3,150})", re.I)
+
+
+def find_profile(bio: list[str], name: str | None) -> Profile:
+    for text in bio:
+        m = _POS_RE.search(text)
+        if m:
+            pos = re.sub(r"^(?:(?:final|first|second|third|fourth|fifth|\d+(?:st|nd|rd|th))[- ]year\s+)", "",
+                         m.group("pos"), flags=re.I)
+            aff = re.split(r",\s+(?:where|working|advised|under|supervised|and i|i am)\b|\s+(?:where|under|advised|supervised)\b",
+                          m.group("aff"))[0]
+            aff = aff.replace(" @ ", ", ").strip(" ,")
+            return Profile(name=name, position=pos.strip(), affiliation=aff or None)
+    return Profile(name=name)

@@ -1,0 +1,230 @@
+"""The vocabulary of researchers' homepages: section names, venue and status words, dates, link kinds.
+
+Every rule here is about how academic pages are written in general (in several languages), never
+about one page: a heading called "Publications", a venue written "ICLR 2024", a date "2024.05".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+# ---------------------------------------------------------------- section headings
+
+_PUB_WORDS = (
+    r"publications?|papers?|preprints?|manuscripts?|articles?|selected\s+works?|recent\s+works?|"
+    r"(?:selected|recent|featured|current)\s+(?:research|work)|research(?:\s+(?:papers|outputs?|work))?|"
+    r"conference(?:\s+\w+)?|journals?(?:\s+\w+)?|workshops?(?:\s+\w+)?|book\s+chapters?|books?|theses|thesis|"
+    r"technical\s+reports?|working\s+papers?|under\s+review|in\s+submission|bibliography|"
+    r"publikationen|veröffentlichungen|publicaciones|publicações|pubblicazioni|论文|发表|出版物|學術論文|学术论文|"
+    r"研究成果|業績|論文"
+)
+_NEWS_WORDS = (
+    r"news|updates?|highlights?|announcements?|what'?s\s+new|latest|recent\s+(?:activities|events)|"
+    r"noticias|nouvelles|actualités|aktuelles|neuigkeiten|notizie|新闻|动态|新聞|消息|最新|ニュース|お知らせ"
+)
+_OTHER_WORDS = (
+    r"education|experiences?|employment|positions?|appointments?|teaching|courses?|lectures?|services?|"
+    r"professional\s+(?:service|activities)|reviewer|reviewing|awards?|honou?rs?|prizes?|grants?|funding|"
+    r"talks?|presentations?|invited|seminars?|tutorials?|projects?|software|code|datasets?|students?|"
+    r"people|group|team|members|mentees?|advisees?|collaborators?|contact|interests?|biography|bio|about|"
+    r"patents?|misc(?:ellaneous)?|skills?|internships?|visitors?|press|media|outreach|hobbies|personal|"
+    r"academic\s+(?:service|activities)|activities|cv|resume|links?|friends|acknowledg\w*|accomplishments|"
+    r"recent\s+posts?|posts?|blog|gallery|photos?|travel|useful|resources|open\s+source|demos?|competitions?|"
+    r"organi[sz]\w*|committees?|editorial|membership|affiliations?|sponsors?|visits?|quotes?|life"
+)
+_LEAD = r"^[^\w]*(?:my\s+|our\s+|\d+[.)]?\s*|(?:selected|recent|featured|latest|all|full|older|past|current|other)\s+)*"
+_PUB_RE = re.compile(_LEAD + r"(?:" + _PUB_WORDS + r")\b", re.I)
+_NEWS_RE = re.compile(_LEAD + r"(?:" + _NEWS_WORDS + r")", re.I)
+_OTHER_RE = re.compile(_LEAD + r"(?:" + _OTHER_WORDS + r")\b", re.I)
+_RESEARCH_OTHER = re.compile(r"^[^\w]*research\s+(?:interests?|topics?|areas?|statement|experience|group|projects?|"
+                             r"overview|summary|focus|directions?|agenda)\b", re.I)
+
+
+def heading_kind(text: str) -> str | None:
+    """'publications', 'news', 'other' or None (unknown: inherits the enclosing section's kind)."""
+    t = strip_symbols(text).strip(" :：-–—|*#").strip()
+    if not t or len(t) > 80:
+        return None
+    if _RESEARCH_OTHER.match(t):
+        return "other"
+    if _NEWS_RE.match(t) and not re.match(r"^[^\w]*research\s+highlights", t, re.I):
+        return "news"
+    if _PUB_RE.match(t):
+        return "publications"
+    if re.match(r"^[^\w]*research\s+highlights", t, re.I):
+        return "news"
+    if _OTHER_RE.match(t):
+        return "other"
+    return None
+
+
+def strip_symbols(text: str) -> str:
+    """Drop emoji and pictographs that decorate headings ("📝 Publications")."""
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] not in ("S", "C") or ch in "\n")
+
+
+# ---------------------------------------------------------------- dates
+
+MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
+    "oct": 10, "nov": 11, "dec": 12,
+}
+_MON = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_SEASON = r"(?:spring|summer|fall|autumn|winter)"
+YEAR = r"(?:19[5-9]\d|20\d\d)"
+_DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
+# A date at the start of a news item, in the many ways people write one.
+DATE_PATTERNS = [
+    rf"{YEAR}\s*[./\-年]\s*[01]?\d(?:\s*[./\-月]\s*[0-3]?\d日?)?",  # 2024.05, 2024-05-01, 2024/05/01, 2024年5月
+    rf"[01]?\d\s*[./\-]\s*{YEAR}",  # 05/2024
+    rf"[0-3]?\d\s*[./\-]\s*[01]?\d\s*[./\-]\s*{YEAR}",  # 01.05.2024
+    rf"{_MON}\.?\s*{_DAY}(?:\s*[,\-–]\s*(?:{_MON}\.?\s*)?{_DAY})*\s*,?\s*[’']?\s*{YEAR}",  # May 1st, 2024
+    rf"{_DAY}\s+{_MON}\.?,?\s*{YEAR}",  # 1 May 2024
+    rf"{_MON}\.?\s*[’',]?\s*{YEAR}",  # May 2024, Jun’2025
+    rf"{_MON}\.?\s*[’']\s*\d\d\b",  # Jun '24
+    rf"{_SEASON}\s*[’',]?\s*{YEAR}",  # Fall 2022
+    rf"{_MON}\.?\s+{_DAY}\b",  # Jun 2 (the year the page was read)
+    rf"{YEAR}",
+]
+_DATE_ANY = "(?:" + "|".join(DATE_PATTERNS) + ")"
+# A news item opens with a date, maybe bracketed or bold, then a separator.
+NEWS_DATE_RE = re.compile(
+    r"^\s*[\[(【]?\s*(" + _DATE_ANY + r"(?:\s*[,&]\s*" + _DATE_ANY + r")*)\s*[\])】]?\s*(?:[:：\-–—|,.]+\s*|\s+)(?=\S)",
+    re.I,
+)
+
+
+def parse_date(text: str, today: dt.date | None = None) -> str | None:
+    """An ISO date (YYYY-MM-DD, YYYY-MM or YYYY) for a date as written, or None."""
+    t = text.lower().replace("’", "'")
+    years = re.findall(YEAR, t)
+    m = re.search(_MON, t)
+    month = MONTHS.get(m.group(0)[:3]) if m else None
+    if not years:
+        short = re.search(r"'\s*(\d\d)\b", t)
+        if short:
+            years = [f"20{short.group(1)}"]
+    if not years:
+        if month and today is not None:
+            day = re.search(r"\b([0-3]?\d)(?:st|nd|rd|th)?\b", t[m.end():] if m else "")
+            if day and 1 <= int(day.group(1)) <= 31:
+                return f"{today.year:04d}-{month:02d}-{int(day.group(1)):02d}"
+            return f"{today.year:04d}-{month:02d}"
+        return None
+    year = int(years[-1])
+    if month:
+        rest = t[m.end():] if m else ""
+        day = re.match(r"\.?\s*([0-3]?\d)(?:st|nd|rd|th)?\b", rest)
+        if day and 1 <= int(day.group(1)) <= 31 and not re.match(r"\.?\s*" + YEAR, rest):
+            return f"{year:04d}-{month:02d}-{int(day.group(1)):02d}"
+        return f"{year:04d}-{month:02d}"
+    num = re.search(rf"({YEAR})\s*[./\-年]\s*([01]?\d)(?:\s*[./\-月]\s*([0-3]?\d))?", t)
+    if num and 1 <= int(num.group(2)) <= 12:
+        if num.group(3) and 1 <= int(num.group(3)) <= 31:
+            return f"{num.group(1)}-{int(num.group(2)):02d}-{int(num.group(3)):02d}"
+        return f"{num.group(1)}-{int(num.group(2)):02d}"
+    num = re.search(rf"\b([01]?\d)\s*[./\-]\s*({YEAR})", t)
+    if num and 1 <= int(num.group(1)) <= 12:
+        return f"{num.group(2)}-{int(num.group(1)):02d}"
+    return f"{year:04d}"
+
+
+def split_news_date(text: str) -> tuple[str | None, str]:
+    """('2024.05', 'rest') when the item opens with a date, else (None, text)."""
+    m = NEWS_DATE_RE.match(text)
+    if not m:
+        return None, text
+    date = m.group(1).strip()
+    rest = text[m.end():].strip()
+    if re.fullmatch(YEAR, date) and not re.match(r"^\s*[\[(【]?\s*" + YEAR + r"\s*[\])】]?\s*[:：\-–—|]", text):
+        return None, text  # a bare year opening a sentence ("2024 was...") is not a dated entry
+    return date, rest
+
+
+# ---------------------------------------------------------------- venues, statuses, years
+
+STATUS_WORDS = (
+    r"preprint|arxiv|under\s+review|under\s+submission|in\s+submission|submitted|in\s+preparation|"
+    r"work\s+in\s+progress|to\s+appear|accepted|in\s+press|forthcoming|technical\s+report|tech(?:nique|nical)?\.?\s+report|"
+    r"oral|spotlight|poster|highlight|findings|workshop|demo|short|long|best\s+paper"
+)
+VENUE_WORDS = (
+    r"proceedings|conference|journal|transactions|workshop|symposium|letters|review|magazine|"
+    r"annals|advances\s+in|international|annual|meeting|congress|arxiv|preprint|thesis|dissertation|"
+    r"press|springer|elsevier|ieee|acm|in\s+submission|under\s+review|technical\s+report"
+)
+ACRONYM_YEAR = re.compile(r"\b([A-Z][A-Za-z&@\-]*[A-Z][A-Za-z&@\-]*)\s*['’]?\s*,?\s*(" + YEAR + r"|'\d\d|’\d\d)\b")
+VENUE_CUE = re.compile(r"\b(?:" + VENUE_WORDS + r"|" + STATUS_WORDS + r")\b", re.I)
+YEAR_RE = re.compile(r"(?<![\d./])(" + YEAR + r")(?![\d])")
+
+
+def find_year(text: str) -> int | None:
+    """The publication year in a venue line: the last plausible year that is not part of an arXiv id."""
+    text = re.sub(r"\d{4}\.\d{4,5}", " ", text)  # arXiv ids
+    text = re.sub(r"https?://\S+", " ", text)
+    years = [int(y) for y in YEAR_RE.findall(text)]
+    if not years:
+        short = re.search(r"\b[A-Z][A-Za-z]+\s*['’](\d\d)\b", text)
+        if short:
+            return 2000 + int(short.group(1))
+        return None
+    return years[-1]
+
+
+# ---------------------------------------------------------------- links
+
+def link_kind(text: str, href: str) -> str | None:
+    """pdf, arxiv, code, doi, project or other (None for links that are not about a paper)."""
+    h, t = href.lower(), text.lower().strip(" []()")
+    if h.startswith("mailto:"):
+        return None
+    if "arxiv.org" in h:
+        return "pdf" if h.endswith(".pdf") and "pdf" in t else "arxiv"
+    if "doi.org" in h or t == "doi":
+        return "doi"
+    if any(x in h for x in ("github.com", "gitlab.com", "bitbucket.org", "huggingface.co")) or t in ("code", "github", "software"):
+        return "code"
+    if h.endswith(".pdf") or t in ("pdf", "paper", "full text"):
+        return "pdf"
+    if t in ("project", "project page", "website", "webpage", "page", "homepage", "demo", "blog"):
+        return "project"
+    return "other"
+
+
+# ---------------------------------------------------------------- names
+
+_NAME_TOKEN = r"(?:[A-Z][\w'’\-]*\.?|[A-Z]\.|van|von|de|der|da|di|del|la|le|du|dos|bin|al|el)"
+NAME_RE = re.compile(rf"^{_NAME_TOKEN}(?:[\s\-]+{_NAME_TOKEN}){{1,3}}$")
+
+
+def looks_like_name(text: str) -> bool:
+    t = re.sub(r"[*†‡#§¶✉^\d,]+$", "", text.strip()).strip()
+    t = re.sub(r"^(?:and|&)\s+", "", t)
+    if not t or len(t) > 40:
+        return False
+    if not NAME_RE.match(t):
+        # CJK names and all-caps surnames are names too
+        return bool(re.fullmatch(r"[\u4e00-\u9fff]{2,4}", t))
+    return True
+
+
+def split_authors(text: str) -> list[str]:
+    parts = re.split(r",|;|\band\b|&|，", text)
+    out = []
+    for p in parts:
+        p = re.sub(r"[*†‡#§¶✉^]+", "", p).strip(" .")
+        if p and p.lower() not in ("et al", "et al."):
+            out.append(p)
+    return out
+
+
+def author_share(text: str) -> float:
+    """How much of a line is a list of person names (0..1): the mark of an author line."""
+    t = re.sub(r"\(.*?\)", " ", text)
+    t = re.sub(r"\bet\s+al\.?", ",", t)
+    parts = [p.strip() for p in re.split(r",|;|\band\b|&|，", t) if p.strip(" .")]
+    if len(parts) < 2:
+        return 1.0 if parts and looks_like_name(parts[0]) and len(parts[0].split()) >= 2 else 0.0
+    return sum(looks_like_name(p) for p in parts) / len(parts)

@@ -1,0 +1,571 @@
+"""Template-independent extraction from rendered HTML (Markdown pages arrive here too, once rendered).
+
+The method, in order:
+1. headings (h1-h6, legacy <heading>, and short bold lines that name a section) cut the page into
+   sections in document order; a section's kind comes from its heading's words, or is inherited from
+   the enclosing section (a topic sub-heading under "Publications" is still publications);
+2. a section's content is split into records by repeated structure: a list of <li>, a run of
+   same-class boxes, table rows, paragraphs; a box whose parts differ (image + text) stays one record;
+3. each record is read as lines: a title (marked up as a title, or the first line), an author line
+   (mostly person names), a venue line (venue words, an acronym with a year, a status such as
+   "Preprint"), a year, links by kind; a record is a paper by its content, not by its tag.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..models import NewsItem, Page, Profile, Publication
+from . import cues
+from .dom import HEADINGS, El, clean, parse_html, title_of
+
+ATOMIC = frozenset({"li", "p", "dt", "dd", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "summary"})
+SKIP_IN_RECORD = ("bibtex", "abstract", "abstracts", "bib", "citation-modal", "modal")
+_LINK_LABEL = re.compile(
+    r"^(?:\[[^\]]{0,40}\]|\([^)]{0,30}\)|pdf|paper|code|arxiv|bib(?:tex)?|slides?|poster|video|project(?: page)?|"
+    r"website|webpage|talk|demo|data(?:set)?|blog|cite|doi|url|html|abs(?:tract)?|supp(?:lementary)?|"
+    r"github|media|press|openreview|proceedings|[|/•·,]|\s)+$", re.I)
+_NUMBERING = re.compile(r"^\s*(?:\[\s*[A-Za-z]?\d+\s*\]|\(?[A-Za-z]?\d{1,3}[.)])\s*")
+_BRACKET_VENUE = re.compile(r"^\s*[\[【(]\s*([^\]】)]{2,60}?)\s*[\]】)]\s*")
+
+
+@dataclass
+class Section:
+    title: str
+    kind: str | None  # publications | news | other | None
+    level: int
+    heading: El | None
+    nodes: list[El] = field(default_factory=list)
+    year: int | None = None  # a year heading ("2024") dates the records under it
+
+
+# ---------------------------------------------------------------- sections
+
+def _pseudo_heading(el: El) -> tuple[int, str] | None:
+    """A short block that names a known section and is styled as a title (bold, or a title class)."""
+    if el.tag not in ("p", "div", "span", "strong", "b", "dt", "font", "center", "td", "summary"):
+        return None
+    text = el.text()
+    if not text or len(text) > 60 or len(text.split()) > 6:
+        return None
+    if cues.heading_kind(text) is None:
+        return None
+    inner = [c for c in el.children if not (isinstance(c, str) and not c.strip())]
+    styled = len(inner) == 1 and isinstance(inner[0], El) and inner[0].tag in ("strong", "b", "font", "u", "big")
+    classy = any(k in c.lower() for c in el.classes for k in ("title", "heading", "header", "section"))
+    if el.tag in ("p", "div", "td", "dt", "center", "summary") and (styled or classy):
+        return 3, text
+    return None
+
+
+def _is_record_heading(el: El, text: str) -> bool:
+    """An <h3> that titles a card among many cards is a paper's title, not a section."""
+    if cues.heading_kind(text) is not None:
+        return False
+    parent = el.parent
+    while parent is not None and len([c for c in parent.element_children() if c.text()]) == 1:
+        parent = parent.parent
+    if parent is None or parent.parent is None:
+        return False
+    sig = _sig(parent)
+    same = [s for s in parent.parent.element_children() if _sig(s) == sig]
+    return len(same) >= 2 and len(text.split()) >= 2
+
+
+def find_headings(root: El) -> list[tuple[El, int, str]]:
+    out: list[tuple[El, int, str]] = []
+    skip_until = -1
+    for el in root.elements():
+        if el.pre <= skip_until:
+            continue
+        if el.tag in HEADINGS:
+            text = el.text()
+            skip_until = el.post
+            if text and not _is_record_heading(el, text):
+                out.append((el, HEADINGS[el.tag], text))
+            continue
+        pseudo = _pseudo_heading(el)
+        if pseudo:
+            out.append((el, pseudo[0], pseudo[1]))
+            skip_until = el.post
+    return out
+
+
+def _range_nodes(root: El, after: int, before: int) -> list[El | str]:
+    """The maximal subtrees lying strictly between two document positions, in order."""
+    out: list[El | str] = []
+
+    def visit(el: El) -> None:
+        for child in el.children:
+            if isinstance(child, str):
+                if after < el.pre and el.post < before:
+                    out.append(child)
+                continue
+            if child.post <= after or child.pre >= before:
+                continue
+            if child.pre > after and child.post < before:
+                out.append(child)
+            else:
+                visit(child)
+
+    visit(root)
+    return out
+
+
+def _group_inline(nodes: list[El | str]) -> list[El]:
+    """Loose inline runs (text and <a>, <b>... directly under a container) become one pseudo-paragraph."""
+    out: list[El] = []
+    run: list[El | str] = []
+
+    def flush() -> None:
+        if any((isinstance(n, str) and n.strip()) or (isinstance(n, El) and n.text()) for n in run):
+            p = El(tag="p", attrs={}, children=list(run))
+            p.pre = min((n.pre for n in run if isinstance(n, El)), default=0)
+            p.post = max((n.post for n in run if isinstance(n, El)), default=0)
+            out.append(p)
+        run.clear()
+
+    for n in nodes:
+        if isinstance(n, El) and n.is_block:
+            flush()
+            out.append(n)
+        else:
+            run.append(n)
+    flush()
+    return out
+
+
+def split_sections(root: El) -> list[Section]:
+    headings = find_headings(root)
+    sections = [Section(title="", kind=None, level=0, heading=None)]
+    bounds = [(-1, headings[0][0].pre if headings else root.post + 1)]
+    stack: list[tuple[int, str | None, int | None]] = []  # (level, kind, year)
+    for i, (el, level, text) in enumerate(headings):
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        own = cues.heading_kind(text)
+        year_m = re.fullmatch(r"\s*(" + cues.YEAR + r")\s*:?\s*", cues.strip_symbols(text))
+        inherited = next((k for _, k, _ in reversed(stack) if k), None)
+        year = int(year_m.group(1)) if year_m else next((y for _, _, y in reversed(stack) if y), None)
+        kind = own or inherited
+        stack.append((level, own or (inherited if not own else None), year))
+        sections.append(Section(title=text, kind=kind, level=level, heading=el, year=year))
+        end = headings[i + 1][0].pre if i + 1 < len(headings) else root.post + 1
+        bounds.append((el.post, end))
+    for section, (a, b) in zip(sections, bounds):
+        section.nodes = _group_inline(_range_nodes(root, a, b))
+    return sections
+
+
+# ---------------------------------------------------------------- records
+
+def _sig(el: El) -> tuple[str, str]:
+    return el.tag, " ".join(sorted(c for c in el.classes if not re.search(r"\d", c)))
+
+
+def _texty(el: El) -> bool:
+    return bool(el.raw_text().strip())
+
+
+def split_records(el: El) -> list[El]:
+    """Cut a node into records: repeated same-shaped children are records; mixed parts are one record."""
+    if el.tag in ATOMIC:
+        return [el] if _texty(el) else []
+    blocks = [c for c in el.element_children() if c.is_block and _texty(c)]
+    if not blocks:
+        return [el] if _texty(el) else []
+    if len(blocks) == 1:
+        loose = clean("".join(c for c in el.children if isinstance(c, str)))
+        return split_records(blocks[0]) if not loose else [el]
+    counts = Counter(_sig(b) for b in blocks)
+    top, n = counts.most_common(1)[0]
+    if n >= 2 and (n >= len(blocks) * 0.5 or top[0] in ("li", "tr", "p")):
+        out: list[El] = []
+        for b in blocks:
+            out.extend(split_records(b))
+        return out
+    if any(b.tag in ("ul", "ol", "table", "tbody", "dl") and len(b.element_children()) >= 3 for b in blocks) \
+            and not any(b.tag in ("a", "strong", "b") for b in el.element_children()):
+        out = []
+        for b in blocks:
+            out.extend(split_records(b))
+        return out
+    return [el]
+
+
+def _record_lines(el: El) -> list[str]:
+    """The lines of a record, leaving out collapsed abstracts and BibTeX blocks (parts, not content)."""
+    parts: list[str] = []
+
+    def walk(node: El) -> None:
+        if node is not el and any(c.lower() in SKIP_IN_RECORD for c in node.classes):
+            return
+        if node.is_block:
+            parts.append("\n")
+        for child in node.children:
+            if isinstance(child, str):
+                parts.append(child.replace("\n", " "))
+            elif child.tag == "br":
+                parts.append("\n")
+            elif child.tag != "img":
+                walk(child)
+        if node.is_block:
+            parts.append("\n")
+
+    walk(el)
+    return [ln for ln in (clean(x) for x in "".join(parts).split("\n")) if ln]
+
+
+# ---------------------------------------------------------------- papers
+
+def _title_candidates(el: El) -> list[tuple[str, str]]:
+    """(text, rule) for elements marked up as a title, most explicit first."""
+    out: list[tuple[str, str]] = []
+    for e in el.elements():
+        if any(c.lower() in SKIP_IN_RECORD for a in [e, *e.ancestors()] for c in a.classes):
+            continue
+        cls = " ".join(e.classes).lower()
+        if e.tag == "papertitle" or re.search(r"(?:^|[\s_-])(?:paper-?)?title\b", cls):
+            out.append((e.text(), "title-markup"))
+        elif e.tag in ("h2", "h3", "h4", "h5", "h6"):
+            out.append((e.text(), "heading-in-record"))
+    for e in el.elements():
+        if e.tag in ("strong", "b", "a", "em", "i", "span", "font", "u") and e.text():
+            out.append((e.text(), f"<{e.tag}>"))
+    return out
+
+
+def _clean_title(text: str) -> str:
+    t = clean(text)
+    t = _NUMBERING.sub("", t)
+    t = re.sub(r"^[\"“”']+|[\"“”']+$", "", t)
+    t = t.strip(" ,;:-–—")
+    t = re.sub(r"\.$", "", t)
+    return t.strip()
+
+
+def _title_like(text: str) -> bool:
+    words = text.split()
+    if not (2 <= len(words) <= 45) or len(text) > 320:
+        return False
+    if re.match(r"^https?://", text) or _LINK_LABEL.match(text):
+        return False
+    if re.search(r",|\band\b|&", text) and cues.author_share(text) >= 0.6 and len(words) <= 40:
+        return False
+    if re.fullmatch(r"[\W\d]+", text):
+        return False
+    return True
+
+
+def _leads_line(candidate: str, line: str) -> bool:
+    """An inline element is a title when it opens its line (after numbering or a venue label) or fills it."""
+    rest = _clean_title(line)
+    lead = _BRACKET_VENUE.match(rest)
+    if lead:
+        rest = rest[lead.end():]
+    rest = re.sub(r"^[A-Z][\w&@\-]*\s*['’]?\d{2,4}\s+", "", rest) if not rest.startswith(candidate) else rest
+    return rest.startswith(candidate[:40]) or len(candidate) >= 0.6 * len(rest)
+
+
+def _is_author_line(line: str) -> bool:
+    return bool(re.search(r",|\band\b|&", line)) and cues.author_share(line) >= 0.6
+
+
+def _is_venue_line(line: str) -> bool:
+    if re.match(r"^(?:In|To appear in|Accepted (?:to|by|at|in))\s+\S", line):
+        return True
+    if cues.author_share(line) >= 0.75 and not cues.ACRONYM_YEAR.search(line):
+        return False
+    return bool(cues.VENUE_CUE.search(line) or cues.ACRONYM_YEAR.search(line)
+                or re.fullmatch(r"[^a-z]*" + cues.YEAR + r"[^a-z]*", line))
+
+
+def _strip_links_text(line: str, link_texts: set[str]) -> str:
+    """Remove trailing link labels ("[pdf] [code]") from a line."""
+    s = line
+    for t in sorted(link_texts, key=len, reverse=True):
+        if t and len(t) < 30:
+            s = s.replace(f"[{t}]", " ").replace(f"[[{t}]]", " ")
+    s = re.sub(r"(\s*(?:\[[^\]]{0,30}\]|\|))+\s*$", "", s)
+    tail = re.compile(r"(?:\s*(?:/|\||•|·)?\s*(?:" + "|".join(re.escape(t) for t in link_texts if t and len(t) < 25) + r"))+\s*$") if link_texts else None
+    if tail:
+        s = tail.sub("", s)
+    return clean(s).strip(" |/•·")
+
+
+def _venue_from(line: str) -> str | None:
+    v = clean(line)
+    v = re.sub(r"^(?:in|at|published in|appeared in|accepted (?:to|by|at|in))\s*:?\s+", "", v, flags=re.I)
+    v = v.strip(" .,;")
+    if not v or len(v) > 200:
+        return None
+    return v
+
+
+def _split_author_venue(line: str) -> tuple[str | None, str | None]:
+    """'A, B and C. EMNLP 2025.' -> ('A, B and C', 'EMNLP 2025')."""
+    parts = [p.strip() for p in re.split(r"(?<=[^A-Z\s][.])\s+|(?<=\.)\s+(?=[A-Z(])", line) if p.strip()]
+    if len(parts) >= 2:
+        for i in range(1, len(parts)):
+            head, tail = " ".join(parts[:i]), " ".join(parts[i:])
+            if cues.author_share(head) >= 0.6 and _is_venue_line(tail):
+                return head, tail
+    # "A, B, C, IEEE Transactions on X, 2024": authors end where names stop
+    pieces = [p.strip() for p in line.split(",")]
+    for i in range(1, len(pieces)):
+        if not cues.looks_like_name(pieces[i]) and cues.author_share(", ".join(pieces[:i])) >= 0.8 and i >= 1:
+            tail = ", ".join(pieces[i:])
+            if _is_venue_line(tail):
+                return ", ".join(pieces[:i]), tail
+    return None, None
+
+
+def parse_paper(el: El, *, section: Section, strict: bool) -> Publication | None:
+    lines = _record_lines(el)
+    if not lines:
+        return None
+    links = el.links()
+    link_texts = {clean(t) for t, _ in links}
+    lines = [ln for ln in lines if not _LINK_LABEL.match(ln) and not (ln in link_texts and len(ln.split()) <= 3)]
+    if not lines:
+        return None
+    badge = None
+    for e in el.elements():
+        if any(c in ("badge",) for c in e.classes) and e.text():
+            badge = e.text()
+            break
+
+    title, rule, title_idx = None, None, None
+    first = lines[0]
+    for text, why in _title_candidates(el):
+        t = _clean_title(text)
+        if not _title_like(t):
+            continue
+        if why.startswith("<") and why not in ("<a>", "<strong>", "<b>", "<font>", "<u>", "<span>", "<em>", "<i>"):
+            continue
+        idx = next((i for i, ln in enumerate(lines) if t in _clean_title(ln) or _clean_title(ln) in t), None)
+        if idx is None:
+            continue
+        if why.startswith("<") and (not _leads_line(t, lines[idx]) or _is_author_line(lines[idx])):
+            continue
+        if why in ("<em>", "<i>", "<span>") and (idx != 0 or _is_venue_line(t)):
+            continue
+        if why in ("<a>", "<strong>", "<b>", "<font>", "<u>") and idx > 1:
+            continue
+        if why in ("<strong>", "<b>") and cues.author_share(t) >= 0.5:
+            continue
+        if _is_venue_line(t) and not why in ("title-markup", "heading-in-record") and len(t.split()) <= 4:
+            continue
+        title, rule, title_idx = t, why, idx
+        break
+
+    venue: str | None = None
+    # "[ICLR 2024] Title" / "`ICLR 2024` Title, authors": a venue label in front of the title
+    lead = _BRACKET_VENUE.match(first)
+    code = next((e.text() for e in el.elements() if e.tag == "code" and e.text()), None)
+    if code and first.startswith(code) and _is_venue_line(code):
+        venue = code
+    elif lead and _is_venue_line(lead.group(1)):
+        venue = lead.group(1)
+
+    if title is None:
+        cand = first
+        if venue and cand.startswith(venue):
+            cand = cand[len(venue):]
+        cand = _BRACKET_VENUE.sub("", cand) if lead and venue else cand
+        t = _clean_title(cand)
+        if len(lines) == 1:
+            # one-line bibliography: "Title, A. Author, B. Author" or "Authors. Title. Venue."
+            t = _one_line_title(t)
+        if t and _title_like(t):
+            title, rule, title_idx = t, "first-line", 0
+    if title is None:
+        return None
+
+    rest = [ln for i, ln in enumerate(lines) if i != title_idx]
+    authors: list[str] = []
+    if title_idx == 0 and len(lines) == 1:
+        tail = _clean_title(lines[0])
+        pos = tail.find(title)
+        after = tail[pos + len(title):] if pos >= 0 else ""
+        after = after.strip(" ,.")
+        if after:
+            rest = [after]
+    # the first line may also hold authors or the venue after the title ("Title. Authors. Venue")
+    venue_line = None
+    for ln in rest:
+        ln2 = _strip_links_text(ln, link_texts)
+        if not ln2:
+            continue
+        if not authors and cues.author_share(ln2) >= 0.6:
+            a, v = _split_author_venue(ln2)
+            if a and v:
+                authors = cues.split_authors(a)
+                venue_line = venue_line or v
+                continue
+            if not _is_venue_line(ln2) or cues.author_share(ln2) >= 0.9:
+                authors = cues.split_authors(ln2)
+                continue
+        if venue_line is None and _is_venue_line(ln2) and len(ln2) < 250:
+            a, v = _split_author_venue(ln2)
+            if a and v and not authors:
+                authors = cues.split_authors(a)
+                venue_line = v
+            else:
+                venue_line = ln2
+    if venue is None and venue_line:
+        venue = _venue_from(venue_line)
+    if venue is None and badge and _is_venue_line(badge):
+        venue = badge
+    if venue and cues.author_share(venue) >= 0.8 and not cues.ACRONYM_YEAR.search(venue):
+        venue = None
+
+    kinds: dict[str, str] = {}
+    for text, href in links:
+        kind = cues.link_kind(text, href)
+        if kind and kind not in kinds:
+            kinds[kind] = href
+    year = cues.find_year(venue or "") or (cues.find_year(venue_line) if venue_line else None)
+    if year is None and section.year:
+        year = section.year
+    evidence = bool(authors) + bool(venue) + bool(set(kinds) & {"pdf", "arxiv", "doi"}) + bool(year)
+    if strict and (not authors or evidence < 2):
+        return None
+    if not strict and evidence < 1:
+        return None
+    if venue and re.fullmatch(r"preprint|arxiv(?: preprint)?", venue.strip(" .").lower()):
+        venue = venue.strip(" .")
+    return Publication(title=title, authors=authors, venue=venue, year=year, links=kinds,
+                       section=section.title or None, rule=f"html:{rule}")
+
+
+def _one_line_title(text: str) -> str:
+    """The title inside a one-line reference: before the first author name, or between periods."""
+    pieces = [p.strip() for p in text.split(",")]
+    for i in range(1, len(pieces)):
+        if cues.looks_like_name(pieces[i]) and cues.author_share(", ".join(pieces[i:])) >= 0.5:
+            return ", ".join(pieces[:i])
+    sentences = [s.strip() for s in re.split(r"\.\s+", text) if s.strip()]
+    if len(sentences) >= 2 and cues.author_share(sentences[0]) >= 0.6:
+        return sentences[1]
+    return text
+
+
+# ---------------------------------------------------------------- news
+
+def parse_news(el: El, *, section: Section, today: dt.date, last_date: str | None) -> NewsItem | None:
+    lines = _record_lines(el)
+    text = clean(" ".join(lines))
+    text = re.sub(r"(?<!\w):[a-z0-9_+\-]+:(?!\w)", "", text).strip()
+    if not text or len(text) < 8:
+        return None
+    date, rest = cues.split_news_date(text)
+    if date is None:
+        date_el = next((e for e in el.elements() if "date" in " ".join(e.classes).lower()), None)
+        if date_el is not None and not date_el.text():
+            date = last_date
+    if date is None and rest == text and len(text.split()) < 3:
+        return None
+    links = [href for _, href in el.links()]
+    return NewsItem(date=date, text=rest.strip(" :-–—"), parsed_date=cues.parse_date(date, today) if date else None,
+                    links=links)
+
+
+# ---------------------------------------------------------------- the page
+
+def _explain(section: Section, found: int, kind: str) -> dict:
+    return {"section": section.title or "(before the first heading)", "kind": section.kind or "unknown",
+            "read_as": kind, "records": len(section.nodes), "found": found}
+
+
+def _dedupe_papers(papers: list[Publication]) -> list[Publication]:
+    seen: dict[str, int] = {}
+    out: list[Publication] = []
+    for p in papers:
+        key = re.sub(r"\W+", " ", (p.title or p.text or "").casefold()).strip()
+        if key in seen:
+            kept = out[seen[key]]
+            kept.venue = kept.venue or p.venue
+            kept.year = kept.year or p.year
+            for k, v in p.links.items():
+                kept.links.setdefault(k, v)
+            continue
+        seen[key] = len(out)
+        out.append(p)
+    return out
+
+
+def extract_html(html: str, *, today: dt.date, selectors: dict[str, str] | None = None) -> Page:
+    root, tree = parse_html(html)
+    page = Page()
+    sections = split_sections(root)
+    if selectors:
+        sections = _apply_selectors(tree, root, sections, selectors)
+    papers: list[Publication] = []
+    news: list[NewsItem] = []
+    for section in sections:
+        records = [r for n in section.nodes for r in split_records(n)]
+        if section.kind == "publications":
+            found = [p for r in records if (p := parse_paper(r, section=section, strict=False))]
+            papers.extend(found)
+            page.explain.append(_explain(section, len(found), "publications"))
+        elif section.kind == "news":
+            last: str | None = None
+            items = []
+            for r in records:
+                item = parse_news(r, section=section, today=today, last_date=last)
+                if item:
+                    last = item.date or last
+                    items.append(item)
+            news.extend(items)
+            page.explain.append(_explain(section, len(items), "news"))
+        elif section.kind is None:
+            found = [p for r in records if (p := parse_paper(r, section=section, strict=True))]
+            if len(found) >= 2:
+                papers.extend(found)
+            page.explain.append(_explain(section, len(found) if len(found) >= 2 else 0, "publications (strict)"))
+        else:
+            page.explain.append(_explain(section, 0, "rejected"))
+    page.publications = _dedupe_papers(papers)
+    page.news = news
+    page.profile = Profile(name=_page_name(tree, sections))
+    page.bio = _bio_text(sections)
+    return page
+
+
+def _apply_selectors(tree, root: El, sections: list[Section], selectors: dict[str, str]) -> list[Section]:
+    """Per-source CSS overrides: the selected elements become the whole publications / news sections."""
+    by_id = {e.mem_id: e for e in root.elements()}
+    kept = [s for s in sections if s.kind not in {k for k in selectors}]
+    for kind, css in selectors.items():
+        nodes = [by_id[n.mem_id] for n in tree.css(css) if n.mem_id in by_id]
+        kept.append(Section(title=f"selector {css}", kind=kind, level=1, heading=None, nodes=nodes))
+    return kept
+
+
+def _page_name(tree, sections: list[Section]) -> str | None:
+    title = title_of(tree)
+    if title:
+        name = re.split(r"\s+[|\-–—·:]\s+|'s\s", title)[0].strip()
+        if cues.looks_like_name(name):
+            return name
+    for s in sections:
+        if s.heading is not None and s.level == 1 and cues.looks_like_name(s.title):
+            return s.title
+    return None
+
+
+def _bio_text(sections: list[Section]) -> list[str]:
+    """Paragraphs outside publication, news and rejected sections: where people say who they are."""
+    out: list[str] = []
+    for s in sections:
+        if s.kind in ("publications", "news") or (s.kind == "other" and not re.search(r"about|bio", s.title, re.I)):
+            continue
+        for n in s.nodes:
+            text = n.text()
+            if len(text) > 40:
+                out.append(text)
+    return out

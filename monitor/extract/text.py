@@ -1,0 +1,832 @@
+"""Extraction from plain-text pages: what a browser shows when a homepage or a profile listing is saved as text.
+
+Plain text has no tags, so structure has to be read from layout alone: blocks separated by blank lines,
+short heading lines, repeated record shapes (date line -> title -> author line -> abstract) and the shape
+of single lines (author lists, bibliographic one-liners, dated news lines). Every rule here is generic:
+it looks at shapes of lines, never at a particular site, person or title, because users point the
+monitor at pages nobody has seen.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from monitor.models import NewsItem, Page, Profile, Publication
+
+# ---------------------------------------------------------------- vocabulary and patterns
+
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+}
+_MONTH_RE = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_YEAR_RE = r"(?:19|20)\d{2}"
+_DAY_RE = r"\d{1,2}(?:st|nd|rd|th)?(?!\d)"
+
+# A date as a listing or a news line writes it; named groups let one parser read them all.
+_DATE_RE = (
+    rf"(?:(?P<mon1>{_MONTH_RE})\s+(?P<day1>{_DAY_RE})(?:,?\s+(?P<yr1>{_YEAR_RE}))?"
+    rf"|(?P<day2>{_DAY_RE})\s+(?P<mon2>{_MONTH_RE}),?(?:\s+(?P<yr2>{_YEAR_RE}))?"
+    rf"|(?P<mon3>{_MONTH_RE}),?\s+(?P<yr3>{_YEAR_RE})"
+    rf"|(?P<yr4>{_YEAR_RE})\s*[-/.]\s*(?P<mnum4>\d{{1,2}})(?:\s*[-/.]\s*(?P<day4>\d{{1,2}}))?"
+    rf"|(?P<mnum5>\d{{1,2}})\s*[/.]\s*(?P<yr5>{_YEAR_RE})"
+    rf"|(?P<yr6>{_YEAR_RE}))"
+)
+_DATE_FULL = re.compile(rf"^{_DATE_RE}$", re.IGNORECASE)
+_DATE_PLAIN = re.sub(r"\?P<\w+>", "?:", _DATE_RE)  # the same, without group names, to use twice in one pattern
+
+# A listing record's first line: an optional short code (a run of capitals, maybe 'cs.XX'-like) glued
+# to a date, optionally followed by a short badge word or two ('Code', 'PDF').
+_RECORD_HEAD = re.compile(
+    rf"^(?P<code>(?:[a-z]{{1,8}}\.)?[A-Z]{{1,6}}(?:[.\-][A-Z]{{1,6}})?)?[\s·•|]*"
+    rf"(?P<date>(?P<mon>{_MONTH_RE})\s+(?P<day>\d{{1,2}})(?:,\s*(?P<year>{_YEAR_RE}))?"
+    rf"|(?P<iso>{_YEAR_RE}-\d{{2}}-\d{{2}}))"
+    rf"[\s·•|]*(?P<tail>[A-Z][A-Za-z]*(?:\s+[A-Z][A-Za-z]*){{0,2}})?$"
+)
+
+_YEAR_LINE = re.compile(rf"^[\s#=*\-–—\[(]*(?P<year>{_YEAR_RE})[\s#=*\-–—\])]*:?$")
+_COUNT_HEADING = re.compile(r"^\d[\d,]*\s+(papers|publications|preprints|articles|works)$", re.IGNORECASE)
+_UNDERLINE = re.compile(r"^[=\-~*_#]{3,}$")
+_LIST_MARKER = re.compile(r"^(?:\[[A-Za-z]{0,3}\d+\]|\([A-Za-z]?\d+\)|[A-Za-z]?\d{1,3}[.)]|[-*•·▪◦●○►‣–])\s+")
+_URL = re.compile(r"https?://[^\s<>\"')\]]+")
+_YEAR_ANY = re.compile(rf"(?<![\d/.:])({_YEAR_RE})(?![\d])")
+
+_PUB_WORDS = (
+    "publication", "publications", "papers", "paper", "preprints", "preprint", "articles", "article",
+    "conference", "conferences", "journal", "journals", "workshop", "workshops", "manuscripts",
+    "thesis", "theses", "book chapters", "technical reports", "proceedings", "selected works",
+    "bibliography", "refereed", "peer-reviewed", "under review", "working papers",
+)
+_NEWS_WORDS = ("news", "updates", "update", "what's new", "whats new", "announcements", "latest", "recent activities")
+_OTHER_WORDS = (
+    "about", "about me", "bio", "biography", "education", "experience", "employment", "teaching", "service",
+    "services", "academic service", "professional service", "awards", "honors", "honours", "awards and honors",
+    "honors and awards", "talks", "invited talks", "presentations", "students", "mentoring", "advising", "contact",
+    "projects", "misc", "miscellaneous", "research interests", "interests", "skills", "patents", "software",
+    "grants", "funding", "group", "members", "people", "courses", "reviewer", "reviewing", "activities",
+    "internships", "links", "friends", "visitors", "cv", "curriculum vitae", "research experience",
+)
+# Headings that name a section without saying what it holds: a research statement or a paper list.
+_NEUTRAL_WORDS = ("research", "home", "homepage", "work", "selected work", "overview", "welcome")
+_HEADING_MODIFIERS = frozenset(
+    "selected recent latest refereed reviewed peer academic professional invited other my all full featured "
+    "major past current and of in international domestic first co representative earlier older".split()
+)
+_STOPWORDS = frozenset(
+    "the of for with via in on to from by towards toward using into is are we our at an as and or "
+    "what when how why can do does not without under over through beyond".split()
+)
+_NAME_PARTICLES = frozenset("de da di del della der den van von la le du dos das bin ibn al el y zu".split())
+_ABBREVIATIONS = frozenset(
+    "proc conf int intl vs vol no nos pp eds ed inc dept univ trans symp assoc comput intell mach learn "
+    "natl acad sci rev lett phys soc res eng st jr sr dr prof mr ms mrs fig eq sec ch ieee acm".split()
+)
+_ABSTRACT_CUE = re.compile(
+    r"\b(we|our|this (paper|work|survey|study|article|thesis)|in this (paper|work|survey|study))\b", re.IGNORECASE
+)
+_VENUE_WORDS = re.compile(
+    r"\b(proceedings|proc\.|conference|journal|transactions|workshop|symposium|arxiv|preprint|in press|"
+    r"accepted|to appear|under review|submitted|letters|magazine|findings|volume|vol\.|pp\.|pages)\b",
+    re.IGNORECASE,
+)
+_VENUE_ACRONYM = re.compile(r"^In\s|\b[A-Z][A-Za-z]*[A-Z][A-Za-z\-]*['’]?\s?(?:19|20)?\d{2}\b")
+def _venue_cue(s: str) -> bool:
+    """Words or an acronym-with-year that say a phrase names a venue."""
+    return bool(_VENUE_WORDS.search(s) or _VENUE_ACRONYM.search(s))
+
+
+_SENTENCE_END = re.compile(r"[.!?](?:\s+|$)")
+_AFFIL_SPLIT = re.compile(r"\s+[·•|]\s+|\s+[·•]\s*$")
+_ETAL = re.compile(r"(?:,?\s*(?:et\s+al\.?|and\s+(?:\d+\s+)?others\.?|…|\.\.\.))\s*$", re.IGNORECASE)
+
+_ABSTRACT_MIN = 300  # characters: shorter prose is a blurb or a bio line, not a paper's abstract
+
+
+# ---------------------------------------------------------------- small readers
+
+
+def _norm_line(line: str) -> str:
+    """Browsers save non-breaking and zero-width spaces; layout rules need plain spaces."""
+    line = line.replace("\u00a0", " ").replace("\u200b", "").replace("\t", " ")
+    return re.sub(r" {2,}", " ", line).strip()
+
+
+def _words(s: str) -> list[str]:
+    return re.findall(r"[^\W\d_][\w'’\-]*", s)
+
+
+def _title_case_ratio(s: str) -> float:
+    """Share of content words that start with a capital: headings and titles score high, prose low."""
+    content = [w for w in _words(s) if w.lower() not in _STOPWORDS and len(w) > 2]
+    if not content:
+        return 0.0
+    return sum(1 for w in content if w[0].isupper()) / len(content)
+
+
+def _sentences(s: str) -> int:
+    return len([m for m in _SENTENCE_END.finditer(s)])
+
+
+def _is_prose(s: str, min_len: int = _ABSTRACT_MIN) -> bool:
+    """Several sentences of running text: the shape of an abstract or a bio, not of a title or a list line."""
+    return len(s) >= min_len and _sentences(s) >= 2 and _title_case_ratio(s) < 0.6
+
+
+def _year_of(s: str) -> int | None:
+    """The last plausible year written in ``s`` (venues end with the year; arXiv ids must not count)."""
+    years = [int(y) for y in _YEAR_ANY.findall(s)]
+    return years[-1] if years else None
+
+
+def _links_from(text: str) -> dict[str, str]:
+    """Links a paragraph names, typed by what the surrounding words or the address say they are."""
+    links: dict[str, str] = {}
+    for m in _URL.finditer(text):
+        url = m.group(0).rstrip(".,;:")
+        before = text[max(0, m.start() - 60):m.start()].lower()
+        host = url.split("/")[2].lower() if url.count("/") >= 2 else ""
+        if "code" in before or any(h in host for h in ("github", "gitlab", "bitbucket", "huggingface")):
+            kind = "code"
+        elif "arxiv.org" in host:
+            kind = "arxiv"
+        elif "doi.org" in host:
+            kind = "doi"
+        elif url.lower().endswith(".pdf"):
+            kind = "pdf"
+        elif "project" in before or "website" in before or "page" in before:
+            kind = "project"
+        else:
+            kind = "other"
+        links.setdefault(kind, url)
+    doi = re.search(r"\bdoi:\s*(10\.\d{4,}/\S+)", text, re.IGNORECASE)
+    if doi and "doi" not in links:
+        links["doi"] = "https://doi.org/" + doi.group(1).rstrip(".,;")
+    arx = re.search(r"\barXiv:\s*(\d{4}\.\d{4,5})(v\d+)?", text, re.IGNORECASE)
+    if arx and "arxiv" not in links:
+        links["arxiv"] = "https://arxiv.org/abs/" + arx.group(1)
+    return links
+
+
+# ---------------------------------------------------------------- dates
+
+
+def parse_date(s: str, default_year: int | None = None) -> str | None:
+    """ISO form ('YYYY', 'YYYY-MM' or 'YYYY-MM-DD') of a date as pages write it, or None when unreadable."""
+    s = s.strip().strip("[]()").strip()
+    m = _DATE_FULL.match(s)
+    if not m:
+        mon_only = re.fullmatch(_MONTH_RE, s, re.IGNORECASE)
+        if mon_only and default_year:
+            return f"{default_year:04d}-{_month_num(s):02d}"
+        return None
+    g = m.groupdict()
+    year = next((g[k] for k in ("yr1", "yr2", "yr3", "yr4", "yr5", "yr6") if g[k]), None)
+    y = int(year) if year else default_year
+    if y is None:
+        return None
+    mon_name = g["mon1"] or g["mon2"] or g["mon3"]
+    month = _month_num(mon_name) if mon_name else int(g["mnum4"] or g["mnum5"] or 0)
+    day_s = g["day1"] or g["day2"] or g["day4"]
+    day = int(re.match(r"\d+", day_s).group(0)) if day_s else 0
+    if not month:
+        return f"{y:04d}"
+    if not 1 <= month <= 12:
+        return None
+    if day:
+        try:
+            return datetime.date(y, month, day).isoformat()
+        except ValueError:
+            return None
+    return f"{y:04d}-{month:02d}"
+
+
+def _month_num(name: str) -> int:
+    key = name.strip(".").lower()
+    return _MONTHS.get(key[:4] if key.startswith("sept") else key[:3], 0)
+
+
+# ---------------------------------------------------------------- author lists
+
+
+def _is_name_token(tok: str) -> bool:
+    """One word of a person's name: capitalised, an initial, a particle, or an uncased script (CJK)."""
+    tok = re.sub(r"[*†‡§¶#¹²³⁴⁵⁶⁷⁸⁹⁰\d]+$", "", tok)
+    if not tok:
+        return False
+    if tok.lower() in _NAME_PARTICLES:
+        return True
+    if re.fullmatch(r"(?:[A-Z]\.?-?){1,3}", tok):
+        return True  # initials: 'J.', 'J.-P.', 'JK'
+    if tok.endswith("."):
+        return False  # a full word ending in a period ends a sentence, not a name
+    first = tok[0]
+    if not (first.isupper() or (first.isalpha() and not first.islower() and not first.isupper())):
+        return False
+    return bool(re.fullmatch(r"[^\W\d_][\w'’\-]*", tok)) and len(tok) <= 20
+
+
+def _split_names(s: str) -> list[str]:
+    parts = re.split(r"\s*[,;]\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*", s.strip())
+    names: list[str] = []
+    for p in (p.strip() for p in parts):
+        if not p:
+            continue
+        if names and re.fullmatch(r"(?:[A-Z]\.\s*-?){1,3}|[A-Z]{1,2}", p) and len(names[-1].split()) == 1:
+            names[-1] = f"{names[-1]} {p}"  # 'Smith, J.' written surname first
+        else:
+            names.append(p)
+    return names
+
+
+def parse_authors(line: str, *, loose: bool = False) -> list[str] | None:
+    """The names of an author line, or None when the line is not one.
+
+    Strict mode wants at least two names (or 'et al.') and mostly multi-word names, so a comma list of
+    capitalised title words is not taken for authors; loose mode accepts a single name, for a line whose
+    position in a record already says it holds the authors.
+    """
+    s = _AFFIL_SPLIT.split(line.strip())[0].strip()
+    etal = bool(_ETAL.search(s))
+    s = _ETAL.sub("", s).strip().rstrip(",;").strip()
+    if s.endswith(".") and not re.search(r"\b[A-Z]\.$", s):
+        s = s[:-1]
+    if not s or len(s) > 2000 or re.search(r"[:!?\"“”()\[\]{}=/@]|https?", s):
+        return None
+    names = _split_names(s)
+    if not names:
+        return None
+    multi = 0
+    for n in names:
+        toks = n.split()
+        if not 1 <= len(toks) <= 5 or len(n) > 45:
+            return None
+        if any(t.lower() in _STOPWORDS - {"de", "da"} for t in toks):
+            return None
+        if not all(_is_name_token(t) for t in toks):
+            return None
+        if sum(1 for t in toks if t.lower() not in _NAME_PARTICLES) == 0:
+            return None
+        multi += len(toks) >= 2
+    if loose:
+        return names if multi >= max(1, len(names) // 2) else None
+    if len(names) < 2 and not etal:
+        return None
+    if multi < 0.6 * len(names):
+        return None
+    return names
+
+
+def _authors_prefix(s: str) -> tuple[list[str], str] | None:
+    """The longest author list that opens ``s`` and ends at a sentence break, and what follows it.
+
+    Trying every '. ' break from the longest down settles whether 'A.' is an initial or the end of
+    the list ('Smith J, Doe A. Title'), which no fixed abbreviation rule can.
+    """
+    cuts = [m.start() for m in re.finditer(r"\.\s+|\.?\s*\((?=(?:19|20)\d{2}[a-z]?\))", s)]
+    for cut in sorted(cuts, reverse=True):
+        names = parse_authors(s[:cut].rstrip())
+        if names:
+            if any(re.search(r"\b[A-Z]\.", n) for n in names) and re.search(r"\s[A-Z]$", names[-1]):
+                names[-1] += "."  # the list's own initials have periods: the one before the break had one too
+            return names, s[cut:].lstrip(". ").strip()
+    return None
+
+
+# ---------------------------------------------------------------- bibliographic one-liners
+
+
+def _segments(s: str) -> list[str]:
+    """Split at '. ' sentence breaks, skipping initials and common bibliographic abbreviations."""
+    out: list[str] = []
+    start = 0
+    for m in re.finditer(r"\.\s+", s):
+        before = s[start:m.start()].split()
+        last = before[-1] if before else ""
+        if re.fullmatch(r"(?:[A-Z]\.?-?)+", last) or last.lower().strip("(") in _ABBREVIATIONS:
+            continue
+        out.append(s[start:m.start()].strip())
+        start = m.end()
+    tail = s[start:].strip().rstrip(".").strip()
+    if tail:
+        out.append(tail)
+    return [o for o in out if o]
+
+
+def _clean_title(t: str) -> str:
+    t = t.strip().strip("\"“”'‘’*_").strip()
+    t = re.sub(r"[,.;:]+$", "", t).strip()
+    return t
+
+
+def _plausible_title(t: str) -> bool:
+    words = t.split()
+    return 2 <= len(words) <= 40 and 8 <= len(t) <= 300 and not _URL.match(t) and not _DATE_FULL.match(t)
+
+
+def parse_bib_line(line: str) -> tuple[Publication, bool] | None:
+    """A paper from a one-line reference, and whether authors were found.
+
+    Handles the common orders: 'Authors. Title. Venue Year.', 'Authors (Year). Title. Venue.',
+    'Authors, "Title," Venue, Year.' and 'Title. Authors. Venue Year.'.
+    """
+    s = _LIST_MARKER.sub("", line.strip()).strip()
+    if len(s) < 20:
+        return None
+    quoted = re.search(r"[\"“](?P<t>[^\"“”]{8,300}?)[,.]?[\"”]", s)
+    if quoted:
+        before = s[:quoted.start()].strip().rstrip(",:").strip()
+        names = parse_authors(before) or parse_authors(before, loose=True) if before else None
+        title = _clean_title(quoted.group("t"))
+        venue = s[quoted.end():].strip(" ,.;:")
+        venue = re.sub(r"^in\s+", "", venue, flags=re.IGNORECASE) if venue else venue
+        if _plausible_title(title) and (names or venue):
+            return _bib_pub(title, names or [], venue or None, s), bool(names)
+    pre = _authors_prefix(s)
+    if pre:
+        names, rest = pre
+        year_m = re.match(rf"^\(?({_YEAR_RE})[a-z]?\)?[.,]?\s*", rest)
+        year_first = int(year_m.group(1)) if year_m else None
+        if year_m:
+            rest = rest[year_m.end():]
+        segs = _segments(rest)
+        if not segs:
+            return None
+        title = segs[0]
+        venue = ". ".join(segs[1:]) or None
+        if venue is None and "? " in title:
+            title, _, venue = title.rpartition("? ")
+            title += "?"
+        title = _clean_title(title)
+        if not _plausible_title(title):
+            return None
+        pub = _bib_pub(title, names, venue, s)
+        if pub.year is None:
+            pub.year = year_first
+        return pub, True
+    segs = _segments(s)
+    if len(segs) >= 2:
+        for i in range(1, len(segs)):
+            names = parse_authors(segs[i])
+            if names:
+                title = _clean_title(". ".join(segs[:i]))
+                if _plausible_title(title):
+                    return _bib_pub(title, names, ". ".join(segs[i + 1:]) or None, s), True
+                break
+        title = _clean_title(segs[0])
+        venue = ". ".join(segs[1:])
+        if _plausible_title(title) and _title_case_ratio(title) >= 0.5 and _year_of(venue) and len(venue) <= 200 \
+                and _venue_cue(venue) and len(segs) <= 3:
+            return _bib_pub(title, [], venue, s), False
+    return None
+
+
+def _bib_pub(title: str, names: list[str], venue: str | None, raw: str) -> Publication:
+    venue = venue.strip(" .,;") if venue else None
+    if venue:
+        venue = _URL.sub("", venue).strip(" .,;") or None
+    year = _year_of(venue) if venue else None
+    if year is None:
+        year = _year_of(raw.replace(title, ""))
+    return Publication(title=title, authors=names, venue=venue, year=year, links=_links_from(raw))
+
+
+# ---------------------------------------------------------------- headings
+
+
+@dataclass
+class _Heading:
+    text: str
+    kind: str  # pubs | news | other | neutral | year | sub (unknown: a subsection of what came before)
+    year: int | None = None
+
+
+def _match_vocab(key: str, words: tuple[str, ...]) -> bool:
+    """Heading vocabulary: a listed word, or one led by modifiers or other section words ('Selected Papers').
+
+    Only known modifiers may lead, so a short title that happens to end in a section word ('Fake News')
+    is not read as a heading.
+    """
+    if key in words:
+        return True
+    vocab = set(_PUB_WORDS) | set(_NEWS_WORDS) | set(_OTHER_WORDS)
+    toks = key.split()
+    for n in (2, 1):
+        tail = " ".join(toks[-n:])
+        if len(toks) > n and tail in words:
+            lead = toks[:-n]
+            return len(lead) <= 3 and all(t in _HEADING_MODIFIERS or t in vocab for t in lead)
+    return False
+
+
+def _heading(line: str, alone: bool) -> _Heading | None:
+    """Whether a line is a heading, and of what kind of section.
+
+    Years and known section names count anywhere in a block; an unknown short title-case line counts
+    only when it stands alone, because inside a block it is more likely a title or a name.
+    """
+    m = _YEAR_LINE.match(line)
+    if m:
+        return _Heading(m.group("year"), "year", int(m.group("year")))
+    if _COUNT_HEADING.match(line):
+        return _Heading(line, "pubs")
+    key = re.sub(r"^(?:\d{1,2}[.)]\s+|[#=*\s]+)|[#=*:\s]+$", "", line).strip()
+    if not key or len(key) > 60 or len(key.split()) > 6 or re.search(r"[.!?,;]$", key):
+        return None
+    low = re.sub(r"[^\w' ]+", " ", key.lower())
+    low = " ".join(low.replace("&", " and ").split())
+    for kind, words in (("news", _NEWS_WORDS), ("pubs", _PUB_WORDS), ("other", _OTHER_WORDS),
+                        ("neutral", _NEUTRAL_WORDS)):
+        if _match_vocab(low, words):
+            if key[0].isupper() or key.isupper():
+                return _Heading(key, kind)
+    if alone and key[0].isupper() and not re.search(r"\d", key) and _title_case_ratio(key) >= 0.75 \
+            and len(key.split()) <= 5 and not _DATE_FULL.match(key):
+        return _Heading(key, "sub")
+    return None
+
+
+# ---------------------------------------------------------------- the extractor
+
+
+@dataclass
+class _Block:
+    start: int  # index of the first line in the document
+    lines: list[str]
+
+
+@dataclass
+class _State:
+    """Where the walk is: the current section, its kind, and the year heading in force."""
+
+    section: str | None = None
+    mode: str | None = None  # pubs | news | other | None (no section named yet)
+    year: int | None = None
+    after_year: bool = False  # the previous block was a year heading or an untitled paper under it
+    pending_title: tuple[str, str | None] | None = None  # a lone line read as a heading, and the section before it
+    explain: list[dict] = field(default_factory=list)
+
+
+def _blocks(lines: list[str]) -> list[_Block]:
+    out: list[_Block] = []
+    cur: list[str] = []
+    start = 0
+    for i, line in enumerate(lines + [""]):
+        if line:
+            if not cur:
+                start = i
+            cur.append(line)
+        elif cur:
+            out.append(_Block(start, cur))
+            cur = []
+    return out
+
+
+def _profile_name(lines: list[str]) -> str | None:
+    """The page owner's name when the page opens with one, as profile listings and homepages do."""
+    first = next((ln for ln in lines if ln), "")
+    s = re.sub(r"['’]s\s+(home\s*page|homepage|website|personal page|page)$", "", first, flags=re.IGNORECASE)
+    s = re.sub(r"^(home\s*page|homepage|website)\s+of\s+", "", s, flags=re.IGNORECASE)
+    s = re.split(r"\s+[-–—|·•]\s+|,\s*(?:ph\.?\s?d|m\.?d)\b", s)[0].strip()
+    if not s or len(s) > 50 or _heading(s, alone=False) and _heading(s, alone=False).kind != "sub":
+        return None
+    names = parse_authors(s, loose=True)
+    if names and len(names) == 1 and 2 <= len(names[0].split()) <= 4:
+        return names[0]
+    return None
+
+
+def _find_records(lines: list[str], today: datetime.date) -> tuple[list[tuple[int, Publication]], set[int]]:
+    """Listing records: a dated head line, a title line, an author line, then the abstract.
+
+    Aggregator profiles print papers this way; the shape must repeat (or be complete, with authors and
+    an abstract) before it is trusted, so a lone dated line on a homepage is not taken for a paper.
+    """
+    nonblank = [i for i, ln in enumerate(lines) if ln]
+    heads = [k for k, i in enumerate(nonblank) if len(lines[i]) <= 60 and _RECORD_HEAD.match(lines[i])]
+    found: list[tuple[int, Publication, set[int], bool]] = []
+    for n, k in enumerate(heads):
+        end_k = heads[n + 1] if n + 1 < len(heads) else len(nonblank)
+        if k + 1 >= end_k:
+            continue
+        head = _RECORD_HEAD.match(lines[nonblank[k]])
+        title_line = lines[nonblank[k + 1]]
+        if not _plausible_title(title_line) or parse_authors(title_line) or _heading(title_line, False) and \
+                _heading(title_line, False).kind in ("year", "news", "other"):
+            continue
+        used = {nonblank[k], nonblank[k + 1]}
+        body: list[str] = []
+        j = k + 2
+        if j < end_k and (names := parse_authors(lines[nonblank[j]], loose=True)):
+            authors = names
+            used.add(nonblank[j])
+            j += 1
+        else:
+            continue  # without an author line a dated line and a phrase are as likely a news item
+        last = n + 1 == len(heads)
+        while j < end_k:
+            line = lines[nonblank[j]]
+            h = _heading(line, alone=True)
+            if h and h.kind in ("year", "pubs", "news", "other"):
+                break
+            if last and body and nonblank[j] - nonblank[j - 1] > 1:
+                break  # after the last record only its own paragraph belongs to it, not a page footer
+            body.append(line)
+            used.add(nonblank[j])
+            j += 1
+        abstract = " ".join(body)
+        if head.group("year"):
+            year = int(head.group("year"))
+        elif head.group("iso"):
+            year = int(head.group("iso")[:4])
+        else:
+            year = today.year
+        pub = Publication(
+            title=_clean_title(title_line), authors=authors, venue=None, year=year,
+            links={k2: v for k2, v in _links_from(abstract).items() if k2 == "code"},
+            rule="text:listing-record",
+        )
+        found.append((nonblank[k], pub, used, _is_prose(abstract, 100)))
+    if len(found) < 2 and not any(complete for *_, complete in found):
+        return [], set()
+    consumed: set[int] = set()
+    for _, _, used, _ in found:
+        consumed |= used
+    return [(i, p) for i, p, _, _ in found], consumed
+
+
+def _news_start(line: str, year: int | None) -> tuple[str, str] | None:
+    """Split a news line into (date as written, text), when it opens with a date."""
+    s = _LIST_MARKER.sub("", line).strip() if not re.match(r"^\[\s*(?:19|20)\d{2}", line) else line.strip()
+    s = s.strip("*_ ")
+    m = re.match(r"^[\[(](?P<d>[^\])]{3,40})[\])]\s*[:\-–—|]?\s*(?P<t>.*)$", s)
+    if m and (parse_date(m.group("d"), year) or _DATE_FULL.match(m.group("d").strip())):
+        return m.group("d").strip(), m.group("t").strip()
+    m = re.match(rf"^(?P<d>{_DATE_PLAIN}(?:\s*[-–]\s*{_DATE_PLAIN})?)\s*(?P<sep>[:\-–—|]|\s)\s*(?P<t>\S.*)$", s,
+                 re.IGNORECASE)
+    if m:
+        d = m.group("d").strip()
+        bare_year = re.fullmatch(_YEAR_RE, d)
+        if bare_year and not m.group("sep").strip():
+            return None  # '2024 was a good year' is prose, '2024: ...' is a dated item
+        return d, m.group("t").strip()
+    if year:
+        m = re.match(rf"^(?P<d>{_MONTH_RE}(?:\s+{_DAY_RE})?)\s*[:\-–—|]\s*(?P<t>\S.*)$", s, re.IGNORECASE)
+        if m:
+            return m.group("d").strip(), m.group("t").strip()
+    return None
+
+
+def _parse_news_date(d: str, year: int | None) -> str | None:
+    """A range ('May - Jun 2024') is dated by its start; failing all else, by the year it names."""
+    parsed = parse_date(d, year)
+    if parsed is None:
+        parsed = parse_date(re.split(r"\s+[-–]\s+|\s*–\s*", d)[0], year)
+    if parsed is None:
+        m = re.search(_YEAR_RE, d)
+        parsed = m.group(0) if m else None
+    return parsed
+
+
+def _news_items(block: list[str], state: _State, items: list[NewsItem]) -> None:
+    """Dated lines in a news section; undated lines continue the previous item or stand as their own."""
+    pending_date: str | None = None
+    for line in block:
+        if _UNDERLINE.match(line):
+            continue
+        if re.fullmatch(_DATE_RE, line.strip("[]()*: "), re.IGNORECASE) and not _YEAR_LINE.match(line):
+            pending_date = line.strip("[]()*: ")
+            continue
+        hit = _news_start(line, state.year)
+        if hit:
+            date, text = hit
+            items.append(_news_item(date, text, state.year))
+            pending_date = None
+        elif pending_date:
+            items.append(_news_item(pending_date, line, state.year))
+            pending_date = None
+        elif items and items[-1].date is not None and not _LIST_MARKER.match(line) and items[-1].text \
+                and not re.search(r"[.!?]$", items[-1].text):
+            items[-1].text = f"{items[-1].text} {line}".strip()
+            items[-1].links = list(dict.fromkeys(items[-1].links + _URL.findall(line)))
+        else:
+            text = _LIST_MARKER.sub("", line).strip()
+            if len(text) >= 10:
+                items.append(NewsItem(date=None, text=text, links=_URL.findall(text)))
+
+
+def _news_item(date: str, text: str, year: int | None) -> NewsItem:
+    return NewsItem(date=date, text=text.strip(), parsed_date=_parse_news_date(date, year),
+                    links=[u.rstrip(".,;") for u in _URL.findall(text)])
+
+
+def _entries_in_block(lines: list[str], mode: str | None, year: int | None) -> list[tuple[Publication, set[int]]]:
+    """Papers written over several lines: a title line next to an author line, maybe a venue line."""
+    author_at = [i for i, ln in enumerate(lines) if _author_line(ln)]
+    if not author_at:
+        return []
+    taken: set[int] = set(author_at)
+    titles: dict[int, int] = {}
+    for i in author_at:
+        for t in (i - 1, i + 1):
+            if 0 <= t < len(lines) and t not in taken and _title_line(lines[t]):
+                titles[i] = t
+                taken.add(t)
+                break
+    out: list[tuple[Publication, set[int]]] = []
+    for i, t in titles.items():
+        names, rest = _author_line(lines[i])
+        venue = rest or None
+        used = {i, t}
+        nxt = max(i, t) + 1
+        if venue is None and nxt < len(lines) and nxt not in taken and _venue_line(lines[nxt]):
+            venue = lines[nxt].strip(" .")
+            used.add(nxt)
+            taken.add(nxt)
+        if mode != "pubs" and not (venue and _year_of(venue)):
+            continue  # outside a publications section only a full reference (with a dated venue) counts
+        pub = Publication(title=_clean_title(lines[t]), authors=names, venue=venue,
+                          year=(_year_of(venue) if venue else None) or year,
+                          links=_links_from(" ".join(lines[j] for j in used)), rule="text:title-authors")
+        out.append((pub, used))
+    return out
+
+
+def _author_line(line: str) -> tuple[list[str], str] | None:
+    """An author line, with whatever venue text follows the names on the same line."""
+    s = _LIST_MARKER.sub("", line).strip()
+    names = parse_authors(s)
+    if names:
+        return names, ""
+    pre = _authors_prefix(s)
+    if pre and pre[1] and _venue_line(pre[1]):
+        return pre
+    return None
+
+
+def _title_line(line: str) -> bool:
+    """One line that could be a paper's title: a single phrase, not a sentence run, a venue or a link."""
+    s = _LIST_MARKER.sub("", line).strip()
+    return _plausible_title(s) and not _is_prose(s, 150) and len(_segments(s)) == 1 and not _venue_line(s)
+
+
+def _venue_line(line: str) -> bool:
+    """A short line naming where a paper appeared ('NeurIPS 2023', 'In Proc. of ...', 'arXiv preprint')."""
+    s = line.strip()
+    return len(s) <= 200 and _venue_cue(s) and not parse_authors(s) and \
+        (bool(_year_of(s)) or len(s.split()) <= 12) and len(_segments(s)) <= 1
+
+
+def _bib_items(block: list[str]) -> list[list[int]]:
+    """Group a block's lines into references: a list marker starts one, other lines continue it."""
+    if any(_LIST_MARKER.match(ln) for ln in block):
+        groups: list[list[int]] = []
+        for i, ln in enumerate(block):
+            if _LIST_MARKER.match(ln) or not groups:
+                groups.append([i])
+            else:
+                groups[-1].append(i)
+        return groups
+    return [[i] for i in range(len(block))]
+
+
+def _paragraph_shaped(lines: list[str]) -> bool:
+    """One paragraph, maybe hard-wrapped: no list markers and no author lines, so not a list of references."""
+    return not any(_LIST_MARKER.match(ln) or _author_line(ln) for ln in lines)
+
+
+def _pubs_from_block(lines: list[str], state: _State) -> tuple[list[Publication], bool]:
+    """The papers one block holds in a publications (or not yet named) section, and whether it held prose only."""
+    joined = " ".join(lines)
+    mode = state.mode
+    if _is_prose(joined) and _paragraph_shaped(lines):
+        pubs, prose_only = _prose_pubs(lines, state)
+        for p in pubs:
+            p.section = state.section
+        return pubs, prose_only
+    if state.pending_title and parse_authors(_LIST_MARKER.sub("", lines[0])):
+        title, state.section = state.pending_title  # a title that stood alone, so it was read as a heading
+        lines = [title] + lines
+    pubs: list[Publication] = []
+    used: set[int] = set()
+    for pub, u in _entries_in_block(lines, mode, state.year):
+        pubs.append(pub)
+        used |= u
+    free = [k for k in range(len(lines)) if k not in used]
+    found = _bib_pubs(lines, [g for g in _bib_items(lines) if not used & set(g)], state)
+    if not found and len(free) > 1 and not any(_LIST_MARKER.match(lines[k]) for k in free):
+        found = _bib_pubs(lines, _wrapped_groups(lines, free), state)
+    pubs.extend(found)
+    for p in pubs:
+        p.section = state.section
+    return pubs, False
+
+
+def _bib_pubs(lines: list[str], groups: list[list[int]], state: _State) -> list[Publication]:
+    """References from groups of lines; outside a publications section only full ones (authors and year)."""
+    out: list[Publication] = []
+    for group in groups:
+        hit = parse_bib_line(" ".join(lines[g] for g in group))
+        if not hit:
+            continue
+        pub, has_authors = hit
+        if state.mode != "pubs" and not (has_authors and pub.year):
+            continue
+        if pub.year is None:
+            pub.year = state.year
+        pub.rule = "text:bib-line"
+        out.append(pub)
+    return out
+
+
+def _wrapped_groups(lines: list[str], free: list[int]) -> list[list[int]]:
+    """Hard-wrapped references: a line that does not end a sentence runs on into the next one."""
+    groups: list[list[int]] = []
+    for k in free:
+        if groups and groups[-1][-1] == k - 1 and not re.search(r"[.!?]$", lines[k - 1]):
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    return groups
+
+
+def _prose_pubs(lines: list[str], state: _State) -> tuple[list[Publication], bool]:
+    """A paragraph is a paper only under a year heading or in a publications section, and must read like an
+    abstract (not a bio) unless the section says it lists papers."""
+    joined = " ".join(lines)
+    first, rest = lines[0], " ".join(lines[1:])
+    reads_as_abstract = state.mode == "pubs" or bool(_ABSTRACT_CUE.search(joined))
+    placed = state.mode == "pubs" or state.year is not None
+    if len(lines) > 1 and _title_line(first) and _title_case_ratio(first) >= 0.6 and _is_prose(rest) \
+            and placed and reads_as_abstract:
+        return [Publication(title=_clean_title(first), year=state.year, text=rest, links=_links_from(joined),
+                            rule="text:titled-abstract")], False
+    if state.after_year and state.year is not None and reads_as_abstract:
+        return [Publication(title=None, text=joined, year=state.year, links=_links_from(joined),
+                            rule="text:abstract-under-year")], True
+    return [], True
+
+
+def extract_text(text: str, *, today: datetime.date) -> Page:
+    """Read a plain-text page into a ``Page``: profile name, papers and news (announcements come later).
+
+    ``today`` is the day the page was read: listings print dates without a year for the current year.
+    """
+    lines = [_norm_line(ln) for ln in text.splitlines()]
+    lines = [("" if _UNDERLINE.match(ln) and i and lines[i - 1] else ln) for i, ln in enumerate(lines)]
+    page = Page(profile=Profile(name=_profile_name(lines)))
+    records, consumed = _find_records(lines, today)
+    record_at = dict(records)
+    name_line = next((i for i, ln in enumerate(lines) if ln), None) if page.profile.name else None
+    state = _State()
+    for block in _blocks(lines):
+        for k in range(len(block.lines)):
+            if block.start + k in record_at:
+                pub = record_at[block.start + k]
+                pub.section = state.section
+                page.publications.append(pub)
+        body = [(block.start + k, ln) for k, ln in enumerate(block.lines)
+                if block.start + k not in consumed and block.start + k != name_line]
+        if not body:
+            state.after_year = False
+            continue
+        while body and (h := _heading(body[0][1], alone=len(body) == 1)):
+            _enter(state, h, body[0][0])
+            body = body[1:]
+        if not body:
+            continue
+        if state.mode == "news":
+            _news_items([ln for _, ln in body], state, page.news)
+        elif state.mode != "other":
+            pubs, prose_only = _pubs_from_block([ln for _, ln in body], state)
+            page.publications.extend(pubs)
+            state.after_year = prose_only and bool(pubs) and pubs[0].title is None
+            state.pending_title = None
+            continue
+        state.after_year = False
+        state.pending_title = None
+    page.explain = state.explain
+    return page
+
+
+def _enter(state: _State, h: _Heading, line: int) -> None:
+    """Move the walk into a new section; a year or an unknown heading is a subsection of the one it sits in."""
+    state.pending_title = None
+    if h.kind == "year":
+        state.year = h.year
+        state.after_year = True
+    elif h.kind == "sub":
+        if state.mode == "news":
+            state.mode = None  # news has no subsections but years: a new title ends it
+        state.pending_title = (h.text, state.section)
+        state.after_year = False
+    else:
+        state.mode = None if h.kind == "neutral" else h.kind
+        state.year = None
+        state.after_year = False
+    state.section = h.text
+    state.explain.append({"line": line + 1, "heading": h.text, "kind": h.kind, "mode": state.mode})

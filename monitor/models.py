@@ -1,0 +1,157 @@
+"""The domain, as plain dataclasses that every stage of the pipeline passes along.
+
+``sources -> fetch -> extract -> store -> diff -> notify``: each stage takes and returns these,
+so each stage can be tested without the others.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+LINK_KINDS = ("pdf", "arxiv", "code", "doi", "project", "other")
+ANNOUNCEMENT_KINDS = ("on_market", "joining", "graduating", "hiring_students", "other")
+EVENT_TYPES = (
+    "paper_added",
+    "paper_removed",
+    "paper_updated",
+    "news_added",
+    "news_removed",
+    "announcement",
+    "announcement_removed",
+    "profile_changed",
+)
+# Events a person wants to be told about; the rest are recorded but not alerted.
+ALERT_TYPES = frozenset({"paper_added", "paper_updated", "news_added", "announcement"})
+
+
+@dataclass
+class Source:
+    """One researcher's homepage as configured in ``sources.yaml``."""
+
+    name: str
+    url: str
+    every: int = 12 * 3600  # seconds between checks (the daemon's interval)
+    cron: str | None = None
+    format: str = "auto"  # auto | html | markdown | text
+    tags: list[str] = field(default_factory=list)
+    selectors: dict[str, str] = field(default_factory=dict)  # per-source overrides: publications, news
+
+
+@dataclass
+class Profile:
+    name: str | None = None
+    position: str | None = None
+    affiliation: str | None = None
+
+
+@dataclass
+class Publication:
+    """A paper; ``title`` is None for a paper known only by its text (an abstract, say)."""
+
+    title: str | None
+    authors: list[str] = field(default_factory=list)
+    venue: str | None = None
+    year: int | None = None
+    links: dict[str, str] = field(default_factory=dict)
+    text: str | None = None
+    section: str | None = None  # the heading it was found under (for --explain)
+    rule: str | None = None  # the rule that produced it (for --explain)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "title": self.title,
+            "authors": self.authors,
+            "venue": self.venue,
+            "year": self.year,
+            "links": self.links,
+        }
+        if self.title is None or self.text:
+            out["text"] = self.text
+        return out
+
+
+@dataclass
+class NewsItem:
+    date: str | None  # as written on the page
+    text: str  # the item without its date
+    parsed_date: str | None = None  # ISO date (YYYY, YYYY-MM or YYYY-MM-DD) when the date could be read
+    links: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"date": self.date, "parsed_date": self.parsed_date, "text": self.text, "links": self.links}
+
+
+@dataclass
+class Announcement:
+    kind: str  # one of ANNOUNCEMENT_KINDS
+    text: str  # the sentence
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "text": self.text}
+
+
+@dataclass
+class Page:
+    """What one fetched document says: the unit that is stored as a snapshot and diffed."""
+
+    profile: Profile = field(default_factory=Profile)
+    publications: list[Publication] = field(default_factory=list)
+    news: list[NewsItem] = field(default_factory=list)
+    announcements: list[Announcement] = field(default_factory=list)
+    error_page: bool = False  # looks like an error page served with a success status
+    bio: list[str] = field(default_factory=list)  # paragraphs where the person speaks of themselves
+    explain: list[dict[str, Any]] = field(default_factory=list)  # sections considered, for --explain
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "profile": asdict(self.profile),
+            "publications": [p.to_json() for p in self.publications],
+            "news": [n.to_json() for n in self.news],
+            "announcements": [a.to_json() for a in self.announcements],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Page:
+        return cls(
+            profile=Profile(**(data.get("profile") or {})),
+            publications=[
+                Publication(
+                    title=p.get("title"),
+                    authors=list(p.get("authors") or []),
+                    venue=p.get("venue"),
+                    year=p.get("year"),
+                    links=dict(p.get("links") or {}),
+                    text=p.get("text"),
+                )
+                for p in data.get("publications", [])
+            ],
+            news=[
+                NewsItem(date=n.get("date"), text=n.get("text", ""), parsed_date=n.get("parsed_date"),
+                         links=list(n.get("links") or []))
+                for n in data.get("news", [])
+            ],
+            announcements=[Announcement(kind=a["kind"], text=a["text"]) for a in data.get("announcements", [])],
+        )
+
+
+@dataclass
+class Event:
+    """A typed change between two snapshots of one source."""
+
+    type: str  # one of EVENT_TYPES
+    key: str  # stable identity of the item it concerns (normalised title, text prefix, kind)
+    title: str | None = None
+    text: str | None = None
+    field: str | None = None
+    before: str | None = None
+    after: str | None = None
+    kind: str | None = None
+    data: dict[str, Any] = dataclasses.field(default_factory=dict)  # the item itself (venue, links...) for reports
+
+    @property
+    def alert(self) -> bool:
+        if self.type == "paper_updated":
+            return self.field in ("venue", "title")
+        return self.type in ALERT_TYPES

@@ -1,0 +1,163 @@
+"""One check of one source, and one run over many: fetch -> extract -> store -> diff.
+
+The CLI and the daemon are thin shells over ``check_sources``. A source that fails is recorded and
+reported; it never stops the others. A page that suddenly looks broken is held as suspect: stored,
+but its removals wait until the next check sees the same result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable
+
+from .diff import diff_pages, is_suspect
+from .extract import extract
+from .fetch import Fetcher, FetchResult, user_agent
+from .models import Event, Page, Source
+from .sources import Config
+from .store import Store, content_hash
+
+
+@dataclass
+class CheckResult:
+    """What one check did, for the run's report and the daemon's log line."""
+
+    source: str
+    outcome: str  # new | changed | unchanged | not_modified | suspect | confirmed | failed
+    status: int | None = None
+    error: str | None = None
+    duration: float = 0.0
+    papers: int | None = None
+    news: int | None = None
+    events: list[Event] = field(default_factory=list)
+    event_ids: list[int] = field(default_factory=list)
+
+
+# A hook the delivery outbox uses to add its rows inside the check's own transaction.
+OutboxHook = Callable[[Store, Source, list[int]], None]
+
+
+def process(store: Store, source: Source, source_id: int, result: FetchResult, *, today: dt.date | None = None,
+            outbox: OutboxHook | None = None) -> CheckResult:
+    """Turn one fetch into stored state, in a single transaction."""
+    started = dt.datetime.fromtimestamp(result.started_at, dt.timezone.utc).isoformat(timespec="seconds")
+    base = dict(started_at=started, duration=result.duration, status=result.status, size=result.bytes,
+                attempts=result.attempts)
+    out = CheckResult(source=source.name, outcome="failed", status=result.status, duration=result.duration)
+    if not result.ok:
+        out.error = result.error or "no content"
+        with store.transaction():
+            store.insert_check(source_id, outcome="failed", error=out.error, snapshot_id=None, events=0, **base)
+        return out
+
+    row = store.source_row(source_id)
+    latest = store.latest_snapshot(source_id)
+    body_hash = content_hash(result.body) if result.body is not None else None
+    if result.not_modified or (body_hash is not None and body_hash == row["content_hash"] and latest is not None):
+        with store.transaction():
+            out.outcome = "not_modified" if result.not_modified else "unchanged"
+            if latest is not None and latest.state == "suspect":
+                out.outcome, out.events, out.event_ids = "confirmed", *_confirm(store, source, source_id, latest,
+                                                                                 started, outbox)
+            store.set_validators(source_id, etag=result.etag, last_modified=result.last_modified, body_hash=body_hash)
+            store.insert_check(source_id, outcome=out.outcome, error=None,
+                               snapshot_id=latest.id if latest else None, events=len(out.events), **base)
+        if latest is not None:
+            out.papers, out.news = len(latest.page.publications), len(latest.page.news)
+        return out
+
+    assert result.text is not None and result.body is not None
+    try:
+        page = extract(result.text, format=source.format, content_type=result.content_type,
+                       url=result.final_url or source.url, today=today, selectors=source.selectors or None)
+    except Exception as exc:  # an extractor bug must not lose the check or stop the run
+        out.error = f"extraction failed: {type(exc).__name__}: {exc}"
+        with store.transaction():
+            store.insert_check(source_id, outcome="failed", error=out.error, snapshot_id=None, events=0, **base)
+        return out
+
+    out.papers, out.news = len(page.publications), len(page.news)
+    baseline = store.latest_snapshot(source_id, accepted_only=True)
+    reason = is_suspect(baseline.page if baseline else None, page)
+    with store.transaction():
+        if reason and latest is not None and latest.state == "suspect" and _same_items(latest.page, page):
+            reason = None  # the second check in a row that sees the same thing: believe it
+        state = "suspect" if reason else "accepted"
+        snapshot_id = store.insert_snapshot(source_id, body=result.body, page=page, state=state, reason=reason,
+                                            content_type=result.content_type, taken_at=started)
+        events: list[Event] = []
+        if state == "accepted":
+            if baseline is not None:
+                events = diff_pages(baseline.page, page)
+                out.outcome = "changed"
+            else:
+                out.outcome = "new"
+            store.update_items(source_id, page, started)
+            out.event_ids = store.insert_events(source_id, snapshot_id, events, started)
+            if outbox and out.event_ids:
+                outbox(store, source, out.event_ids)
+        else:
+            out.outcome, out.error = "suspect", reason
+        out.events = events
+        store.set_validators(source_id, etag=result.etag, last_modified=result.last_modified, body_hash=body_hash)
+        store.insert_check(source_id, outcome=out.outcome, error=out.error, snapshot_id=snapshot_id,
+                           events=len(events), **base)
+    return out
+
+
+def _same_items(a: Page, b: Page) -> bool:
+    return json.dumps(a.to_json(), sort_keys=True) == json.dumps(b.to_json(), sort_keys=True)
+
+
+def _confirm(store: Store, source: Source, source_id: int, suspect, started: str,
+             outbox: OutboxHook | None) -> tuple[list[Event], list[int]]:
+    """A suspect page seen again: accept it and emit what it changed against the last accepted one."""
+    baseline = store.latest_snapshot(source_id, accepted_only=True)
+    store.accept_snapshot(suspect.id)
+    events = diff_pages(baseline.page, suspect.page) if baseline else []
+    store.update_items(source_id, suspect.page, started)
+    ids = store.insert_events(source_id, suspect.id, events, started)
+    if outbox and ids:
+        outbox(store, source, ids)
+    return events, ids
+
+
+async def check_sources(config: Config, store: Store, sources: list[Source] | None = None, *,
+                        today: dt.date | None = None, outbox: OutboxHook | None = None,
+                        on_result: Callable[[CheckResult], Awaitable[None] | None] | None = None,
+                        fetcher: Fetcher | None = None) -> list[CheckResult]:
+    """Check the given sources (all by default) concurrently; results come back in source order."""
+    sources = list(config.sources if sources is None else sources)
+    ids = store.sync_sources(config.sources)
+    own = fetcher is None
+    fetcher = fetcher or Fetcher(user_agent=user_agent(config.user_agent_contact), concurrency=config.concurrency,
+                                 per_host=config.per_host, timeout=config.timeout, max_bytes=config.max_bytes)
+    results: dict[str, CheckResult] = {}
+
+    async def one(source: Source) -> None:
+        sid = ids[source.name]
+        row = store.source_row(sid)
+        t0 = time.monotonic()
+        fetched = await fetcher.fetch(source.url, etag=row["etag"], last_modified=row["last_modified"])
+        res = process(store, source, sid, fetched, today=today, outbox=outbox)
+        res.duration = max(res.duration, time.monotonic() - t0)
+        results[source.name] = res
+        if on_result is not None:
+            maybe = on_result(res)
+            if asyncio.iscoroutine(maybe):
+                await maybe
+
+    if own:
+        async with fetcher:
+            await asyncio.gather(*(one(s) for s in sources))
+    else:
+        await asyncio.gather(*(one(s) for s in sources))
+    return [results[s.name] for s in sources]
+
+
+def run_once(config: Config, store: Store, sources: list[Source] | None = None, **kwargs) -> list[CheckResult]:
+    return asyncio.run(check_sources(config, store, sources, **kwargs))

@@ -1,0 +1,209 @@
+"""Reading ``sources.yaml``: the researchers to watch, checked strictly so a typo never passes silently.
+
+Every problem is reported as one ``ConfigError`` line naming the file, the entry and the problem, and
+is raised before anything touches the database.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import yaml
+
+from .errors import ConfigError
+from .models import Source
+
+FORMATS = ("auto", "html", "markdown", "text")
+SELECTOR_KEYS = ("publications", "news")
+SOURCE_KEYS = {"name", "url", "every", "cron", "format", "tags", "selectors"}
+DEFAULT_KEYS = {"every", "user_agent_contact", "concurrency", "per_host", "timeout", "max_bytes", "politeness"}
+TOP_KEYS = {"defaults", "sources", "channels", "routes"}
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_INTERVAL = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
+
+
+@dataclass
+class Config:
+    """The whole file: defaults, sources, and the raw delivery settings (validated by ``notify``)."""
+
+    path: str
+    sources: list[Source]
+    every: int = 12 * 3600
+    user_agent_contact: str | None = None
+    concurrency: int = 32
+    per_host: int = 4
+    timeout: float = 20.0
+    max_bytes: int = 5_000_000
+    politeness: float = 1.0  # seconds between two requests to the same host (daemon)
+    channels: dict[str, Any] = field(default_factory=dict)
+    routes: list[Any] = field(default_factory=list)
+
+    def source(self, name: str) -> Source:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        raise ConfigError(f"{self.path}: no source named {name!r}")
+
+
+def parse_interval(value: Any) -> int:
+    """'12h', '1d', '1h30m', '90s' or a number of seconds -> seconds; ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError(f"bad interval {value!r}")
+    if isinstance(value, (int, float)):
+        if value <= 0:
+            raise ValueError(f"bad interval {value!r}: must be positive")
+        return int(value)
+    text = str(value).strip().lower().replace(" ", "")
+    pos, total = 0, 0.0
+    for m in _INTERVAL.finditer(text):
+        if m.start() != pos:
+            break
+        total += float(m.group(1)) * _UNITS[m.group(2)]
+        pos = m.end()
+    if pos != len(text) or not text or total <= 0:
+        raise ValueError(f"bad interval {value!r} (use e.g. 30m, 12h, 1d, 1h30m)")
+    return int(total)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that rejects a key given twice in one mapping instead of keeping the last."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: set = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _check_url(url: Any, where: str) -> str:
+    if not isinstance(url, str) or not url.strip():
+        raise ConfigError(f"{where}: 'url' must be an http(s) URL or a file path")
+    url = url.strip()
+    parsed = urlparse(url)
+    if parsed.scheme in ("http", "https"):
+        if not parsed.netloc or " " in url:
+            raise ConfigError(f"{where}: bad URL {url!r}")
+        return url
+    if parsed.scheme in ("", "file") or re.fullmatch(r"[a-zA-Z]", parsed.scheme):  # a path, maybe C:\...
+        return url
+    raise ConfigError(f"{where}: bad URL {url!r} (only http, https and local files are supported)")
+
+
+def _source(entry: Any, index: int, path: str, default_every: int) -> Source:
+    where = f"{path}: sources[{index}]"
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: each source must be a mapping with at least 'name' and 'url'")
+    name = entry.get("name")
+    if isinstance(name, str) and name.strip():
+        where = f"{path}: source {name.strip()!r}"
+    unknown = set(entry) - SOURCE_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r} (allowed: {', '.join(sorted(SOURCE_KEYS))})")
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"{where}: 'name' is required and must be a non-empty string")
+    url = _check_url(entry.get("url"), where)
+    try:
+        every = parse_interval(entry["every"]) if "every" in entry else default_every
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    cron = entry.get("cron")
+    if cron is not None:
+        cron = str(cron).strip()
+        if len(cron.split()) != 5:
+            raise ConfigError(f"{where}: bad cron expression {cron!r} (five fields: minute hour day month weekday)")
+    fmt = str(entry.get("format", "auto")).lower()
+    if fmt not in FORMATS:
+        raise ConfigError(f"{where}: bad format {fmt!r} (one of {', '.join(FORMATS)})")
+    tags = entry.get("tags", [])
+    if isinstance(tags, str):
+        tags = [tags]
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise ConfigError(f"{where}: 'tags' must be a list of strings")
+    selectors = entry.get("selectors", {}) or {}
+    if not isinstance(selectors, dict) or set(selectors) - set(SELECTOR_KEYS):
+        raise ConfigError(f"{where}: 'selectors' takes CSS selectors for {', '.join(SELECTOR_KEYS)}")
+    return Source(name=name.strip(), url=url, every=every, cron=cron, format=fmt, tags=tags,
+                  selectors={k: str(v) for k, v in selectors.items()})
+
+
+def parse_config(text: str, path: str = "sources.yaml") -> Config:
+    """Parse and validate the text of a sources file."""
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        at = f" at line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}: invalid YAML{at}: {problem}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping with a 'sources' list")
+    unknown = set(data) - TOP_KEYS
+    if unknown:
+        raise ConfigError(f"{path}: unknown top-level key {sorted(unknown)[0]!r} (allowed: {', '.join(sorted(TOP_KEYS))})")
+    defaults = data.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise ConfigError(f"{path}: 'defaults' must be a mapping")
+    bad = set(defaults) - DEFAULT_KEYS
+    if bad:
+        raise ConfigError(f"{path}: defaults: unknown key {sorted(bad)[0]!r} (allowed: {', '.join(sorted(DEFAULT_KEYS))})")
+    config = Config(path=path, sources=[])
+    try:
+        if "every" in defaults:
+            config.every = parse_interval(defaults["every"])
+        for key, kind in (("concurrency", int), ("per_host", int), ("timeout", float), ("max_bytes", int),
+                          ("politeness", float)):
+            if key in defaults:
+                value = kind(defaults[key])
+                if value <= 0 and key != "politeness":
+                    raise ValueError(f"{key} must be positive")
+                setattr(config, key, value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: defaults: {exc}") from None
+    contact = defaults.get("user_agent_contact")
+    config.user_agent_contact = str(contact) if contact else None
+    sources = data.get("sources")
+    if sources is None:
+        sources = []
+    if not isinstance(sources, list):
+        raise ConfigError(f"{path}: 'sources' must be a list")
+    seen: set[str] = set()
+    for i, entry in enumerate(sources):
+        src = _source(entry, i, path, config.every)
+        if src.name in seen:
+            raise ConfigError(f"{path}: source {src.name!r}: duplicate name (names must be unique)")
+        seen.add(src.name)
+        config.sources.append(src)
+    channels = data.get("channels") or {}
+    routes = data.get("routes") or []
+    if not isinstance(channels, dict):
+        raise ConfigError(f"{path}: 'channels' must be a mapping of channel names to settings")
+    if not isinstance(routes, list):
+        raise ConfigError(f"{path}: 'routes' must be a list")
+    config.channels, config.routes = channels, routes
+    return config
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a sources file from disk."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: no such file (give --config or set MONITOR_CONFIG)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{p}: cannot read: {exc}") from None
+    return parse_config(text, str(p))

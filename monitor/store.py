@@ -1,0 +1,257 @@
+"""The SQLite store (sqlite-utils over one WAL connection), with versioned migrations from ``db/``.
+
+One check is one transaction: the check row, the snapshot, the items and the events (and, once
+delivery is configured, the pending deliveries) are written together or not at all, so a crash
+leaves the previous state intact, never half a snapshot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.resources
+import json
+import sqlite3
+import zlib
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import sqlite_utils
+
+from .errors import StoreError
+from .models import Event, Page, Source
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def content_hash(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+@dataclass
+class Snapshot:
+    id: int
+    source_id: int
+    taken_at: str
+    content_hash: str
+    state: str
+    page: Page
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every file under db/migrations, in order."""
+    files = importlib.resources.files("monitor.migrations")
+    out = []
+    for entry in files.iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            out.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
+    return sorted(out)
+
+
+class Store:
+    """All reads and writes of the monitor's state."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute("PRAGMA foreign_keys = ON")
+            self.db = sqlite_utils.Database(conn)
+            if self.path != ":memory:":
+                self.db.enable_wal()
+            conn.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot open the database: {exc}") from None
+        self.migrate()
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    # ------------------------------------------------------------ schema
+
+    @property
+    def version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> None:
+        """Apply every migration newer than the database, each in its own transaction."""
+        known = migrations()
+        latest = known[-1][0] if known else 0
+        if self.version > latest:
+            raise StoreError(f"{self.path}: schema version {self.version} is newer than this monitor knows ({latest})")
+        for version, name, sql in known:
+            if version <= self.version:
+                continue
+            with self.transaction():
+                for statement in _statements(sql):
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {version}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # ------------------------------------------------------------ sources
+
+    def sync_sources(self, sources: list[Source]) -> dict[str, int]:
+        """Make the sources table match the configuration; returns name -> id."""
+        ids: dict[str, int] = {}
+        with self.transaction():
+            existing = {r["name"]: r for r in self.db.query("SELECT id, name, url FROM sources")}
+            for s in sources:
+                row = existing.get(s.name)
+                if row is None:
+                    cur = self.db.execute("INSERT INTO sources (name, url, active, created_at) VALUES (?, ?, 1, ?)",
+                                          [s.name, s.url, now_iso()])
+                    ids[s.name] = int(cur.lastrowid)
+                else:
+                    ids[s.name] = row["id"]
+                    if row["url"] != s.url:  # a new address: forget the old validators
+                        self.db.execute("UPDATE sources SET url = ?, etag = NULL, last_modified = NULL, "
+                                        "content_hash = NULL WHERE id = ?", [s.url, row["id"]])
+            names = [s.name for s in sources]
+            self.db.execute(
+                f"UPDATE sources SET active = (name IN ({','.join('?' * len(names))})) ", names)
+        return ids
+
+    def source_row(self, source_id: int) -> dict[str, Any]:
+        return next(self.db.query("SELECT * FROM sources WHERE id = ?", [source_id]))
+
+    def source_id(self, name: str) -> int | None:
+        row = next(self.db.query("SELECT id FROM sources WHERE name = ?", [name]), None)
+        return row["id"] if row else None
+
+    # ------------------------------------------------------------ snapshots
+
+    def _snapshot(self, row: dict[str, Any] | None) -> Snapshot | None:
+        if row is None:
+            return None
+        return Snapshot(id=row["id"], source_id=row["source_id"], taken_at=row["taken_at"],
+                        content_hash=row["content_hash"], state=row["state"],
+                        page=Page.from_json(json.loads(row["page"])))
+
+    def latest_snapshot(self, source_id: int, *, accepted_only: bool = False) -> Snapshot | None:
+        where = "AND state = 'accepted'" if accepted_only else ""
+        row = next(self.db.query(
+            f"SELECT * FROM snapshots WHERE source_id = ? {where} ORDER BY id DESC LIMIT 1", [source_id]), None)
+        return self._snapshot(row)
+
+    def snapshot_body(self, snapshot_id: int) -> bytes:
+        row = next(self.db.query("SELECT body FROM snapshots WHERE id = ?", [snapshot_id]))
+        return zlib.decompress(row["body"])
+
+    def insert_snapshot(self, source_id: int, *, body: bytes, page: Page, state: str, reason: str | None,
+                        content_type: str | None, taken_at: str) -> int:
+        cur = self.db.execute(
+            "INSERT INTO snapshots (source_id, taken_at, content_hash, content_type, state, suspect_reason, page, body)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [source_id, taken_at, content_hash(body), content_type, state, reason,
+             json.dumps(page.to_json(), ensure_ascii=False), zlib.compress(body, 6)])
+        return int(cur.lastrowid)
+
+    def accept_snapshot(self, snapshot_id: int) -> None:
+        self.db.execute("UPDATE snapshots SET state = 'accepted', suspect_reason = NULL WHERE id = ?", [snapshot_id])
+
+    # ------------------------------------------------------------ checks, items, events
+
+    def insert_check(self, source_id: int, *, started_at: str, duration: float, status: int | None, size: int,
+                     attempts: int, outcome: str, error: str | None, snapshot_id: int | None, events: int) -> int:
+        cur = self.db.execute(
+            "INSERT INTO checks (source_id, started_at, duration, status, bytes, attempts, outcome, error,"
+            " snapshot_id, events) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [source_id, started_at, duration, status, size, attempts, outcome, error, snapshot_id, events])
+        fields = "last_check_at = ?, last_outcome = ?, last_error = ?"
+        self.db.execute(f"UPDATE sources SET {fields} WHERE id = ?", [started_at, outcome, error, source_id])
+        return int(cur.lastrowid)
+
+    def set_validators(self, source_id: int, *, etag: str | None, last_modified: str | None,
+                       body_hash: str | None) -> None:
+        self.db.execute("UPDATE sources SET etag = ?, last_modified = ?, content_hash = COALESCE(?, content_hash)"
+                        " WHERE id = ?", [etag, last_modified, body_hash, source_id])
+
+    def update_items(self, source_id: int, page: Page, seen_at: str) -> None:
+        """Keep one row per paper, news item and announcement with when it was first and last seen."""
+        from .diff import news_key, paper_key
+
+        current: list[tuple[str, str, dict[str, Any]]] = []
+        current += [("paper", paper_key(p), p.to_json()) for p in page.publications]
+        current += [("news", news_key(n), n.to_json()) for n in page.news]
+        current += [("announcement", a.kind, a.to_json()) for a in page.announcements]
+        self.db.execute("UPDATE items SET present = 0 WHERE source_id = ?", [source_id])
+        for kind, key, data in current:
+            self.db.execute(
+                "INSERT INTO items (source_id, kind, key, data, first_seen, last_seen, present)"
+                " VALUES (?, ?, ?, ?, ?, ?, 1)"
+                " ON CONFLICT (source_id, kind, key) DO UPDATE SET data = excluded.data,"
+                " last_seen = excluded.last_seen, present = 1",
+                [source_id, kind, key, json.dumps(data, ensure_ascii=False), seen_at, seen_at])
+
+    def insert_events(self, source_id: int, snapshot_id: int, events: list[Event], detected_at: str) -> list[int]:
+        ids = []
+        for e in events:
+            cur = self.db.execute(
+                "INSERT INTO events (source_id, snapshot_id, type, key, title, text, field, before, after, kind,"
+                " data, alert, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [source_id, snapshot_id, e.type, e.key, e.title, e.text, e.field, e.before, e.after, e.kind,
+                 json.dumps(e.data, ensure_ascii=False), int(e.alert), detected_at])
+            ids.append(int(cur.lastrowid))
+        return ids
+
+    # ------------------------------------------------------------ reading events
+
+    def events(self, *, source: str | None = None, since: str | None = None) -> list[dict[str, Any]]:
+        """Events with their source name: since a time, or those of each source's newest snapshot."""
+        params: list[Any] = []
+        where = ["1 = 1"]
+        if source:
+            where.append("s.name = ?")
+            params.append(source)
+        if since:
+            where.append("e.detected_at >= ?")
+            params.append(since)
+        else:
+            where.append("e.snapshot_id = (SELECT MAX(id) FROM snapshots WHERE source_id = e.source_id)")
+        sql = (f"SELECT e.*, s.name AS source FROM events e JOIN sources s ON s.id = e.source_id"
+               f" WHERE {' AND '.join(where)} ORDER BY s.name, e.id")
+        return list(self.db.query(sql, params))
+
+    def source_summaries(self) -> list[dict[str, Any]]:
+        sql = """
+        SELECT s.name, s.url, s.active, s.last_check_at, s.last_outcome, s.last_error,
+               (SELECT COUNT(*) FROM items i WHERE i.source_id = s.id AND i.kind = 'paper' AND i.present) AS papers,
+               (SELECT COUNT(*) FROM items i WHERE i.source_id = s.id AND i.kind = 'news' AND i.present) AS news,
+               (SELECT COUNT(*) FROM events e WHERE e.source_id = s.id) AS events,
+               (SELECT COUNT(*) FROM checks c WHERE c.source_id = s.id) AS checks
+        FROM sources s ORDER BY s.active DESC, s.name"""
+        return list(self.db.query(sql))
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration file into statements (sqlite3 executes one at a time)."""
+    out, buf = [], []
+    for line in sql.splitlines():
+        if line.strip().startswith("--"):
+            continue
+        buf.append(line)
+        if line.rstrip().endswith(";") and sqlite3.complete_statement("\n".join(buf)):
+            out.append("\n".join(buf).strip())
+            buf = []
+    if "".join(buf).strip():
+        out.append("\n".join(buf).strip())
+    return out
