@@ -247,6 +247,8 @@ class Fetcher:
 
     async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
         """Fetch one URL or local file; per-URL problems come back in ``error``, never as exceptions."""
+        if self._client is None:
+            raise RuntimeError("Fetcher.fetch() called outside 'async with Fetcher(...)'")
         result = FetchResult(url=url, started_at=time.time())
         start = time.monotonic()
         try:
@@ -265,8 +267,6 @@ class Fetcher:
         return result
 
     async def _fetch_http(self, url: str, etag: str | None, last_modified: str | None, result: FetchResult) -> None:
-        if self._client is None:
-            raise RuntimeError("Fetcher.fetch() called outside 'async with Fetcher(...)'")
         try:
             target = httpx.URL(url)
         except httpx.InvalidURL as exc:
@@ -343,7 +343,8 @@ class Fetcher:
         except TimeoutError:
             return _Attempt(str(request.url), status=status, error=f"timed out after {self.timeout:g}s", retryable=True)
         except (httpx.TimeoutException, httpx.NetworkError, aiohttp.ClientConnectionError, OSError) as exc:
-            return _Attempt(str(request.url), status=status, error=self._describe(exc), retryable=True)
+            error, retryable = self._describe(exc)
+            return _Attempt(str(request.url), status=status, error=error, retryable=retryable)
         except (httpx.HTTPError, aiohttp.ClientError) as exc:
             # Protocol errors, undecodable gzip, unsupported schemes: the same request will fail the same way.
             return _Attempt(str(request.url), status=status, error=_one_line(f"{type(exc).__name__}: {exc}"))
@@ -390,11 +391,10 @@ class Fetcher:
     async def _fetch_file(self, path: str, last_modified: str | None, result: FetchResult) -> None:
         """A local file stands in for a page: same cap, same decoding, mtime as Last-Modified."""
         result.attempts = 1
-        mtime, size, body = await asyncio.to_thread(_read_file, path, last_modified, self.max_bytes)
+        mtime, body = await asyncio.to_thread(_read_file, path, last_modified, self.max_bytes)
         result.final_url = Path(path).absolute().as_uri()
         result.status = 200
         result.last_modified = mtime
-        result.bytes = size
         if body is None:
             if last_modified == mtime:
                 result.not_modified = True
@@ -410,9 +410,9 @@ class Fetcher:
 
     async def _fill_text(self, result: FetchResult, body: bytes, charset: str | None) -> None:
         if len(body) > OFFLOAD_DECODE_BYTES:
-            text, encoding = await asyncio.to_thread(decode_body, body, charset, result.content_type)
+            text, encoding = await asyncio.to_thread(_decode_body, body, charset, result.content_type)
         else:
-            text, encoding = decode_body(body, charset, result.content_type)
+            text, encoding = _decode_body(body, charset, result.content_type)
         result.body, result.text, result.encoding, result.bytes = body, text, encoding, len(body)
 
     @asynccontextmanager
@@ -473,28 +473,29 @@ class Fetcher:
         delay = self.backoff * 2**n
         return min(delay + random.uniform(0, delay / 4), self.max_retry_after)
 
-    def _describe(self, exc: BaseException) -> str:
-        """A short reason for a network failure, read off the original exception (see module docstring)."""
+    def _describe(self, exc: BaseException) -> tuple[str, bool]:
+        """(short reason, worth retrying) for a network failure, read off the original exception:
+        the transport's httpx class says little (see module docstring)."""
         for cause in _causes(exc):
-            if isinstance(cause, (aiohttp.ClientConnectorDNSError, socket.gaierror)):
-                return "DNS lookup failed"
             if isinstance(cause, (aiohttp.ClientConnectorCertificateError, ssl.SSLCertVerificationError)):
-                return "TLS certificate verification failed"
+                return "TLS certificate verification failed", False
+            if isinstance(cause, (aiohttp.ClientConnectorDNSError, socket.gaierror)):
+                return "DNS lookup failed", True
             if isinstance(cause, (aiohttp.ClientSSLError, ssl.SSLError)):
-                return "TLS error"
+                return "TLS error", True
             if isinstance(cause, ConnectionRefusedError):
-                return "connection refused"
+                return "connection refused", True
             if isinstance(cause, aiohttp.ConnectionTimeoutError):
-                return f"connect timed out after {min(self.timeout, CONNECT_TIMEOUT_MAX):g}s"
+                return f"connect timed out after {min(self.timeout, CONNECT_TIMEOUT_MAX):g}s", True
             if isinstance(cause, aiohttp.ServerDisconnectedError):
-                return "server disconnected"
+                return "server disconnected", True
             if isinstance(cause, ConnectionResetError):
-                return "connection reset"
+                return "connection reset", True
             if isinstance(cause, aiohttp.ClientPayloadError):
-                return "response body cut short"
+                return "response body cut short", True
             if isinstance(cause, (TimeoutError, httpx.ReadTimeout)):
-                return f"timed out after {self.timeout:g}s"
-        return _one_line(f"connection error: {exc}")
+                return f"timed out after {self.timeout:g}s", True
+        return _one_line(f"connection error: {exc}"), True
 
 
 def _redirect_request(response: httpx.Response) -> httpx.Request | None:
@@ -515,7 +516,7 @@ def _redirect_request(response: httpx.Response) -> httpx.Request | None:
     return httpx.Request("GET", next_request.url, headers=headers, extensions=next_request.extensions)
 
 
-def decode_body(body: bytes, charset: str | None, content_type: str | None) -> tuple[str, str]:
+def _decode_body(body: bytes, charset: str | None, content_type: str | None) -> tuple[str, str]:
     """Decode a page to text; returns (text, codec name).
 
     Order: a byte-order mark (it cannot be wrong, so it beats the header, as in browsers), the
@@ -658,8 +659,9 @@ def _local_path(url: str) -> str | None:
     raise FetchError(f"unsupported URL scheme: {scheme}")
 
 
-def _read_file(path: str, last_modified: str | None, max_bytes: int) -> tuple[str, int, bytes | None]:
-    """(mtime as HTTP-date, size, body); body None when unchanged or too large. Runs in a thread."""
+def _read_file(path: str, last_modified: str | None, max_bytes: int) -> tuple[str, bytes | None]:
+    """(mtime as HTTP-date, body); body None when unchanged (mtime == last_modified) or too large.
+    Runs in a thread."""
     try:
         info = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
@@ -669,18 +671,16 @@ def _read_file(path: str, last_modified: str | None, max_bytes: int) -> tuple[st
     if stat.S_ISDIR(info.st_mode):
         raise FetchError(f"is a directory: {path}")
     mtime = email.utils.formatdate(info.st_mtime, usegmt=True)
-    if last_modified is not None and last_modified == mtime:
-        return mtime, info.st_size, None
-    if info.st_size > max_bytes:
-        return mtime, info.st_size, None
+    if last_modified == mtime or info.st_size > max_bytes:
+        return mtime, None
     try:
         with open(path, "rb") as handle:
             body = handle.read(max_bytes + 1)
     except PermissionError:
         raise FetchError(f"permission denied: {path}") from None
     if len(body) > max_bytes:  # it grew since stat()
-        return mtime, len(body), None
-    return mtime, len(body), body
+        return mtime, None
+    return mtime, body
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:

@@ -102,8 +102,12 @@ class Handler(BaseHTTPRequestHandler):
                 self.send(404, b"not found")
             elif state.robots == "500":
                 self.send(500, b"oops")
+            elif state.robots == "redirect":
+                self.send(301, b"", {"Location": "/rules.txt"})
             else:
                 self.send(200, state.robots.encode(), {"Content-Type": "text/plain"})
+        elif path == "/rules.txt":
+            self.send(200, ROBOTS.encode(), {"Content-Type": "text/plain"})
         elif path in ("/page", "/private/secret", "/nobody"):
             validators = {"ETag": ETAG, "Last-Modified": LAST_MODIFIED}
             if self.headers.get("If-None-Match") == ETAG or self.headers.get("If-Modified-Since") == LAST_MODIFIED:
@@ -295,9 +299,11 @@ def test_404_is_not_retried(base: str, state: State) -> None:
     assert result.attempts == 1 and state.hits["/404?once"] == 1
 
 
-def test_redirects_up_to_the_limit(base: str) -> None:
+def test_redirects_up_to_the_limit(base: str, state: State) -> None:
     result = fetch(f"{base}/redirect/5", max_redirects=5)
     assert result.ok and result.final_url == f"{base}/redirect/0" and result.body == PAGE
+    # The redirected GET goes out body-less (the transport would otherwise chunk an empty body).
+    assert "transfer-encoding" not in state.headers["/redirect/0"]
     result = fetch(f"{base}/redirect/6", max_redirects=5)
     assert result.error == "too many redirects" and result.status == 302 and not result.ok
     assert result.attempts == 1
@@ -383,6 +389,14 @@ def test_robots_disallow_and_cache(fresh_server: Callable[..., tuple[Server, str
     assert server.state.hits["/robots.txt"] == 1
 
 
+def test_robots_behind_a_redirect(fresh_server: Callable[..., tuple[Server, str]]) -> None:
+    server, url = fresh_server("redirect")
+    result = fetch(f"{url}/private/secret")
+    assert result.error == "disallowed by robots.txt"
+    assert server.state.hits["/rules.txt"] == 1 and server.state.hits["/private/secret"] == 0
+    assert "transfer-encoding" not in server.state.headers["/rules.txt"]
+
+
 def test_robots_can_be_ignored(fresh_server: Callable[..., tuple[Server, str]]) -> None:
     server, url = fresh_server()
     result = fetch(f"{url}/private/secret", respect_robots=False)
@@ -458,6 +472,9 @@ def test_local_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert by_path.encoding == "cp1252" and by_path.text is not None and CP1252_TEXT in by_path.text
     assert by_path.content_type == "text/html" and by_path.last_modified == mtime
     assert by_path.final_url == page.as_uri() and by_path.bytes == page.stat().st_size
+
+    with pytest.raises(RuntimeError):
+        asyncio.run(Fetcher(user_agent=UA).fetch(str(page)))
 
     assert fetch(page.as_uri()).body == by_path.body
     monkeypatch.chdir(tmp_path)

@@ -62,7 +62,9 @@ _PUB_WORDS = (
     "thesis", "theses", "book chapters", "technical reports", "proceedings", "selected works",
     "bibliography", "refereed", "peer-reviewed", "under review", "working papers",
 )
-_NEWS_WORDS = ("news", "updates", "update", "what's new", "whats new", "announcements", "latest", "recent activities")
+_NEWS_WORDS = (
+    "news", "updates", "update", "what's new", "whats new", "announcements", "latest", "recent activities", "highlights",
+)
 _OTHER_WORDS = (
     "about", "about me", "bio", "biography", "education", "experience", "employment", "teaching", "service",
     "services", "academic service", "professional service", "awards", "honors", "honours", "awards and honors",
@@ -91,7 +93,8 @@ _ABSTRACT_CUE = re.compile(
 )
 _VENUE_WORDS = re.compile(
     r"\b(proceedings|proc\.|conference|journal|transactions|workshop|symposium|arxiv|preprint|in press|"
-    r"accepted|to appear|under review|submitted|letters|magazine|findings|volume|vol\.|pp\.|pages)\b",
+    r"accepted|to appear|under review|submitted|letters|magazine|findings|volume|vol\.|pp\.|pages|"
+    r"technical report|tech report|thesis|dissertation)\b",
     re.IGNORECASE,
 )
 _VENUE_ACRONYM = re.compile(r"^In\s|\b[A-Z][A-Za-z]*[A-Z][A-Za-z\-]*['’]?\s?(?:19|20)?\d{2}\b")
@@ -103,6 +106,13 @@ def _venue_cue(s: str) -> bool:
 _SENTENCE_END = re.compile(r"[.!?](?:\s+|$)")
 _AFFIL_SPLIT = re.compile(r"\s+[·•|]\s+|\s+[·•]\s*$")
 _ETAL = re.compile(r"(?:,?\s*(?:et\s+al\.?|and\s+(?:\d+\s+)?others\.?|…|\.\.\.))\s*$", re.IGNORECASE)
+
+# Words of link buttons next to papers: a line made only of these is a row of links, not a title.
+_LINK_LABELS = frozenset(
+    "pdf code bib bibtex abs abstract html poster slides slide video talk project page website arxiv cite url "
+    "doi blog github data dataset demo paper supp supplementary supplement model models link links preprint "
+    "openreview proceedings press media oral spotlight award news".split()
+)
 
 _ABSTRACT_MIN = 300  # characters: shorter prose is a blurb or a bio line, not a paper's abstract
 
@@ -307,7 +317,7 @@ def _segments(s: str) -> list[str]:
     for m in re.finditer(r"\.\s+", s):
         before = s[start:m.start()].split()
         last = before[-1] if before else ""
-        if re.fullmatch(r"(?:[A-Z]\.?-?)+", last) or last.lower().strip("(") in _ABBREVIATIONS:
+        if re.fullmatch(r"[A-Z]|(?:[A-Z]\.-?)+[A-Z]?", last) or last.lower().strip("(") in _ABBREVIATIONS:
             continue
         out.append(s[start:m.start()].strip())
         start = m.end()
@@ -324,8 +334,12 @@ def _clean_title(t: str) -> str:
 
 
 def _plausible_title(t: str) -> bool:
+    """Length and shape of a title; rows of link labels ('PDF Code Bib') and dates are not titles."""
     words = t.split()
-    return 2 <= len(words) <= 40 and 8 <= len(t) <= 300 and not _URL.match(t) and not _DATE_FULL.match(t)
+    if not (2 <= len(words) <= 40 and 8 <= len(t) <= 300) or _URL.match(t) or _DATE_FULL.match(t):
+        return False
+    labels = [w for w in re.findall(r"[^\W\d_]+", t.lower())]
+    return not labels or not all(w in _LINK_LABELS for w in labels)
 
 
 def parse_bib_line(line: str) -> tuple[Publication, bool] | None:
@@ -362,8 +376,8 @@ def parse_bib_line(line: str) -> tuple[Publication, bool] | None:
             title, _, venue = title.rpartition("? ")
             title += "?"
         title = _clean_title(title)
-        if not _plausible_title(title):
-            return None
+        if not _plausible_title(title) or "," in title and parse_authors(title, loose=True):
+            return None  # the break fell inside the author list, not after it
         pub = _bib_pub(title, names, venue, s)
         if pub.year is None:
             pub.year = year_first
@@ -406,20 +420,19 @@ class _Heading:
 
 
 def _match_vocab(key: str, words: tuple[str, ...]) -> bool:
-    """Heading vocabulary: a listed word, or one led by modifiers or other section words ('Selected Papers').
+    """Heading vocabulary: a listed word, led by modifiers or words of the same kind ('Selected Papers').
 
-    Only known modifiers may lead, so a short title that happens to end in a section word ('Fake News')
-    is not read as a heading.
+    Only those may lead, so a short title that happens to end in a section word ('Fake News') is not a
+    heading, nor is a navigation bar naming several sections ('Highlights Publications Talks').
     """
     if key in words:
         return True
-    vocab = set(_PUB_WORDS) | set(_NEWS_WORDS) | set(_OTHER_WORDS)
     toks = key.split()
     for n in (2, 1):
         tail = " ".join(toks[-n:])
         if len(toks) > n and tail in words:
             lead = toks[:-n]
-            return len(lead) <= 3 and all(t in _HEADING_MODIFIERS or t in vocab for t in lead)
+            return len(lead) <= 3 and all(t in _HEADING_MODIFIERS or t in words for t in lead)
     return False
 
 
@@ -435,6 +448,7 @@ def _heading(line: str, alone: bool) -> _Heading | None:
     if _COUNT_HEADING.match(line):
         return _Heading(line, "pubs")
     key = re.sub(r"^(?:\d{1,2}[.)]\s+|[#=*\s]+)|[#=*:\s]+$", "", line).strip()
+    key = re.sub(r"^[^\w\[(]+", "", key).strip()  # a leading emoji or ornament ('🔥 News')
     if not key or len(key) > 60 or len(key.split()) > 6 or re.search(r"[.!?,;]$", key):
         return None
     low = re.sub(r"[^\w' ]+", " ", key.lower())
@@ -444,7 +458,7 @@ def _heading(line: str, alone: bool) -> _Heading | None:
         if _match_vocab(low, words):
             if key[0].isupper() or key.isupper():
                 return _Heading(key, kind)
-    if alone and key[0].isupper() and not re.search(r"\d", key) and _title_case_ratio(key) >= 0.75 \
+    if alone and not _LIST_MARKER.match(line) and key[0].isupper() and not re.search(r"\d", key) and _title_case_ratio(key) >= 0.75 \
             and len(key.split()) <= 5 and not _DATE_FULL.match(key):
         return _Heading(key, "sub")
     return None
@@ -454,35 +468,35 @@ def _heading(line: str, alone: bool) -> _Heading | None:
 
 
 @dataclass
-class _Block:
-    start: int  # index of the first line in the document
-    lines: list[str]
+class _Line:
+    idx: int  # line number in the document
+    block: int  # which blank-line separated block it sits in
+    text: str
+    sub: _Heading | None = None  # a lone short line: a subsection heading, or a short title standing alone
 
 
 @dataclass
-class _State:
-    """Where the walk is: the current section, its kind, and the year heading in force."""
+class _Run:
+    """Consecutive lines under one heading: the unit the publication and news rules read."""
 
-    section: str | None = None
-    mode: str | None = None  # pubs | news | other | None (no section named yet)
-    year: int | None = None
-    after_year: bool = False  # the previous block was a year heading or an untitled paper under it
-    pending_title: tuple[str, str | None] | None = None  # a lone line read as a heading, and the section before it
-    explain: list[dict] = field(default_factory=list)
+    mode: str | None  # pubs | news | other | None (no section named yet, or a neutral one)
+    year: int | None  # the year heading the run sits under
+    section: str | None
+    lines: list[_Line] = field(default_factory=list)
 
 
-def _blocks(lines: list[str]) -> list[_Block]:
-    out: list[_Block] = []
-    cur: list[str] = []
-    start = 0
-    for i, line in enumerate(lines + [""]):
+def _blocks(lines: list[str]) -> list[list[int]]:
+    """Line numbers of each blank-line separated block."""
+    out: list[list[int]] = []
+    cur: list[int] = []
+    for i, line in enumerate(lines):
         if line:
-            if not cur:
-                start = i
-            cur.append(line)
+            cur.append(i)
         elif cur:
-            out.append(_Block(start, cur))
+            out.append(cur)
             cur = []
+    if cur:
+        out.append(cur)
     return out
 
 
@@ -592,31 +606,29 @@ def _parse_news_date(d: str, year: int | None) -> str | None:
     return parsed
 
 
-def _news_items(block: list[str], state: _State, items: list[NewsItem]) -> None:
-    """Dated lines in a news section; undated lines continue the previous item or stand as their own."""
+def _news_items(block: list[str], year: int | None, items: list[NewsItem]) -> None:
+    """Dated lines in a news section; an undated line continues the item above it or stands on its own."""
     pending_date: str | None = None
+    last: NewsItem | None = None  # continuation stays inside a block: a blank line ends an item
     for line in block:
-        if _UNDERLINE.match(line):
-            continue
         if re.fullmatch(_DATE_RE, line.strip("[]()*: "), re.IGNORECASE) and not _YEAR_LINE.match(line):
-            pending_date = line.strip("[]()*: ")
+            pending_date = line.strip("[]()*: ")  # a date on a line of its own dates the next line
             continue
-        hit = _news_start(line, state.year)
-        if hit:
-            date, text = hit
-            items.append(_news_item(date, text, state.year))
+        hit = _news_start(line, year)
+        if hit or pending_date:
+            date, text = hit or (pending_date, line)
+            last = _news_item(date, text, year)
+            items.append(last)
             pending_date = None
-        elif pending_date:
-            items.append(_news_item(pending_date, line, state.year))
-            pending_date = None
-        elif items and items[-1].date is not None and not _LIST_MARKER.match(line) and items[-1].text \
-                and not re.search(r"[.!?]$", items[-1].text):
-            items[-1].text = f"{items[-1].text} {line}".strip()
-            items[-1].links = list(dict.fromkeys(items[-1].links + _URL.findall(line)))
+        elif last is not None and last.date is not None and not _LIST_MARKER.match(line) \
+                and not re.search(r"[.!?]$", last.text):
+            last.text = f"{last.text} {line}".strip()
+            last.links = list(dict.fromkeys(last.links + [u.rstrip(".,;") for u in _URL.findall(line)]))
         else:
             text = _LIST_MARKER.sub("", line).strip()
             if len(text) >= 10:
-                items.append(NewsItem(date=None, text=text, links=_URL.findall(text)))
+                last = NewsItem(date=None, text=text, links=[u.rstrip(".,;") for u in _URL.findall(text)])
+                items.append(last)
 
 
 def _news_item(date: str, text: str, year: int | None) -> NewsItem:
@@ -624,34 +636,55 @@ def _news_item(date: str, text: str, year: int | None) -> NewsItem:
                     links=[u.rstrip(".,;") for u in _URL.findall(text)])
 
 
-def _entries_in_block(lines: list[str], mode: str | None, year: int | None) -> list[tuple[Publication, set[int]]]:
-    """Papers written over several lines: a title line next to an author line, maybe a venue line."""
-    author_at = [i for i, ln in enumerate(lines) if _author_line(ln)]
-    if not author_at:
+def _entries(texts: list[str], mode: str | None, year: int | None) -> list[tuple[Publication, set[int]]]:
+    """Papers written over several lines: a title line next to an author line, maybe a venue line.
+
+    Lines are read across blank lines, since a browser often puts title, authors and venue in
+    separate paragraphs. Which side the title and the venue sit on is settled by vote over the whole
+    run, so a page that puts the venue above the title ('ICLR 2024' / title / authors) is not misread
+    as giving each paper the next one's venue.
+    """
+    authors = {i: a for i, ln in enumerate(texts) if (a := _author_line(ln))}
+    if not authors:
         return []
-    taken: set[int] = set(author_at)
+    is_title = {i: _title_line(ln) for i, ln in enumerate(texts)}
+    is_venue = {i: _venue_line(ln) for i, ln in enumerate(texts)}
+    title_before = sum(1 for i in authors if is_title.get(i - 1) and i - 1 not in authors)
+    title_after = sum(1 for i in authors if is_title.get(i + 1) and i + 1 not in authors)
+    sides = (-1, 1) if title_before >= title_after else (1, -1)
+    taken: set[int] = set(authors)
     titles: dict[int, int] = {}
-    for i in author_at:
-        for t in (i - 1, i + 1):
-            if 0 <= t < len(lines) and t not in taken and _title_line(lines[t]):
+    for i in authors:
+        for d in sides:
+            t = i + d
+            if is_venue.get(t) and t not in taken and is_title.get(t + d) and t + d not in authors:
+                t += d  # authors, venue, then title ('Names' / 'Jan 2024 Venue' / 'Title')
+            if t not in taken and is_title.get(t):
                 titles[i] = t
                 taken.add(t)
                 break
+    venue_after = sum(1 for i, t in titles.items() if is_venue.get(max(i, t) + 1))
+    venue_before = sum(1 for i, t in titles.items() if is_venue.get(min(i, t) - 1))
     out: list[tuple[Publication, set[int]]] = []
     for i, t in titles.items():
-        names, rest = _author_line(lines[i])
-        venue = rest or None
-        used = {i, t}
-        nxt = max(i, t) + 1
-        if venue is None and nxt < len(lines) and nxt not in taken and _venue_line(lines[nxt]):
-            venue = lines[nxt].strip(" .")
-            used.add(nxt)
-            taken.add(nxt)
+        tag, title = _split_tag(texts[t])
+        names, venue = authors[i][0], authors[i][1] or tag
+        used = set(range(min(i, t), max(i, t) + 1))
+        if venue is None and abs(i - t) == 2 and is_venue.get((i + t) // 2):
+            venue = texts[(i + t) // 2].strip(" .")
+        if venue is None:
+            for v in ((max(i, t) + 1, min(i, t) - 1) if venue_after >= venue_before else
+                      (min(i, t) - 1, max(i, t) + 1)):
+                if v not in taken and is_venue.get(v):
+                    venue = texts[v].strip(" .")
+                    used.add(v)
+                    taken.add(v)
+                    break
         if mode != "pubs" and not (venue and _year_of(venue)):
             continue  # outside a publications section only a full reference (with a dated venue) counts
-        pub = Publication(title=_clean_title(lines[t]), authors=names, venue=venue,
+        pub = Publication(title=_clean_title(title), authors=names, venue=venue,
                           year=(_year_of(venue) if venue else None) or year,
-                          links=_links_from(" ".join(lines[j] for j in used)), rule="text:title-authors")
+                          links=_links_from(" ".join(texts[j] for j in sorted(used))), rule="text:title-authors")
         out.append((pub, used))
     return out
 
@@ -670,8 +703,20 @@ def _author_line(line: str) -> tuple[list[str], str] | None:
 
 def _title_line(line: str) -> bool:
     """One line that could be a paper's title: a single phrase, not a sentence run, a venue or a link."""
+    s = _split_tag(line)[1]
+    if not _plausible_title(s) or _is_prose(s, 150) or len(_segments(s)) != 1 or _venue_line(s):
+        return False
+    # a one-sentence description ('X leverages Y to do Z.') rather than a title
+    return not (s.endswith(".") and len(s.split()) >= 10 and _title_case_ratio(s) < 0.5)
+
+
+def _split_tag(line: str) -> tuple[str | None, str]:
+    """A leading bracketed venue tag and the rest: '[NeurIPS 2024] Title' -> ('NeurIPS 2024', 'Title')."""
     s = _LIST_MARKER.sub("", line).strip()
-    return _plausible_title(s) and not _is_prose(s, 150) and len(_segments(s)) == 1 and not _venue_line(s)
+    m = re.match(r"^[\[(](?P<tag>[^\])]{2,60})[\])]\s*[:\-–—]?\s*(?P<rest>.+)$", s)
+    if m and _venue_cue(m.group("tag")):
+        return m.group("tag").strip(), m.group("rest").strip()
+    return None, s
 
 
 def _venue_line(line: str) -> bool:
@@ -694,55 +739,6 @@ def _bib_items(block: list[str]) -> list[list[int]]:
     return [[i] for i in range(len(block))]
 
 
-def _paragraph_shaped(lines: list[str]) -> bool:
-    """One paragraph, maybe hard-wrapped: no list markers and no author lines, so not a list of references."""
-    return not any(_LIST_MARKER.match(ln) or _author_line(ln) for ln in lines)
-
-
-def _pubs_from_block(lines: list[str], state: _State) -> tuple[list[Publication], bool]:
-    """The papers one block holds in a publications (or not yet named) section, and whether it held prose only."""
-    joined = " ".join(lines)
-    mode = state.mode
-    if _is_prose(joined) and _paragraph_shaped(lines):
-        pubs, prose_only = _prose_pubs(lines, state)
-        for p in pubs:
-            p.section = state.section
-        return pubs, prose_only
-    if state.pending_title and parse_authors(_LIST_MARKER.sub("", lines[0])):
-        title, state.section = state.pending_title  # a title that stood alone, so it was read as a heading
-        lines = [title] + lines
-    pubs: list[Publication] = []
-    used: set[int] = set()
-    for pub, u in _entries_in_block(lines, mode, state.year):
-        pubs.append(pub)
-        used |= u
-    free = [k for k in range(len(lines)) if k not in used]
-    found = _bib_pubs(lines, [g for g in _bib_items(lines) if not used & set(g)], state)
-    if not found and len(free) > 1 and not any(_LIST_MARKER.match(lines[k]) for k in free):
-        found = _bib_pubs(lines, _wrapped_groups(lines, free), state)
-    pubs.extend(found)
-    for p in pubs:
-        p.section = state.section
-    return pubs, False
-
-
-def _bib_pubs(lines: list[str], groups: list[list[int]], state: _State) -> list[Publication]:
-    """References from groups of lines; outside a publications section only full ones (authors and year)."""
-    out: list[Publication] = []
-    for group in groups:
-        hit = parse_bib_line(" ".join(lines[g] for g in group))
-        if not hit:
-            continue
-        pub, has_authors = hit
-        if state.mode != "pubs" and not (has_authors and pub.year):
-            continue
-        if pub.year is None:
-            pub.year = state.year
-        pub.rule = "text:bib-line"
-        out.append(pub)
-    return out
-
-
 def _wrapped_groups(lines: list[str], free: list[int]) -> list[list[int]]:
     """Hard-wrapped references: a line that does not end a sentence runs on into the next one."""
     groups: list[list[int]] = []
@@ -754,21 +750,106 @@ def _wrapped_groups(lines: list[str], free: list[int]) -> list[list[int]]:
     return groups
 
 
-def _prose_pubs(lines: list[str], state: _State) -> tuple[list[Publication], bool]:
+def _paragraph_shaped(lines: list[str]) -> bool:
+    """One paragraph, maybe hard-wrapped: no list markers and no author lines, so not a list of references."""
+    return not any(_LIST_MARKER.match(ln) or _author_line(ln) for ln in lines)
+
+
+def _bib_pubs(lines: list[str], groups: list[list[int]], mode: str | None, year: int | None) -> list[Publication]:
+    """References from groups of lines; outside a publications section only full ones (authors and year)."""
+    out: list[Publication] = []
+    for group in groups:
+        hit = parse_bib_line(" ".join(lines[g] for g in group))
+        if not hit:
+            continue
+        pub, has_authors = hit
+        if mode != "pubs" and not (has_authors and pub.year):
+            continue
+        if pub.year is None:
+            pub.year = year
+        pub.rule = "text:bib-line"
+        out.append(pub)
+    return out
+
+
+def _run_pubs(run: _Run, opened_by_year: bool) -> list[tuple[int, Publication]]:
+    """The papers of one run of lines, each with the line number it starts at.
+
+    Multi-line entries are read first over the whole run; what is left is read block by block as
+    references or as paragraphs. A paragraph is an untitled paper only while the run under a year
+    heading holds nothing but such paragraphs: after a titled entry, a paragraph is its description.
+    """
+    lines = run.lines
+    texts = [ln.text for ln in lines]
+    used: set[int] = set()
+    found: list[tuple[int, Publication]] = []
+    for pub, u in _entries(texts, run.mode, run.year):
+        used |= u
+        found.append((min(u), pub))
+    fresh = opened_by_year
+    last_sub: int | None = None
+    blocks: dict[int, list[int]] = {}
+    for pos, ln in enumerate(lines):
+        blocks.setdefault(ln.block, []).append(pos)
+    for positions in blocks.values():
+        rem = [p for p in positions if p not in used and lines[p].sub is None]
+        subs = [p for p in positions if p not in used and lines[p].sub is not None]
+        if subs:
+            last_sub = subs[-1]
+            continue
+        if len(rem) < len(positions):
+            fresh = False
+        if not rem:
+            last_sub = None
+            continue
+        block = [texts[p] for p in rem]
+        if _is_prose(" ".join(block)) and _paragraph_shaped(block):
+            title = texts[last_sub] if last_sub is not None and len(texts[last_sub].split()) >= 3 else None
+            pub = _prose_pub(block, run, fresh, title)
+            if pub is not None:
+                if pub.title is not None:
+                    fresh = False
+                    if title is not None:
+                        used.add(last_sub)
+                found.append((last_sub if title is not None else rem[0], pub))
+        else:
+            fresh = False
+            pubs = _bib_pubs(block, [g for g in _bib_items(block)], run.mode, run.year)
+            if not pubs and len(block) > 1 and not any(_LIST_MARKER.match(b) for b in block):
+                pubs = _bib_pubs(block, _wrapped_groups(block, list(range(len(block)))), run.mode, run.year)
+            found.extend((rem[0], p) for p in pubs)
+        last_sub = None
+    section, sections = run.section, []
+    for pos, ln in enumerate(lines):
+        if ln.sub is not None and pos not in used:
+            section = ln.sub.text
+        sections.append(section)
+    out = []
+    for pos, pub in sorted(found, key=lambda f: f[0]):
+        pub.section = sections[pos]
+        out.append((lines[pos].idx, pub))
+    return out
+
+
+def _prose_pub(block: list[str], run: _Run, fresh: bool, title: str | None) -> Publication | None:
     """A paragraph is a paper only under a year heading or in a publications section, and must read like an
     abstract (not a bio) unless the section says it lists papers."""
-    joined = " ".join(lines)
-    first, rest = lines[0], " ".join(lines[1:])
-    reads_as_abstract = state.mode == "pubs" or bool(_ABSTRACT_CUE.search(joined))
-    placed = state.mode == "pubs" or state.year is not None
-    if len(lines) > 1 and _title_line(first) and _title_case_ratio(first) >= 0.6 and _is_prose(rest) \
-            and placed and reads_as_abstract:
-        return [Publication(title=_clean_title(first), year=state.year, text=rest, links=_links_from(joined),
-                            rule="text:titled-abstract")], False
-    if state.after_year and state.year is not None and reads_as_abstract:
-        return [Publication(title=None, text=joined, year=state.year, links=_links_from(joined),
-                            rule="text:abstract-under-year")], True
-    return [], True
+    joined = " ".join(block)
+    reads_as_abstract = run.mode == "pubs" or bool(_ABSTRACT_CUE.search(joined))
+    placed = run.mode == "pubs" or run.year is not None
+    if not (placed and reads_as_abstract):
+        return None
+    first, rest = block[0], " ".join(block[1:])
+    if len(block) > 1 and _title_line(first) and _title_case_ratio(first) >= 0.6 and _is_prose(rest):
+        return Publication(title=_clean_title(first), year=run.year, text=rest, links=_links_from(joined),
+                           rule="text:titled-abstract")
+    if title is not None and _title_line(title) and _title_case_ratio(title) >= 0.6:
+        return Publication(title=_clean_title(title), year=run.year, text=joined, links=_links_from(joined),
+                           rule="text:titled-abstract")
+    if fresh and run.year is not None:
+        return Publication(title=None, text=joined, year=run.year, links=_links_from(joined),
+                           rule="text:abstract-under-year")
+    return None
 
 
 def extract_text(text: str, *, today: datetime.date) -> Page:
@@ -781,52 +862,71 @@ def extract_text(text: str, *, today: datetime.date) -> Page:
     page = Page(profile=Profile(name=_profile_name(lines)))
     records, consumed = _find_records(lines, today)
     record_at = dict(records)
-    name_line = next((i for i, ln in enumerate(lines) if ln), None) if page.profile.name else None
-    state = _State()
-    for block in _blocks(lines):
-        for k in range(len(block.lines)):
-            if block.start + k in record_at:
-                pub = record_at[block.start + k]
-                pub.section = state.section
-                page.publications.append(pub)
-        body = [(block.start + k, ln) for k, ln in enumerate(block.lines)
-                if block.start + k not in consumed and block.start + k != name_line]
-        if not body:
-            state.after_year = False
-            continue
-        while body and (h := _heading(body[0][1], alone=len(body) == 1)):
-            _enter(state, h, body[0][0])
-            body = body[1:]
-        if not body:
-            continue
-        if state.mode == "news":
-            _news_items([ln for _, ln in body], state, page.news)
-        elif state.mode != "other":
-            pubs, prose_only = _pubs_from_block([ln for _, ln in body], state)
-            page.publications.extend(pubs)
-            state.after_year = prose_only and bool(pubs) and pubs[0].title is None
-            state.pending_title = None
-            continue
-        state.after_year = False
-        state.pending_title = None
-    page.explain = state.explain
+    if page.profile.name:
+        consumed.add(next(i for i, ln in enumerate(lines) if ln))
+    found: list[tuple[int, Publication]] = []
+    explain: list[dict] = []
+    runs: list[tuple[_Run, bool]] = [(_Run(None, None, None), False)]
+    for b, block in enumerate(_blocks(lines)):
+        for i in block:
+            if i in record_at:
+                record_at[i].section = runs[-1][0].section
+                found.append((i, record_at[i]))
+        body = [i for i in block if i not in consumed]
+        leading = True
+        for i in body:
+            h = _heading(lines[i], alone=len(body) == 1) if leading else None
+            leading = h is not None
+            cur = runs[-1][0]
+            if h is not None and (h.kind != "sub" or cur.mode == "news"):
+                runs.append((_enter(cur, h), h.kind == "year"))
+                explain.append({"line": i + 1, "heading": h.text, "kind": h.kind, "mode": runs[-1][0].mode})
+                continue
+            cur.lines.append(_Line(i, b, lines[i], h))
+    for run, opened_by_year in runs:
+        if run.mode == "news":
+            by_block: dict[int, list[str]] = {}
+            for ln in run.lines:
+                by_block.setdefault(ln.block, []).append(ln.text)
+            for block_lines in by_block.values():
+                _news_items(block_lines, run.year, page.news)
+        elif run.mode != "other":
+            found.extend(_run_pubs(run, opened_by_year))
+    page.publications = _dedupe([pub for _, pub in sorted(found, key=lambda f: f[0])])
+    page.explain = explain
     return page
 
 
-def _enter(state: _State, h: _Heading, line: int) -> None:
-    """Move the walk into a new section; a year or an unknown heading is a subsection of the one it sits in."""
-    state.pending_title = None
+def _title_key(title: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", title.casefold()).split())
+
+
+def _dedupe(pubs: list[Publication]) -> list[Publication]:
+    """One paper listed twice (under 'Selected' and again in the full list) is one paper: keep the first
+    listing and fill what it lacks from the later one."""
+    seen: dict[str, Publication] = {}
+    out: list[Publication] = []
+    for pub in pubs:
+        if pub.title is None:
+            out.append(pub)
+            continue
+        first = seen.get(_title_key(pub.title))
+        if first is None:
+            seen[_title_key(pub.title)] = pub
+            out.append(pub)
+            continue
+        first.authors = first.authors or pub.authors
+        first.venue = first.venue or pub.venue
+        first.year = first.year or pub.year
+        first.links = {**pub.links, **first.links}
+    return out
+
+
+def _enter(cur: _Run, h: _Heading) -> _Run:
+    """The run a heading opens: a year is a subsection of the section it sits in; a title in a news
+    section ends the news (news has no subsections but years)."""
     if h.kind == "year":
-        state.year = h.year
-        state.after_year = True
-    elif h.kind == "sub":
-        if state.mode == "news":
-            state.mode = None  # news has no subsections but years: a new title ends it
-        state.pending_title = (h.text, state.section)
-        state.after_year = False
-    else:
-        state.mode = None if h.kind == "neutral" else h.kind
-        state.year = None
-        state.after_year = False
-    state.section = h.text
-    state.explain.append({"line": line + 1, "heading": h.text, "kind": h.kind, "mode": state.mode})
+        return _Run(cur.mode, h.year, h.text)
+    if h.kind == "sub":
+        return _Run(None, None, h.text)
+    return _Run(None if h.kind == "neutral" else h.kind, None, h.text)
