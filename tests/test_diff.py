@@ -1,0 +1,76 @@
+"""Diff units: identity survives restyling; real changes become typed events."""
+
+from __future__ import annotations
+
+from monitor.diff import diff_pages, is_suspect
+from monitor.models import Announcement, NewsItem, Page, Publication
+
+
+def paper(title, venue=None, authors=("A. One", "B. Two"), links=None, year=None):
+    return Publication(title=title, venue=venue, authors=list(authors), links=links or {}, year=year)
+
+
+def page(*papers, news=(), ann=()):
+    return Page(publications=list(papers), news=[NewsItem(date=None, text=t) for t in news],
+                announcements=list(ann))
+
+
+def kinds(events):
+    return sorted((e.type, e.field) for e in events)
+
+
+def test_reorder_case_punctuation_zero_width_and_wrapping_are_the_same_paper():
+    old = page(paper("Sparse Attention Without Tears", "ICML 2025"), paper("Retrieval Heads: All You Need", "ACL 2024"))
+    new = page(paper("Retrieval heads — all you need", "ACL 2024"),
+               paper("Sparse\u200b Attention  Without\nTears.", "ICML 2025"))
+    assert diff_pages(old, new) == []
+
+
+def test_a_fixed_typo_is_not_news():
+    old = page(paper("Scalable langauge model with generalized continual learning", "ICLR 2024"))
+    new = page(paper("Scalable language model with generalized continual learning", "ICLR 2024"))
+    assert [e for e in diff_pages(old, new) if e.alert] == []
+
+
+def test_new_paper_and_preprint_accepted():
+    old = page(paper("Retrieval Heads Are All You Need", "Preprint"))
+    new = page(paper("Retrieval Heads Are All You Need", "ACL 2025"), paper("A Brand New Result", "arXiv"))
+    events = diff_pages(old, new)
+    assert kinds(events) == [("paper_added", None), ("paper_updated", "venue")]
+    upd = next(e for e in events if e.type == "paper_updated")
+    assert (upd.before, upd.after, upd.alert) == ("Preprint", "ACL 2025", True)
+
+
+def test_retitled_paper_is_an_update_not_add_and_remove():
+    old = page(paper("Learning to Rank with Sparse Transformers for Dense Retrieval", "NeurIPS 2024"))
+    new = page(paper("Learning to Rank with Sparse Transformers for Dense Passage Retrieval", "NeurIPS 2024"))
+    assert kinds(diff_pages(old, new)) == [("paper_updated", "title")]
+
+
+def test_news_and_announcements():
+    old = page(news=["Gave a talk at the lab."])
+    new = page(news=["Paper accepted to ICML 2025!", "Gave a talk at the lab."],
+               ann=[Announcement(kind="on_market", text="I am on the job market.")])
+    events = diff_pages(old, new)
+    assert kinds(events) == [("announcement", None), ("news_added", None)]
+    again = diff_pages(new, new)
+    assert again == []  # an announcement is news only when newly present
+    gone = diff_pages(new, page(news=["Paper accepted to ICML 2025!", "Gave a talk at the lab."]))
+    assert kinds(gone) == [("announcement_removed", None)] and not gone[0].alert
+
+
+def test_untitled_papers_match_by_text():
+    text = "We study the safety of large language models and propose a framework for intervention. " * 3
+    old = page(Publication(title=None, text=text, year=2025))
+    new = page(Publication(title=None, text=text.replace("framework", "framework ") + " ", year=2025))
+    assert diff_pages(old, new) == []
+
+
+def test_suspect_pages():
+    full = page(*[paper(f"Paper number {i} about things") for i in range(8)], news=["a", "b"])
+    assert is_suspect(full, page()) is not None
+    assert is_suspect(full, page(paper("Paper number 1 about things"))) is not None
+    assert is_suspect(full, page(*full.publications[:7], news=["a", "b"])) is None
+    error = page()
+    error.error_page = True
+    assert "error page" in is_suspect(None, error)

@@ -1,0 +1,74 @@
+"""sources.yaml: the documented form parses; every malformed form is one clear line naming the entry."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.errors import ConfigError
+from monitor.sources import load_config, parse_config, parse_interval
+
+GOOD = """
+defaults:
+  every: 12h
+  user_agent_contact: mailto:you@example.org
+sources:
+  - name: Dana Example
+    url: https://dana.example.org/
+    every: 1d
+    format: html
+    tags: [nlp, collaborators]
+    selectors:
+      publications: "#papers li"
+  - name: Local Page
+    url: ./pages/dana.md
+"""
+
+
+def test_documented_form():
+    config = parse_config(GOOD, "sources.yaml")
+    dana, local = config.sources
+    assert (dana.name, dana.url, dana.every, dana.format) == ("Dana Example", "https://dana.example.org/", 86400, "html")
+    assert dana.tags == ["nlp", "collaborators"] and dana.selectors == {"publications": "#papers li"}
+    assert local.every == 12 * 3600 and local.format == "auto"
+    assert config.user_agent_contact == "mailto:you@example.org"
+
+
+@pytest.mark.parametrize("value,seconds", [("30m", 1800), ("12h", 43200), ("1d", 86400), ("1h30m", 5400),
+                                           ("90s", 90), (600, 600), ("1w", 604800)])
+def test_intervals(value, seconds):
+    assert parse_interval(value) == seconds
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("sources: [", "invalid YAML"),
+    ("sources:\n  - name: A\n    url: https://a.org/\n    colour: red\n", "source 'A': unknown key 'colour'"),
+    ("sources:\n  - name: A\n    url: https://a.org/\n  - name: A\n    url: https://b.org/\n", "source 'A': duplicate name"),
+    ("sources:\n  - name: A\n    url: ftp://a.org/\n", "source 'A': bad URL"),
+    ("sources:\n  - name: A\n    url: https://\n", "source 'A': bad URL"),
+    ("sources:\n  - name: A\n    url: https://a.org/\n    every: sometimes\n", "source 'A': bad interval"),
+    ("sources:\n  - name: A\n    url: https://a.org/\n    format: pdf\n", "source 'A': bad format"),
+    ("sources:\n  - url: https://a.org/\n", "sources[0]: 'name' is required"),
+    ("sources:\n  - name: A\n", "source 'A': 'url' must be"),
+    ("sources:\n  - name: A\n    url: https://a.org/\n    url: https://b.org/\n", "duplicate key 'url'"),
+    ("source:\n  - name: A\n", "unknown top-level key 'source'"),
+    ("sources: {name: A}\n", "'sources' must be a list"),
+])
+def test_malformed_files_name_file_entry_and_problem(text, needle):
+    with pytest.raises(ConfigError) as err:
+        parse_config(text, "my/sources.yaml")
+    message = str(err.value)
+    assert message.startswith("my/sources.yaml")
+    assert needle in message
+    assert "\n" not in message
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="no such file"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_the_shipped_sources_file_is_valid():
+    from pathlib import Path
+
+    config = load_config(Path(__file__).parent.parent / "sources.yaml")
+    assert len(config.sources) == 5
