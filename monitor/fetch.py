@@ -46,6 +46,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 import aiohttp
 import charset_normalizer
@@ -202,7 +203,7 @@ class Fetcher:
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
 
-    async def __aenter__(self) -> Fetcher:
+    async def __aenter__(self) -> Self:
         ssl_context = httpx.create_ssl_context()
         transport = AiohttpTransport(
             verify=ssl_context,
@@ -337,7 +338,9 @@ class Fetcher:
                     redirects += 1
                     request, status = next_request, None
                     if request.url.scheme not in ("http", "https"):
-                        return _Attempt(str(request.url), error=f"redirect to unsupported URL scheme {request.url.scheme}")
+                        return _Attempt(
+                            str(request.url), error=f"redirect to unsupported URL scheme {request.url.scheme}"
+                        )
                     if not await self._allowed(request.url):
                         return _Attempt(str(request.url), error="disallowed by robots.txt")
         except TimeoutError:
@@ -470,7 +473,7 @@ class Fetcher:
         backoff with jitter (so hosts that failed together are not retried in lockstep); both capped."""
         if retry_after is not None:
             return min(retry_after, self.max_retry_after)
-        delay = self.backoff * 2**n
+        delay: float = self.backoff * 2**n
         return min(delay + random.uniform(0, delay / 4), self.max_retry_after)
 
     def _describe(self, exc: BaseException) -> tuple[str, bool]:
@@ -523,9 +526,9 @@ def _decode_body(body: bytes, charset: str | None, content_type: str | None) -> 
     Content-Type charset, an in-document declaration (HTML ``<meta>``, XML declaration), strict
     UTF-8, then charset-normalizer; last resort UTF-8 with replacement characters.
     """
-    for bom, encoding in _BOMS:
+    for bom, bom_encoding in _BOMS:
         if body.startswith(bom):
-            return body[len(bom) :].decode(encoding, errors="replace"), encoding
+            return body[len(bom) :].decode(bom_encoding, errors="replace"), bom_encoding
 
     encoding = _codec(charset)
     if encoding is None and _sniffable(content_type):
@@ -580,7 +583,7 @@ def _codec(label: str | None) -> str | None:
 
 
 def _strip_bom(text: str) -> str:
-    return text[1:] if text.startswith("\ufeff") else text
+    return text.removeprefix("\ufeff")
 
 
 def _sniffable(content_type: str | None) -> bool:

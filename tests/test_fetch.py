@@ -17,15 +17,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import brotli
+import brotli  # type: ignore[import-untyped]
 import pytest
 
 from monitor import __version__
-from monitor.fetch import FetchResult, Fetcher, user_agent
+from monitor.fetch import Fetcher, FetchResult, user_agent
 
 UA = user_agent("test@example.org")
 ROBOTS = "User-agent: *\nDisallow: /nobody\n\nUser-agent: scholarwatch\nDisallow: /private\n"
-PAGE = "<html><head><title>Ada</title></head><body><p>Papers: one, two.</p></body></html>".encode()
+PAGE = b"<html><head><title>Ada</title></head><body><p>Papers: one, two.</p></body></html>"
 ETAG = '"v1"'
 LAST_MODIFIED = "Wed, 01 May 2024 10:00:00 GMT"
 CP1252_TEXT = "“Smart quotes” — naïve résumé, €5, Café Müller"
@@ -151,14 +151,16 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/nul":
             self.send(200, b"GIF89a\x00\x01\x00\x00" + b"\x00" * 64)
         elif path == "/cp1252-meta":
-            body = f'<html><head><meta charset="windows-1252"><title>x</title></head><body>{CP1252_TEXT}</body></html>'
-            self.send(200, body.encode("cp1252"), {"Content-Type": "text/html"})
+            markup = (
+                f'<html><head><meta charset="windows-1252"><title>x</title></head><body>{CP1252_TEXT}</body></html>'
+            )
+            self.send(200, markup.encode("cp1252"), {"Content-Type": "text/html"})
         elif path == "/cp1252-http-equiv":
-            body = (
+            markup = (
                 '<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252">'
                 f"</head><body>{CP1252_TEXT}</body></html>"
             )
-            self.send(200, body.encode("cp1252"), {"Content-Type": "text/html"})
+            self.send(200, markup.encode("cp1252"), {"Content-Type": "text/html"})
         elif path == "/sjis":
             body = f"<html><body><p>{SJIS_TEXT}</p></body></html>".encode("shift_jis")
             self.send(200, body, {"Content-Type": "text/html; charset=Shift_JIS"})
@@ -173,7 +175,7 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(2)
             self.send(200, PAGE, html)
         elif path == "/drip":
-            self.send_chunked(200, (time.sleep(0.1) or b"." for _ in range(30)), html)
+            self.send_chunked(200, drip(30, 0.1), html)
         elif path == "/sleep":
             with state.lock:
                 state.inflight[key] += 1
@@ -184,6 +186,13 @@ class Handler(BaseHTTPRequestHandler):
             self.send(200, PAGE, html)
         else:
             self.send(404, b"no route")
+
+
+def drip(count: int, interval: float) -> Iterator[bytes]:
+    """One byte every ``interval`` seconds: never idle long enough for a read timeout."""
+    for _ in range(count):
+        time.sleep(interval)
+        yield b"."
 
 
 def start_server(robots: str | None = ROBOTS) -> tuple[Server, str]:
@@ -464,7 +473,8 @@ def test_unsupported_scheme() -> None:
 
 def test_local_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     page = tmp_path / "index.html"
-    page.write_bytes(f'<html><head><meta charset="windows-1252"></head><body>{CP1252_TEXT}</body></html>'.encode("cp1252"))
+    markup = f'<html><head><meta charset="windows-1252"></head><body>{CP1252_TEXT}</body></html>'
+    page.write_bytes(markup.encode("cp1252"))
     mtime = email.utils.formatdate(os.stat(page).st_mtime, usegmt=True)
 
     by_path = fetch(str(page))
@@ -482,6 +492,7 @@ def test_local_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
     unchanged = fetch(str(page), last_modified=mtime)
     assert unchanged.ok and unchanged.not_modified and unchanged.body is None and unchanged.text is None
+    assert unchanged.bytes == 0 and unchanged.last_modified == mtime
 
     too_big = fetch(str(page), max_bytes=10)
     assert too_big.error == "file larger than 10 bytes" and not too_big.ok

@@ -23,9 +23,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("graduating", re.compile(
         r"\b(?:expect(?:ed|s|ing)?|plan(?:ned|ning)?|set|going|due|scheduled|about)\s+to\s+graduate\b|"
         r"\bwill\s+(?:be\s+)?graduat(?:e|ing)\b|\bgraduating\s+(?:in|this|next|soon)\b|"
-        r"\b(?:successfully\s+)?defended\s+(?:my|his|her|the)?\s*(?:ph\.?\s?d\.?\s*)?(?:thesis|dissertation)\b|"
-        r"\b(?:ph\.?\s?d\.?\s+)?(?:thesis|dissertation)\s+(?:was\s+)?defended\b|"
-        r"\bdefend(?:ing)?\s+my\s+(?:ph\.?\s?d\.?\s*)?(?:thesis|dissertation)\b",
+        r"\b(?:will|going to)\s+defend\s+my\s+(?:ph\.?\s?d\.?\s*)?(?:thesis|dissertation)\b",
         re.I)),
     ("hiring_students", re.compile(
         r"\b(?:looking|searching|recruiting|seeking|hiring)\s+(?:for\s+)?(?:\d+\s*[~\-–]\s*\d+\s+|a few\s+|several\s+|one or two\s+)?"

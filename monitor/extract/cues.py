@@ -26,11 +26,11 @@ _NEWS_WORDS = (
 )
 _OTHER_WORDS = (
     r"education|experiences?|employment|positions?|appointments?|teaching|courses?|lectures?|services?|"
-    r"professional\s+(?:service|activities)|reviewer|reviewing|awards?|honou?rs?|prizes?|grants?|funding|"
+    r"professional\s+(?:services?|activities)|reviewer|reviewing|awards?|honou?rs?|prizes?|grants?|funding|"
     r"talks?|presentations?|invited|seminars?|tutorials?|projects?|software|code|datasets?|students?|"
     r"people|group|team|members|mentees?|advisees?|collaborators?|contact|interests?|biography|bio|about|"
     r"patents?|misc(?:ellaneous)?|skills?|internships?|visitors?|press|media|outreach|hobbies|personal|"
-    r"academic\s+(?:service|activities)|activities|cv|resume|links?|friends|acknowledg\w*|accomplishments|"
+    r"academic\s+(?:services?|activities)|activities|cv|resume|links?|friends|acknowledg\w*|accomplishments|"
     r"recent\s+posts?|posts?|blog|gallery|photos?|travel|useful|resources|open\s+source|demos?|competitions?|"
     r"organi[sz]\w*|committees?|editorial|membership|affiliations?|sponsors?|visits?|quotes?|life"
 )
@@ -47,14 +47,15 @@ def heading_kind(text: str) -> str | None:
     t = strip_symbols(text).strip(" :：-–—|*#").strip()
     if not t or len(t) > 80:
         return None
+    m = _PUB_RE.match(t) or _NEWS_RE.match(t) or _OTHER_RE.match(t) or _RESEARCH_OTHER.match(t)
+    if m is None or len(t[m.end():].split()) > 4:  # a keyword that opens a long title is not a section
+        return None
     if _RESEARCH_OTHER.match(t):
         return "other"
-    if _NEWS_RE.match(t) and not re.match(r"^[^\w]*research\s+highlights", t, re.I):
+    if _NEWS_RE.match(t) or re.match(r"^[^\w]*research\s+(?:highlights|news|updates)", t, re.I):
         return "news"
     if _PUB_RE.match(t):
         return "publications"
-    if re.match(r"^[^\w]*research\s+highlights", t, re.I):
-        return "news"
     if _OTHER_RE.match(t):
         return "other"
     return None

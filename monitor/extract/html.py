@@ -29,6 +29,9 @@ _LINK_LABEL = re.compile(
     r"website|webpage|talk|demo|data(?:set)?|blog|cite|doi|url|html|abs(?:tract)?|supp(?:lementary)?|"
     r"github|media|press|openreview|proceedings|[|/•·,]|\s)+$", re.I)
 _NUMBERING = re.compile(r"^\s*(?:\[\s*[A-Za-z]?\d+\s*\]|\(?[A-Za-z]?\d{1,3}[.)])\s*")
+# A class or id that names what a block holds: "news", "news-list", "main-publications", "paper-box".
+_MARKER = re.compile(r"(?:(?:main|more|all|selected|recent|full|my)[-_])?([a-z]{4,})(?:[-_](?:list|items?|section|"
+                     r"container|box|entry|entries|wrapper|block|area|content|cards?))?")
 _BRACKET_VENUE = re.compile(r"^\s*[\[【(]\s*([^\]】)]{2,60}?)\s*[\]】)]\s*")
 
 
@@ -62,17 +65,22 @@ def _pseudo_heading(el: El) -> tuple[int, str] | None:
 
 
 def _is_record_heading(el: El, text: str) -> bool:
-    """An <h3> that titles a card among many cards is a paper's title, not a section."""
-    if cues.heading_kind(text) is not None:
+    """An <h3> that titles a card among many same-shaped cards is a paper's title, not a section."""
+    if cues.heading_kind(text) is not None or len(text.split()) < 2:
         return False
-    parent = el.parent
-    while parent is not None and len([c for c in parent.element_children() if c.text()]) == 1:
-        parent = parent.parent
-    if parent is None or parent.parent is None:
-        return False
-    sig = _sig(parent)
-    same = [s for s in parent.parent.element_children() if _sig(s) == sig]
-    return len(same) >= 2 and len(text.split()) >= 2
+    node = el
+    for _ in range(4):
+        parent = node.parent
+        if parent is None or parent.parent is None:
+            return False
+        if len([c for c in parent.element_children() if _texty(c)]) > 1:
+            sig = _sig(parent)
+            same = [s for s in parent.parent.element_children()
+                    if _sig(s) == sig and any(h.tag == el.tag for h in s.elements())]
+            if len(same) >= 2:
+                return True
+        node = parent
+    return False
 
 
 def find_headings(root: El) -> list[tuple[El, int, str]]:
@@ -149,6 +157,8 @@ def split_sections(root: El) -> list[Section]:
         own = cues.heading_kind(text)
         year_m = re.fullmatch(r"\s*(" + cues.YEAR + r")\s*:?\s*", cues.strip_symbols(text))
         inherited = next((k for _, k, _ in reversed(stack) if k), None)
+        if year_m and inherited is None:  # "2024" under a list of papers continues that list
+            inherited = sections[-1].kind
         year = int(year_m.group(1)) if year_m else next((y for _, _, y in reversed(stack) if y), None)
         kind = own or inherited
         stack.append((level, own or (inherited if not own else None), year))
@@ -187,8 +197,7 @@ def split_records(el: El) -> list[El]:
         for b in blocks:
             out.extend(split_records(b))
         return out
-    if any(b.tag in ("ul", "ol", "table", "tbody", "dl") and len(b.element_children()) >= 3 for b in blocks) \
-            and not any(b.tag in ("a", "strong", "b") for b in el.element_children()):
+    if any(b.tag in ("ul", "ol", "table", "tbody", "dl") and len(b.element_children()) >= 3 for b in blocks):
         out = []
         for b in blocks:
             out.extend(split_records(b))
@@ -260,13 +269,25 @@ def _title_like(text: str) -> bool:
     return True
 
 
+_PURE_VENUE = re.compile(r"(?:[A-Z][\w&@\-]*\s*(?:'?\d{2}|\d{4})?(?:\s+(?:oral|spotlight|poster|findings|workshop))?|"
+                         r"(?:technical|technique|tech\.?)\s+report|preprint|arxiv(?:\s+preprint)?|under\s+review|"
+                         r"in\s+submission|submitted|work\s+in\s+progress|to\s+appear|in\s+press)", re.I)
+
+
+def _pure_venue(text: str) -> bool:
+    """A venue label alone ("ICLR 2024", "Technical Report", "Preprint") is never a title."""
+    return bool(_PURE_VENUE.fullmatch(text.strip(" .[]()")))
+
+
 def _leads_line(candidate: str, line: str) -> bool:
     """An inline element is a title when it opens its line (after numbering or a venue label) or fills it."""
     rest = _clean_title(line)
     lead = _BRACKET_VENUE.match(rest)
     if lead:
         rest = rest[lead.end():]
-    rest = re.sub(r"^[A-Z][\w&@\-]*\s*['’]?\d{2,4}\s+", "", rest) if not rest.startswith(candidate) else rest
+    if not rest.startswith(candidate):
+        rest = re.sub(r"^[A-Z][\w&@\-]*\s*['’]?\d{2,4}\s+", "", rest)
+        rest = re.sub(r"^(?:\([^)]{1,60}\)\s*)+", "", rest)
     return rest.startswith(candidate[:40]) or len(candidate) >= 0.6 * len(rest)
 
 
@@ -298,6 +319,8 @@ def _strip_links_text(line: str, link_texts: set[str]) -> str:
 
 def _venue_from(line: str) -> str | None:
     v = clean(line)
+    if re.fullmatch(r"\(.*\)", v):
+        v = v[1:-1]
     v = re.sub(r"^(?:in|at|published in|appeared in|accepted (?:to|by|at|in))\s*:?\s+", "", v, flags=re.I)
     v = v.strip(" .,;")
     if not v or len(v) > 200:
@@ -329,14 +352,13 @@ def parse_paper(el: El, *, section: Section, strict: bool) -> Publication | None
         return None
     links = el.links()
     link_texts = {clean(t) for t, _ in links}
-    lines = [ln for ln in lines if not _LINK_LABEL.match(ln) and not (ln in link_texts and len(ln.split()) <= 3)]
+    lines = [ln for i, ln in enumerate(lines)
+             if not _LINK_LABEL.match(ln) and not (i and ln in link_texts and len(ln.split()) <= 2)]
     if not lines:
         return None
-    badge = None
-    for e in el.elements():
-        if any(c in ("badge",) for c in e.classes) and e.text():
-            badge = e.text()
-            break
+    badge = next((e.text() for e in el.elements() if "badge" in e.classes and e.text()), None)
+    if badge and len(lines) > 1 and lines[0] == badge:
+        lines = lines[1:]
 
     title, rule, title_idx = None, None, None
     first = lines[0]
@@ -357,8 +379,10 @@ def parse_paper(el: El, *, section: Section, strict: bool) -> Publication | None
             continue
         if why in ("<strong>", "<b>") and cues.author_share(t) >= 0.5:
             continue
-        if _is_venue_line(t) and not why in ("title-markup", "heading-in-record") and len(t.split()) <= 4:
+        if _pure_venue(t):
             continue
+        if why.startswith("<") and cues.looks_like_name(t) and re.match(re.escape(t) + r"\s*[*†‡#]*\s*,", lines[idx]):
+            continue  # the first of a list of authors
         title, rule, title_idx = t, why, idx
         break
 
@@ -476,9 +500,9 @@ def parse_news(el: El, *, section: Section, today: dt.date, last_date: str | Non
 
 # ---------------------------------------------------------------- the page
 
-def _explain(section: Section, found: int, kind: str) -> dict:
+def _explain(section: Section, records: int, found: int, kind: str) -> dict:
     return {"section": section.title or "(before the first heading)", "kind": section.kind or "unknown",
-            "read_as": kind, "records": len(section.nodes), "found": found}
+            "read_as": kind, "records": records, "found": found}
 
 
 def _dedupe_papers(papers: list[Publication]) -> list[Publication]:
@@ -498,6 +522,52 @@ def _dedupe_papers(papers: list[Publication]) -> list[Publication]:
     return out
 
 
+def _marker_kind(el: El, top: El | None) -> str | None:
+    """A kind named by the markup around a record (class, id or data-category: "news", "publication")."""
+    node: El | None = el
+    while node is not None and node is not top:
+        names = " ".join([node.attrs.get("class", ""), node.attrs.get("id", ""),
+                          node.attrs.get("data-category", "")]).split()
+        for name in names:
+            m = _MARKER.fullmatch(name.lower())
+            kind = cues.heading_kind(m.group(1)) if m else None
+            if kind:
+                return kind
+        node = node.parent
+    return None
+
+
+def _records_by_kind(section: Section) -> list[tuple[Section, list[El]]]:
+    """Records of a section; in a section with no telling heading, grouped by the kind their markup names."""
+    records = [r for n in section.nodes for r in split_records(n)]
+    if section.kind is not None or not records:
+        return [(section, records)]
+    top = section.heading.parent if section.heading is not None else None
+    groups: dict[str | None, list[El]] = {}
+    for r in records:
+        groups.setdefault(_marker_kind(r, top), []).append(r)
+    if set(groups) == {None}:
+        return [(section, records)]
+    return [(Section(title=section.title, kind=kind, level=section.level, heading=section.heading,
+                     nodes=section.nodes, year=section.year), recs) for kind, recs in groups.items()]
+
+
+def _looks_like_news(records: list[El]) -> bool:
+    """Most records open with a date: a news list, whatever its heading says."""
+    dated = sum(1 for r in records if cues.split_news_date(r.text())[0])
+    return len(records) >= 2 and dated >= 0.6 * len(records)
+
+
+def _looks_like_papers(records: list[El], section: Section) -> bool:
+    """Most records read as papers with a venue or a paper link: a paper list, whatever its heading says."""
+    votes = 0
+    for r in records:
+        p = parse_paper(r, section=section, strict=False)
+        if p and (p.venue or set(p.links) & {"pdf", "arxiv", "doi"}):
+            votes += 1
+    return votes >= max(2, 0.5 * len(records))
+
+
 def extract_html(html: str, *, today: dt.date, selectors: dict[str, str] | None = None) -> Page:
     root, tree = parse_html(html)
     page = Page()
@@ -506,29 +576,36 @@ def extract_html(html: str, *, today: dt.date, selectors: dict[str, str] | None 
         sections = _apply_selectors(tree, root, sections, selectors)
     papers: list[Publication] = []
     news: list[NewsItem] = []
-    for section in sections:
-        records = [r for n in section.nodes for r in split_records(n)]
-        if section.kind == "publications":
-            found = [p for r in records if (p := parse_paper(r, section=section, strict=False))]
-            papers.extend(found)
-            page.explain.append(_explain(section, len(found), "publications"))
-        elif section.kind == "news":
-            last: str | None = None
-            items = []
-            for r in records:
-                item = parse_news(r, section=section, today=today, last_date=last)
-                if item:
-                    last = item.date or last
-                    items.append(item)
-            news.extend(items)
-            page.explain.append(_explain(section, len(items), "news"))
-        elif section.kind is None:
-            found = [p for r in records if (p := parse_paper(r, section=section, strict=True))]
-            if len(found) >= 2:
+    for base in sections:
+        for section, records in _records_by_kind(base):
+            kind = section.kind
+            if kind == "publications" and _looks_like_news(records) and not any(
+                    parse_paper(r, section=section, strict=True) for r in records[:5]):
+                kind = "news"
+            if kind == "news" and not _looks_like_news(records) and _looks_like_papers(records, section):
+                kind = "publications"
+            if kind == "publications":
+                found = [p for r in records if (p := parse_paper(r, section=section, strict=False))]
                 papers.extend(found)
-            page.explain.append(_explain(section, len(found) if len(found) >= 2 else 0, "publications (strict)"))
-        else:
-            page.explain.append(_explain(section, 0, "rejected"))
+                page.explain.append(_explain(section, len(records), len(found), "publications"))
+            elif kind == "news":
+                last: str | None = None
+                items = []
+                for r in records:
+                    item = parse_news(r, section=section, today=today, last_date=last)
+                    if item:
+                        last = item.date or last
+                        items.append(item)
+                news.extend(items)
+                page.explain.append(_explain(section, len(records), len(items), "news"))
+            elif kind is None:
+                found = [p for r in records if (p := parse_paper(r, section=section, strict=True))]
+                if len(found) >= 2:
+                    papers.extend(found)
+                page.explain.append(_explain(section, len(records), len(found) if len(found) >= 2 else 0,
+                                             "publications (strict)"))
+            else:
+                page.explain.append(_explain(section, len(records), 0, "rejected"))
     page.publications = _dedupe_papers(papers)
     page.news = news
     page.profile = Profile(name=_page_name(tree, sections))

@@ -35,6 +35,7 @@ _DATE_RE = (
     rf"|(?P<mon3>{_MONTH_RE}),?\s+(?P<yr3>{_YEAR_RE})"
     rf"|(?P<yr4>{_YEAR_RE})\s*[-/.]\s*(?P<mnum4>\d{{1,2}})(?:\s*[-/.]\s*(?P<day4>\d{{1,2}}))?"
     rf"|(?P<mnum5>\d{{1,2}})\s*[/.]\s*(?P<yr5>{_YEAR_RE})"
+    rf"|(?:Spring|Summer|Fall|Autumn|Winter),?\s+(?P<yr7>{_YEAR_RE})"
     rf"|(?P<yr6>{_YEAR_RE}))"
 )
 _DATE_FULL = re.compile(rf"^{_DATE_RE}$", re.IGNORECASE)
@@ -54,7 +55,7 @@ _COUNT_HEADING = re.compile(r"^\d[\d,]*\s+(papers|publications|preprints|article
 _UNDERLINE = re.compile(r"^[=\-~*_#]{3,}$")
 _LIST_MARKER = re.compile(r"^(?:\[[A-Za-z]{0,3}\d+\]|\([A-Za-z]?\d+\)|[A-Za-z]?\d{1,3}[.)]|[-*•·▪◦●○►‣–])\s+")
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
-_YEAR_ANY = re.compile(rf"(?<![\d/.:])({_YEAR_RE})(?![\d])")
+_YEAR_ANY = re.compile(rf"(?<![\d/.:])({_YEAR_RE})(?!\d|\.\d)")  # not the '2012.' of an arXiv id
 
 _PUB_WORDS = (
     "publication", "publications", "papers", "paper", "preprints", "preprint", "articles", "article",
@@ -63,7 +64,8 @@ _PUB_WORDS = (
     "bibliography", "refereed", "peer-reviewed", "under review", "working papers",
 )
 _NEWS_WORDS = (
-    "news", "updates", "update", "what's new", "whats new", "announcements", "latest", "recent activities", "highlights",
+    "news", "updates", "update", "what's new", "whats new", "announcements", "latest", "recent activities",
+    "highlights",
 )
 _OTHER_WORDS = (
     "about", "about me", "bio", "biography", "education", "experience", "employment", "teaching", "service",
@@ -76,8 +78,8 @@ _OTHER_WORDS = (
 # Headings that name a section without saying what it holds: a research statement or a paper list.
 _NEUTRAL_WORDS = ("research", "home", "homepage", "work", "selected work", "overview", "welcome")
 _HEADING_MODIFIERS = frozenset(
-    "selected recent latest refereed reviewed peer academic professional invited other my all full featured "
-    "major past current and of in international domestic first co representative earlier older".split()
+    "research selected recent latest refereed reviewed peer academic professional invited other my all full "
+    "featured major past current and of in international domestic first co representative earlier older".split()
 )
 _STOPWORDS = frozenset(
     "the of for with via in on to from by towards toward using into is are we our at an as and or "
@@ -93,31 +95,39 @@ _ABSTRACT_CUE = re.compile(
 )
 _VENUE_WORDS = re.compile(
     r"\b(proceedings|proc\.|conference|journal|transactions|workshop|symposium|arxiv|preprint|in press|"
-    r"accepted|to appear|under review|submitted|letters|magazine|findings|volume|vol\.|pp\.|pages|"
-    r"technical report|tech report|thesis|dissertation)\b",
+    r"accepted|to appear|under review|submitted|letters|magazine|findings|volume|vol\.|pp\.|pages|advances in)\b",
     re.IGNORECASE,
 )
-_VENUE_ACRONYM = re.compile(r"^In\s|\b[A-Z][A-Za-z]*[A-Z][A-Za-z\-]*['’]?\s?(?:19|20)?\d{2}\b")
-def _venue_cue(s: str) -> bool:
-    """Words or an acronym-with-year that say a phrase names a venue."""
-    return bool(_VENUE_WORDS.search(s) or _VENUE_ACRONYM.search(s))
-
-
+_VENUE_ACRONYM = re.compile(
+    r"^In\s|\b[A-Z][A-Za-z]*[A-Z][A-Za-z\-]*['’]?\s?(?:19|20)?\d{2}\b"
+    r"|\([A-Z][A-Za-z\-&]*[A-Z][A-Za-z\-&]*\),?\s*(?:19|20)\d{2}\b"  # 'Robotics: Science and Systems (RSS) 2019'
+)
 _SENTENCE_END = re.compile(r"[.!?](?:\s+|$)")
 _AFFIL_SPLIT = re.compile(r"\s+[·•|]\s+|\s+[·•]\s*$")
 _ETAL = re.compile(r"(?:,?\s*(?:et\s+al\.?|and\s+(?:\d+\s+)?others\.?|…|\.\.\.))\s*$", re.IGNORECASE)
 
 # Words of link buttons next to papers: a line made only of these is a row of links, not a title.
 _LINK_LABELS = frozenset(
-    "pdf code bib bibtex abs abstract html poster slides slide video talk project page website arxiv cite url "
-    "doi blog github data dataset demo paper supp supplementary supplement model models link links preprint "
+    "pdf code bib bibtex abs abstract html poster slides slide video talk project page website webpage arxiv cite "
+    "url doi blog github data dataset demo paper supp supplementary supplement model models link links preprint "
     "openreview proceedings press media oral spotlight award news".split()
 )
 
+# Where an unpublished paper stands, written where a venue would be.
+_STATUS_TAGS = frozenset({
+    "work in progress", "under review", "in submission", "in preparation", "technical report", "preprint", "submitted",
+})
+
+_MAX_AUTHORS = 2000  # characters: no author list is longer, so no longer prefix is tried as one
 _ABSTRACT_MIN = 300  # characters: shorter prose is a blurb or a bio line, not a paper's abstract
 
 
 # ---------------------------------------------------------------- small readers
+
+
+def _venue_cue(s: str) -> bool:
+    """Words or an acronym-with-year that say a phrase names a venue."""
+    return bool(_VENUE_WORDS.search(s) or _VENUE_ACRONYM.search(s))
 
 
 def _norm_line(line: str) -> str:
@@ -139,7 +149,7 @@ def _title_case_ratio(s: str) -> float:
 
 
 def _sentences(s: str) -> int:
-    return len([m for m in _SENTENCE_END.finditer(s)])
+    return sum(1 for _ in _SENTENCE_END.finditer(s))
 
 
 def _is_prose(s: str, min_len: int = _ABSTRACT_MIN) -> bool:
@@ -195,7 +205,7 @@ def parse_date(s: str, default_year: int | None = None) -> str | None:
             return f"{default_year:04d}-{_month_num(s):02d}"
         return None
     g = m.groupdict()
-    year = next((g[k] for k in ("yr1", "yr2", "yr3", "yr4", "yr5", "yr6") if g[k]), None)
+    year = next((g[k] for k in ("yr1", "yr2", "yr3", "yr4", "yr5", "yr6", "yr7") if g[k]), None)
     y = int(year) if year else default_year
     if y is None:
         return None
@@ -265,7 +275,7 @@ def parse_authors(line: str, *, loose: bool = False) -> list[str] | None:
     s = _ETAL.sub("", s).strip().rstrip(",;").strip()
     if s.endswith(".") and not re.search(r"\b[A-Z]\.$", s):
         s = s[:-1]
-    if not s or len(s) > 2000 or re.search(r"[:!?\"“”()\[\]{}=/@]|https?", s):
+    if not s or len(s) > _MAX_AUTHORS or re.search(r"[:!?\"“”()\[\]{}=/@]|https?", s):
         return None
     names = _split_names(s)
     if not names:
@@ -275,7 +285,7 @@ def parse_authors(line: str, *, loose: bool = False) -> list[str] | None:
         toks = n.split()
         if not 1 <= len(toks) <= 5 or len(n) > 45:
             return None
-        if any(t.lower() in _STOPWORDS - {"de", "da"} for t in toks):
+        if any(t.lower() in _STOPWORDS for t in toks):
             return None
         if not all(_is_name_token(t) for t in toks):
             return None
@@ -297,7 +307,7 @@ def _authors_prefix(s: str) -> tuple[list[str], str] | None:
     Trying every '. ' break from the longest down settles whether 'A.' is an initial or the end of
     the list ('Smith J, Doe A. Title'), which no fixed abbreviation rule can.
     """
-    cuts = [m.start() for m in re.finditer(r"\.\s+|\.?\s*\((?=(?:19|20)\d{2}[a-z]?\))", s)]
+    cuts = [m.start() for m in re.finditer(r"\.\s+|\.?\s*\((?=(?:19|20)\d{2}[a-z]?\))", s[:_MAX_AUTHORS])]
     for cut in sorted(cuts, reverse=True):
         names = parse_authors(s[:cut].rstrip())
         if names:
@@ -338,64 +348,128 @@ def _plausible_title(t: str) -> bool:
     words = t.split()
     if not (2 <= len(words) <= 40 and 8 <= len(t) <= 300) or _URL.match(t) or _DATE_FULL.match(t):
         return False
-    labels = [w for w in re.findall(r"[^\W\d_]+", t.lower())]
-    return not labels or not all(w in _LINK_LABELS for w in labels)
+    return not re.fullmatch(r"(?:\[[^\]]*\]\s*)+", t) and not _only_link_labels(t)
+
+
+def _only_link_labels(s: str) -> bool:
+    """A row of link buttons ('PDF | Code', 'Project'), or bracketed links ('[Project page] [Slides]')."""
+    labels = re.findall(r"[^\W\d_]+", s.lower())
+    return bool(labels) and all(w in _LINK_LABELS for w in labels)
 
 
 def parse_bib_line(line: str) -> tuple[Publication, bool] | None:
     """A paper from a one-line reference, and whether authors were found.
 
     Handles the common orders: 'Authors. Title. Venue Year.', 'Authors (Year). Title. Venue.',
-    'Authors, "Title," Venue, Year.' and 'Title. Authors. Venue Year.'.
+    'Authors, "Title," Venue, Year.', 'Title. Authors. Venue Year.' and the comma style
+    '[Venue Year] Title, Author, Author' (or 'Title, Author, Author, Venue Year').
     """
     s = _LIST_MARKER.sub("", line.strip()).strip()
     if len(s) < 20:
         return None
+    for reader in (_bib_quoted, _bib_authors_first, _bib_title_first, _bib_commas):
+        hit = reader(s)
+        if hit is not None:
+            return hit
+    return None
+
+
+def _bib_quoted(s: str) -> tuple[Publication, bool] | None:
     quoted = re.search(r"[\"“](?P<t>[^\"“”]{8,300}?)[,.]?[\"”]", s)
-    if quoted:
-        before = s[:quoted.start()].strip().rstrip(",:").strip()
-        names = parse_authors(before) or parse_authors(before, loose=True) if before else None
-        title = _clean_title(quoted.group("t"))
-        venue = s[quoted.end():].strip(" ,.;:")
-        venue = re.sub(r"^in\s+", "", venue, flags=re.IGNORECASE) if venue else venue
-        if _plausible_title(title) and (names or venue):
-            return _bib_pub(title, names or [], venue or None, s), bool(names)
+    if not quoted:
+        return None
+    before = s[:quoted.start()].strip().rstrip(",:").strip()
+    names = (parse_authors(before) or parse_authors(before, loose=True)) if before else None
+    title = _clean_title(quoted.group("t"))
+    venue = s[quoted.end():].strip(" ,.;:")
+    venue = re.sub(r"^in\s+", "", venue, flags=re.IGNORECASE) if venue else venue
+    if _plausible_title(title) and (names or venue):
+        return _bib_pub(title, names or [], venue or None, s), bool(names)
+    return None
+
+
+def _bib_authors_first(s: str) -> tuple[Publication, bool] | None:
     pre = _authors_prefix(s)
-    if pre:
-        names, rest = pre
-        year_m = re.match(rf"^\(?({_YEAR_RE})[a-z]?\)?[.,]?\s*", rest)
-        year_first = int(year_m.group(1)) if year_m else None
-        if year_m:
-            rest = rest[year_m.end():]
-        segs = _segments(rest)
-        if not segs:
-            return None
-        title = segs[0]
-        venue = ". ".join(segs[1:]) or None
-        if venue is None and "? " in title:
-            title, _, venue = title.rpartition("? ")
-            title += "?"
-        title = _clean_title(title)
-        if not _plausible_title(title) or "," in title and parse_authors(title, loose=True):
-            return None  # the break fell inside the author list, not after it
-        pub = _bib_pub(title, names, venue, s)
-        if pub.year is None:
-            pub.year = year_first
-        return pub, True
+    if not pre:
+        return None
+    names, rest = pre
+    year_m = re.match(rf"^\(?({_YEAR_RE})[a-z]?\)?[.,]?\s*", rest)
+    if year_m:
+        rest = rest[year_m.end():]
+    segs = _segments(rest)
+    if not segs:
+        return None
+    title, venue = segs[0], ". ".join(segs[1:]) or None
+    if venue is None and "? " in title:
+        title, _, venue = title.rpartition("? ")
+        title += "?"
+    title = _clean_title(title)
+    if not _plausible_title(title) or "," in title and parse_authors(title, loose=True):
+        return None  # the break fell inside the author list, not after it
+    pub = _bib_pub(title, names, venue, s)
+    if pub.year is None and year_m:
+        pub.year = int(year_m.group(1))
+    return pub, True
+
+
+def _bib_title_first(s: str) -> tuple[Publication, bool] | None:
     segs = _segments(s)
-    if len(segs) >= 2:
-        for i in range(1, len(segs)):
-            names = parse_authors(segs[i])
-            if names:
-                title = _clean_title(". ".join(segs[:i]))
-                if _plausible_title(title):
-                    return _bib_pub(title, names, ". ".join(segs[i + 1:]) or None, s), True
-                break
-        title = _clean_title(segs[0])
-        venue = ". ".join(segs[1:])
-        if _plausible_title(title) and _title_case_ratio(title) >= 0.5 and _year_of(venue) and len(venue) <= 200 \
-                and _venue_cue(venue) and len(segs) <= 3:
-            return _bib_pub(title, [], venue, s), False
+    if len(segs) < 2:
+        return None
+    for i in range(1, len(segs)):
+        names = parse_authors(segs[i])
+        if names:
+            title = _clean_title(". ".join(segs[:i]))
+            if _plausible_title(title):
+                return _bib_pub(title, names, ". ".join(segs[i + 1:]) or None, s), True
+            break
+    title, venue = _clean_title(segs[0]), ". ".join(segs[1:])
+    if _plausible_title(title) and _title_case_ratio(title) >= 0.5 and _year_of(venue) and len(venue) <= 200 \
+            and _venue_cue(venue) and len(segs) <= 3:
+        return _bib_pub(title, [], venue, s), False
+    return None
+
+
+_LEAD_VENUE = re.compile(
+    rf"^(?P<v>\[[^\]]{{2,60}}\]|[A-Z][\w\-]*(?:\s[A-Z][\w\-]*){{0,2}}\s?['’]?(?:{_YEAR_RE}|\d{{2}})"
+    rf"(?:\s*\([^)]{{1,60}}\))?"
+    r"|(?i:work in progress|under review|in submission|in preparation|preprint|submitted|technical report))"
+    r"\s+(?P<rest>\S.*)$"
+)
+
+
+def _bib_commas(s: str) -> tuple[Publication, bool] | None:
+    """'VENUE 2023 Title, A. Author, B. Author' or 'Title, A. Author, B. Author, VENUE 2023': commas only.
+
+    The title ends at the first comma after which everything left reads as an author list, so commas
+    inside a title ('Fast, Robust and Controllable') do not cut it.
+    """
+    venue = None
+    m = _LEAD_VENUE.match(s)
+    rest = s
+    if m and (_year_of(m.group("v")) or m.group("v").lower() in _STATUS_TAGS):
+        venue, rest = m.group("v").strip("[]"), m.group("rest")
+    bars = rest.split("|")
+    while len(bars) > 1 and all(w in _LINK_LABELS for w in re.findall(r"[^\W\d_]+", bars[-1].lower())):
+        bars.pop()  # trailing '| Project | Code' link labels
+    rest = "|".join(bars)
+    rest = re.sub(r"(?:[\s,|.]*(?:\([^)]{1,60}\)|\[[^\]]{1,40}\]))+[\s,|]*$|[\s,|]+$", "", rest)
+    pieces = rest.split(", ")
+    if len(pieces) < 2:
+        return None
+    tail_venue = None
+    if venue is None and _venue_line(pieces[-1]) and _year_of(pieces[-1]):
+        tail_venue, pieces = pieces[-1], pieces[:-1]
+    while pieces and pieces[-1].strip().lower() in _LINK_LABELS:
+        pieces = pieces[:-1]
+    for k in range(1, len(pieces)):
+        names = parse_authors(", ".join(pieces[k:]))
+        if names:
+            title = _clean_title(", ".join(pieces[:k]))
+            names_first = k >= 2 and parse_authors(", ".join(pieces[:2]))  # an author list cut, not a title
+            if _plausible_title(title) and not parse_authors(title) and not names_first:
+                return _bib_pub(title, names, venue or tail_venue, s), True
+            return None
     return None
 
 
@@ -458,8 +532,8 @@ def _heading(line: str, alone: bool) -> _Heading | None:
         if _match_vocab(low, words):
             if key[0].isupper() or key.isupper():
                 return _Heading(key, kind)
-    if alone and not _LIST_MARKER.match(line) and key[0].isupper() and not re.search(r"\d", key) and _title_case_ratio(key) >= 0.75 \
-            and len(key.split()) <= 5 and not _DATE_FULL.match(key):
+    if alone and not _LIST_MARKER.match(line) and key[0].isupper() and not re.search(r"\d", key) \
+            and _title_case_ratio(key) >= 0.75 and len(key.split()) <= 5 and not _only_link_labels(key):
         return _Heading(key, "sub")
     return None
 
@@ -501,16 +575,24 @@ def _blocks(lines: list[str]) -> list[list[int]]:
 
 
 def _profile_name(lines: list[str]) -> str | None:
-    """The page owner's name when the page opens with one, as profile listings and homepages do."""
+    """The page owner's name when the page opens with one, as profile listings and homepages do.
+
+    Saved pages often open with the browser title ('Jane Roe (name in another script) - Homepage',
+    'About Me - Jane Roe'), so each part of that line is tried.
+    """
     first = next((ln for ln in lines if ln), "")
-    s = re.sub(r"['’]s\s+(home\s*page|homepage|website|personal page|page)$", "", first, flags=re.IGNORECASE)
-    s = re.sub(r"^(home\s*page|homepage|website)\s+of\s+", "", s, flags=re.IGNORECASE)
-    s = re.split(r"\s+[-–—|·•]\s+|,\s*(?:ph\.?\s?d|m\.?d)\b", s)[0].strip()
-    if not s or len(s) > 50 or _heading(s, alone=False) and _heading(s, alone=False).kind != "sub":
-        return None
-    names = parse_authors(s, loose=True)
-    if names and len(names) == 1 and 2 <= len(names[0].split()) <= 4:
-        return names[0]
+    for part in re.split(r"\s+[-–—|/·•]\s+|\s*\|\s*", first):
+        s = re.sub(r"\s*[(（][^)）]*[)）]", "", part)
+        s = re.sub(r"['’]s\s+(home\s*page|homepage|website|personal page|page)$", "", s, flags=re.IGNORECASE)
+        s = re.sub(r"^(home\s*page|homepage|website)\s+of\s+", "", s, flags=re.IGNORECASE)
+        s = re.split(r",\s*(?:ph\.?\s?d|m\.?d)\b", s, flags=re.IGNORECASE)[0].strip()
+        if not s or len(s) > 50 or (h := _heading(s, alone=False)) is not None and h.kind != "sub":
+            continue
+        if any(w.lower() in _LINK_LABELS | {"personal", "homepage", "home", "about", "me"} for w in s.split()):
+            continue
+        names = parse_authors(s, loose=True)
+        if names and len(names) == 1 and 2 <= len(names[0].split()) <= 4:
+            return names[0]
     return None
 
 
@@ -535,12 +617,11 @@ def _find_records(lines: list[str], today: datetime.date) -> tuple[list[tuple[in
         used = {nonblank[k], nonblank[k + 1]}
         body: list[str] = []
         j = k + 2
-        if j < end_k and (names := parse_authors(lines[nonblank[j]], loose=True)):
-            authors = names
-            used.add(nonblank[j])
-            j += 1
-        else:
+        authors = parse_authors(lines[nonblank[j]], loose=True) if j < end_k else None
+        if not authors:
             continue  # without an author line a dated line and a phrase are as likely a news item
+        used.add(nonblank[j])
+        j += 1
         last = n + 1 == len(heads)
         while j < end_k:
             line = lines[nonblank[j]]
@@ -631,6 +712,24 @@ def _news_items(block: list[str], year: int | None, items: list[NewsItem]) -> No
                 items.append(last)
 
 
+def _run_news(run: _Run) -> list[NewsItem]:
+    """The news items of one run, block by block.
+
+    Headings such as 'Highlights' name a news list on some pages and a list of research topics on
+    others; with no dated line at all under such a heading, nothing in it is taken for news.
+    """
+    by_block: dict[int, list[str]] = {}
+    for ln in run.lines:
+        by_block.setdefault(ln.block, []).append(ln.text)
+    items: list[NewsItem] = []
+    for block_lines in by_block.values():
+        _news_items(block_lines, run.year, items)
+    plainly_news = run.year is not None or re.search(r"news|update", (run.section or "").lower())
+    if not plainly_news and not any(n.date for n in items):
+        return []
+    return items
+
+
 def _news_item(date: str, text: str, year: int | None) -> NewsItem:
     return NewsItem(date=date, text=text.strip(), parsed_date=_parse_news_date(date, year),
                     links=[u.rstrip(".,;") for u in _URL.findall(text)])
@@ -645,8 +744,6 @@ def _entries(texts: list[str], mode: str | None, year: int | None) -> list[tuple
     as giving each paper the next one's venue.
     """
     authors = {i: a for i, ln in enumerate(texts) if (a := _author_line(ln))}
-    if not authors:
-        return []
     is_title = {i: _title_line(ln) for i, ln in enumerate(texts)}
     is_venue = {i: _venue_line(ln) for i, ln in enumerate(texts)}
     title_before = sum(1 for i in authors if is_title.get(i - 1) and i - 1 not in authors)
@@ -670,13 +767,22 @@ def _entries(texts: list[str], mode: str | None, year: int | None) -> list[tuple
         tag, title = _split_tag(texts[t])
         names, venue = authors[i][0], authors[i][1] or tag
         used = set(range(min(i, t), max(i, t) + 1))
+        w = t - 1 if t < i else t + 1  # the title's other neighbour: its first or second half when wrapped
+        if 0 <= w < len(texts) and w not in taken and w not in authors:
+            first, second = (texts[w], title) if w < t else (title, texts[w])
+            if _plausible_title(texts[w]) and not is_venue.get(w) and _wrapped(first, second):
+                title = f"{first} {second}"
+                used.add(w)
+                taken.add(w)
         if venue is None and abs(i - t) == 2 and is_venue.get((i + t) // 2):
-            venue = texts[(i + t) // 2].strip(" .")
+            venue = _clean_venue(texts[(i + t) // 2])
         if venue is None:
-            for v in ((max(i, t) + 1, min(i, t) - 1) if venue_after >= venue_before else
-                      (min(i, t) - 1, max(i, t) + 1)):
-                if v not in taken and is_venue.get(v):
-                    venue = texts[v].strip(" .")
+            order = ((max(i, t) + 1, min(i, t) - 1) if venue_after >= venue_before else
+                     (min(i, t) - 1, max(i, t) + 1))
+            # a named venue first; failing that, a short line that ends with a year ('Math. Programming, 2024')
+            for v in [v for v in order if is_venue.get(v)] + [v for v in order[:1] if _dated_line(texts, v)]:
+                if v not in taken:
+                    venue = _clean_venue(texts[v])
                     used.add(v)
                     taken.add(v)
                     break
@@ -686,6 +792,57 @@ def _entries(texts: list[str], mode: str | None, year: int | None) -> list[tuple
                           year=(_year_of(venue) if venue else None) or year,
                           links=_links_from(" ".join(texts[j] for j in sorted(used))), rule="text:title-authors")
         out.append((pub, used))
+    if not out:  # a page either shows authors with its papers or not: the two styles do not mix
+        out.extend(_titles_with_links(texts, taken, is_title, is_venue, year))
+    return out
+
+
+def _clean_venue(line: str) -> str | None:
+    """A venue line without its trailing link buttons ('AAAI, 2025, [Paper]' -> 'AAAI, 2025')."""
+    v = re.sub(r"(?:[\s,|•]*\[[^\]]{1,40}\])+[\s,|•]*$", "", line.strip())
+    return v.strip(" .,;|•") or None
+
+
+def _dated_line(texts: list[str], v: int) -> bool:
+    """A short line that ends with a year: where a page writes the venue without naming it as one."""
+    if not 0 <= v < len(texts):
+        return False
+    s = _clean_venue(texts[v]) or ""
+    return len(s) <= 150 and bool(re.search(rf"\b{_YEAR_RE}\)?$", s)) and len(_segments(s)) <= 1 \
+        and not _author_line(s)
+
+
+def _wrapped(first: str, second: str) -> bool:
+    """Whether two lines are one title broken in two: the first stops on a word that cannot end a
+    title ('via', 'of', ':'), or the second carries on in lower case."""
+    last = first.rstrip().split()[-1].lower() if first.strip() else ""
+    return last in _STOPWORDS or first.rstrip().endswith((":", "-", "–", ",")) or second[:1].islower()
+
+
+def _link_row(line: str) -> bool:
+    """A row of link buttons that names a paper ('Paper | Code', '[PDF] [arXiv]')."""
+    labels = re.findall(r"[^\W\d_]+", line.lower())
+    return _only_link_labels(line) and len(labels) <= 8 \
+        and any(w in ("paper", "pdf", "arxiv", "openreview", "doi", "preprint") for w in labels)
+
+
+def _titles_with_links(texts: list[str], taken: set[int], is_title: dict[int, bool], is_venue: dict[int, bool],
+                       year: int | None) -> list[tuple[Publication, set[int]]]:
+    """Papers shown without authors: a title, maybe a venue line, then a row of paper links."""
+    out: list[tuple[Publication, set[int]]] = []
+    for j, line in enumerate(texts):
+        if j in taken or not _link_row(line):
+            continue
+        v = j - 1 if is_venue.get(j - 1) and j - 1 not in taken else None
+        t = (v if v is not None else j) - 1
+        if t < 0 or t in taken or not is_title.get(t):
+            continue
+        tag, title = _split_tag(texts[t])
+        venue = _clean_venue(texts[v]) if v is not None else tag
+        used = {t, j} | ({v} if v is not None else set())
+        taken |= used
+        out.append((Publication(title=_clean_title(title), venue=venue,
+                                year=(_year_of(venue) if venue else None) or year, rule="text:title-links"), used))
     return out
 
 
@@ -714,7 +871,7 @@ def _split_tag(line: str) -> tuple[str | None, str]:
     """A leading bracketed venue tag and the rest: '[NeurIPS 2024] Title' -> ('NeurIPS 2024', 'Title')."""
     s = _LIST_MARKER.sub("", line).strip()
     m = re.match(r"^[\[(](?P<tag>[^\])]{2,60})[\])]\s*[:\-–—]?\s*(?P<rest>.+)$", s)
-    if m and _venue_cue(m.group("tag")):
+    if m and (_venue_cue(m.group("tag")) or m.group("tag").strip().lower() in _STATUS_TAGS):
         return m.group("tag").strip(), m.group("rest").strip()
     return None, s
 
@@ -804,17 +961,18 @@ def _run_pubs(run: _Run, opened_by_year: bool) -> list[tuple[int, Publication]]:
             continue
         block = [texts[p] for p in rem]
         if _is_prose(" ".join(block)) and _paragraph_shaped(block):
-            title = texts[last_sub] if last_sub is not None and len(texts[last_sub].split()) >= 3 else None
-            pub = _prose_pub(block, run, fresh, title)
+            lone = texts[last_sub] if last_sub is not None and len(texts[last_sub].split()) >= 3 else None
+            pub = _prose_pub(block, run, fresh, lone)
             if pub is not None:
-                if pub.title is not None:
-                    fresh = False
-                    if title is not None:
-                        used.add(last_sub)
-                found.append((last_sub if title is not None else rem[0], pub))
+                fresh = fresh and pub.title is None
+                if lone is not None and pub.title == _clean_title(lone) and pub.text == " ".join(block):
+                    used.add(last_sub)  # the lone line was this abstract's title, not a subsection
+                    found.append((last_sub, pub))
+                else:
+                    found.append((rem[0], pub))
         else:
             fresh = False
-            pubs = _bib_pubs(block, [g for g in _bib_items(block)], run.mode, run.year)
+            pubs = _bib_pubs(block, _bib_items(block), run.mode, run.year)
             if not pubs and len(block) > 1 and not any(_LIST_MARKER.match(b) for b in block):
                 pubs = _bib_pubs(block, _wrapped_groups(block, list(range(len(block)))), run.mode, run.year)
             found.extend((rem[0], p) for p in pubs)
@@ -858,7 +1016,7 @@ def extract_text(text: str, *, today: datetime.date) -> Page:
     ``today`` is the day the page was read: listings print dates without a year for the current year.
     """
     lines = [_norm_line(ln) for ln in text.splitlines()]
-    lines = [("" if _UNDERLINE.match(ln) and i and lines[i - 1] else ln) for i, ln in enumerate(lines)]
+    lines = ["" if _UNDERLINE.match(ln) else ln for ln in lines]  # '=====' under a heading, or a rule
     page = Page(profile=Profile(name=_profile_name(lines)))
     records, consumed = _find_records(lines, today)
     record_at = dict(records)
@@ -885,11 +1043,7 @@ def extract_text(text: str, *, today: datetime.date) -> Page:
             cur.lines.append(_Line(i, b, lines[i], h))
     for run, opened_by_year in runs:
         if run.mode == "news":
-            by_block: dict[int, list[str]] = {}
-            for ln in run.lines:
-                by_block.setdefault(ln.block, []).append(ln.text)
-            for block_lines in by_block.values():
-                _news_items(block_lines, run.year, page.news)
+            page.news.extend(_run_news(run))
         elif run.mode != "other":
             found.extend(_run_pubs(run, opened_by_year))
     page.publications = _dedupe([pub for _, pub in sorted(found, key=lambda f: f[0])])
