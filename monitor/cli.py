@@ -250,5 +250,124 @@ def sources_cmd(obj: Ctx) -> None:
             click.echo(f"  {r['name']}: {r['last_error']}")
 
 
+# ---------------------------------------------------------------- daemon
+
+@main.command("daemon")
+@click.option("--grace", type=click.FloatRange(min=0), default=30.0, show_default=True,
+              help="Seconds in-flight checks get to finish after SIGTERM/SIGINT.")
+@click.option("--summary-every", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+              help="Minutes between two summary lines in the log.")
+@click.pass_obj
+def daemon_cmd(obj: Ctx, grace: float, summary_every: float) -> None:
+    """Keep running: check each source on its schedule and deliver alerts (SIGHUP reloads, SIGTERM stops)."""
+    from .daemon import run_daemon
+
+    run_daemon(obj.config_path, obj.db_path, grace=grace, summary_every=summary_every)
+
+
+# ---------------------------------------------------------------- delivery: notices, retry, deliver, test-notify
+
+def _when(value: str | None) -> str:
+    return (value or "-")[:16].replace("T", " ")
+
+
+def _notice_note(r: dict[str, Any]) -> str:
+    if r["state"] == "delivered":
+        return r["response"] or ""
+    if r["state"] == "pending" and r["attempts"] == 0 and not r["last_error"]:
+        return f"due {_when(r['next_attempt_at'])}"
+    if r["state"] == "pending":
+        return f"next try {_when(r['next_attempt_at'])}: {r['last_error'] or ''}"
+    return r["last_error"] or ""
+
+
+@main.command()
+@click.option("--state", type=click.Choice(["pending", "sending", "delivered", "failed"]), help="Only this state.")
+@click.option("--json", "as_json", is_flag=True, help="Print the deliveries as a JSON list.")
+@click.option("--limit", default=200, show_default=True, help="At most this many, newest first.")
+@click.pass_obj
+def notices(obj: Ctx, state: str | None, as_json: bool, limit: int) -> None:
+    """The delivery outbox: each notice with its channel, state, attempts, events and last error."""
+    from .notify import notices as list_notices
+
+    rows = list_notices(obj.store(), state, limit)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    if not rows:
+        click.echo(f"No {state} deliveries." if state else "No deliveries yet.")
+        return
+    header = ("id", "channel", "kind", "state", "tries", "events", "created", "sources", "note")
+    table = [header] + [(r["id"][:8], r["channel"], r["kind"], r["state"], str(r["attempts"]), str(r["events"]),
+                         _when(r["created_at"]), ", ".join(r["sources"]), _notice_note(r)) for r in rows]
+    widths = [min(40, max(len(row[i]) for row in table)) for i in range(len(header) - 1)]
+    for row in table:
+        cells = [str(c)[:40].ljust(w) for c, w in zip(row, widths)] + [" ".join(row[-1].split())[:100]]
+        click.echo("  ".join(cells).rstrip())
+
+
+@main.command()
+@click.argument("delivery_id", required=False)
+@click.pass_obj
+def retry(obj: Ctx, delivery_id: str | None) -> None:
+    """Requeue failed deliveries (all, or the one with this id or id prefix) with fresh attempts."""
+    from .notify import retry_failed
+
+    ids = retry_failed(obj.store(), delivery_id)
+    if not ids:
+        click.echo("No failed deliveries.")
+        return
+    click.echo(f"Requeued {len(ids)} deliver{'y' if len(ids) == 1 else 'ies'}: {', '.join(i[:8] for i in ids)}")
+    click.echo("They are sent by the next `monitor deliver` or `monitor run --once`, or by the daemon.")
+
+
+@main.command()
+@click.pass_obj
+def deliver(obj: Ctx) -> None:
+    """Send what is due in the outbox now, without checking any page."""
+    from .notify import deliver_due
+
+    report = asyncio.run(deliver_due(obj.config(), obj.store()))
+    for line in report.lines:
+        click.echo(line)
+    click.echo(report.summary())
+
+
+@main.command("test-notify")
+@click.argument("channel")
+@click.pass_obj
+def test_notify(obj: Ctx, channel: str) -> None:
+    """Send a test message through CHANNEL and print the server's answer (exit 1 if it fails)."""
+    from .channels import SendError
+    from .notify import send_test
+
+    try:
+        answer = asyncio.run(send_test(obj.config(), channel))
+    except SendError as exc:
+        click.echo(f"error: {channel}: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"{channel}: accepted: {answer}")
+
+
+# ---------------------------------------------------------------- feed
+
+@main.command()
+@click.option("--out", "out", type=click.Path(dir_okay=False), help="Write the feed to this file (atomically).")
+@click.option("--since", default="30d", show_default=True, help="Events since: a duration (30d) or a date.")
+@click.option("--all", "show_all", is_flag=True, help="Include events that are not alerts (removals, links...).")
+@click.option("--self-url", help="The URL the feed is published at (its rel=self link).")
+@click.pass_obj
+def feed(obj: Ctx, out: str | None, since: str, show_all: bool, self_url: str | None) -> None:
+    """An Atom feed of recent events, for feed readers."""
+    from .feed import build_feed, write_feed
+
+    data = build_feed(obj.store(), parse_since(since), include_all=show_all, self_url=self_url)
+    if out:
+        write_feed(data, out)
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(data.decode("utf-8"), nl=False)
+
+
 if __name__ == "__main__":
     main()

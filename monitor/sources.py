@@ -194,6 +194,9 @@ def parse_config(text: str, path: str = "sources.yaml") -> Config:
     if not isinstance(routes, list):
         raise ConfigError(f"{path}: 'routes' must be a list")
     config.channels, config.routes = channels, routes
+    from .notify import validate_delivery  # late: notify imports this module
+
+    validate_delivery(config)
     return config
 
 

@@ -156,7 +156,7 @@ VENUE_WORDS = (
     r"annals|advances\s+in|international|annual|meeting|congress|arxiv|preprint|thesis|dissertation|"
     r"press|springer|elsevier|ieee|acm|in\s+submission|under\s+review|technical\s+report"
 )
-ACRONYM_YEAR = re.compile(r"\b([A-Z][A-Za-z&@\-]*[A-Z][A-Za-z&@\-]*)\s*['’]?\s*,?\s*(" + YEAR + r"|'\d\d|’\d\d)\b")
+ACRONYM_YEAR = re.compile(r"\b([A-Z][A-Za-z&@\-]*[A-Z][A-Za-z&@\-]*)\)?\s*['’]?\s*,?\s*(" + YEAR + r"|'\d\d|’\d\d)\b")
 VENUE_CUE = re.compile(r"\b(?:" + VENUE_WORDS + r"|" + STATUS_WORDS + r")\b", re.I)
 YEAR_RE = re.compile(r"(?<![\d./])(" + YEAR + r")(?![\d])")
 
@@ -200,10 +200,33 @@ _NAME_TOKEN = r"(?:[A-Z][\w'’\-]*\.?|[A-Z]\.|van|von|de|der|da|di|del|la|le|du
 NAME_RE = re.compile(rf"^{_NAME_TOKEN}(?:[\s\-]+{_NAME_TOKEN}){{1,3}}$")
 
 
+# Words that title-case titles and venue names are made of, and that are nobody's name.
+_NOT_NAME_WORDS = frozenset("""
+learning neural network networks vision language languages recognition pattern computer computers conference
+international journal transactions systems system science sciences robotics robot robots processing intelligence
+artificial machine machines data analysis model models deep graph graphs information knowledge natural
+computational computation linguistics association proceedings workshop symposium annual meeting advances research
+review letters society engineering technology technologies university institute lab laboratory school department
+college center centre academy foundations foundation trends applications application theory methods method
+optimization mathematical programming statistics statistical physics biology chemistry medicine medical health
+computing software security privacy control automation multimedia retrieval generation speech audio video image
+images text semantic representation representations reinforcement training efficient large scale towards via
+using based through over under beyond toward your our their all new how what when why can does do is are the
+a an of on in for to with from by at and or not survey benchmark dataset datasets framework approach study
+detection segmentation estimation prediction classification reasoning planning policy policies agents agent
+diffusion transformer transformers attention generative adversarial sparse dense fast scalable robust
+unsupervised supervised self semi multi cross zero shot few task tasks open world real time dynamic dynamics
+modeling modelling understanding editing synthesis alignment inference memory code programs program
+ieee acm aaai springer elsevier press report technical preprint arxiv proceedings magazine annals
+""".split())
+
+
 def looks_like_name(text: str) -> bool:
     t = re.sub(r"[*†‡#§¶✉^\d,]+$", "", text.strip()).strip()
     t = re.sub(r"^(?:and|&)\s+", "", t)
     if not t or len(t) > 40:
+        return False
+    if any(w.lower().strip(".:-") in _NOT_NAME_WORDS for w in t.split()):
         return False
     if not NAME_RE.match(t):
         # CJK names and all-caps surnames are names too

@@ -25,7 +25,7 @@ from .dom import HEADINGS, El, clean, parse_html, title_of
 ATOMIC = frozenset({"li", "p", "dt", "dd", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "summary"})
 SKIP_IN_RECORD = ("bibtex", "abstract", "abstracts", "bib", "citation-modal", "modal")
 _LINK_LABEL = re.compile(
-    r"^(?:\[[^\]]{0,40}\]|\([^)]{0,30}\)|pdf|paper|code|arxiv|bib(?:tex)?|slides?|poster|video|project(?: page)?|"
+    r"^(?:\[[^\]\d]{0,30}\]|\([^)\d]{0,30}\)|pdf|paper|code|arxiv|bib(?:tex)?|slides?|poster|video|project(?: page)?|"
     r"website|webpage|talk|demo|data(?:set)?|blog|cite|doi|url|html|abs(?:tract)?|supp(?:lementary)?|"
     r"github|media|press|openreview|proceedings|[|/•·,]|\s)+$", re.I)
 _NUMBERING = re.compile(r"^\s*(?:\[\s*[A-Za-z]?\d+\s*\]|\(?[A-Za-z]?\d{1,3}[.)])\s*")
@@ -269,6 +269,8 @@ def _title_like(text: str) -> bool:
     return True
 
 
+_CATEGORY_BADGES = {"journal", "conference", "workshop", "book", "chapter", "book chapter", "thesis", "patent",
+                    "article", "misc", "inproceedings", "preprints", "papers"}
 _PURE_VENUE = re.compile(r"(?:[A-Z][\w&@\-]*\s*(?:'?\d{2}|\d{4})?(?:\s+(?:oral|spotlight|poster|findings|workshop))?|"
                          r"(?:technical|technique|tech\.?)\s+report|preprint|arxiv(?:\s+preprint)?|under\s+review|"
                          r"in\s+submission|submitted|work\s+in\s+progress|to\s+appear|in\s+press)", re.I)
@@ -297,6 +299,9 @@ def _is_author_line(line: str) -> bool:
 
 def _is_venue_line(line: str) -> bool:
     if re.match(r"^(?:In|To appear in|Accepted (?:to|by|at|in))\s+\S", line):
+        return True
+    if re.search(r"[A-Za-z)]\s*,?\s*\(?" + cues.YEAR + r"\)?\.?$", line) and cues.author_share(line) < 0.5 \
+            and len(line) < 160:
         return True
     if cues.author_share(line) >= 0.75 and not cues.ACRONYM_YEAR.search(line):
         return False
@@ -442,7 +447,7 @@ def parse_paper(el: El, *, section: Section, strict: bool) -> Publication | None
                 venue_line = ln2
     if venue is None and venue_line:
         venue = _venue_from(venue_line)
-    if venue is None and badge and _is_venue_line(badge):
+    if venue is None and badge and _is_venue_line(badge) and badge.lower() not in _CATEGORY_BADGES:
         venue = badge
     if venue and cues.author_share(venue) >= 0.8 and not cues.ACRONYM_YEAR.search(venue):
         venue = None

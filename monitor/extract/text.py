@@ -102,6 +102,7 @@ _VENUE_ACRONYM = re.compile(
     r"^In\s|\b[A-Z][A-Za-z]*[A-Z][A-Za-z\-]*['’]?\s?(?:19|20)?\d{2}\b"
     r"|\([A-Z][A-Za-z\-&]*[A-Z][A-Za-z\-&]*\),?\s*(?:19|20)\d{2}\b"  # 'Robotics: Science and Systems (RSS) 2019'
 )
+_NOT_IN_NAMES = re.compile(r"[:!?\"“”\[\]{}=/@]|\b(?:the|of|for|with|we|our|in|on|to|is|are|an?)\b")
 _SENTENCE_END = re.compile(r"[.!?](?:\s+|$)")
 _AFFIL_SPLIT = re.compile(r"\s+[·•|]\s+|\s+[·•]\s*$")
 _ETAL = re.compile(r"(?:,?\s*(?:et\s+al\.?|and\s+(?:\d+\s+)?others\.?|…|\.\.\.))\s*$", re.IGNORECASE)
@@ -118,6 +119,7 @@ _STATUS_TAGS = frozenset({
     "work in progress", "under review", "in submission", "in preparation", "technical report", "preprint", "submitted",
 })
 
+_MAX_REFERENCE = 3000  # characters: longer text is not one reference (and would make the readers slow)
 _MAX_AUTHORS = 2000  # characters: no author list is longer, so no longer prefix is tried as one
 _ABSTRACT_MIN = 300  # characters: shorter prose is a blurb or a bio line, not a paper's abstract
 
@@ -307,7 +309,9 @@ def _authors_prefix(s: str) -> tuple[list[str], str] | None:
     Trying every '. ' break from the longest down settles whether 'A.' is an initial or the end of
     the list ('Smith J, Doe A. Title'), which no fixed abbreviation rule can.
     """
-    cuts = [m.start() for m in re.finditer(r"\.\s+|\.?\s*\((?=(?:19|20)\d{2}[a-z]?\))", s[:_MAX_AUTHORS])]
+    stop = _NOT_IN_NAMES.search(s)  # no author list runs past a word or mark that names never hold
+    limit = min(stop.start() + 1 if stop else len(s), _MAX_AUTHORS)
+    cuts = [m.start() for m in re.finditer(r"\.\s+|\.?\s*\((?=(?:19|20)\d{2}[a-z]?\))", s[:limit])]
     for cut in sorted(cuts, reverse=True):
         names = parse_authors(s[:cut].rstrip())
         if names:
@@ -365,7 +369,7 @@ def parse_bib_line(line: str) -> tuple[Publication, bool] | None:
     '[Venue Year] Title, Author, Author' (or 'Title, Author, Author, Venue Year').
     """
     s = _LIST_MARKER.sub("", line.strip()).strip()
-    if len(s) < 20:
+    if not 20 <= len(s) <= _MAX_REFERENCE:
         return None
     for reader in (_bib_quoted, _bib_authors_first, _bib_title_first, _bib_commas):
         hit = reader(s)
@@ -900,7 +904,7 @@ def _wrapped_groups(lines: list[str], free: list[int]) -> list[list[int]]:
     """Hard-wrapped references: a line that does not end a sentence runs on into the next one."""
     groups: list[list[int]] = []
     for k in free:
-        if groups and groups[-1][-1] == k - 1 and not re.search(r"[.!?]$", lines[k - 1]):
+        if groups and groups[-1][-1] == k - 1 and not re.search(r"[.!?]$", lines[k - 1]) and len(groups[-1]) < 6:
             groups[-1].append(k)
         else:
             groups.append([k])

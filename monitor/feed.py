@@ -1,0 +1,106 @@
+"""An Atom 1.0 feed of recent events, for feed readers (`monitor feed`).
+
+Ids must never change, or readers show old entries as new: the feed id is a URN built from the
+database's random ``instance_id`` (written once by migration 0002), and each entry id is a name-based
+UUID of that instance and the event id. Built with ElementTree alone, no extra dependency.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import os
+import tempfile
+import uuid
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .channels import event_links
+from .report import describe_event
+from .store import Store
+
+ATOM = "http://www.w3.org/2005/Atom"
+DEFAULT_TITLE = "scholarwatch: changes on researchers' homepages"
+ET.register_namespace("", ATOM)
+
+
+def _el(parent: ET.Element | None, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    node = ET.Element(f"{{{ATOM}}}{tag}", attrs) if parent is None else ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+    if text is not None:
+        node.text = text
+    return node
+
+
+def instance_uuid(store: Store) -> uuid.UUID:
+    row = store.db.execute("SELECT value FROM meta WHERE key = 'instance_id'").fetchone()
+    return uuid.UUID(row[0])
+
+
+def feed_events(store: Store, since: str | None, *, include_all: bool = False, limit: int = 200
+                ) -> list[dict[str, Any]]:
+    """Newest first: alert-worthy events (or all) detected since ``since`` (ISO, UTC)."""
+    where, params = ["1 = 1"], []
+    if since:
+        where.append("e.detected_at >= ?")
+        params.append(since)
+    if not include_all:
+        where.append("e.alert = 1")
+    sql = (f"SELECT e.*, s.name AS source, s.url AS source_url FROM events e JOIN sources s ON s.id = e.source_id"
+           f" WHERE {' AND '.join(where)} ORDER BY e.detected_at DESC, e.id DESC LIMIT ?")
+    return list(store.db.query(sql, [*params, limit]))
+
+
+def _content(row: dict[str, Any]) -> str:
+    e = html.escape
+    body = f"<p>{e(describe_event(row))}</p>"
+    links = event_links(row)
+    if links:
+        body += "<p>" + " · ".join(f'<a href="{e(u)}">{e(label)}</a>' for label, u in links) + "</p>"
+    return body
+
+
+def build_feed(store: Store, since: str | None = None, *, include_all: bool = False, title: str = DEFAULT_TITLE,
+               self_url: str | None = None, limit: int = 200) -> bytes:
+    """The feed document as UTF-8 bytes."""
+    base = instance_uuid(store)
+    rows = feed_events(store, since, include_all=include_all, limit=limit)
+    feed = _el(None, "feed")
+    _el(feed, "id", base.urn)
+    _el(feed, "title", title)
+    updated = rows[0]["detected_at"] if rows else dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    _el(feed, "updated", updated)
+    author = _el(feed, "author")
+    _el(author, "name", "scholarwatch")
+    _el(feed, "generator", "scholarwatch", version=__version__)
+    if self_url:
+        _el(feed, "link", rel="self", href=self_url)
+    for row in rows:
+        entry = _el(feed, "entry")
+        _el(entry, "id", uuid.uuid5(base, f"event:{row['id']}").urn)
+        _el(entry, "title", f"{row['source']}: {describe_event(row)}")
+        _el(entry, "updated", row["detected_at"])
+        entry_author = _el(entry, "author")
+        _el(entry_author, "name", row["source"])
+        if str(row.get("source_url") or "").startswith("http"):
+            _el(entry, "link", rel="alternate", href=row["source_url"])
+        _el(entry, "category", term=row["type"])
+        _el(entry, "content", _content(row), type="html")
+    ET.indent(feed)
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def write_feed(data: bytes, out: str | Path) -> None:
+    """Replace the file atomically, so a web server never serves half a feed."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
