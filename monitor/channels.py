@@ -45,8 +45,11 @@ DEFAULT_RETRY_BASE = 300.0  # 5 min, doubling: 8 attempts span about 10 hours of
 DEFAULT_RETRY_MAX = 6 * 3600.0
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _LINK_LABELS = {"arxiv": "arXiv", "pdf": "PDF", "code": "code", "doi": "DOI", "project": "project", "other": "link"}
-# Quoted-printable bodies and CRLF lines: any SMTP server takes them, 8BITMIME or not.
+# Quoted-printable bodies and CRLF lines: any SMTP server takes them, 8BITMIME or not. Headers are
+# written unfolded up to RFC 5322's 998: CPython's folder may otherwise move a whole subject to a
+# continuation line, which some readers show with a leading space.
 SMTP_POLICY = email.policy.SMTP
+WIRE_POLICY = email.policy.SMTP.clone(max_line_length=998)
 
 
 class SendError(DeliveryError):
@@ -346,7 +349,7 @@ class EmailChannel(Channel):
 
     async def send(self, notice: Notice) -> str:
         password = self._secret(self.password_env)
-        data = self.build(notice).as_bytes(policy=SMTP_POLICY)
+        data = self.build(notice).as_bytes(policy=WIRE_POLICY)
         try:
             return await asyncio.to_thread(self._smtp, data, password)
         except SendError:

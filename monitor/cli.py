@@ -257,12 +257,14 @@ def sources_cmd(obj: Ctx) -> None:
               help="Seconds in-flight checks get to finish after SIGTERM/SIGINT.")
 @click.option("--summary-every", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
               help="Minutes between two summary lines in the log.")
+@click.option("--start-spread", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help="Seconds over which the checks due at start are spread (at most one interval).")
 @click.pass_obj
-def daemon_cmd(obj: Ctx, grace: float, summary_every: float) -> None:
+def daemon_cmd(obj: Ctx, grace: float, summary_every: float, start_spread: float) -> None:
     """Keep running: check each source on its schedule and deliver alerts (SIGHUP reloads, SIGTERM stops)."""
     from .daemon import run_daemon
 
-    run_daemon(obj.config_path, obj.db_path, grace=grace, summary_every=summary_every)
+    run_daemon(obj.config_path, obj.db_path, grace=grace, summary_every=summary_every, startup_spread=start_spread)
 
 
 # ---------------------------------------------------------------- delivery: notices, retry, deliver, test-notify

@@ -293,6 +293,12 @@ def _leads_line(candidate: str, line: str) -> bool:
     return rest.startswith(candidate[:40]) or len(candidate) >= 0.6 * len(rest)
 
 
+def _after_year(candidate: str, line: str) -> bool:
+    """"Authors (2023). Title. Venue." (APA style, Hugo citation view): the title follows the year."""
+    m = re.match(r"^(.{3,1000}?)\(\s*" + cues.YEAR + r"[a-z]?\s*\)[.:,]?\s*", line)
+    return bool(m) and line[m.end():].startswith(candidate[:40]) and cues.author_share(m.group(1)) >= 0.5
+
+
 def _is_author_line(line: str) -> bool:
     return bool(re.search(r",|\band\b|&", line)) and cues.author_share(line) >= 0.6
 
@@ -376,7 +382,8 @@ def parse_paper(el: El, *, section: Section, strict: bool) -> Publication | None
         idx = next((i for i, ln in enumerate(lines) if t in _clean_title(ln) or _clean_title(ln) in t), None)
         if idx is None:
             continue
-        if why.startswith("<") and (not _leads_line(t, lines[idx]) or _is_author_line(lines[idx])):
+        if why.startswith("<") and not _after_year(t, lines[idx]) and (
+                not _leads_line(t, lines[idx]) or _is_author_line(lines[idx])):
             continue
         if why in ("<em>", "<i>", "<span>") and (idx != 0 or _is_venue_line(t)):
             continue
@@ -386,7 +393,7 @@ def parse_paper(el: El, *, section: Section, strict: bool) -> Publication | None
             continue
         if _pure_venue(t):
             continue
-        if why.startswith("<") and cues.looks_like_name(t) and re.match(re.escape(t) + r"\s*[*†‡#]*\s*,", lines[idx]):
+        if why.startswith("<") and cues.looks_like_name(t) and re.match(re.escape(t) + r"\s*[*†‡#\d]*\s*(?:,|\(|and\b|&)", lines[idx]):
             continue  # the first of a list of authors
         title, rule, title_idx = t, why, idx
         break
@@ -416,12 +423,19 @@ def parse_paper(el: El, *, section: Section, strict: bool) -> Publication | None
 
     rest = [ln for i, ln in enumerate(lines) if i != title_idx]
     authors: list[str] = []
+    lead_year: int | None = None
     if title_idx == 0 and len(lines) == 1:
-        tail = _clean_title(lines[0])
-        pos = tail.find(title)
-        after = tail[pos + len(title):] if pos >= 0 else ""
-        after = after.strip(" ,.")
-        if after:
+        whole = _strip_links_text(clean(lines[0]), link_texts)
+        pos = whole.find(title)
+        before = re.sub(r"\(\s*" + cues.YEAR + r"[a-z]?\s*\)[.:,]?\s*$", "", whole[:pos]).strip(" ,.") if pos > 0 else ""
+        after = whole[pos + len(title):].strip(" ,.") if pos >= 0 else ""
+        if before and cues.author_share(before) >= 0.5:
+            authors = cues.split_authors(before)
+            if after and cues.author_share(after) < 0.5:
+                venue = venue or _venue_from(after)
+            rest = []
+            lead_year = cues.find_year(whole[:pos])
+        elif after:
             rest = [after]
     # the first line may also hold authors or the venue after the title ("Title. Authors. Venue")
     venue_line = None
@@ -457,9 +471,8 @@ def parse_paper(el: El, *, section: Section, strict: bool) -> Publication | None
         kind = cues.link_kind(text, href)
         if kind and kind not in kinds:
             kinds[kind] = href
-    year = cues.find_year(venue or "") or (cues.find_year(venue_line) if venue_line else None)
-    if year is None and section.year:
-        year = section.year
+    year = cues.find_year(venue or "") or (cues.find_year(venue_line) if venue_line else None) or lead_year \
+        or section.year
     evidence = bool(authors) + bool(venue) + bool(set(kinds) & {"pdf", "arxiv", "doi"}) + bool(year)
     if strict and (not authors or evidence < 2):
         return None

@@ -53,7 +53,9 @@ _RECORD_HEAD = re.compile(
 _YEAR_LINE = re.compile(rf"^[\s#=*\-–—\[(]*(?P<year>{_YEAR_RE})[\s#=*\-–—\])]*:?$")
 _COUNT_HEADING = re.compile(r"^\d[\d,]*\s+(papers|publications|preprints|articles|works)$", re.IGNORECASE)
 _UNDERLINE = re.compile(r"^[=\-~*_#]{3,}$")
-_LIST_MARKER = re.compile(r"^(?:\[[A-Za-z]{0,3}\d+\]|\([A-Za-z]?\d+\)|[A-Za-z]?\d{1,3}[.)]|[-*•·▪◦●○►‣–])\s+")
+_LIST_MARKER = re.compile(  # '[12]', '[C3]', '(4)', '5.', 'J2)', or a bullet
+    r"^(?:\[[A-Za-z]{0,3}\d+\]|\([A-Za-z]?\d+\)|[A-Za-z]?\d{1,3}[.)]|[-*•·▪◦●○►‣–])\s+"
+)
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
 _YEAR_ANY = re.compile(rf"(?<![\d/.:])({_YEAR_RE})(?!\d|\.\d)")  # not the '2012.' of an arXiv id
 
