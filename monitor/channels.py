@@ -126,13 +126,16 @@ class Channel:
         unknown = set(entry) - self.keys - COMMON_KEYS
         if unknown:
             allowed = ", ".join(sorted(self.keys | COMMON_KEYS))
-            raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r} for a {self.type} channel (allowed: {allowed})")
+            raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r} for {self._a()} channel (allowed: {allowed})")
         self.max_attempts = self._int(entry, "max_attempts", DEFAULT_MAX_ATTEMPTS, minimum=1)
         self.retry_base = self._seconds(entry, "retry_base", DEFAULT_RETRY_BASE)
         self.retry_max = self._seconds(entry, "retry_max", DEFAULT_RETRY_MAX)
         self.timeout = self._seconds(entry, "timeout", self.default_timeout, allow_zero=False)
 
     # -- validation helpers: each raises one line naming the file, the channel and the problem
+
+    def _a(self) -> str:
+        return ("an " if self.type[:1] in "aeiou" else "a ") + self.type
 
     def _reject_literal_secrets(self, entry: dict[str, Any]) -> None:
         for key in entry:
@@ -144,7 +147,7 @@ class Channel:
         value = entry.get(key)
         if value is None:
             if required:
-                raise ConfigError(f"{self.where}: {key!r} is required for a {self.type} channel")
+                raise ConfigError(f"{self.where}: {key!r} is required for {self._a()} channel")
             return None
         if not isinstance(value, (str, int)) or isinstance(value, bool) or not str(value).strip():
             raise ConfigError(f"{self.where}: {key!r} must be a non-empty string")
@@ -237,7 +240,8 @@ def text_body(notice: Notice) -> str:
     lines = [f"{notice.summary}.", ""]
     for name, rows in group_by_source(notice.rows):
         url = rows[0].get("source_url") or ""
-        lines += [name + (f"  <{url}>" if url else ""), "-" * len(name)]
+        heading = name + (f"  <{url}>" if url else "")
+        lines += [heading, "-" * len(heading)]
         for row in rows:
             lines.append(f"  - {describe_event(row)}")
             lines += [f"      {label}: {url}" for label, url in event_links(row)]
@@ -251,17 +255,17 @@ def html_body(notice: Notice) -> str:
     parts = ['<!DOCTYPE html><html><head><meta charset="utf-8"></head>',
              '<body style="font-family: sans-serif; line-height: 1.4">']
     if notice.kind == "test":
-        parts.append(f"<p>This is a test message from scholarwatch's channel <b>{e(notice.channel)}</b>. "
+        parts.append(f"<p>This is a test message from scholarwatch's channel <b>{e(notice.channel, quote=False)}</b>. "
                      "If you can read it, alerts will reach you here.</p>")
     else:
-        parts.append(f"<p><b>{e(notice.summary)}</b></p>")
+        parts.append(f"<p><b>{e(notice.summary, quote=False)}</b></p>")
         for name, rows in group_by_source(notice.rows):
             url = rows[0].get("source_url") or ""
-            head = f'<a href="{e(url)}">{e(name)}</a>' if url.startswith("http") else e(name)
+            head = f'<a href="{e(url)}">{e(name, quote=False)}</a>' if url.startswith("http") else e(name, quote=False)
             parts.append(f"<h2 style=\"font-size: 1.1em\">{head}</h2><ul>")
             for row in rows:
-                links = " · ".join(f'<a href="{e(u)}">{e(label)}</a>' for label, u in event_links(row))
-                parts.append(f"<li>{e(describe_event(row))}" + (f"<br><small>{links}</small>" if links else "")
+                links = " · ".join(f'<a href="{e(u)}">{e(label, quote=False)}</a>' for label, u in event_links(row))
+                parts.append(f"<li>{e(describe_event(row), quote=False)}" + (f"<br><small>{links}</small>" if links else "")
                              + "</li>")
             parts.append("</ul>")
     parts.append(f'<p style="color: #777; font-size: small">scholarwatch, delivery {e(notice.id)}</p>')

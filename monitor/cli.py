@@ -327,9 +327,17 @@ def retry(obj: Ctx, delivery_id: str | None) -> None:
 @click.pass_obj
 def deliver(obj: Ctx) -> None:
     """Send what is due in the outbox now, without checking any page."""
+    import logging
+
     from .notify import deliver_due
 
-    report = asyncio.run(deliver_due(obj.config(), obj.store()))
+    quiet = logging.NullHandler()  # the report below says it all; no second copy on stderr
+    logger = logging.getLogger("monitor.notify")
+    logger.addHandler(quiet)
+    try:
+        report = asyncio.run(deliver_due(obj.config(), obj.store()))
+    finally:
+        logger.removeHandler(quiet)
     for line in report.lines:
         click.echo(line)
     click.echo(report.summary())

@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -61,20 +62,24 @@ _URL_SECRETS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?:[^/\s@\"']*
 
 # ---------------------------------------------------------------- schedules
 
-def crontab_trigger(expr: str, *, jitter: float | None = None) -> CronTrigger:
-    """A CronTrigger that reads the weekday field as crontab does (0 or 7 is Sunday).
+def crontab_trigger(expr: str, *, jitter: float | None = None) -> BaseTrigger:
+    """A trigger that reads a crontab line as cron does, which ``CronTrigger.from_crontab`` does not quite.
 
-    ``CronTrigger.from_crontab`` in APScheduler 3.x counts weekday 0 as Monday (its docs call this
-    a historical mistake), so ``0 8 * * 1`` would fire on Tuesdays; the weekday field is therefore
-    rewritten with day names, which both read the same way. Times are in the local time zone, as
-    with cron. Raises ValueError for an expression APScheduler cannot read.
+    APScheduler 3.x counts weekday 0 as Monday (its docs call this a historical mistake), so
+    ``0 8 * * 1`` would fire on Tuesdays: the weekday field is rewritten with day names, which both
+    read the same way. And when both day of month and weekday are restricted, cron fires on either
+    (``0 8 1 * mon``: the 1st and every Monday) where a CronTrigger wants both: that case becomes an
+    OrTrigger of the two. Times are local, as with cron. ValueError for an unreadable expression.
     """
     fields = expr.split()
     if len(fields) != 5:
         raise ValueError(f"bad cron expression {expr!r}: five fields (minute hour day month weekday)")
     minute, hour, day, month, weekday = fields
-    return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=_crontab_weekdays(weekday),
-                       jitter=jitter)
+    weekdays = _crontab_weekdays(weekday)
+    if day not in ("*", "?") and weekdays != "*":
+        return OrTrigger([CronTrigger(minute=minute, hour=hour, day=day, month=month),
+                          CronTrigger(minute=minute, hour=hour, month=month, day_of_week=weekdays)], jitter=jitter)
+    return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=weekdays, jitter=jitter)
 
 
 def _crontab_weekdays(field: str) -> str:
@@ -92,6 +97,8 @@ def _crontab_weekdays(field: str) -> str:
         elif "-" in span:
             first, last = span.split("-", 1)
             low, high = _weekday(first), _weekday(last)
+            if last == "sun":  # "mon-sun": Sunday as the end of the week (7)
+                high = 7
         else:
             low = _weekday(span)
             high = 6 if step_text else low
@@ -114,12 +121,11 @@ def jitter_for(period: float) -> float:
     return min(period * JITTER_FRACTION, JITTER_CAP)
 
 
-def make_trigger(source: Source, *, jitter: bool = True) -> BaseTrigger:
-    """The source's trigger: its cron expression if it has one, else its interval."""
+def make_trigger(source: Source) -> BaseTrigger:
+    """The source's trigger, jittered: its cron expression if it has one, else its interval."""
     if source.cron:
-        period = cron_period(crontab_trigger(source.cron))
-        return crontab_trigger(source.cron, jitter=jitter_for(period) if jitter else None)
-    return IntervalTrigger(seconds=source.every, timezone=UTC, jitter=jitter_for(source.every) if jitter else None)
+        return crontab_trigger(source.cron, jitter=jitter_for(cron_period(crontab_trigger(source.cron))))
+    return IntervalTrigger(seconds=source.every, timezone=UTC, jitter=jitter_for(source.every))
 
 
 def make_triggers(config: Config) -> dict[str, BaseTrigger]:
@@ -155,8 +161,8 @@ def plan_first_run(source: Source, last_check: dt.datetime | None, now: dt.datet
     if source.cron:
         trigger = crontab_trigger(source.cron)
         period = cron_period(trigger, now)
-        missed = last_check is None or trigger.get_next_fire_time(None, last_check + dt.timedelta(seconds=1)) <= now
-        if not missed:
+        slot = trigger.get_next_fire_time(None, last_check + dt.timedelta(seconds=1)) if last_check else None
+        if last_check is not None and (slot is None or slot > now):
             return None
     else:
         period = float(source.every)
@@ -348,12 +354,11 @@ class Daemon:
         self.hook = self._outbox_hook_for(config) if self._outbox_hook_for else None
         self.gate = HostGate()
         self.fetchers = FetcherPool()
-        self.scheduler = AsyncIOScheduler(job_defaults={
-            "coalesce": True,  # any number of missed slots -> one run
-            "max_instances": 1,  # a source still being checked (or waiting for its host) is not queued again
-            "misfire_grace_time": None,  # a late run (a busy loop, a long host queue) still runs, rather than
-                                         # waiting a whole interval; coalesce keeps it to one
-        })
+        # coalesce: any number of missed slots make one run. max_instances: a source still being checked
+        # (or waiting for its host) is not queued again. misfire_grace_time None: a late run (a busy loop)
+        # still runs instead of waiting a whole interval; coalesce keeps it to one.
+        self.scheduler = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1,
+                                                        "misfire_grace_time": None})
         self.period = Counts()
         self.total = Counts()
         self._slots = asyncio.Semaphore(config.concurrency)
@@ -410,7 +415,6 @@ class Daemon:
     def request_stop(self) -> None:
         """First signal: no new work, in-flight checks get the grace period. Second: stop now."""
         if self._stopping:
-            log.info("second stop signal: abandoning in-flight checks")
             self._force.set()
             return
         self._stopping = True
@@ -421,6 +425,9 @@ class Daemon:
     def request_reload(self) -> None:
         if self._stopping:
             return
+        if not self.scheduler.running:
+            log.warning("reload ignored: still starting (send SIGHUP again once started)")
+            return
         task = asyncio.get_running_loop().create_task(self.reload())
         self._background.add(task)
         task.add_done_callback(self._background.discard)
@@ -429,7 +436,7 @@ class Daemon:
         for task in self._waiting:
             task.cancel()
         busy = self._running | self._waiting | self._background
-        log.info("stopping: %d checks in flight, grace %gs", len(self._running), self.grace)
+        log.info("stopping: in_flight=%d grace=%gs", len(self._running), self.grace)
         deadline = time.monotonic() + self.grace
         force = asyncio.ensure_future(self._force.wait())
         while busy and not self._force.is_set():
@@ -440,7 +447,8 @@ class Daemon:
             busy = {t for t in busy if not t.done()}
         force.cancel()
         if busy:
-            log.warning("grace period over: abandoning %d checks (they are redone at the next start)", len(busy))
+            why = "second stop signal" if self._force.is_set() else "grace period over"
+            log.warning("%s: abandoning in_flight=%d (redone at the next start)", why, len(busy))
             for task in busy:
                 task.cancel()
             await asyncio.wait(busy, timeout=CANCEL_WAIT)

@@ -54,10 +54,10 @@ def feed_events(store: Store, since: str | None, *, include_all: bool = False, l
 
 def _content(row: dict[str, Any]) -> str:
     e = html.escape
-    body = f"<p>{e(describe_event(row))}</p>"
+    body = f"<p>{e(describe_event(row), quote=False)}</p>"
     links = event_links(row)
     if links:
-        body += "<p>" + " · ".join(f'<a href="{e(u)}">{e(label)}</a>' for label, u in links) + "</p>"
+        body += "<p>" + " · ".join(f'<a href="{e(u)}">{e(label, quote=False)}</a>' for label, u in links) + "</p>"
     return body
 
 

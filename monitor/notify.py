@@ -444,8 +444,9 @@ def retry_failed(store: Store, delivery_id: str | None = None, *, now: dt.dateti
         if delivery_id is None:
             ids = [r[0] for r in store.db.execute("SELECT id FROM deliveries WHERE state = 'failed'").fetchall()]
         else:
-            matches = store.db.execute("SELECT id, state FROM deliveries WHERE id LIKE ? || '%'",
-                                       [delivery_id.strip().lower()]).fetchall()
+            prefix = delivery_id.strip().lower()
+            matches = store.db.execute("SELECT id, state FROM deliveries WHERE substr(id, 1, ?) = ?",
+                                       [len(prefix), prefix]).fetchall() if prefix else []
             if not matches:
                 raise DeliveryError(f"no delivery with id {delivery_id!r} (see `monitor notices`)")
             if len(matches) > 1:

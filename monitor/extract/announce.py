@@ -50,8 +50,22 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
 
 
+PRIORITY = ("on_market", "joining", "graduating", "hiring_students", "other")
+
+
 def find_announcements(bio: list[str], news: list[NewsItem], *, recent_news: int = 3) -> list[Announcement]:
-    """Announcements in the bio, and in the newest news items (older ones are history, not news)."""
+    """The page's current career announcement, from the bio and the newest news items.
+
+    A page states one career status at a time; when several sentences match ("I will join X ... I am
+    also looking for students"), the most consequential kind wins, so a page reads as one status and a
+    change of status is one event.
+    """
+    found = _all_announcements(bio, news, recent_news=recent_news)
+    found.sort(key=lambda a: PRIORITY.index(a.kind))
+    return found[:1]
+
+
+def _all_announcements(bio: list[str], news: list[NewsItem], *, recent_news: int) -> list[Announcement]:
     out: list[Announcement] = []
     seen: set[str] = set()
     texts = list(bio) + [n.text for n in news[:recent_news]]

@@ -68,18 +68,16 @@ def _is_record_heading(el: El, text: str) -> bool:
     """An <h3> that titles a card among many same-shaped cards is a paper's title, not a section."""
     if cues.heading_kind(text) is not None or len(text.split()) < 2:
         return False
-    node = el
+    node = el.parent
     for _ in range(4):
-        parent = node.parent
-        if parent is None or parent.parent is None:
+        if node is None or node.parent is None:
             return False
-        if len([c for c in parent.element_children() if _texty(c)]) > 1:
-            sig = _sig(parent)
-            same = [s for s in parent.parent.element_children()
-                    if _sig(s) == sig and any(h.tag == el.tag for h in s.elements())]
-            if len(same) >= 2:
-                return True
-        node = parent
+        sig = _sig(node)
+        same = [s for s in node.parent.element_children()
+                if _sig(s) == sig and any(h.tag == el.tag for h in s.elements())]
+        if len(same) >= 2 and clean(node.text()) != clean(text):
+            return True
+        node = node.parent
     return False
 
 
@@ -173,7 +171,9 @@ def split_sections(root: El) -> list[Section]:
 # ---------------------------------------------------------------- records
 
 def _sig(el: El) -> tuple[str, str]:
-    return el.tag, " ".join(sorted(c for c in el.classes if not re.search(r"\d", c)))
+    """The shape of a block: its tag and its first (base) class ("list-item" of "list-item publication")."""
+    base = next((c for c in el.classes if not re.search(r"\d", c)), "")
+    return el.tag, base
 
 
 def _texty(el: El) -> bool:
@@ -248,7 +248,7 @@ def _title_candidates(el: El) -> list[tuple[str, str]]:
 
 
 def _clean_title(text: str) -> str:
-    t = clean(text)
+    t = clean(re.sub(r"</?[a-zA-Z][^<>]{0,300}>", " ", text))  # markup shown as text is not part of a title
     t = _NUMBERING.sub("", t)
     t = re.sub(r"^[\"“”']+|[\"“”']+$", "", t)
     t = t.strip(" ,;:-–—")
@@ -505,6 +505,9 @@ def parse_news(el: El, *, section: Section, today: dt.date, last_date: str | Non
     if not text or len(text) < 8:
         return None
     date, rest = cues.split_news_date(text)
+    if date is None and len(lines) > 1 and cues.NEWS_DATE_RE.match(lines[0] + " x") \
+            and len(cues.NEWS_DATE_RE.match(lines[0] + " x").group(1)) >= len(lines[0].strip("[]()【】 :")) - 1:
+        date, rest = lines[0].strip("[]()【】 :"), clean(" ".join(lines[1:]))  # a date on a line of its own
     if date is None:
         date_el = next((e for e in el.elements() if "date" in " ".join(e.classes).lower()), None)
         if date_el is not None and not date_el.text():
