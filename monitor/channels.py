@@ -453,8 +453,9 @@ class WebhookChannel(Channel):
 
     def _target(self) -> tuple[str, str]:
         """The URL to post to and how to name it in messages (never a URL that came from a secret)."""
-        if self.url is not None:
-            return self.url, urlparse(self.url).netloc
+        if self.url is not None:  # host and port only: user info or a token in the path stay out of logs
+            parts = urlparse(self.url)
+            return self.url, f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
         url = self._secret(self.url_env) or ""
         return url, f"${self.url_env}"
 

@@ -249,6 +249,8 @@ def outbox_hook(config: Config, *, clock: Callable[[], dt.datetime] = utcnow
 
 def enqueue(store: Store, settings: Settings, source: Source, event_ids: list[int], now: dt.datetime) -> list[str]:
     """Add the deliveries for one check's events. Runs inside the caller's transaction: SQL only."""
+    if not event_ids:
+        return []
     marks = ",".join("?" * len(event_ids))
     rows = store.db.execute(f"SELECT id, type, alert FROM events WHERE id IN ({marks}) ORDER BY id",
                             list(event_ids)).fetchall()
