@@ -68,6 +68,8 @@ def _is_record_heading(el: El, text: str) -> bool:
     """An <h3> that titles a card among many same-shaped cards is a paper's title, not a section."""
     if cues.heading_kind(text) is not None or len(text.split()) < 2:
         return False
+    if any(_ITEM_TITLE.search(c) for c in el.classes):
+        return True
     node = el.parent
     for _ in range(4):
         if node is None or node.parent is None:
@@ -269,6 +271,7 @@ def _title_like(text: str) -> bool:
     return True
 
 
+_ITEM_TITLE = re.compile(r"(?:article|paper|pub|publication|entry|item|card|project)[-_]?title", re.I)
 _CATEGORY_BADGES = {"journal", "conference", "workshop", "book", "chapter", "book chapter", "thesis", "patent",
                     "article", "misc", "inproceedings", "preprints", "papers"}
 _PURE_VENUE = re.compile(r"(?:[A-Z][\w&@\-]*\s*(?:'?\d{2}|\d{4})?(?:\s+(?:oral|spotlight|poster|findings|workshop))?|"
@@ -329,7 +332,8 @@ def _strip_links_text(line: str, link_texts: set[str]) -> str:
 
 
 def _venue_from(line: str) -> str | None:
-    v = clean(line)
+    v = clean(re.sub(r"(\d)([A-Z][a-z])", r"\1 \2", line))  # "2024International": spans without a space
+    v = re.sub(r"^" + cues.MONTH + r"\.?,?\s*" + cues.YEAR + r"\b[\s,.·]*", "", v, flags=re.I) or v
     if re.fullmatch(r"\(.*\)", v):
         v = v[1:-1]
     v = re.sub(r"^(?:in|at|published in|appeared in|accepted (?:to|by|at|in))\s*:?\s+", "", v, flags=re.I)
@@ -509,9 +513,12 @@ def parse_news(el: El, *, section: Section, today: dt.date, last_date: str | Non
             and len(cues.NEWS_DATE_RE.match(lines[0] + " x").group(1)) >= len(lines[0].strip("[]()【】 :")) - 1:
         date, rest = lines[0].strip("[]()【】 :"), clean(" ".join(lines[1:]))  # a date on a line of its own
     if date is None:
-        date_el = next((e for e in el.elements() if "date" in " ".join(e.classes).lower()), None)
-        if date_el is not None and not date_el.text():
-            date = last_date
+        # a date in its own element, maybe beside the record, maybe left empty to mean "same as above"
+        around = list(el.elements()) + ([c for c in el.parent.element_children() if c.pre < el.pre]
+                                        if el.parent is not None else [])
+        date_el = next((e for e in around if "date" in " ".join(e.classes).lower()), None)
+        if date_el is not None:
+            date = date_el.text() or last_date
     if date is None and rest == text and len(text.split()) < 3:
         return None
     links = [href for _, href in el.links()]
