@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..models import NewsItem, Page, Profile, Publication
 from . import cues
@@ -43,6 +43,8 @@ class Section:
     heading: El | None
     nodes: list[El] = field(default_factory=list)
     year: int | None = None  # a year heading ("2024") dates the records under it
+    forced: bool = False  # made by a per-source selector: each node is one record
+    overridden: set[str] = field(default_factory=set)  # kinds a selector took over
 
 
 # ---------------------------------------------------------------- sections
@@ -387,7 +389,7 @@ def parse_paper(el: El, *, section: Section, strict: bool) -> Publication | None
         if idx is None:
             continue
         if why.startswith("<") and not _after_year(t, lines[idx]) and (
-                not _leads_line(t, lines[idx]) or _is_author_line(lines[idx])):
+                not _leads_line(t, lines[idx]) or (_is_author_line(lines[idx]) and cues.looks_like_name(t))):
             continue
         if why in ("<em>", "<i>", "<span>") and (idx != 0 or _is_venue_line(t)):
             continue
@@ -405,9 +407,11 @@ def parse_paper(el: El, *, section: Section, strict: bool) -> Publication | None
     venue: str | None = None
     # "[ICLR 2024] Title" / "`ICLR 2024` Title, authors": a venue label in front of the title
     lead = _BRACKET_VENUE.match(first)
-    code = next((e.text() for e in el.elements() if e.tag == "code" and e.text()), None)
-    if code and first.startswith(code) and _is_venue_line(code):
-        venue = code
+    label = next((e.text() for e in el.elements()
+                  if e.tag in ("code", "kbd", "strong", "b", "em", "i", "span", "mark") and e.text()), None)
+    if label and first.startswith(label) and (_pure_venue(label) or (label != first and _is_venue_line(label))) \
+            and (title is None or not title.startswith(label)):
+        venue = label
     elif lead and _is_venue_line(lead.group(1)):
         venue = lead.group(1)
 
@@ -567,6 +571,8 @@ def _marker_kind(el: El, top: El | None) -> str | None:
 
 def _records_by_kind(section: Section) -> list[tuple[Section, list[El]]]:
     """Records of a section; in a section with no telling heading, grouped by the kind their markup names."""
+    if section.forced:
+        return [(section, list(section.nodes))]
     records = [r for n in section.nodes for r in split_records(n)]
     if section.kind is not None or not records:
         return [(section, records)]
@@ -576,8 +582,7 @@ def _records_by_kind(section: Section) -> list[tuple[Section, list[El]]]:
         groups.setdefault(_marker_kind(r, top), []).append(r)
     if set(groups) == {None}:
         return [(section, records)]
-    return [(Section(title=section.title, kind=kind, level=section.level, heading=section.heading,
-                     nodes=section.nodes, year=section.year), recs) for kind, recs in groups.items()]
+    return [(replace(section, kind=kind), recs) for kind, recs in groups.items()]
 
 
 def _looks_like_news(records: list[El]) -> bool:
@@ -612,6 +617,11 @@ def extract_html(html: str, *, today: dt.date, selectors: dict[str, str] | None 
                 kind = "news"
             if kind == "news" and not _looks_like_news(records) and _looks_like_papers(records, section):
                 kind = "publications"
+            if section.forced:
+                kind = section.kind
+            elif kind in section.overridden or (kind is None and "publications" in section.overridden):
+                page.explain.append(_explain(section, len(records), 0, f"{kind or 'unknown'} (overridden by selector)"))
+                continue
             if kind == "publications":
                 found = [p for r in records if (p := parse_paper(r, section=section, strict=False))]
                 papers.extend(found)
@@ -642,13 +652,15 @@ def extract_html(html: str, *, today: dt.date, selectors: dict[str, str] | None 
 
 
 def _apply_selectors(tree, root: El, sections: list[Section], selectors: dict[str, str]) -> list[Section]:
-    """Per-source CSS overrides: the selected elements become the whole publications / news sections."""
+    """Per-source CSS overrides: each element a selector matches is one record of that kind, and the
+    automatic method no longer produces that kind."""
     by_id = {e.mem_id: e for e in root.elements()}
-    kept = [s for s in sections if s.kind not in {k for k in selectors}]
+    for s in sections:
+        s.overridden = set(selectors)
     for kind, css in selectors.items():
         nodes = [by_id[n.mem_id] for n in tree.css(css) if n.mem_id in by_id]
-        kept.append(Section(title=f"selector {css}", kind=kind, level=1, heading=None, nodes=nodes))
-    return kept
+        sections.append(Section(title=f"selector {css}", kind=kind, level=1, heading=None, nodes=nodes, forced=True))
+    return sections
 
 
 def _page_name(tree, sections: list[Section]) -> str | None:
