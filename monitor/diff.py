@@ -20,6 +20,7 @@ T = TypeVar("T")
 TITLE_SAME = 90.0  # rapidfuzz ratio at or above which two titles are the same paper
 TEXT_SAME = 85.0  # the same for news items and untitled papers (first 200 characters)
 TYPO_CHARS = 3  # a title edit this small is a typo fix, not news
+ANNOUNCEMENT_SAME = 60.0  # below this, the same kind of announcement is a new one
 
 
 def norm(text: str | None) -> str:
@@ -28,6 +29,12 @@ def norm(text: str | None) -> str:
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     text = re.sub(r"[\u200b-\u200d\u2060\ufeff]", "", text)
     return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+def _text_similarity(a: str, b: str) -> float:
+    """Order-insensitive similarity, so "A and B accepted" and "B and A accepted" are the same news."""
+    na, nb = norm(a), norm(b)
+    return max(fuzz.ratio(na, nb), fuzz.token_sort_ratio(na, nb))
 
 
 def paper_key(p: Publication) -> str:
@@ -59,7 +66,8 @@ def _match(old: Sequence[T], new: Sequence[T], key: Callable[[T], str], threshol
         for i in old_left:
             ki = key(old[i])
             for j in new_left:
-                s = fuzz.ratio(ki, key(new[j]))
+                kj = key(new[j])
+                s = max(fuzz.ratio(ki, kj), fuzz.token_sort_ratio(ki, kj))
                 if s >= threshold:
                     scored.append((s, i, j))
         scored.sort(reverse=True)
@@ -80,8 +88,32 @@ def _paper_data(p: Publication) -> dict:
             "text": p.text}
 
 
-def _venue_norm(v: str | None) -> str:
-    return norm(v)
+_ACRONYM_YEAR = re.compile(r"\b([A-Z][A-Za-z&@\-]*[A-Z][A-Za-z&@\-]*)\)?\s*['’]?\s*,?\s*((?:19|20)\d\d)\b")
+_STATUS = re.compile(r"\b(preprint|arxiv|under review|under submission|in submission|submitted|to appear|accepted|"
+                     r"in press|forthcoming|technical report|technique report|work in progress|in preparation|"
+                     r"workshop|findings)\b", re.I)
+
+
+def _venue_core(v: str) -> frozenset[str]:
+    """What a venue says, without its decoration: acronym-year pairs, years and publication statuses."""
+    core = {f"{a.upper()} {y}" for a, y in _ACRONYM_YEAR.findall(v)}
+    core |= {y for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", re.sub(r"\d{4}\.\d{4,5}", "", v))}
+    core |= {m.lower() for m in _STATUS.findall(v)}
+    return frozenset(core)
+
+
+def venue_changed(before: str | None, after: str | None) -> bool:
+    """A venue changes when what it says changes (preprint -> ICLR 2025, 2024 -> 2025), not its wording:
+    "[ACL 2022]" and "[ACL 2022] The 60th Annual Meeting of the ACL" are the same venue."""
+    if norm(before) == norm(after):
+        return False
+    if not before or not after:
+        return True
+    a, b = _venue_core(before), _venue_core(after)
+    if a and b:
+        return a != b
+    na, nb = norm(before), norm(after)
+    return not (na in nb or nb in na) or a != b
 
 
 def diff_papers(old: Sequence[Publication], new: Sequence[Publication]) -> list[Event]:
@@ -95,7 +127,7 @@ def diff_papers(old: Sequence[Publication], new: Sequence[Publication]) -> list[
                 and Levenshtein.distance(norm(a.title), norm(b.title)) > TYPO_CHARS:
             events.append(Event(type="paper_updated", key=paper_key(b), title=b.title, field="title",
                                 before=a.title, after=b.title, data=data))
-        if _venue_norm(a.venue) != _venue_norm(b.venue) and (a.venue or b.venue):
+        if venue_changed(a.venue, b.venue):
             if b.venue or not a.venue or norm(a.venue) not in ("preprint", "arxiv", "arxiv preprint"):
                 events.append(Event(type="paper_updated", key=paper_key(b), title=b.title, field="venue",
                                     before=a.venue, after=b.venue, data=data))
@@ -120,9 +152,12 @@ def diff_news(old: Sequence[NewsItem], new: Sequence[NewsItem]) -> list[Event]:
 
 
 def diff_announcements(old: Sequence[Announcement], new: Sequence[Announcement]) -> list[Event]:
-    old_kinds = {a.kind for a in old}
+    """New kinds, and a kind whose sentence now says something else ("joining X" -> "joining Y")."""
+    before = {a.kind: a.text for a in old}
     new_kinds = {a.kind for a in new}
-    events = [Event(type="announcement", key=a.kind, kind=a.kind, text=a.text) for a in new if a.kind not in old_kinds]
+    events = [Event(type="announcement", key=a.kind, kind=a.kind, text=a.text) for a in new
+              if a.kind not in before or _text_similarity(before[a.kind], a.text) < ANNOUNCEMENT_SAME]
+    old_kinds = set(before)
     events += [Event(type="announcement_removed", key=a.kind, kind=a.kind, text=a.text)
                for a in old if a.kind not in new_kinds]
     return events

@@ -31,14 +31,18 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"(?:students?|interns?|postdocs?|researchers? and engineers|visitors?|collaborators)\b|"
         r"\b(?:we are|i am|i'm|lab is|group is)\s+(?:actively\s+)?(?:hiring|recruiting)\b|"
         r"\b(?:ph\.?\s?d\.?|postdoc\w*|intern\w*|student)\s+(?:positions?|openings?)\s+(?:are\s+|is\s+)?(?:available|open)\b|"
-        r"\bopenings?\s*:",
+        r"\bopenings?\s*:|"
+        r"\bif you are (?:a|an)\s+(?:\w+\s+){0,3}(?:students?|undergrad\w*|interns?)\b.{0,80}?\binterested in\b"
+        r".{0,100}?\b(?:fill out|fill in|apply|e-?mail me|contact me|send me|reach out|get in touch)\b",
         re.I)),
     ("joining", re.compile(
         r"\b(?:i|she|he|we)\s+(?:will|am going to|'ll|am about to|am excited to|am thrilled to|am happy to|"
         r"am delighted to)\s+(?:be\s+)?(?:join(?:ing)?|start(?:ing)?\s+(?:as|at)|move\s+to)\b|"
         r"\b(?:i|she|he)\s+(?:am|is)\s+(?:joining|moving to)\b|"
         r"\b(?:i|she|he)\s+(?:have|has)\s+joined\b|\bi\s+join(?:ed)?\s+\S.{0,80}?\bas\b|"
-        r"\bwill\s+(?:be\s+)?join(?:ing)?\b.{0,80}?\bas\s+an?\b",
+        r"\bwill\s+(?:be\s+)?join(?:ing)?\b.{0,80}?\bas\s+an?\b|"
+        r"\b(?:an?|the)\s+incoming\s+(?:\d{4}\s+)?(?:\w+\s+){0,3}(?:professor|fellow|postdoc\w*|researcher|scientist|"
+        r"faculty|lecturer)\b",
         re.I)),
     ("other", re.compile(
         r"\btransition(?:ing)?\s+to\s+industry\b|\bno\s+longer\s+(?:taking|accepting)\s+(?:new\s+)?students\b", re.I)),
@@ -54,15 +58,13 @@ PRIORITY = ("on_market", "joining", "graduating", "hiring_students", "other")
 
 
 def find_announcements(bio: list[str], news: list[NewsItem], *, recent_news: int = 3) -> list[Announcement]:
-    """The page's current career announcement, from the bio and the newest news items.
+    """The page's current career announcements (one per kind), from the bio and the newest news items.
 
-    A page states one career status at a time; when several sentences match ("I will join X ... I am
-    also looking for students"), the most consequential kind wins, so a page reads as one status and a
-    change of status is one event.
+    Older news items are history, not announcements; the most consequential kinds come first.
     """
     found = _all_announcements(bio, news, recent_news=recent_news)
     found.sort(key=lambda a: PRIORITY.index(a.kind))
-    return found[:1]
+    return found
 
 
 def _all_announcements(bio: list[str], news: list[NewsItem], *, recent_news: int) -> list[Announcement]:

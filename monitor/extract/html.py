@@ -347,7 +347,7 @@ def _venue_from(line: str) -> str | None:
 
 def _split_author_venue(line: str) -> tuple[str | None, str | None]:
     """'A, B and C. EMNLP 2025.' -> ('A, B and C', 'EMNLP 2025')."""
-    parts = [p.strip() for p in re.split(r"(?<=[^A-Z\s][.])\s+|(?<=\.)\s+(?=[A-Z(])", line) if p.strip()]
+    parts = [p.strip() for p in re.split(r"(?<=\w\w[.])\s+(?=[A-Z(\[])", line) if p.strip()]
     if len(parts) >= 2:
         for i in range(1, len(parts)):
             head, tail = " ".join(parts[:i]), " ".join(parts[i:])
@@ -356,10 +356,16 @@ def _split_author_venue(line: str) -> tuple[str | None, str | None]:
     # "A, B, C, IEEE Transactions on X, 2024": authors end where names stop
     pieces = [p.strip() for p in line.split(",")]
     for i in range(1, len(pieces)):
-        if not cues.looks_like_name(pieces[i]) and cues.author_share(", ".join(pieces[:i])) >= 0.8 and i >= 1:
+        if not cues.looks_like_name(pieces[i]) and cues.author_share(", ".join(pieces[:i])) >= 0.8:
             tail = ", ".join(pieces[i:])
             if _is_venue_line(tail):
                 return ", ".join(pieces[:i]), tail
+    # "A, B and C, ACM-MM 2022 (Oral)": a venue after the last name
+    m = cues.ACRONYM_YEAR.search(line)
+    if m and m.start() > 0:
+        head = line[:m.start()].rstrip(" ,;.")
+        if head and cues.author_share(head) >= 0.8:
+            return head, line[m.start():]
     return None, None
 
 
