@@ -42,6 +42,9 @@ class El:
     pre: int = 0  # document-order index of this element
     post: int = 0  # largest index among its descendants
     mem_id: int = 0  # selectolax identity, to map CSS selections back
+    _raw: str | None = field(default=None, repr=False)  # the tree never changes: text is computed once
+    _lines: list[str] | None = field(default=None, repr=False)
+    memo: dict = field(default_factory=dict, repr=False)  # per-extraction results about this element
 
     @property
     def classes(self) -> list[str]:
@@ -75,16 +78,20 @@ class El:
 
     def text(self) -> str:
         """All text on one line."""
-        return clean(" ".join(self.lines()))
+        return " ".join(self.lines())
 
     def raw_text(self) -> str:
-        parts: list[str] = []
-        _collect(self, parts)
-        return "".join(parts)
+        if self._raw is None:
+            parts: list[str] = []
+            _collect(self, parts)
+            self._raw = "".join(parts)
+        return self._raw
 
     def lines(self) -> list[str]:
         """The text as a reader sees it: one entry per visual line (block boundaries and <br>)."""
-        return [ln for ln in (clean(x) for x in self.raw_text().split("\n")) if ln]
+        if self._lines is None:
+            self._lines = [ln for ln in (clean(x) for x in self.raw_text().split("\n")) if ln]
+        return self._lines
 
     def links(self) -> list[tuple[str, str]]:
         """(anchor text, href) of every link, in order."""
@@ -97,6 +104,9 @@ class El:
 
 
 def _collect(el: El, parts: list[str]) -> None:
+    if el._raw is not None:
+        parts.append(el._raw)
+        return
     block = el.is_block
     if block:
         parts.append("\n")

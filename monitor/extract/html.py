@@ -53,6 +53,8 @@ def _pseudo_heading(el: El) -> tuple[int, str] | None:
     """A short block that names a known section and is styled as a title (bold, or a title class)."""
     if el.tag not in ("p", "div", "span", "strong", "b", "dt", "font", "center", "td", "summary"):
         return None
+    if len(el.raw_text()) > 200:
+        return None
     text = el.text()
     if not text or len(text) > 60 or len(text.split()) > 6:
         return None
@@ -370,6 +372,17 @@ def _split_author_venue(line: str) -> tuple[str | None, str | None]:
 
 
 def parse_paper(el: El, *, section: Section, strict: bool) -> Publication | None:
+    """The paper a record describes, or None; a record is read once per section context."""
+    key = (strict, section.title, section.year)
+    memo = el.memo.setdefault("paper", {})
+    if key not in memo:
+        found = _parse_paper(el, section=section, strict=strict)
+        memo[key] = found
+    found = memo[key]
+    return replace(found, links=dict(found.links), authors=list(found.authors)) if found else None
+
+
+def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | None:
     lines = _record_lines(el)
     if not lines:
         return None
