@@ -83,6 +83,22 @@ def _match(old: Sequence[T], new: Sequence[T], key: Callable[[T], str], threshol
     return pairs, [old[i] for i in old_left], [new[j] for j in new_left]
 
 
+def _match_cut_titles(pairs: list, removed: list[Publication], added: list[Publication]
+                      ) -> tuple[list, list[Publication], list[Publication]]:
+    """A title cut at a line break in one version and whole in the other is one paper."""
+    for a in list(removed):
+        ka = paper_key(a)
+        for b in added:
+            kb = paper_key(b)
+            short, long = sorted((ka, kb), key=len)
+            if a.title and b.title and len(short.split()) >= 5 and long.startswith(short):
+                pairs.append((a, b))
+                removed.remove(a)
+                added.remove(b)
+                break
+    return pairs, removed, added
+
+
 def _paper_data(p: Publication) -> dict:
     return {"title": p.title, "venue": p.venue, "year": p.year, "authors": p.authors, "links": p.links,
             "text": p.text}
@@ -91,7 +107,8 @@ def _paper_data(p: Publication) -> dict:
 _ACRONYM_YEAR = re.compile(r"\b([A-Z][A-Za-z&@\-]*[A-Z][A-Za-z&@\-]*)\)?\s*['’]?\s*,?\s*((?:19|20)\d\d)\b")
 _STATUS = re.compile(r"\b(preprint|arxiv|under review|under submission|in submission|submitted|to appear|accepted|"
                      r"in press|forthcoming|technical report|technique report|work in progress|in preparation|"
-                     r"workshop|findings)\b", re.I)
+                     r"workshop|findings|oral|spotlight|poster|highlight|best paper\w*|award)\b", re.I)
+_ACRONYM = re.compile(r"\b[A-Z]{3,}\b")
 
 
 def _venue_core(v: str) -> frozenset[str]:
@@ -99,12 +116,13 @@ def _venue_core(v: str) -> frozenset[str]:
     core = {f"{a.upper()} {y}" for a, y in _ACRONYM_YEAR.findall(v)}
     core |= {y for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", re.sub(r"\d{4}\.\d{4,5}", "", v))}
     core |= {m.lower() for m in _STATUS.findall(v)}
+    core |= set(_ACRONYM.findall(v))
     return frozenset(core)
 
 
 def venue_changed(before: str | None, after: str | None) -> bool:
-    """A venue changes when what it says changes (preprint -> ICLR 2025, 2024 -> 2025), not its wording:
-    "[ACL 2022]" and "[ACL 2022] The 60th Annual Meeting of the ACL" are the same venue."""
+    """A venue changes when what it says changes (preprint -> ICLR 2025, 2024 -> 2025, + Oral), not its
+    wording: "[ACL 2022]" and "[ACL 2022] The 60th Annual Meeting of the ACL" are the same venue."""
     if norm(before) == norm(after):
         return False
     if not before or not after:
@@ -118,13 +136,15 @@ def venue_changed(before: str | None, after: str | None) -> bool:
 
 def diff_papers(old: Sequence[Publication], new: Sequence[Publication]) -> list[Event]:
     pairs, removed, added = _match(old, new, paper_key, TITLE_SAME)
+    pairs, removed, added = _match_cut_titles(pairs, removed, added)
     events: list[Event] = []
     for p in added:
         events.append(Event(type="paper_added", key=paper_key(p), title=p.title, text=p.text, data=_paper_data(p)))
     for a, b in pairs:
         data = _paper_data(b)
-        if a.title and b.title and norm(a.title) != norm(b.title) \
-                and Levenshtein.distance(norm(a.title), norm(b.title)) > TYPO_CHARS:
+        ta, tb = norm(a.title), norm(b.title)
+        if a.title and b.title and ta != tb and Levenshtein.distance(ta, tb) > TYPO_CHARS \
+                and not (ta.startswith(tb) or tb.startswith(ta)):  # a cut-off title made whole is not news
             events.append(Event(type="paper_updated", key=paper_key(b), title=b.title, field="title",
                                 before=a.title, after=b.title, data=data))
         if venue_changed(a.venue, b.venue):

@@ -275,6 +275,7 @@ def _title_like(text: str) -> bool:
     return True
 
 
+_FOOTER = re.compile(r"^\s*(?:©|\(c\)|copyright\b|last (?:updated|modified)\b|powered by\b|template\b)", re.I)
 _ITEM_TITLE = re.compile(r"(?:article|paper|pub|publication|entry|item|card|project)[-_]?title", re.I)
 _CATEGORY_BADGES = {"journal", "conference", "workshop", "book", "chapter", "book chapter", "thesis", "patent",
                     "article", "misc", "inproceedings", "preprints", "papers"}
@@ -431,6 +432,9 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
     if label and first.startswith(label) and (_pure_venue(label) or (label != first and _is_venue_line(label))) \
             and (title is None or not title.startswith(label)):
         venue = label
+        status = re.match(r"\s*(\([^)]{1,40}\))", first[len(label):])  # "`IJCAI 2022` (Oral) Title"
+        if status and not (title and first[len(label):].strip().startswith(title)):
+            venue = f"{label} {status.group(1)}"
     elif lead and _is_venue_line(lead.group(1)):
         venue = lead.group(1)
 
@@ -529,7 +533,7 @@ def parse_news(el: El, *, section: Section, today: dt.date, last_date: str | Non
     lines = _record_lines(el)
     text = clean(" ".join(lines))
     text = re.sub(r"(?<!\w):[a-z0-9_+\-]+:(?!\w)", "", text).strip()
-    if not text or len(text) < 8:
+    if not text or len(text) < 8 or _FOOTER.match(text):
         return None
     date, rest = cues.split_news_date(text)
     if date is None and len(lines) > 1 and cues.NEWS_DATE_RE.match(lines[0] + " x") \
