@@ -109,6 +109,7 @@ _STATUS = re.compile(r"\b(preprint|arxiv|under review|under submission|in submis
                      r"in press|forthcoming|technical report|technique report|work in progress|in preparation|"
                      r"workshop|findings|oral|spotlight|poster|highlight|best paper\w*|award)\b", re.I)
 _ACRONYM = re.compile(r"\b[A-Z]{3,}\b")
+_PUBLISHERS = {"IEEE", "ACM", "SIAM", "IET", "IFIP", "USENIX", "AAAS", "PMLR", "CEUR"}  # not venues by themselves
 
 
 def _venue_core(v: str) -> frozenset[str]:
@@ -116,7 +117,7 @@ def _venue_core(v: str) -> frozenset[str]:
     core = {f"{a.upper()} {y}" for a, y in _ACRONYM_YEAR.findall(v)}
     core |= {y for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", re.sub(r"\d{4}\.\d{4,5}", "", v))}
     core |= {m.lower() for m in _STATUS.findall(v)}
-    core |= set(_ACRONYM.findall(v))
+    core |= set(_ACRONYM.findall(v)) - _PUBLISHERS
     return frozenset(core)
 
 

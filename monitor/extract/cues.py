@@ -196,7 +196,7 @@ def link_kind(text: str, href: str) -> str | None:
 
 # ---------------------------------------------------------------- names
 
-_NAME_TOKEN = r"(?:[A-Z][\w'’\-]*\.?|[A-Z]\.|van|von|de|der|da|di|del|la|le|du|dos|bin|al|el)"
+_NAME_TOKEN = r"(?:[A-Z][a-zà-ÿ][\w'’]*\.?|[A-Z]\.|[A-Z]|van|von|de|der|da|di|del|la|le|du|dos|bin|al|el)"
 NAME_RE = re.compile(rf"^{_NAME_TOKEN}(?:[\s\-]+{_NAME_TOKEN}){{1,3}}$")
 
 

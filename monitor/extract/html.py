@@ -455,6 +455,7 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
     rest = [ln for i, ln in enumerate(lines) if i != title_idx]
     authors: list[str] = []
     lead_year: int | None = None
+    tail_note: str | None = None
     if title_idx == 0 and len(lines) == 1:
         whole = _strip_links_text(clean(lines[0]), link_texts)
         pos = whole.find(title)
@@ -467,6 +468,9 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
             rest = []
             lead_year = cues.find_year(whole[:pos])
         elif after:
+            note = re.search(r"[\s,]*(\([^()]{2,60}\))\s*[.,]?\s*$", after)
+            if note and cues.author_share(after[:note.start()]) >= 0.6:  # "authors, (Oral)": a note on the venue
+                tail_note, after = note.group(1), after[:note.start()]
             rest = [after]
     # the first line may also hold authors or the venue after the title ("Title. Authors. Venue")
     venue_line = None
@@ -496,6 +500,8 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
         venue = badge
     if venue and cues.author_share(venue) >= 0.8 and not cues.ACRONYM_YEAR.search(venue):
         venue = None
+    if venue and tail_note and tail_note not in venue:
+        venue = f"{venue} {tail_note}"
 
     kinds: dict[str, str] = {}
     for text, href in links:
