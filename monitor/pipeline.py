@@ -10,7 +10,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import multiprocessing
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
@@ -41,9 +44,22 @@ class CheckResult:
 OutboxHook = Callable[[Store, Source, list[int]], None]
 
 
+def extract_job(text: str, fmt: str, content_type: str | None, url: str, today: dt.date | None,
+                selectors: dict[str, str] | None) -> Page:
+    """Extraction as a plain function of its inputs, so it can run in a worker process."""
+    return extract(text, format=fmt, content_type=content_type, url=url, today=today, selectors=selectors)
+
+
+def needs_extraction(store: Store, source_id: int, result: FetchResult) -> bool:
+    """Only a body that differs from the stored one is read (a 304 or the same hash costs nothing)."""
+    if not result.ok or result.not_modified or result.body is None:
+        return False
+    return content_hash(result.body) != store.source_row(source_id)["content_hash"]
+
+
 def process(store: Store, source: Source, source_id: int, result: FetchResult, *, today: dt.date | None = None,
-            outbox: OutboxHook | None = None) -> CheckResult:
-    """Turn one fetch into stored state, in a single transaction."""
+            outbox: OutboxHook | None = None, page: Page | BaseException | None = None) -> CheckResult:
+    """Turn one fetch into stored state, in a single transaction (``page``: extracted beforehand)."""
     started = dt.datetime.fromtimestamp(result.started_at, dt.timezone.utc).isoformat(timespec="seconds")
     base = dict(started_at=started, duration=result.duration, status=result.status, size=result.bytes,
                 attempts=result.attempts)
@@ -71,11 +87,14 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult, *
         return out
 
     assert result.text is not None and result.body is not None
-    try:
-        page = extract(result.text, format=source.format, content_type=result.content_type,
-                       url=result.final_url or source.url, today=today, selectors=source.selectors or None)
-    except Exception as exc:  # an extractor bug must not lose the check or stop the run
-        out.error = f"extraction failed: {type(exc).__name__}: {exc}"
+    if page is None:
+        try:
+            page = extract_job(result.text, source.format, result.content_type, result.final_url or source.url,
+                               today, source.selectors or None)
+        except Exception as exc:  # an extractor bug must not lose the check or stop the run
+            page = exc
+    if isinstance(page, BaseException):
+        out.error = f"extraction failed: {type(page).__name__}: {page}"
         with store.transaction():
             store.insert_check(source_id, outcome="failed", error=out.error, snapshot_id=None, events=0, **base)
         return out
@@ -134,6 +153,8 @@ async def check_sources(config: Config, store: Store, sources: list[Source] | No
     sources = list(config.sources if sources is None else sources)
     ids = store.sync_sources(config.sources)
     own = fetcher is None
+    pool = _worker_pool(len(sources))
+    loop = asyncio.get_running_loop()
     fetcher = fetcher or Fetcher(user_agent=user_agent(config.user_agent_contact), concurrency=config.concurrency,
                                  per_host=config.per_host, timeout=config.timeout, max_bytes=config.max_bytes)
     results: dict[str, CheckResult] = {}
@@ -143,7 +164,15 @@ async def check_sources(config: Config, store: Store, sources: list[Source] | No
         row = store.source_row(sid)
         t0 = time.monotonic()
         fetched = await fetcher.fetch(source.url, etag=row["etag"], last_modified=row["last_modified"])
-        res = process(store, source, sid, fetched, today=today, outbox=outbox)
+        page: Page | BaseException | None = None
+        if pool is not None and needs_extraction(store, sid, fetched):
+            try:
+                page = await loop.run_in_executor(
+                    pool, extract_job, fetched.text, source.format, fetched.content_type,
+                    fetched.final_url or source.url, today, source.selectors or None)
+            except Exception as exc:  # a crashed worker fails this check only
+                page = exc
+        res = process(store, source, sid, fetched, today=today, outbox=outbox, page=page)
         res.duration = max(res.duration, time.monotonic() - t0)
         results[source.name] = res
         if on_result is not None:
@@ -151,12 +180,27 @@ async def check_sources(config: Config, store: Store, sources: list[Source] | No
             if asyncio.iscoroutine(maybe):
                 await maybe
 
-    if own:
-        async with fetcher:
+    try:
+        if own:
+            async with fetcher:
+                await asyncio.gather(*(one(s) for s in sources))
+        else:
             await asyncio.gather(*(one(s) for s in sources))
-    else:
-        await asyncio.gather(*(one(s) for s in sources))
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     return [results[s.name] for s in sources]
+
+
+POOL_FROM = 16  # below this many sources, starting worker processes costs more than it saves
+
+
+def _worker_pool(n_sources: int) -> ProcessPoolExecutor | None:
+    """Extraction is pure Python and CPU-bound: a run over many pages spreads it over the cores."""
+    workers = os.cpu_count() or 1
+    if n_sources < POOL_FROM or workers < 2:
+        return None
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
 
 
 def run_once(config: Config, store: Store, sources: list[Source] | None = None, **kwargs) -> list[CheckResult]:
