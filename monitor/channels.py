@@ -32,6 +32,7 @@ from urllib.parse import urljoin, urlparse
 import httpx
 
 from . import __version__
+from .fetch import retry_after
 from .errors import ConfigError, DeliveryError
 from .report import describe_event, event_json, group_by_source, summary_line
 from .sources import parse_interval
@@ -496,17 +497,3 @@ def _cause(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Retry-After as seconds from now: delta-seconds or an HTTP date; None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    return max(0.0, when.timestamp() - (now if now is not None else time.time()))

@@ -5,10 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import os
-import re
 import sys
-from pathlib import Path
 from typing import Any
 
 import click

@@ -178,7 +178,6 @@ def diff_announcements(old: Sequence[Announcement], new: Sequence[Announcement])
     new_kinds = {a.kind for a in new}
     events = [Event(type="announcement", key=a.kind, kind=a.kind, text=a.text) for a in new
               if a.kind not in before or _text_similarity(before[a.kind], a.text) < ANNOUNCEMENT_SAME]
-    old_kinds = set(before)
     events += [Event(type="announcement_removed", key=a.kind, kind=a.kind, text=a.text)
                for a in old if a.kind not in new_kinds]
     return events

@@ -27,6 +27,7 @@ What the aiohttp transport (httpx-aiohttp 0.2) does and does not do, and how thi
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import builtins
 import codecs
 import email.utils
@@ -366,7 +367,7 @@ class Fetcher:
             attempt.error = f"HTTP {status}"
             attempt.retryable = status == 429 or status >= 500
             if status in (429, 503):
-                attempt.retry_after = _parse_retry_after(headers.get("retry-after"))
+                attempt.retry_after = retry_after(headers.get("retry-after"))
             return attempt
 
         attempt.content_type, attempt.charset = _parse_content_type(headers.get("content-type"))
@@ -631,7 +632,7 @@ async def _read_capped(response: httpx.Response, limit: int) -> tuple[bytes, boo
     return b"".join(chunks), True
 
 
-def _parse_retry_after(value: str | None) -> float | None:
+def retry_after(value: str | None, now: float | None = None) -> float | None:
     """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date); None if absent or bad."""
     if not value:
         return None
@@ -643,8 +644,8 @@ def _parse_retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        return None
-    return max(0.0, when.timestamp() - time.time())
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
 
 
 def _local_path(url: str) -> str | None:

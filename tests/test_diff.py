@@ -74,3 +74,19 @@ def test_suspect_pages():
     error = page()
     error.error_page = True
     assert "error page" in is_suspect(None, error)
+
+
+def test_an_item_scrolling_off_a_newest_n_list_is_not_an_alert():
+    old = page(news=["Item five", "Item four", "Item three"])
+    new = page(news=["Item six is here", "Item five", "Item four"])
+    events = diff_pages(old, new)
+    assert kinds(events) == [("news_added", None), ("news_removed", None)]
+    assert [e.type for e in events if e.alert] == ["news_added"]
+
+
+def test_a_change_of_announcement_of_the_same_kind_is_news():
+    old = page(ann=[Announcement(kind="joining", text="I will join Sea AI Lab as a research scientist.")])
+    new = page(ann=[Announcement(kind="joining", text="In 2025 I join Example University as an assistant professor.")])
+    assert kinds(diff_pages(old, new)) == [("announcement", None)]
+    same = page(ann=[Announcement(kind="joining", text="I will join Sea AI Lab as a research scientist!")])
+    assert diff_pages(old, same) == []
