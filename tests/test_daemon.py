@@ -16,7 +16,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ from monitor.models import Source
 from monitor.sources import load_config
 from monitor.store import Store
 
-from .conftest import PAGES
+from .conftest import PAGES, serve_http
 
 UTC = dt.timezone.utc
 V1 = (PAGES / "v1.html").read_bytes()
@@ -113,12 +112,9 @@ def receiver():
             self.end_headers()
             self.wfile.write(b"ok")
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.port = httpd.server_address[1]
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
+    with serve_http(Handler) as port:
+        state.port = port
+        yield state
 
 
 def write_config(path: Path, sources: list[tuple[str, str, str]], *, politeness: float = 0.0,

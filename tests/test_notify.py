@@ -18,7 +18,6 @@ import shutil
 import sqlite3
 import ssl
 import subprocess
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +37,7 @@ from monitor.notify import LEASE, Route, _claim, deliver_due, parse_schedule
 from monitor.sources import load_config, parse_config
 from monitor.store import Store
 
-from .conftest import PAGES, free_port
+from .conftest import PAGES, free_port, serve_http
 
 SMTP_PASSWORD = "s3cret-smtp-pass-7731"
 WEBHOOK_SECRET = "whsec-topsecret-4455-xyz"
@@ -133,12 +132,9 @@ def endpoint():
             self.end_headers()
             self.wfile.write(reply)
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.port = server.server_address[1]
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with serve_http(Handler) as port:
+        state.port = port
+        yield state
 
 
 # ---------------------------------------------------------------- helpers
