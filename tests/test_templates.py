@@ -82,3 +82,18 @@ def test_restyled_page_produces_no_event():
         "- `NeurIPS 2024`", "- **NeurIPS 2024**")
     after = extract(restyled, url="x.md", today=TODAY)
     assert [e for e in diff_pages(before, after) if e.alert] == []
+
+
+def test_hand_written_reference_lines():
+    page = read("references.html")
+    assert titles(page) == ["Learning Graph Structure from Noisy Observations", "Scalable Inference for Hierarchical Models",
+                            "Robust Optimization under Distribution Shift", "Causal Discovery with Latent Confounders"]
+    kdd, jmlr, neurips, arxiv = page.publications
+    assert kdd.authors == ["A. Quinn", "B. Smith", "C. Jones"] and kdd.year == 2025 and "(KDD)" in kdd.venue
+    assert kdd.links == {"pdf": "p1.pdf", "code": "https://github.com/aq/graphs"}
+    assert jmlr.venue.startswith("Journal of Machine Learning Research") and jmlr.year == 2023
+    assert neurips.venue == "NeurIPS 2022 (Spotlight)" and neurips.year == 2022
+    assert arxiv.authors == ["A. Quinn"] and arxiv.year == 2024
+    assert "Machine Learning (Fall 2024)" not in " ".join(titles(page))  # teaching is not a paper
+    assert [n.date for n in page.news] == ["Oct 2025", "Aug 2025"]
+    assert [a.kind for a in page.announcements] == ["hiring_students"]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from ..models import NewsItem, Page, Profile, Publication
 from . import cues
 from .dom import HEADINGS, El, clean, parse_html, title_of
+from .text import parse_bib_line
 
 ATOMIC = frozenset({"li", "p", "dt", "dd", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "summary"})
 SKIP_IN_RECORD = ("bibtex", "abstract", "abstracts", "bib", "citation-modal", "modal")
@@ -438,6 +439,16 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
     elif lead and _is_venue_line(lead.group(1)):
         venue = lead.group(1)
 
+    if title is None and len(lines) == 1:
+        # a one-line reference ("A. Author and B. Author. Title. In Venue, 2023."): the reference reader
+        bib = parse_bib_line(_strip_links_text(first, link_texts), in_publications=not strict)
+        if bib is not None and bib[1]:
+            pub = bib[0]
+            pub.venue = _venue_from(pub.venue) if pub.venue else None
+            pub.links = _link_kinds(links)
+            pub.year = pub.year or section.year
+            pub.section, pub.rule = section.title or None, "html:reference-line"
+            return pub
     if title is None:
         cand = first
         if venue and cand.startswith(venue):
@@ -503,11 +514,7 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
     if venue and tail_note and tail_note not in venue:
         venue = f"{venue} {tail_note}"
 
-    kinds: dict[str, str] = {}
-    for text, href in links:
-        kind = cues.link_kind(text, href)
-        if kind and kind not in kinds:
-            kinds[kind] = href
+    kinds = _link_kinds(links)
     year = cues.find_year(venue or "") or (cues.find_year(venue_line) if venue_line else None) or lead_year \
         or section.year
     evidence = bool(authors) + bool(venue) + bool(set(kinds) & {"pdf", "arxiv", "doi"}) + bool(year)
@@ -519,6 +526,16 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
         venue = venue.strip(" .")
     return Publication(title=title, authors=authors, venue=venue, year=year, links=kinds,
                        section=section.title or None, rule=f"html:{rule}")
+
+
+def _link_kinds(links: list[tuple[str, str]]) -> dict[str, str]:
+    """The first link of each kind (pdf, arxiv, code, doi, project, other)."""
+    kinds: dict[str, str] = {}
+    for text, href in links:
+        kind = cues.link_kind(text, href)
+        if kind and kind not in kinds:
+            kinds[kind] = href
+    return kinds
 
 
 def _one_line_title(text: str) -> str:

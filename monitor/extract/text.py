@@ -305,7 +305,7 @@ def parse_authors(line: str, *, loose: bool = False) -> list[str] | None:
     return names
 
 
-def _authors_prefix(s: str) -> tuple[list[str], str] | None:
+def _authors_prefix(s: str, *, loose: bool = False) -> tuple[list[str], str] | None:
     """The longest author list that opens ``s`` and ends at a sentence break, and what follows it.
 
     Trying every '. ' break from the longest down settles whether 'A.' is an initial or the end of
@@ -315,7 +315,7 @@ def _authors_prefix(s: str) -> tuple[list[str], str] | None:
     limit = min(stop.start() + 1 if stop else len(s), _MAX_AUTHORS)
     cuts = [m.start() for m in re.finditer(r"\.\s+|\.?\s*\((?=(?:19|20)\d{2}[a-z]?\))", s[:limit])]
     for cut in sorted(cuts, reverse=True):
-        names = parse_authors(s[:cut].rstrip())
+        names = parse_authors(s[:cut].rstrip(), loose=loose)
         if names:
             if any(re.search(r"\b[A-Z]\.", n) for n in names) and re.search(r"\s[A-Z]$", names[-1]):
                 names[-1] += "."  # the list's own initials have periods: the one before the break had one too
@@ -363,8 +363,11 @@ def _only_link_labels(s: str) -> bool:
     return bool(labels) and all(w in _LINK_LABELS for w in labels)
 
 
-def parse_bib_line(line: str) -> tuple[Publication, bool] | None:
+def parse_bib_line(line: str, *, in_publications: bool = False) -> tuple[Publication, bool] | None:
     """A paper from a one-line reference, and whether authors were found.
+
+    ``in_publications``: the line sits in a list of papers, so a single author ('A. Quinn. Title.
+    Venue 2024.') is taken as one.
 
     Handles the common orders: 'Authors. Title. Venue Year.', 'Authors (Year). Title. Venue.',
     'Authors, "Title," Venue, Year.', 'Title. Authors. Venue Year.' and the comma style
@@ -373,11 +376,28 @@ def parse_bib_line(line: str) -> tuple[Publication, bool] | None:
     s = _LIST_MARKER.sub("", line.strip()).strip()
     if not 20 <= len(s) <= _MAX_REFERENCE:
         return None
+    first_hit = None
     for reader in (_bib_quoted, _bib_authors_first, _bib_title_first, _bib_commas):
         hit = reader(s)
-        if hit is not None:
+        if hit is not None and (hit[1] or not in_publications):
             return hit
-    return None
+        first_hit = first_hit or hit
+    return (_bib_one_author(s) if in_publications else None) or first_hit
+
+
+def _bib_one_author(s: str) -> tuple[Publication, bool] | None:
+    """'A. Quinn. Title. Venue 2024.': one author, for lines already known to list papers."""
+    pre = _authors_prefix(s, loose=True)
+    if not pre or len(pre[0]) != 1:
+        return None
+    names, rest = pre
+    segs = _segments(rest)
+    if len(segs) < 2:
+        return None
+    title = _clean_title(segs[0])
+    if not _plausible_title(title):
+        return None
+    return _bib_pub(title, names, ". ".join(segs[1:]), s), True
 
 
 def _bib_quoted(s: str) -> tuple[Publication, bool] | None:
