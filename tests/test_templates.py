@@ -97,3 +97,13 @@ def test_hand_written_reference_lines():
     assert "Machine Learning (Fall 2024)" not in " ".join(titles(page))  # teaching is not a paper
     assert [n.date for n in page.news] == ["Oct 2025", "Aug 2025"]
     assert [a.kind for a in page.announcements] == ["hiring_students"]
+
+
+def test_entries_one_per_line_and_cjk_headings():
+    page = read("lines.html")
+    assert titles(page) == ["Token Pruning for Vision Transformers", "Efficient Video Diffusion via Temporal Caching",
+                            "Sparse Mixture of Experts for Speech", "Learning to Compress Prompts",
+                            "Quantized Attention Kernels"]
+    assert [p.year for p in page.publications] == [2025, 2025, 2024, 2024, 2023]
+    assert [n.date for n in page.news] == ["2025.06", "2025.01"]
+    assert not any("Reviewer" in t for t in titles(page))

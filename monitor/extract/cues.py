@@ -35,7 +35,8 @@ _OTHER_WORDS = (
     r"organi[sz]\w*|committees?|editorial|membership|affiliations?|sponsors?|visits?|quotes?|life"
 )
 _LEAD = r"^[^\w]*(?:my\s+|our\s+|\d+[.)]?\s*|(?:selected|recent|featured|latest|all|full|older|past|current|other)\s+)*"
-_PUB_RE = re.compile(_LEAD + r"(?:" + _PUB_WORDS + r")\b", re.I)
+_CJK_WORD = r"(?<=[\u3040-\u30ff\u4e00-\u9fff])"  # CJK words have no word boundary after them
+_PUB_RE = re.compile(_LEAD + r"(?:" + _PUB_WORDS + r")(?:\b|" + _CJK_WORD + r")", re.I)
 _NEWS_RE = re.compile(_LEAD + r"(?:" + _NEWS_WORDS + r")", re.I)
 _OTHER_RE = re.compile(_LEAD + r"(?:" + _OTHER_WORDS + r")\b", re.I)
 _RESEARCH_OTHER = re.compile(r"^[^\w]*research\s+(?:interests?|topics?|areas?|statement|experience|group|projects?|"

@@ -187,9 +187,39 @@ def _texty(el: El) -> bool:
     return bool(el.raw_text().strip())
 
 
+def split_at_breaks(el: El, *, blank_line: bool) -> list[El]:
+    """The parts of a block between <br>s (or between blank lines, <br><br>), as blocks of their own."""
+    groups: list[list[El | str]] = [[]]
+    breaks = 0
+    for child in el.children:
+        if isinstance(child, El) and child.tag == "br":
+            breaks += 1
+            if not blank_line or breaks >= 2:
+                groups.append([])
+            continue
+        if isinstance(child, str) and not child.strip():
+            groups[-1].append(child)
+            continue
+        breaks = 0
+        groups[-1].append(child)
+    parts = []
+    for g in groups:
+        part = El(tag="p", attrs={}, children=g)
+        elements = [c for c in g if isinstance(c, El)]
+        part.pre = min((c.pre for c in elements), default=el.pre)
+        part.post = max((c.post for c in elements), default=el.pre)
+        if _texty(part):
+            parts.append(part)
+    return parts
+
+
 def split_records(el: El) -> list[El]:
     """Cut a node into records: repeated same-shaped children are records; mixed parts are one record."""
     if el.tag in ATOMIC:
+        if el.tag == "p" and any(c.tag == "br" for c in el.element_children()):
+            parts = split_at_breaks(el, blank_line=True)  # several entries in one paragraph, blank-line apart
+            if len(parts) >= 2:
+                return parts
         return [el] if _texty(el) else []
     blocks = [c for c in el.element_children() if c.is_block and _texty(c)]
     if not blocks:
@@ -615,6 +645,24 @@ def _marker_kind(el: El, top: El | None) -> str | None:
     return None
 
 
+def _one_per_line(records: list[El], kind: str | None, section: Section) -> list[El]:
+    """A paragraph whose lines are entries of their own ("2025.06 ...<br>2025.01 ..." or one reference
+    per line) holds one record per line."""
+    out: list[El] = []
+    for r in records:
+        lines = split_at_breaks(r, blank_line=False) if any(c.tag == "br" for c in r.element_children()) else []
+        if len(lines) >= 2:
+            if kind == "news" and sum(bool(cues.split_news_date(ln.text())[0]) for ln in lines) >= 2:
+                out.extend(lines)
+                continue
+            if kind in ("publications", None) and all(
+                    (bib := parse_bib_line(ln.text(), in_publications=kind is not None)) and bib[1] for ln in lines):
+                out.extend(lines)
+                continue
+        out.append(r)
+    return out
+
+
 def _records_by_kind(section: Section) -> list[tuple[Section, list[El]]]:
     """Records of a section; in a section with no telling heading, grouped by the kind their markup names."""
     if section.forced:
@@ -658,6 +706,7 @@ def extract_html(html: str, *, today: dt.date, selectors: dict[str, str] | None 
     for base in sections:
         for section, records in _records_by_kind(base):
             kind = section.kind
+            records = _one_per_line(records, kind, section)
             if kind == "publications" and _looks_like_news(records) and not any(
                     parse_paper(r, section=section, strict=True) for r in records[:5]):
                 kind = "news"
