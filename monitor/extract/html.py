@@ -355,15 +355,14 @@ def _is_venue_line(line: str) -> bool:
 
 
 def _strip_links_text(line: str, link_texts: set[str]) -> str:
-    """Remove trailing link labels ("[pdf] [code]") from a line."""
+    """Remove link labels ("[pdf] [code]", "Paper / Code") from the end of a line."""
+    labels = sorted((t for t in link_texts if t and len(t) < 30), key=len, reverse=True)
     s = line
-    for t in sorted(link_texts, key=len, reverse=True):
-        if t and len(t) < 30:
-            s = s.replace(f"[{t}]", " ").replace(f"[[{t}]]", " ")
+    for t in labels:
+        s = s.replace(f"[[{t}]]", " ").replace(f"[{t}]", " ")
     s = re.sub(r"(\s*(?:\[[^\]]{0,30}\]|\|))+\s*$", "", s)
-    tail = re.compile(r"(?:\s*(?:/|\||•|·)?\s*(?:" + "|".join(re.escape(t) for t in link_texts if t and len(t) < 25) + r"))+\s*$") if link_texts else None
-    if tail:
-        s = tail.sub("", s)
+    if labels:
+        s = re.sub(r"(?:\s*[/|•·]?\s*(?:" + "|".join(map(re.escape, labels)) + r"))+\s*$", "", s)
     return clean(s).strip(" |/•·")
 
 
