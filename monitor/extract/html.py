@@ -267,11 +267,18 @@ def _record_lines(el: El) -> list[str]:
 
 # ---------------------------------------------------------------- papers
 
+def _up_to(e: El, top: El) -> list[El]:
+    """``e`` and its ancestors inside ``top``."""
+    chain = [e]
+    chain += [a for a in e.ancestors() if top.contains(a) and a is not top]
+    return chain
+
+
 def _title_candidates(el: El) -> list[tuple[str, str]]:
     """(text, rule) for elements marked up as a title, most explicit first."""
     out: list[tuple[str, str]] = []
     for e in el.elements():
-        if any(c.lower() in SKIP_IN_RECORD for a in [e, *e.ancestors()] for c in a.classes):
+        if any(c.lower() in SKIP_IN_RECORD for a in _up_to(e, el) for c in a.classes):
             continue
         cls = " ".join(e.classes).lower()
         if e.tag == "papertitle" or re.search(r"(?:^|[\s_-])(?:paper-?)?title\b", cls):
@@ -432,8 +439,6 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
     for text, why in _title_candidates(el):
         t = _clean_title(text)
         if not _title_like(t):
-            continue
-        if why.startswith("<") and why not in ("<a>", "<strong>", "<b>", "<font>", "<u>", "<span>", "<em>", "<i>"):
             continue
         idx = next((i for i, ln in enumerate(lines) if t in _clean_title(ln) or _clean_title(ln) in t), None)
         if idx is None:
