@@ -350,6 +350,7 @@ class Daemon:
         self.startup_spread = startup_spread
         self.triggers = make_triggers(config)
         self.sources = {s.name: s for s in config.sources}
+        self.ids: dict[str, int] = {}  # source name -> id, synced at start and on every reload
         self._outbox_hook_for, self._deliver_due = _notify_functions()
         self.hook = self._outbox_hook_for(config) if self._outbox_hook_for else None
         self.gate = HostGate()
@@ -381,7 +382,7 @@ class Daemon:
         self._install_signals()
         try:
             await self.fetchers.configure(self.config)
-            ids = self.store.sync_sources(self.config.sources)
+            ids = self.ids = self.store.sync_sources(self.config.sources)
             self.scheduler.start(paused=True)
             now = dt.datetime.now(UTC)
             for source in self.config.sources:
@@ -489,7 +490,7 @@ class Daemon:
             changed = [n for n in new if n in old and new[n] != old[n]]
             rescheduled = [n for n in changed if _schedule_key(new[n]) != _schedule_key(old[n])]
             self.config, self.sources, self.triggers, self.hook = config, new, triggers, hook
-            ids = self.store.sync_sources(config.sources)
+            ids = self.ids = self.store.sync_sources(config.sources)
             for name in removed:
                 with contextlib.suppress(Exception):
                     self.scheduler.remove_job(_job_id(name))
@@ -544,11 +545,12 @@ class Daemon:
             self._running.discard(task)
 
     async def _check(self, source: Source) -> None:
-        config, hook = self.config, self.hook
+        config, hook, ids = self.config, self.hook, self.ids
         started = time.monotonic()
         try:
             async with self.fetchers.use() as fetcher:
-                [result] = await check_sources(config, self.store, [source], outbox=hook, fetcher=fetcher)
+                [result] = await check_sources(config, self.store, [source], outbox=hook, fetcher=fetcher,
+                                               ids=ids)
         except Exception as exc:  # a pipeline or database error costs this check, never the daemon
             result = CheckResult(source=source.name, outcome="failed", duration=time.monotonic() - started,
                                  error=f"check crashed: {type(exc).__name__}: {exc}")

@@ -7,14 +7,13 @@ line, zero-width characters), untitled papers by their text, news by text, annou
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Callable, Sequence, TypeVar
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-from .models import Announcement, Event, NewsItem, Page, Publication
+from .extract.cues import venue_core
+from .models import Announcement, Event, NewsItem, Page, Publication, news_key, norm, paper_key
 
 T = TypeVar("T")
 TITLE_SAME = 90.0  # rapidfuzz ratio at or above which two titles are the same paper
@@ -23,26 +22,10 @@ TYPO_CHARS = 3  # a title edit this small is a typo fix, not news
 ANNOUNCEMENT_SAME = 60.0  # below this, the same kind of announcement is a new one
 
 
-def norm(text: str | None) -> str:
-    """Case, accents, punctuation, zero-width characters and spacing do not make a different item."""
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    text = re.sub(r"[\u200b-\u200d\u2060\ufeff]", "", text)
-    return " ".join(re.sub(r"[^\w]+", " ", text).split())
-
-
 def _text_similarity(a: str, b: str) -> float:
     """Order-insensitive similarity, so "A and B accepted" and "B and A accepted" are the same news."""
     na, nb = norm(a), norm(b)
     return max(fuzz.ratio(na, nb), fuzz.token_sort_ratio(na, nb))
-
-
-def paper_key(p: Publication) -> str:
-    return norm(p.title) if p.title else "text:" + norm(p.text)[:200]
-
-
-def news_key(n: NewsItem) -> str:
-    return norm(n.text)[:200]
 
 
 def _match(old: Sequence[T], new: Sequence[T], key: Callable[[T], str], threshold: float
@@ -104,23 +87,6 @@ def _paper_data(p: Publication) -> dict:
             "text": p.text}
 
 
-_ACRONYM_YEAR = re.compile(r"\b([A-Z][A-Za-z&@\-]*[A-Z][A-Za-z&@\-]*)\)?\s*['’]?\s*,?\s*((?:19|20)\d\d)\b")
-_STATUS = re.compile(r"\b(preprint|arxiv|under review|under submission|in submission|submitted|to appear|accepted|"
-                     r"in press|forthcoming|technical report|technique report|work in progress|in preparation|"
-                     r"workshop|findings|oral|spotlight|poster|highlight|best paper\w*|award)\b", re.I)
-_ACRONYM = re.compile(r"\b[A-Z]{3,}\b")
-_PUBLISHERS = {"IEEE", "ACM", "SIAM", "IET", "IFIP", "USENIX", "AAAS", "PMLR", "CEUR"}  # not venues by themselves
-
-
-def _venue_core(v: str) -> frozenset[str]:
-    """What a venue says, without its decoration: acronym-year pairs, years and publication statuses."""
-    core = {f"{a.upper()} {y}" for a, y in _ACRONYM_YEAR.findall(v)}
-    core |= {y for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", re.sub(r"\d{4}\.\d{4,5}", "", v))}
-    core |= {m.lower() for m in _STATUS.findall(v)}
-    core |= set(_ACRONYM.findall(v)) - _PUBLISHERS
-    return frozenset(core)
-
-
 def venue_changed(before: str | None, after: str | None) -> bool:
     """A venue changes when what it says changes (preprint -> ICLR 2025, 2024 -> 2025, + Oral), not its
     wording: "[ACL 2022]" and "[ACL 2022] The 60th Annual Meeting of the ACL" are the same venue."""
@@ -128,7 +94,7 @@ def venue_changed(before: str | None, after: str | None) -> bool:
         return False
     if not before or not after:
         return True
-    a, b = _venue_core(before), _venue_core(after)
+    a, b = venue_core(before), venue_core(after)
     if a and b:
         return a != b
     na, nb = norm(before), norm(after)

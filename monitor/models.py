@@ -7,6 +7,8 @@ so each stage can be tested without the others.
 from __future__ import annotations
 
 import dataclasses
+import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -102,6 +104,7 @@ class Page:
     announcements: list[Announcement] = field(default_factory=list)
     error_page: bool = False  # looks like an error page served with a success status
     bio: list[str] = field(default_factory=list)  # paragraphs where the person speaks of themselves
+    title: str = ""  # the document's title and first top heading: what an error page says it is
     explain: list[dict[str, Any]] = field(default_factory=list)  # sections considered, for --explain
 
     def to_json(self) -> dict[str, Any]:
@@ -155,3 +158,20 @@ class Event:
         if self.type == "paper_updated":
             return self.field in ("venue", "title")
         return self.type in ALERT_TYPES
+
+
+def norm(text: str | None) -> str:
+    """Case, accents, punctuation, zero-width characters and spacing do not make a different item."""
+    text = unicodedata.normalize("NFKD", text or "")
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = re.sub(r"[\u200b-\u200d\u2060\ufeff]", "", text)
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+def paper_key(p: Publication) -> str:
+    """A paper's identity: its normalised title, or the opening of its text when it has none."""
+    return norm(p.title) if p.title else "text:" + norm(p.text)[:200]
+
+
+def news_key(n: NewsItem) -> str:
+    return norm(n.text)[:200]

@@ -71,19 +71,19 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult, *
         return out
 
     row = store.source_row(source_id)
-    latest = store.latest_snapshot(source_id)
+    info = store.latest_snapshot_info(source_id)
     body_hash = content_hash(result.body) if result.body is not None else None
-    if result.not_modified or (body_hash is not None and body_hash == row["content_hash"] and latest is not None):
+    if result.not_modified or (body_hash is not None and body_hash == row["content_hash"] and info is not None):
         with store.transaction():
             out.outcome = "not_modified" if result.not_modified else "unchanged"
-            if latest is not None and latest.state == "suspect":
-                out.outcome, out.events, out.event_ids = "confirmed", *_confirm(store, source, source_id, latest,
-                                                                                 started, outbox)
+            if info is not None and info["state"] == "suspect":
+                out.outcome, out.events, out.event_ids = "confirmed", *_confirm(
+                    store, source, source_id, store.snapshot(info["id"]), started, outbox)
             store.set_validators(source_id, etag=result.etag, last_modified=result.last_modified, body_hash=body_hash)
             store.insert_check(source_id, outcome=out.outcome, error=None,
-                               snapshot_id=latest.id if latest else None, events=len(out.events), **base)
-        if latest is not None:
-            out.papers, out.news = len(latest.page.publications), len(latest.page.news)
+                               snapshot_id=info["id"] if info else None, events=len(out.events), **base)
+        if info is not None:
+            out.papers, out.news = info["papers"], info["news"]
         return out
 
     assert result.text is not None and result.body is not None
@@ -103,7 +103,8 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult, *
     baseline = store.latest_snapshot(source_id, accepted_only=True)
     reason = is_suspect(baseline.page if baseline else None, page)
     with store.transaction():
-        if reason and latest is not None and latest.state == "suspect" and _same_items(latest.page, page):
+        if reason and info is not None and info["state"] == "suspect" \
+                and _same_items(store.snapshot(info["id"]).page, page):
             reason = None  # the second check in a row that sees the same thing: believe it
         state = "suspect" if reason else "accepted"
         snapshot_id = store.insert_snapshot(source_id, body=result.body, page=page, state=state, reason=reason,
@@ -148,10 +149,13 @@ def _confirm(store: Store, source: Source, source_id: int, suspect, started: str
 async def check_sources(config: Config, store: Store, sources: list[Source] | None = None, *,
                         today: dt.date | None = None, outbox: OutboxHook | None = None,
                         on_result: Callable[[CheckResult], Awaitable[None] | None] | None = None,
-                        fetcher: Fetcher | None = None) -> list[CheckResult]:
-    """Check the given sources (all by default) concurrently; results come back in source order."""
+                        fetcher: Fetcher | None = None, ids: dict[str, int] | None = None) -> list[CheckResult]:
+    """Check the given sources (all by default) concurrently; results come back in source order.
+
+    ``ids`` (name -> source id) lets a caller that already synced the sources table skip doing it again.
+    """
     sources = list(config.sources if sources is None else sources)
-    ids = store.sync_sources(config.sources)
+    ids = ids if ids is not None else store.sync_sources(config.sources)
     own = fetcher is None
     pool = _worker_pool(len(sources))
     loop = asyncio.get_running_loop()

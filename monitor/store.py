@@ -21,7 +21,7 @@ from typing import Any, Iterator
 import sqlite_utils
 
 from .errors import StoreError
-from .models import Event, Page, Source
+from .models import Event, Page, Source, news_key, paper_key
 
 
 def now_iso() -> str:
@@ -152,6 +152,19 @@ class Store:
             f"SELECT * FROM snapshots WHERE source_id = ? {where} ORDER BY id DESC LIMIT 1", [source_id]), None)
         return self._snapshot(row)
 
+    def latest_snapshot_info(self, source_id: int) -> dict[str, Any] | None:
+        """Id, state and item counts of the newest snapshot, without decoding it (the unchanged path)."""
+        return next(self.db.query(
+            "SELECT id, state, json_array_length(page, '$.publications') AS papers,"
+            " json_array_length(page, '$.news') AS news FROM snapshots WHERE source_id = ?"
+            " ORDER BY id DESC LIMIT 1", [source_id]), None)
+
+    def snapshot(self, snapshot_id: int) -> Snapshot:
+        snap = self._snapshot(next(self.db.query("SELECT * FROM snapshots WHERE id = ?", [snapshot_id]), None))
+        if snap is None:
+            raise StoreError(f"{self.path}: no snapshot {snapshot_id}")
+        return snap
+
     def snapshot_body(self, snapshot_id: int) -> bytes:
         row = next(self.db.query("SELECT body FROM snapshots WHERE id = ?", [snapshot_id]))
         return zlib.decompress(row["body"])
@@ -187,8 +200,6 @@ class Store:
 
     def update_items(self, source_id: int, page: Page, seen_at: str) -> None:
         """Keep one row per paper, news item and announcement with when it was first and last seen."""
-        from .diff import news_key, paper_key
-
         current: list[tuple[str, str, dict[str, Any]]] = []
         current += [("paper", paper_key(p), p.to_json()) for p in page.publications]
         current += [("news", news_key(n), n.to_json()) for n in page.news]

@@ -158,6 +158,13 @@ def write_config(tmp: Path, sources: list[dict[str, Any]], channels: dict[str, A
     return path
 
 
+def check_v1_then_v2(config: Path, db: Path, page_server) -> None:
+    """A first run on v1, then v2 is published and checked: one paper added, one venue updated."""
+    cli(config, db, "run", "--once")
+    page_server.set("/dana/", V2)
+    cli(config, db, "run", "--once")
+
+
 def cli(config: Path, db: Path, *args: str, code: int | None = 0):
     result = CliRunner().invoke(main, ["--config", str(config), "--db", str(db), *args], catch_exceptions=False)
     if code is not None:
@@ -303,9 +310,7 @@ def test_test_notify_failure_is_one_line_and_exit_1(tmp_path, mailbox, endpoint,
 def test_webhook_payload_is_signed_versioned_and_keyed(tmp_path, page_server, dana, endpoint, secrets):
     config = write_config(tmp_path, [dana], {"lab-bot": webhook_channel(endpoint)})
     db = tmp_path / "m.db"
-    cli(config, db, "run", "--once")
-    page_server.set("/dana/", V2)
-    cli(config, db, "run", "--once")
+    check_v1_then_v2(config, db, page_server)
 
     [(headers, body)] = endpoint.requests
     [row] = deliveries(db)
@@ -328,9 +333,7 @@ def test_4xx_fails_fast(tmp_path, page_server, dana, endpoint, secrets):
     endpoint.default = (400, {})
     config = write_config(tmp_path, [dana], {"lab-bot": webhook_channel(endpoint)})
     db = tmp_path / "m.db"
-    cli(config, db, "run", "--once")
-    page_server.set("/dana/", V2)
-    cli(config, db, "run", "--once")
+    check_v1_then_v2(config, db, page_server)
     [row] = deliveries(db)
     assert (row["state"], row["attempts"]) == ("failed", 1) and "HTTP 400" in row["last_error"]
     assert dispatch(config, db, later(days=30)).failed == []  # nothing is retried by itself
@@ -341,9 +344,7 @@ def test_429_retries_after_retry_after(tmp_path, page_server, dana, endpoint, se
     endpoint.plan = [(429, {"Retry-After": "120"})]
     config = write_config(tmp_path, [dana], {"lab-bot": webhook_channel(endpoint, retry_base="1h")})
     db = tmp_path / "m.db"
-    cli(config, db, "run", "--once")
-    page_server.set("/dana/", V2)
-    cli(config, db, "run", "--once")
+    check_v1_then_v2(config, db, page_server)
     [row] = deliveries(db)
     assert (row["state"], row["attempts"]) == ("pending", 1) and "HTTP 429" in row["last_error"]
     wait = dt.datetime.fromisoformat(row["next_attempt_at"]) - dt.datetime.fromisoformat(row["last_attempt_at"])
@@ -384,9 +385,7 @@ def test_retry_by_id_and_errors(tmp_path, page_server, dana, endpoint, secrets):
     endpoint.default = (410, {})
     config = write_config(tmp_path, [dana], {"lab-bot": webhook_channel(endpoint)})
     db = tmp_path / "m.db"
-    cli(config, db, "run", "--once")
-    page_server.set("/dana/", V2)
-    cli(config, db, "run", "--once")
+    check_v1_then_v2(config, db, page_server)
     [row] = deliveries(db)
     assert "no delivery with id 'zzz'" in cli(config, db, "retry", "zzz", code=2).output
     assert f"Requeued 1 delivery: {row['id'][:8]}" in cli(config, db, "retry", row["id"][:8]).output
@@ -432,9 +431,7 @@ def test_outage_then_recovery_delivers_every_event_exactly_once(tmp_path, page_s
 def test_a_restart_never_resends_a_delivered_one(tmp_path, page_server, dana, endpoint, secrets):
     config = write_config(tmp_path, [dana], {"lab-bot": webhook_channel(endpoint, retry_base=0)})
     db = tmp_path / "m.db"
-    cli(config, db, "run", "--once")
-    page_server.set("/dana/", V2)
-    cli(config, db, "run", "--once")
+    check_v1_then_v2(config, db, page_server)
     assert len(endpoint.requests) == 1
     for when in (later(seconds=1), later(seconds=LEASE * 2), later(days=400)):
         assert dispatch(config, db, when).lines == []  # a new Store, new process state
@@ -474,9 +471,7 @@ def test_a_digest_is_sealed_by_its_first_attempt(tmp_path, page_server, dana, en
     route = {"channel": "lab-bot", "schedule": "weekly mon 08:00", "timezone": "Europe/Paris"}
     config = write_config(tmp_path, [dana], {"lab-bot": webhook_channel(endpoint, retry_base=0)}, [route])
     db = tmp_path / "m.db"
-    cli(config, db, "run", "--once")
-    page_server.set("/dana/", V2)
-    cli(config, db, "run", "--once")
+    check_v1_then_v2(config, db, page_server)
     [first] = deliveries(db)
     slot = dt.datetime.fromisoformat(first["slot"])
     local = slot.astimezone(ZoneInfo("Europe/Paris"))
@@ -522,9 +517,7 @@ def test_missing_secret_is_a_failed_attempt_not_a_crash(tmp_path, page_server, d
     monkeypatch.delenv("WEBHOOK_SECRET", raising=False)
     config = write_config(tmp_path, [dana], {"lab-bot": webhook_channel(endpoint)})
     db = tmp_path / "m.db"
-    cli(config, db, "run", "--once")
-    page_server.set("/dana/", V2)
-    cli(config, db, "run", "--once")
+    check_v1_then_v2(config, db, page_server)
     [row] = deliveries(db)
     assert row["state"] == "pending" and row["last_error"] == "environment variable WEBHOOK_SECRET is not set"
     assert endpoint.requests == []  # never sent unsigned

@@ -65,15 +65,11 @@ def extract(body: str, *, format: str = "auto", content_type: str | None = None,
         page = extract_text(body, today=today)
         if not page.bio:
             page.bio = [b for b in re.split(r"\n\s*\n", body[:5000]) if len(b) > 40][:5]
-        title = body.strip().splitlines()[0] if body.strip() else ""
+        page.title = body.strip().splitlines()[0] if body.strip() else ""
     else:
         html = markdown_to_html(body) if fmt == "markdown" else body
         page = extract_html(html, today=today, selectors=selectors)
-        m = re.search(r"<title[^>]*>(.*?)</title>", html[:20000], re.I | re.S)
-        h1 = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.I | re.S)
-        title = " ".join(x.group(1) for x in (m, h1) if x)
     page.announcements = find_announcements(page.bio, page.news)
-    name = page.profile.name
-    page.profile = find_profile(page.bio, name)
-    page.error_page = looks_like_error_page(page, re.sub(r"<[^>]+>", " ", title))
+    page.profile = find_profile(page.bio, page.profile.name)
+    page.error_page = looks_like_error_page(page, page.title)
     return page

@@ -162,6 +162,24 @@ VENUE_CUE = re.compile(r"\b(?:" + VENUE_WORDS + r"|" + STATUS_WORDS + r")\b", re
 YEAR_RE = re.compile(r"(?<![\d./])(" + YEAR + r")(?![\d])")
 
 
+VENUE_STATUS = re.compile(
+    r"\b(preprint|arxiv|under review|under submission|in submission|submitted|to appear|accepted|in press|"
+    r"forthcoming|technical report|technique report|work in progress|in preparation|workshop|findings|oral|"
+    r"spotlight|poster|highlight|best paper\w*|award)\b", re.I)
+_BARE_ACRONYM = re.compile(r"\b[A-Z]{3,}\b")
+_PUBLISHERS = {"IEEE", "ACM", "SIAM", "IET", "IFIP", "USENIX", "AAAS", "PMLR", "CEUR"}  # not venues by themselves
+
+
+def venue_core(venue: str) -> frozenset[str]:
+    """What a venue says, without its wording: acronym-year pairs, years, statuses, acronyms."""
+    bare = re.sub(r"\d{4}\.\d{4,5}", " ", venue)  # arXiv ids are not years
+    core = {f"{a.upper()} {y}" for a, y in ACRONYM_YEAR.findall(bare)}
+    core |= set(YEAR_RE.findall(bare))
+    core |= {m.lower() for m in VENUE_STATUS.findall(bare)}
+    core |= set(_BARE_ACRONYM.findall(bare)) - _PUBLISHERS
+    return frozenset(core)
+
+
 def find_year(text: str) -> int | None:
     """The publication year in a venue line: the last plausible year that is not part of an arXiv id."""
     text = re.sub(r"\d{4}\.\d{4,5}", " ", text)  # arXiv ids

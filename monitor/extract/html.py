@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from ..models import NewsItem, Page, Profile, Publication
+from ..models import NewsItem, Page, Profile, Publication, paper_key
 from . import cues
 from .dom import HEADINGS, El, clean, parse_html, title_of
 from .text import parse_bib_line
@@ -621,7 +621,7 @@ def _dedupe_papers(papers: list[Publication]) -> list[Publication]:
     seen: dict[str, int] = {}
     out: list[Publication] = []
     for p in papers:
-        key = re.sub(r"\W+", " ", (p.title or p.text or "").casefold()).strip()
+        key = paper_key(p)
         if key in seen:
             kept = out[seen[key]]
             kept.venue = kept.venue or p.venue
@@ -746,6 +746,8 @@ def extract_html(html: str, *, today: dt.date, selectors: dict[str, str] | None 
     page.publications = _dedupe_papers(papers)
     page.news = news
     page.profile = Profile(name=_page_name(tree, sections))
+    h1 = next((s.title for s in sections if s.heading is not None and s.heading.tag == "h1"), "")
+    page.title = f"{title_of(tree)} {h1}".strip()
     page.bio = _bio_text(sections)
     return page
 
