@@ -40,7 +40,6 @@ def figures(result: dict) -> dict[str, float]:
         out["alert_precision"], out["alert_recall"] = result["events"]["alert"][:2]
         clean, total = result["events"]["noise_clean"]
         out["noise_transitions_clean"] = clean
-        assert clean == total, f"{total - clean} noise-only transitions raised an alert"
     return out
 
 
