@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install bench score clean
+.PHONY: run test install bench score score-fast clean
 
 $(BIN)/monitor: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -25,6 +25,10 @@ bench: install
 score: install
 	PATH=$(CURDIR)/$(BIN):$$PATH python3 ../shared/corpus/score.py
 	PATH=$(CURDIR)/$(BIN):$$PATH python3 ../shared/corpus/score.py --corpus ../shared/seeds
+
+score-fast: install
+	$(BIN)/python -m tests.scoring
+	$(BIN)/python -m tests.scoring --corpus ../shared/seeds
 
 clean:
 	rm -rf $(VENV) build *.egg-info
