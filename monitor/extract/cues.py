@@ -240,12 +240,15 @@ ieee acm aaai springer elsevier press report technical preprint arxiv proceeding
 """.split())
 
 
+_INITIAL = re.compile(r"[A-Z]\.")  # "A." is an initial, not the article "a"
+
+
 def looks_like_name(text: str) -> bool:
     t = re.sub(r"[*†‡#§¶✉^\d,]+$", "", text.strip()).strip()
     t = re.sub(r"^(?:and|&)\s+", "", t)
     if not t or len(t) > 40:
         return False
-    if any(w.lower().strip(".:-") in _NOT_NAME_WORDS for w in t.split()):
+    if any(w.lower().strip(".:-") in _NOT_NAME_WORDS for w in t.split() if not _INITIAL.fullmatch(w)):
         return False
     if not NAME_RE.match(t):
         # CJK names and all-caps surnames are names too

@@ -88,8 +88,37 @@ def _is_record_heading(el: El, text: str) -> bool:
     return False
 
 
+def _next_block(el: El) -> El | None:
+    """The element right after ``el`` among its siblings (None when loose text comes first)."""
+    if el.parent is None:
+        return None
+    siblings = el.parent.children
+    for child in siblings[siblings.index(el) + 1:]:
+        if isinstance(child, str):
+            if child.strip():
+                return None
+            continue
+        return child
+    return None
+
+
+def _heads_a_paper(el: El, text: str) -> bool:
+    """``<h4>Title</h4><p>authors</p><p>In: venue</p>``: a heading followed by a paper's author or venue
+    line titles that paper; it is a record's first line, not a section."""
+    if cues.heading_kind(text) is not None or re.fullmatch(r"\W*" + cues.YEAR + r"\W*", text):
+        return False
+    if not _title_like(_clean_title(text)):
+        return False
+    nxt = _next_block(el)
+    if nxt is None or nxt.tag in HEADINGS or nxt.tag in ("ul", "ol", "table", "dl") or len(nxt.find_all("li")) >= 2:
+        return False
+    return any(_is_author_line(ln) or _is_venue_line(ln) for ln in nxt.lines()[:2])
+
+
 def find_headings(root: El) -> list[tuple[El, int, str]]:
+    """Headings that open sections; a heading that titles one paper among several is left to its record."""
     out: list[tuple[El, int, str]] = []
+    titles: list[El] = []
     skip_until = -1
     for el in root.elements():
         if el.pre <= skip_until:
@@ -99,12 +128,19 @@ def find_headings(root: El) -> list[tuple[El, int, str]]:
             skip_until = el.post
             if text and not _is_record_heading(el, text):
                 out.append((el, HEADINGS[el.tag], text))
+                if _heads_a_paper(el, text):
+                    titles.append(el)
             continue
         pseudo = _pseudo_heading(el)
         if pseudo:
             out.append((el, pseudo[0], pseudo[1]))
             skip_until = el.post
-    return out
+    repeated = {tag for tag, n in Counter(e.tag for e in titles).items() if n >= 2}
+    paper_titles = {id(e) for e in titles if e.tag in repeated}
+    for e in titles:
+        if id(e) in paper_titles:
+            e.memo["paper-title"] = True
+    return [h for h in out if id(h[0]) not in paper_titles]
 
 
 def _range_nodes(root: El, after: int, before: int) -> list[El | str]:
@@ -224,6 +260,8 @@ def split_records(el: El) -> list[El]:
     blocks = [c for c in el.element_children() if c.is_block and _texty(c)]
     if not blocks:
         return [el] if _texty(el) else []
+    if any(b.memo.get("paper-title") for b in blocks):
+        return _group_under_titles(blocks)
     if len(blocks) == 1:
         loose = clean("".join(c for c in el.children if isinstance(c, str)))
         return split_records(blocks[0]) if not loose else [el]
@@ -240,6 +278,34 @@ def split_records(el: El) -> list[El]:
             out.extend(split_records(b))
         return out
     return [el]
+
+
+def _group_under_titles(blocks: list[El]) -> list[El]:
+    """Blocks led by paper-title headings: each title with the blocks up to the next one is one record."""
+    out: list[El] = []
+    group: list[El] = []
+
+    def flush() -> None:
+        if group and group[0].memo.get("paper-title"):
+            out.append(_wrap(group))
+        else:
+            for b in group:
+                out.extend(split_records(b))
+        group.clear()
+
+    for b in blocks:
+        if b.memo.get("paper-title") or (group and not group[0].memo.get("paper-title") and b.tag in HEADINGS):
+            flush()
+        group.append(b)
+    flush()
+    return out
+
+
+def _wrap(parts: list[El]) -> El:
+    """Sibling blocks read as one record (a list item of their own)."""
+    record = El(tag="li", attrs={}, children=list(parts))
+    record.pre, record.post = parts[0].pre, parts[-1].post
+    return record
 
 
 def _record_lines(el: El) -> list[str]:
@@ -671,7 +737,10 @@ def _records_by_kind(section: Section) -> list[tuple[Section, list[El]]]:
     """Records of a section; in a section with no telling heading, grouped by the kind their markup names."""
     if section.forced:
         return [(section, list(section.nodes))]
-    records = [r for n in section.nodes for r in split_records(n)]
+    if any(n.memo.get("paper-title") for n in section.nodes):
+        records = _group_under_titles(section.nodes)
+    else:
+        records = [r for n in section.nodes for r in split_records(n)]
     if section.kind is not None or not records:
         return [(section, records)]
     top = section.heading.parent if section.heading is not None else None
