@@ -215,7 +215,9 @@ def link_kind(text: str, href: str) -> str | None:
 
 # ---------------------------------------------------------------- names
 
-_NAME_TOKEN = r"(?:[A-Z][a-zà-ÿ][\w'’]*\.?|[A-Z]\.|[A-Z]|van|von|de|der|da|di|del|la|le|du|dos|bin|al|el)"
+_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĘĚĞĪŁŃŇŌŐŒŘŚŞŠŢŤŪŮŰŹŻŽ"
+_NAME_TOKEN = (rf"(?:(?:[{_UPPER}]['’])?[{_UPPER}][a-zà-ÿā-ž][\w'’]*\.?|[{_UPPER}]\.|[{_UPPER}]|"
+               r"van|von|de|der|da|di|del|la|le|du|dos|bin|al|el)")
 NAME_RE = re.compile(rf"^{_NAME_TOKEN}(?:[\s\-]+{_NAME_TOKEN}){{1,3}}$")
 
 

@@ -107,12 +107,16 @@ def _heads_a_paper(el: El, text: str) -> bool:
     line titles that paper; it is a record's first line, not a section."""
     if cues.heading_kind(text) is not None or re.fullmatch(r"\W*" + cues.YEAR + r"\W*", text):
         return False
-    if not _title_like(_clean_title(text)):
-        return False
+    return _title_like(_clean_title(text)) and _paper_lines_follow(el)
+
+
+def _paper_lines_follow(el: El) -> bool:
+    """The block right after ``el`` opens with an author line or a venue line."""
     nxt = _next_block(el)
     if nxt is None or nxt.tag in HEADINGS or nxt.tag in ("ul", "ol", "table", "dl") or len(nxt.find_all("li")) >= 2:
         return False
-    return any(_is_author_line(ln) or _is_venue_line(ln) for ln in nxt.lines()[:2])
+    first = nxt.lines()[:1]
+    return bool(first) and (_is_author_line(first[0]) or _is_venue_line(first[0]))
 
 
 def find_headings(root: El) -> list[tuple[El, int, str]]:
@@ -126,7 +130,9 @@ def find_headings(root: El) -> list[tuple[El, int, str]]:
         if el.tag in HEADINGS:
             text = el.text()
             skip_until = el.post
-            if text and not _is_record_heading(el, text):
+            if text and _is_record_heading(el, text):
+                el.memo["paper-title"] = _paper_lines_follow(el)
+            elif text:
                 out.append((el, HEADINGS[el.tag], text))
                 if _heads_a_paper(el, text):
                     titles.append(el)
