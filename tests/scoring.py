@@ -137,6 +137,11 @@ def _score_extraction(mod: ModuleType, cases: list[dict], checked: dict[str, tup
         result = mod.score_extraction(cases, [MONITOR], log is not None)
     if log is not None:
         log.append((out.getvalue() + err.getvalue()).rstrip())
+        with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+            for case in cases:
+                one = mod.score_extraction([case], [MONITOR], False)
+                ya, va = one["year_accuracy"], one["venue_accuracy"]
+                log.append(f"  {case['id']}: year {'-' if ya is None else f'{ya:.2f}'}, venue {'-' if va is None else f'{va:.2f}'}")
     if "!" in err.getvalue():
         result["crashes"] = [ln for ln in err.getvalue().splitlines() if ln.startswith("!")]
     return {k: v.prf() if hasattr(v, "prf") else v for k, v in result.items()}

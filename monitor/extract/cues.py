@@ -216,7 +216,7 @@ def link_kind(text: str, href: str) -> str | None:
 # ---------------------------------------------------------------- names
 
 _UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĘĚĞĪŁŃŇŌŐŒŘŚŞŠŢŤŪŮŰŹŻŽ"
-_NAME_TOKEN = (rf"(?:(?:[{_UPPER}]['’])?[{_UPPER}][a-zà-ÿā-ž][\w'’]*\.?|[{_UPPER}]\.|[{_UPPER}]|"
+_NAME_TOKEN = (rf"(?:(?:[{_UPPER}]['’])?[{_UPPER}][a-zà-ÿā-ž][\w'’]*\.?|(?:[{_UPPER}]\.-?){{1,3}}|[{_UPPER}]|"
                r"van|von|de|der|da|di|del|la|le|du|dos|bin|al|el)")
 NAME_RE = re.compile(rf"^{_NAME_TOKEN}(?:[\s\-]+{_NAME_TOKEN}){{1,3}}$")
 

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from monitor.models import NewsItem, Page, Profile, Publication
+from . import cues
 
 # ---------------------------------------------------------------- vocabulary and patterns
 
@@ -377,7 +378,7 @@ def parse_bib_line(line: str, *, in_publications: bool = False) -> tuple[Publica
     if not 20 <= len(s) <= _MAX_REFERENCE:
         return None
     first_hit = None
-    for reader in (_bib_quoted, _bib_authors_first, _bib_title_first, _bib_commas):
+    for reader in (_bib_quoted, _bib_authors_first, _bib_ieee, _bib_title_first, _bib_commas):
         hit = reader(s)
         if hit is not None and (hit[1] or not in_publications):
             return hit
@@ -426,6 +427,9 @@ def _bib_authors_first(s: str) -> tuple[Publication, bool] | None:
     if not segs:
         return None
     title, venue = segs[0], ". ".join(segs[1:]) or None
+    split = _title_then_venue(title)
+    if split:  # 'Authors. Title, Journal, vol. 4, pp. 1-9, 2023.': the title ends where the venue begins
+        title, venue = split[0], ". ".join(x for x in (split[1], venue) if x)
     if venue is None and "? " in title:
         title, _, venue = title.rpartition("? ")
         title += "?"
@@ -462,6 +466,52 @@ _LEAD_VENUE = re.compile(
     r"|(?i:work in progress|under review|in submission|in preparation|preprint|submitted|technical report))"
     r"\s+(?P<rest>\S.*)$"
 )
+
+
+_DETAIL = re.compile(r"(?:vol(?:ume)?\.?|no\.?|pp\.?|pages?|art(?:icle)?\.?|issue|ch(?:apter)?\.?|p\.)\s*[\w\-–:]+"
+                     r"(?:\s*\(\d+\))?|\(?" + _YEAR_RE + r"\)?|" + r"[A-Z][a-z]{2,8}\.?\s+" + _YEAR_RE + r"|\d+(?:\(\d+\))?(?::\d+[-–]\d+)?",
+                     re.IGNORECASE)
+
+
+def _venue_piece(piece: str, following: list[str]) -> bool:
+    """A comma-separated piece that opens a venue: venue words or an acronym, or a title-case name
+    followed only by volume, pages and year ('Pattern Recognition, vol. 142, 2023')."""
+    if _venue_cue(piece) or re.match(r"(?:in\s+)?proc(?:eedings|\.)", piece, re.IGNORECASE):
+        return True
+    return bool(following) and _title_case_ratio(piece) >= 0.6 and all(_DETAIL.fullmatch(f.strip(" .")) for f in following) \
+        and any(_year_of(f) for f in following)
+
+
+def _title_then_venue(segment: str) -> tuple[str, str] | None:
+    """'Title, Venue, vol. 4, 2023' -> ('Title', 'Venue, vol. 4, 2023'); None when no piece opens a venue."""
+    pieces = [p.strip() for p in segment.split(",")]
+    for i in range(1, len(pieces)):
+        if _venue_piece(pieces[i], pieces[i + 1:]):
+            title = _clean_title(", ".join(pieces[:i]))
+            if _plausible_title(title) and not _venue_cue(title):
+                return title, ", ".join(pieces[i:])
+            return None
+    return None
+
+
+def _bib_ieee(s: str) -> tuple[Publication, bool] | None:
+    """'M. Zhang and Y. Chen, Title, Venue (NeurIPS-18), 2018.' (IEEE style): names, then the title, then
+    the venue, all separated by commas."""
+    pieces = [p.strip() for p in s.rstrip(" .").split(",")]
+    names: list[str] = []
+    i = 0
+    while i < len(pieces):
+        sub = [x.strip() for x in re.split(r"\band\b|&", pieces[i]) if x.strip()]
+        if not sub or not all(cues.looks_like_name(x) for x in sub):
+            break
+        names += [re.sub(r"[*†‡]+$", "", x) for x in sub]
+        i += 1
+    if not names or i >= len(pieces) - 1:
+        return None
+    split = _title_then_venue(", ".join(pieces[i:]))
+    if split is None:
+        return None
+    return _bib_pub(split[0], names, split[1], s), True
 
 
 def _bib_commas(s: str) -> tuple[Publication, bool] | None:
