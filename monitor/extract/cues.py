@@ -154,7 +154,7 @@ STATUS_WORDS = (
 )
 VENUE_WORDS = (
     r"proceedings|conference|journal|transactions|workshop|symposium|letters|review|magazine|"
-    r"annals|advances\s+in|international|annual|meeting|congress|arxiv|preprint|thesis|dissertation|"
+    r"annals|advances\s+in|international|annual|meeting|congress|arxiv|preprints?|thesis|dissertation|"
     r"press|springer|elsevier|ieee|acm|in\s+submission|under\s+review|technical\s+report"
 )
 ACRONYM_YEAR = re.compile(r"\b([A-Z][A-Za-z&@\-]*[A-Z][A-Za-z&@\-]*)\)?\s*['’]?\s*,?\s*(" + YEAR + r"|'\d\d|’\d\d)\b")
@@ -256,6 +256,16 @@ def looks_like_name(text: str) -> bool:
         # CJK names and all-caps surnames are names too
         return bool(re.fullmatch(r"[\u4e00-\u9fff]{2,4}", t))
     return True
+
+
+_SURNAME = re.compile(rf"(?:(?:van|von|de|der|da|di|del|la|le)\s+)*[{_UPPER}](?:['’][{_UPPER}])?[a-zà-ÿā-ž][\w'’\-]*")
+
+
+def surname_list(text: str) -> bool:
+    """'Ballou, Földes, Vuorre, & Przybylski': two or more bare surnames (APA lists in some templates)."""
+    parts = [p.strip(" .*†‡") for p in re.split(r",|;|\band\b|&", text) if p.strip(" .")]
+    return len(parts) >= 2 and all(
+        (_SURNAME.fullmatch(p) and p.lower() not in _NOT_NAME_WORDS) or looks_like_name(p) for p in parts)
 
 
 def split_authors(text: str) -> list[str]:

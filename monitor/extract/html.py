@@ -319,7 +319,7 @@ def _record_lines(el: El) -> list[str]:
     parts: list[str] = []
 
     def walk(node: El) -> None:
-        if node is not el and any(c.lower() in SKIP_IN_RECORD for c in node.classes):
+        if node is not el and (node.tag == "details" or any(c.lower() in SKIP_IN_RECORD for c in node.classes)):
             return
         if node.is_block:
             parts.append("\n")
@@ -414,7 +414,12 @@ def _leads_line(candidate: str, line: str) -> bool:
 def _after_year(candidate: str, line: str) -> bool:
     """"Authors (2023). Title. Venue." (APA style, Hugo citation view): the title follows the year."""
     m = re.match(r"^(.{3,1000}?)\(\s*" + cues.YEAR + r"[a-z]?\s*\)[.:,]?\s*", line)
-    return bool(m) and line[m.end():].startswith(candidate[:40]) and cues.author_share(m.group(1)) >= 0.5
+    return bool(m) and line[m.end():].startswith(candidate[:40]) and _names_before(m.group(1))
+
+
+def _names_before(text: str) -> bool:
+    """The text before a title is an author list (full names, or bare surnames as APA lists print them)."""
+    return cues.author_share(text) >= 0.5 or cues.surname_list(text)
 
 
 def _is_author_line(line: str) -> bool:
@@ -435,7 +440,8 @@ def _is_venue_line(line: str) -> bool:
 
 def _strip_links_text(line: str, link_texts: set[str]) -> str:
     """Remove link labels ("[pdf] [code]", "Paper / Code") from the end of a line."""
-    labels = sorted((t for t in link_texts if t and len(t) < 30), key=len, reverse=True)
+    labels = sorted((t for t in link_texts if t and len(t) < 30 and (
+        _LINK_LABEL.match(t) or (len(t.split()) <= 3 and not _is_venue_line(t)))), key=len, reverse=True)
     s = line
     for t in labels:
         s = s.replace(f"[[{t}]]", " ").replace(f"[{t}]", " ")
@@ -578,9 +584,9 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
         pos = whole.find(title)
         before = re.sub(r"\(\s*" + cues.YEAR + r"[a-z]?\s*\)[.:,]?\s*$", "", whole[:pos]).strip(" ,.") if pos > 0 else ""
         after = whole[pos + len(title):].strip(" ,.") if pos >= 0 else ""
-        if before and cues.author_share(before) >= 0.5:
+        if before and _names_before(before):
             authors = cues.split_authors(before)
-            if after and cues.author_share(after) < 0.5:
+            if after and not _is_author_line(after):
                 venue = venue or _venue_from(after)
             rest = []
             lead_year = cues.find_year(whole[:pos])
