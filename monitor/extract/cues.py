@@ -250,7 +250,10 @@ def looks_like_name(text: str) -> bool:
     t = re.sub(r"^(?:and|&)\s+", "", t)
     if not t or len(t) > 40:
         return False
-    if any(w.lower().strip(".:-") in _NOT_NAME_WORDS for w in t.split() if not _INITIAL.fullmatch(w)):
+    words = t.split()
+    if len(words[-1]) <= 3 and words[-1][:1].isupper():
+        words = words[:-1]  # a short surname ("Haozhe An", "Quoc Le") is no function word
+    if any(w.lower().strip(".:-") in _NOT_NAME_WORDS for w in words if not _INITIAL.fullmatch(w)):
         return False
     if not NAME_RE.match(t):
         # CJK names and all-caps surnames are names too

@@ -59,13 +59,14 @@ def _pseudo_heading(el: El) -> tuple[int, str] | None:
     text = el.text()
     if not text or len(text) > 60 or len(text.split()) > 6:
         return None
-    if cues.heading_kind(text) is None:
+    year = re.fullmatch(r"\W*" + cues.YEAR + r"\W*", text)
+    if cues.heading_kind(text) is None and not year:
         return None
     inner = [c for c in el.children if not (isinstance(c, str) and not c.strip())]
     styled = len(inner) == 1 and isinstance(inner[0], El) and inner[0].tag in ("strong", "b", "font", "u", "big")
     classy = any(k in c.lower() for c in el.classes for k in ("title", "heading", "header", "section"))
     if el.tag in ("p", "div", "td", "dt", "center", "summary") and (styled or classy):
-        return 3, text
+        return (6 if year else 3), text  # a bold year labels a group inside whatever section holds it
     return None
 
 
@@ -463,13 +464,19 @@ def _venue_from(line: str) -> str | None:
     return v
 
 
+def _venue_after_names(head: str, tail: str) -> bool:
+    """What closes a citation after a full author list is its venue, even a bare acronym ('ACL.')."""
+    return cues.author_share(head) >= 0.8 and len(tail) <= 100 and cues.author_share(tail) < 0.5 \
+        and not _LINK_LABEL.match(tail) and not re.search(r"[.!?]\s+\S", tail.rstrip("."))
+
+
 def _split_author_venue(line: str) -> tuple[str | None, str | None]:
     """'A, B and C. EMNLP 2025.' -> ('A, B and C', 'EMNLP 2025')."""
-    parts = [p.strip() for p in re.split(r"(?<=\w\w[.])\s+(?=[A-Z(\[])", line) if p.strip()]
+    parts = [p.strip() for p in re.split(r"(?<=\w\w[.])\s+(?=[A-Za-z(\[*])", line) if p.strip()]
     if len(parts) >= 2:
         for i in range(1, len(parts)):
             head, tail = " ".join(parts[:i]), " ".join(parts[i:])
-            if cues.author_share(head) >= 0.6 and _is_venue_line(tail):
+            if cues.author_share(head) >= 0.6 and (_is_venue_line(tail) or _venue_after_names(head, tail)):
                 return head, tail
     # "A, B, C, IEEE Transactions on X, 2024": authors end where names stop
     pieces = [p.strip() for p in line.split(",")]
@@ -601,12 +608,13 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
         ln2 = _strip_links_text(ln, link_texts)
         if not ln2:
             continue
-        if not authors and cues.author_share(ln2) >= 0.6:
+        if not authors:
             a, v = _split_author_venue(ln2)
             if a and v:
                 authors = cues.split_authors(a)
                 venue_line = venue_line or v
                 continue
+        if not authors and cues.author_share(ln2) >= 0.6:
             if not _is_venue_line(ln2) or cues.author_share(ln2) >= 0.9:
                 authors = cues.split_authors(ln2)
                 continue
@@ -629,7 +637,8 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
     kinds = _link_kinds(links)
     year = cues.find_year(venue or "") or (cues.find_year(venue_line) if venue_line else None) or lead_year \
         or section.year
-    evidence = bool(authors) + bool(venue) + bool(set(kinds) & {"pdf", "arxiv", "doi"}) + bool(year)
+    own_year = year is not None and year != section.year or bool(lead_year)
+    evidence = bool(authors) + bool(venue) + bool(set(kinds) & {"pdf", "arxiv", "doi"}) + own_year
     if strict and (not authors or evidence < 2):
         return None
     if not strict and evidence < 1:
