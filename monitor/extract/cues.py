@@ -49,7 +49,9 @@ def heading_kind(text: str) -> str | None:
     if not t or len(t) > 80:
         return None
     m = _PUB_RE.match(t) or _NEWS_RE.match(t) or _OTHER_RE.match(t) or _RESEARCH_OTHER.match(t)
-    if m is None or len(t[m.end():].split()) > 4:  # a keyword that opens a long title is not a section
+    if m is None:
+        return _head_noun_kind(t)
+    if len(t[m.end():].split()) > 4:  # a keyword that opens a long title is not a section
         return None
     if _RESEARCH_OTHER.match(t):
         return "other"
@@ -59,6 +61,22 @@ def heading_kind(text: str) -> str | None:
         return "publications"
     if _OTHER_RE.match(t):
         return "other"
+    return None
+
+
+def _head_noun_kind(t: str) -> str | None:
+    """A short English heading is named by its last word ("Work Experience", "Industry News",
+    "Journal Papers"): the kind of that word, when it has one."""
+    words = t.split()
+    if not 2 <= len(words) <= 4 or not re.fullmatch(r"[A-Za-z&/\-]+", "".join(words)):
+        return None
+    last = words[-1]
+    if _NEWS_RE.fullmatch(last):
+        return "news"
+    if _PUB_RE.fullmatch(last) and not re.fullmatch(r"research|thesis|books?", last, re.I):
+        return "publications"
+    if _OTHER_RE.fullmatch(last) and not re.fullmatch(r"projects?|works?|activities", last, re.I):
+        return "other"  # research projects and works often list papers: left to their content
     return None
 
 

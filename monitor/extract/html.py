@@ -583,6 +583,13 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
         return None
 
     rest = [ln for i, ln in enumerate(lines) if i != title_idx]
+    if title_idx is not None and len(lines) > 1:
+        # "Title AAAI, 2024" / "Title. Authors": what follows the title on its line is a line of its own
+        line = lines[title_idx]
+        pos = line.find(title)
+        tail = _strip_links_text(line[pos + len(title):], link_texts).strip(" ,.;:-–—|") if pos >= 0 else ""
+        if tail and not _LINK_LABEL.match(tail):
+            rest.insert(title_idx, tail)
     authors: list[str] = []
     lead_year: int | None = None
     tail_note: str | None = None
