@@ -62,7 +62,6 @@ log = logging.getLogger(__name__)
 
 ROUTE_KEYS = {"channel", "sources", "events", "schedule", "timezone"}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-STATES = ("pending", "sending", "delivered", "failed")
 LEASE = 600.0  # seconds a claimed delivery belongs to its dispatcher (longer than any send)
 _SCHEDULE = re.compile(r"(?:(daily)|weekly\s+([a-z]+))\s+(\d{1,2}):(\d{2})")
 

@@ -205,7 +205,3 @@ def _worker_pool(n_sources: int) -> ProcessPoolExecutor | None:
     if n_sources < POOL_FROM or workers < 2:
         return None
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-
-
-def run_once(config: Config, store: Store, sources: list[Source] | None = None, **kwargs) -> list[CheckResult]:
-    return asyncio.run(check_sources(config, store, sources, **kwargs))
