@@ -13,6 +13,7 @@ import click
 
 from . import __version__
 from .channels import SendError
+from .config import Config, parse_interval
 from .errors import MonitorError
 from .extract import extract
 from .fetch import Fetcher, user_agent
@@ -20,7 +21,7 @@ from .notify import deliver_due, outbox_hook, retry_failed, send_test
 from .notify import notices as list_delivery_notices
 from .pipeline import CheckResult, check_sources
 from .report import describe_event, event_json, group_by_source
-from .sources import Config, load_config, parse_interval
+from .sources import load_config
 from .store import Store
 
 

@@ -40,12 +40,13 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from .config import Config
 from .errors import ConfigError, MonitorError
 from .fetch import Fetcher, user_agent
 from .models import Source
 from .notify import deliver_due, outbox_hook
 from .pipeline import CheckResult, check_sources
-from .sources import Config, load_config
+from .sources import load_config
 from .store import Store
 
 log = logging.getLogger("monitor.daemon")

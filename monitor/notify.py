@@ -55,7 +55,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .channels import CHANNEL_TYPES, Channel, Notice, SendError, parse_channels
 from .errors import ConfigError, DeliveryError
 from .models import ALERT_TYPES, EVENT_TYPES, Source
-from .sources import Config
+from .config import Config
 from .store import Store
 
 log = logging.getLogger(__name__)

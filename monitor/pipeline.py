@@ -21,7 +21,7 @@ from .diff import diff_pages, is_suspect
 from .extract import extract
 from .fetch import Fetcher, FetchResult, user_agent
 from .models import Event, Page, Source
-from .sources import Config
+from .config import Config
 from .store import Store, content_hash
 
 
