@@ -1,11 +1,12 @@
-"""The package's modules import each other without a cycle, so each layer can be read and tested alone.
+"""The package's boundaries, read from its source: no import cycle, and SQL only in the two repositories.
 
-Read from the source with ``ast``, so a late import inside a function counts as much as one at the top.
+Read with ``ast`` and plain text, so a late import inside a function counts as much as one at the top.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "monitor"
@@ -75,3 +76,15 @@ def test_no_import_cycle() -> None:
 def test_the_finder_sees_a_cycle() -> None:
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+SQL = re.compile(r"\b(?:SELECT|INSERT|UPDATE|DELETE)\b.*\b(?:FROM|INTO|SET)\b|\.(?:execute|query)\(")
+REPOSITORIES = {"store.py", "outbox.py"}  # Store: the checks' tables; Outbox: the delivery tables
+
+
+def test_sql_only_in_the_repositories() -> None:
+    """Every statement on store.db lives in Store or Outbox, so each table has one owner."""
+    offenders = [f"{path.relative_to(PACKAGE.parent)}:{n}: {line.strip()}"
+                 for path in sorted(PACKAGE.rglob("*.py")) if path.name not in REPOSITORIES
+                 for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if SQL.search(line)]
+    assert offenders == []
