@@ -54,10 +54,10 @@ from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .channels import CHANNEL_TYPES, Channel, Notice, SendError, parse_channels
+from .config import Config
 from .errors import ConfigError, DeliveryError
 from .models import ALERT_TYPES, EVENT_TYPES, Source
 from .outbox import Outbox
-from .config import Config
 from .store import Store
 
 log = logging.getLogger(__name__)

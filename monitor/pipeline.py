@@ -17,11 +17,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
+from .config import Config
 from .diff import diff_pages, is_suspect
 from .extract import extract
 from .fetch import Fetcher, FetchResult, user_agent
 from .models import Event, Page, Source
-from .config import Config
 from .store import Store, content_hash
 
 
