@@ -32,10 +32,10 @@ from urllib.parse import urljoin, urlparse
 import httpx
 
 from . import __version__
+from .config import parse_interval
 from .fetch import retry_after
 from .errors import ConfigError, DeliveryError
 from .report import describe_event, event_json, group_by_source, summary_line
-from .sources import parse_interval
 
 PAYLOAD_VERSION = 1
 SIGNATURE_HEADER = "X-Scholarwatch-Signature"

@@ -5,18 +5,23 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 import sys
 from typing import Any
 
 import click
 
 from . import __version__
+from .channels import SendError
+from .config import Config, parse_interval
 from .errors import MonitorError
 from .extract import extract
 from .fetch import Fetcher, user_agent
+from .notify import deliver_due, outbox_hook, retry_failed, send_test
+from .notify import notices as list_delivery_notices
 from .pipeline import CheckResult, check_sources
 from .report import describe_event, event_json, group_by_source
-from .sources import Config, load_config, parse_interval
+from .sources import load_config
 from .store import Store
 
 
@@ -90,27 +95,9 @@ def run(obj: Ctx, once: bool, names: tuple[str, ...]) -> None:
 
 
 async def _run_and_deliver(config: Config, store: Store, sources, progress) -> list[CheckResult]:
-    hook = _outbox_hook(config)
-    results = await check_sources(config, store, sources, on_result=progress, outbox=hook)
-    await _deliver_due(config, store)
-    return results
-
-
-def _outbox_hook(config: Config):
-    """The delivery outbox, when the delivery module is present and channels are configured."""
-    try:
-        from .notify import outbox_hook
-    except ImportError:
-        return None
-    return outbox_hook(config)
-
-
-async def _deliver_due(config: Config, store: Store) -> None:
-    try:
-        from .notify import deliver_due
-    except ImportError:
-        return
+    results = await check_sources(config, store, sources, on_result=progress, outbox=outbox_hook(config))
     await deliver_due(config, store)
+    return results
 
 
 def _print_run_table(results: list[CheckResult]) -> None:
@@ -287,9 +274,7 @@ def _notice_note(r: dict[str, Any]) -> str:
 @click.pass_obj
 def notices(obj: Ctx, state: str | None, as_json: bool, limit: int) -> None:
     """The delivery outbox: each notice with its channel, state, attempts, events and last error."""
-    from .notify import notices as list_notices
-
-    rows = list_notices(obj.store(), state, limit)
+    rows = list_delivery_notices(obj.store(), state, limit)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
@@ -310,8 +295,6 @@ def notices(obj: Ctx, state: str | None, as_json: bool, limit: int) -> None:
 @click.pass_obj
 def retry(obj: Ctx, delivery_id: str | None) -> None:
     """Requeue failed deliveries (all, or the one with this id or id prefix) with fresh attempts."""
-    from .notify import retry_failed
-
     ids = retry_failed(obj.store(), delivery_id)
     if not ids:
         click.echo("No failed deliveries.")
@@ -324,10 +307,6 @@ def retry(obj: Ctx, delivery_id: str | None) -> None:
 @click.pass_obj
 def deliver(obj: Ctx) -> None:
     """Send what is due in the outbox now, without checking any page."""
-    import logging
-
-    from .notify import deliver_due
-
     quiet = logging.NullHandler()  # the report below says it all; no second copy on stderr
     logger = logging.getLogger("monitor.notify")
     logger.addHandler(quiet)
@@ -345,9 +324,6 @@ def deliver(obj: Ctx) -> None:
 @click.pass_obj
 def test_notify(obj: Ctx, channel: str) -> None:
     """Send a test message through CHANNEL and print the server's answer (exit 1 if it fails)."""
-    from .channels import SendError
-    from .notify import send_test
-
     try:
         answer = asyncio.run(send_test(obj.config(), channel))
     except SendError as exc:

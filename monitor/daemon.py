@@ -29,7 +29,7 @@ import re
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,11 +40,13 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from .config import Config
 from .errors import ConfigError, MonitorError
 from .fetch import Fetcher, user_agent
 from .models import Source
-from .pipeline import CheckResult, OutboxHook, check_sources
-from .sources import Config, load_config
+from .notify import deliver_due, outbox_hook
+from .pipeline import CheckResult, check_sources
+from .sources import load_config
 from .store import Store
 
 log = logging.getLogger("monitor.daemon")
@@ -315,24 +317,6 @@ class Counts:
                 f"deliveries={self.deliveries}")
 
 
-def _delivered(report: Any) -> int:
-    """Deliveries sent, read off ``deliver_due``'s DispatchReport (notify logs each attempt itself)."""
-    sent = getattr(report, "delivered", None)
-    return len(sent) if isinstance(sent, (list, tuple, set)) else 0
-
-
-def _notify_functions() -> tuple[Callable[[Config], OutboxHook | None] | None,
-                                 Callable[[Config, Store], Awaitable[Any]] | None]:
-    """``notify.outbox_hook`` and ``notify.deliver_due``, or (None, None) while there is no notify module."""
-    try:
-        from .notify import deliver_due, outbox_hook
-    except ImportError as exc:
-        if getattr(exc, "name", None) not in ("monitor.notify", None):
-            log.warning("delivery disabled: %s", redact(str(exc)))
-        return None, None
-    return outbox_hook, deliver_due
-
-
 # ---------------------------------------------------------------- the daemon
 
 class Daemon:
@@ -351,8 +335,7 @@ class Daemon:
         self.triggers = make_triggers(config)
         self.sources = {s.name: s for s in config.sources}
         self.ids: dict[str, int] = {}  # source name -> id, synced at start and on every reload
-        self._outbox_hook_for, self._deliver_due = _notify_functions()
-        self.hook = self._outbox_hook_for(config) if self._outbox_hook_for else None
+        self.hook = outbox_hook(config)
         self.gate = HostGate()
         self.fetchers = FetcherPool()
         # coalesce: any number of missed slots make one run. max_instances: a source still being checked
@@ -476,7 +459,7 @@ class Daemon:
             try:
                 config = load_config(self.config_path)
                 triggers = make_triggers(config)
-                hook = self._outbox_hook_for(config) if self._outbox_hook_for else None
+                hook = outbox_hook(config)
             except Exception as exc:  # whatever is wrong with the new file, the running setup stays
                 message = str(exc) if isinstance(exc, MonitorError) else f"{type(exc).__name__}: {exc}"
                 log.error("reload failed, keeping the running configuration: %s", redact(message))
@@ -578,8 +561,6 @@ class Daemon:
 
     async def _deliver(self) -> None:
         """Run ``deliver_due`` once at a time; a request that arrives meanwhile makes it run once more."""
-        if self._deliver_due is None:
-            return
         if self._delivering:
             self._deliver_again = True
             return
@@ -588,7 +569,7 @@ class Daemon:
             while True:
                 self._deliver_again = False
                 try:
-                    sent = _delivered(await self._deliver_due(self.config, self.store))
+                    sent = len((await deliver_due(self.config, self.store)).delivered)
                 except Exception as exc:  # a channel that is down must not stop the checks
                     log.error("delivery failed: %s: %s", type(exc).__name__, redact(str(exc)))
                 else:

@@ -15,10 +15,6 @@ class FetchError(MonitorError):
     """A page could not be fetched or read (network, HTTP status, size, content type, robots.txt)."""
 
 
-class ExtractError(MonitorError):
-    """A fetched document could not be turned into a ``Page``."""
-
-
 class StoreError(MonitorError):
     """The database is missing, locked, or of an unknown schema version."""
 

@@ -33,25 +33,6 @@ def _el(parent: ET.Element | None, tag: str, text: str | None = None, **attrs: s
     return node
 
 
-def instance_uuid(store: Store) -> uuid.UUID:
-    row = store.db.execute("SELECT value FROM meta WHERE key = 'instance_id'").fetchone()
-    return uuid.UUID(row[0])
-
-
-def feed_events(store: Store, since: str | None, *, include_all: bool = False, limit: int = 200
-                ) -> list[dict[str, Any]]:
-    """Newest first: alert-worthy events (or all) detected since ``since`` (ISO, UTC)."""
-    where, params = ["1 = 1"], []
-    if since:
-        where.append("e.detected_at >= ?")
-        params.append(since)
-    if not include_all:
-        where.append("e.alert = 1")
-    sql = (f"SELECT e.*, s.name AS source, s.url AS source_url FROM events e JOIN sources s ON s.id = e.source_id"
-           f" WHERE {' AND '.join(where)} ORDER BY e.detected_at DESC, e.id DESC LIMIT ?")
-    return list(store.db.query(sql, [*params, limit]))
-
-
 def _content(row: dict[str, Any]) -> str:
     e = html.escape
     body = f"<p>{e(describe_event(row), quote=False)}</p>"
@@ -64,8 +45,8 @@ def _content(row: dict[str, Any]) -> str:
 def build_feed(store: Store, since: str | None = None, *, include_all: bool = False, title: str = DEFAULT_TITLE,
                self_url: str | None = None, limit: int = 200) -> bytes:
     """The feed document as UTF-8 bytes."""
-    base = instance_uuid(store)
-    rows = feed_events(store, since, include_all=include_all, limit=limit)
+    base = uuid.UUID(store.instance_id())
+    rows = store.recent_events(since, include_all=include_all, limit=limit)
     feed = _el(None, "feed")
     _el(feed, "id", base.urn)
     _el(feed, "title", title)

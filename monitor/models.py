@@ -12,8 +12,6 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-LINK_KINDS = ("pdf", "arxiv", "code", "doi", "project", "other")
-ANNOUNCEMENT_KINDS = ("on_market", "joining", "graduating", "hiring_students", "other")
 EVENT_TYPES = (
     "paper_added",
     "paper_removed",
@@ -87,7 +85,7 @@ class NewsItem:
 
 @dataclass
 class Announcement:
-    kind: str  # one of ANNOUNCEMENT_KINDS
+    kind: str  # on_market, joining, graduating, hiring_students or other
     text: str  # the sentence
 
     def to_json(self) -> dict[str, Any]:

@@ -6,7 +6,8 @@ the pipeline calls ``outbox_hook`` inside the check's own transaction, so the sn
 and the pending deliveries that will announce them commit together or not at all. Sending happens
 later, in ``deliver_due``, as many times as needed.
 
-The delivery unit (table ``deliveries``, events attached in ``delivery_events``):
+The delivery unit (table ``deliveries``, events attached in ``delivery_events``; both kept by
+``outbox.Outbox``):
 
 * immediate routes: one delivery per (channel, check of one source), grouping that check's
   events. A check is the natural unit of "what changed on this page"; it keeps a message about
@@ -53,16 +54,16 @@ from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .channels import CHANNEL_TYPES, Channel, Notice, SendError, parse_channels
+from .config import Config
 from .errors import ConfigError, DeliveryError
 from .models import ALERT_TYPES, EVENT_TYPES, Source
-from .sources import Config
+from .outbox import Outbox
 from .store import Store
 
 log = logging.getLogger(__name__)
 
 ROUTE_KEYS = {"channel", "sources", "events", "schedule", "timezone"}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-STATES = ("pending", "sending", "delivered", "failed")
 LEASE = 600.0  # seconds a claimed delivery belongs to its dispatcher (longer than any send)
 _SCHEDULE = re.compile(r"(?:(daily)|weekly\s+([a-z]+))\s+(\d{1,2}):(\d{2})")
 
@@ -248,12 +249,10 @@ def outbox_hook(config: Config, *, clock: Callable[[], dt.datetime] = utcnow
 
 
 def enqueue(store: Store, settings: Settings, source: Source, event_ids: list[int], now: dt.datetime) -> list[str]:
-    """Add the deliveries for one check's events. Runs inside the caller's transaction: SQL only."""
+    """Add the deliveries for one check's events. Runs inside the caller's transaction: rows only, no sending."""
     if not event_ids:
         return []
-    marks = ",".join("?" * len(event_ids))
-    rows = store.db.execute(f"SELECT id, type, alert FROM events WHERE id IN ({marks}) ORDER BY id",
-                            list(event_ids)).fetchall()
+    rows = store.event_types(event_ids)
     plan: dict[tuple[str, str | None, str], list[int]] = {}
     for event_id, event_type, alert in rows:
         for channel in settings.channels:
@@ -267,35 +266,19 @@ def enqueue(store: Store, settings: Settings, source: Source, event_ids: list[in
             if best is not None:
                 key = (channel, iso(best[0]) if best[0] else None, best[1])
                 plan.setdefault(key, []).append(event_id)
+    outbox = Outbox(store)
     made = []
     for (channel, slot, schedule), ids in plan.items():
-        delivery_id = _open_digest(store, channel, slot) if slot else None
+        delivery_id = outbox.open_digest(channel, slot) if slot else None
         if delivery_id is None:
-            delivery_id = _new_delivery(store, channel, schedule, slot, source, now)
+            delivery_id = str(uuid.uuid4())
+            outbox.add(delivery_id, channel=channel, kind="digest" if slot else "immediate", schedule=schedule,
+                       slot=slot, source_id=None if slot else store.source_id(source.name),
+                       next_attempt_at=slot or iso(now), created_at=iso(now))
             made.append(delivery_id)
         for event_id in ids:
-            store.db.execute("INSERT OR IGNORE INTO delivery_events (delivery_id, event_id) VALUES (?, ?)",
-                             [delivery_id, event_id])
+            outbox.attach(delivery_id, event_id)
     return made
-
-
-def _open_digest(store: Store, channel: str, slot: str) -> str | None:
-    row = store.db.execute(
-        "SELECT id FROM deliveries WHERE channel = ? AND kind = 'digest' AND slot = ? AND state = 'pending'"
-        " AND last_attempt_at IS NULL ORDER BY created_at LIMIT 1", [channel, slot]).fetchone()
-    return row[0] if row else None
-
-
-def _new_delivery(store: Store, channel: str, schedule: str, slot: str | None, source: Source,
-                  now: dt.datetime) -> str:
-    delivery_id = str(uuid.uuid4())
-    source_row = store.db.execute("SELECT id FROM sources WHERE name = ?", [source.name]).fetchone()
-    store.db.execute(
-        "INSERT INTO deliveries (id, channel, kind, schedule, slot, source_id, state, attempts, next_attempt_at,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
-        [delivery_id, channel, "digest" if slot else "immediate", schedule, slot,
-         source_row[0] if source_row and not slot else None, slot or iso(now), iso(now)])
-    return delivery_id
 
 
 # ---------------------------------------------------------------- the dispatcher
@@ -320,9 +303,7 @@ async def deliver_due(config: Config, store: Store, *, now: dt.datetime | None =
     settings = delivery_settings(config)
     now = now or utcnow()
     report = DispatchReport()
-    due = list(store.db.query(
-        "SELECT id, channel FROM deliveries WHERE (state = 'pending' AND next_attempt_at <= ?)"
-        " OR (state = 'sending' AND lease_until <= ?) ORDER BY created_at, rowid", [iso(now), iso(now)]))
+    due = Outbox(store).due(iso(now))
     by_channel: dict[str, list[str]] = {}
     for row in due:
         by_channel.setdefault(row["channel"], []).append(row["id"])
@@ -364,7 +345,7 @@ def _failed(store: Store, settings: Settings, channel: Channel, notice: Notice, 
             now: dt.datetime, report: DispatchReport) -> bool:
     """Record a failed attempt; returns True when it will be retried (the channel looks down)."""
     error = redact(str(exc), settings.secret_values()) or "error"
-    attempts = store.db.execute("SELECT attempts FROM deliveries WHERE id = ?", [notice.id]).fetchone()[0]
+    attempts = Outbox(store).attempts(notice.id)
     final = not exc.retry or attempts >= channel.max_attempts
     wait = exc.retry_after if exc.retry_after is not None else channel.backoff(attempts)
     wait = min(wait, max(channel.retry_max, 86400.0))
@@ -386,11 +367,7 @@ def _claim(store: Store, delivery_id: str, channel: str, now: dt.datetime) -> No
     """pending (or an expired lease) -> sending, and the content to send, in one transaction."""
     lease = iso(now + dt.timedelta(seconds=LEASE))
     with store.transaction():
-        cur = store.db.execute(
-            "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, last_attempt_at = ?, lease_until = ?"
-            " WHERE id = ? AND ((state = 'pending' AND next_attempt_at <= ?) OR (state = 'sending'"
-            " AND lease_until <= ?))", [iso(now), lease, delivery_id, iso(now), iso(now)])
-        if cur.rowcount != 1:
+        if not Outbox(store).claim(delivery_id, iso(now), lease):
             return None
         return load_notice(store, delivery_id)
 
@@ -398,25 +375,21 @@ def _claim(store: Store, delivery_id: str, channel: str, now: dt.datetime) -> No
 def _finish(store: Store, delivery_id: str, now: dt.datetime, *, answer: str | None = None,
             error: str | None = None, final: bool = False, retry_at: dt.datetime | None = None) -> None:
     """sending -> delivered | pending | failed, in one transaction."""
+    outbox = Outbox(store)
     with store.transaction():
         if error is None:
-            store.db.execute("UPDATE deliveries SET state = 'delivered', delivered_at = ?, response = ?,"
-                             " last_error = NULL, lease_until = NULL WHERE id = ?", [iso(now), answer, delivery_id])
+            outbox.mark_delivered(delivery_id, iso(now), answer)
         elif final:
-            store.db.execute("UPDATE deliveries SET state = 'failed', last_error = ?, lease_until = NULL"
-                             " WHERE id = ?", [error, delivery_id])
+            outbox.mark_failed(delivery_id, error)
         else:
-            store.db.execute("UPDATE deliveries SET state = 'pending', last_error = ?, lease_until = NULL,"
-                             " next_attempt_at = ? WHERE id = ?", [error, iso(retry_at or now), delivery_id])
+            outbox.mark_retry(delivery_id, error, iso(retry_at or now))
 
 
 def load_notice(store: Store, delivery_id: str) -> Notice:
     """A delivery with its events, each with its source's name and URL."""
-    d = next(store.db.query("SELECT * FROM deliveries WHERE id = ?", [delivery_id]))
-    rows = list(store.db.query(
-        "SELECT e.*, s.name AS source, s.url AS source_url FROM delivery_events de"
-        " JOIN events e ON e.id = de.event_id JOIN sources s ON s.id = e.source_id"
-        " WHERE de.delivery_id = ? ORDER BY s.name, e.id", [delivery_id]))
+    outbox = Outbox(store)
+    d = outbox.delivery(delivery_id)
+    rows = outbox.events(delivery_id)
     return Notice(id=d["id"], channel=d["channel"], kind=d["kind"], schedule=d["schedule"],
                   created_at=d["created_at"], rows=rows)
 
@@ -425,15 +398,8 @@ def load_notice(store: Store, delivery_id: str) -> Notice:
 
 def notices(store: Store, state: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
     """Deliveries, newest first, with their event count and the researchers they concern."""
-    where, params = ("WHERE d.state = ?", [state]) if state else ("", [])
-    sql = (f"SELECT d.id, d.channel, d.kind, d.schedule, d.state, d.attempts, d.created_at, d.next_attempt_at,"
-           f" d.last_attempt_at, d.delivered_at, d.last_error, d.response,"
-           f" (SELECT COUNT(*) FROM delivery_events de WHERE de.delivery_id = d.id) AS events,"
-           f" (SELECT GROUP_CONCAT(DISTINCT s.name) FROM delivery_events de JOIN events e ON e.id = de.event_id"
-           f"  JOIN sources s ON s.id = e.source_id WHERE de.delivery_id = d.id) AS sources"
-           f" FROM deliveries d {where} ORDER BY d.created_at DESC, d.rowid DESC LIMIT ?")
     out = []
-    for row in store.db.query(sql, [*params, limit]):
+    for row in Outbox(store).listing(state, limit):
         row["sources"] = sorted((row["sources"] or "").split(",")) if row["sources"] else []
         out.append(row)
     return out
@@ -442,13 +408,13 @@ def notices(store: Store, state: str | None = None, limit: int = 200) -> list[di
 def retry_failed(store: Store, delivery_id: str | None = None, *, now: dt.datetime | None = None) -> list[str]:
     """Requeue failed deliveries (one by id or unique id prefix, or all) with a fresh attempt budget."""
     now = now or utcnow()
+    outbox = Outbox(store)
     with store.transaction():
         if delivery_id is None:
-            ids = [r[0] for r in store.db.execute("SELECT id FROM deliveries WHERE state = 'failed'").fetchall()]
+            ids = outbox.failed_ids()
         else:
             prefix = delivery_id.strip().lower()
-            matches = store.db.execute("SELECT id, state FROM deliveries WHERE substr(id, 1, ?) = ?",
-                                       [len(prefix), prefix]).fetchall() if prefix else []
+            matches = outbox.with_prefix(prefix) if prefix else []
             if not matches:
                 raise DeliveryError(f"no delivery with id {delivery_id!r} (see `monitor notices`)")
             if len(matches) > 1:
@@ -457,8 +423,7 @@ def retry_failed(store: Store, delivery_id: str | None = None, *, now: dt.dateti
                 raise DeliveryError(f"delivery {matches[0][0]} is {matches[0][1]}, not failed")
             ids = [matches[0][0]]
         for i in ids:
-            store.db.execute("UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?"
-                             " WHERE id = ? AND state = 'failed'", [iso(now), i])
+            outbox.requeue(i, iso(now))
     return ids
 
 

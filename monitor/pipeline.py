@@ -17,11 +17,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
+from .config import Config
 from .diff import diff_pages, is_suspect
 from .extract import extract
 from .fetch import Fetcher, FetchResult, user_agent
 from .models import Event, Page, Source
-from .sources import Config
 from .store import Store, content_hash
 
 
@@ -205,7 +205,3 @@ def _worker_pool(n_sources: int) -> ProcessPoolExecutor | None:
     if n_sources < POOL_FROM or workers < 2:
         return None
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-
-
-def run_once(config: Config, store: Store, sources: list[Source] | None = None, **kwargs) -> list[CheckResult]:
-    return asyncio.run(check_sources(config, store, sources, **kwargs))

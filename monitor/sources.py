@@ -1,72 +1,30 @@
 """Reading ``sources.yaml``: the researchers to watch, checked strictly so a typo never passes silently.
 
 Every problem is reported as one ``ConfigError`` line naming the file, the entry and the problem, and
-is raised before anything touches the database.
+is raised before anything touches the database. This module validates the top level, ``defaults`` and
+``sources``; the delivery sections (``channels``, ``routes``) are validated by ``notify``, which owns
+them, and this module assembles the result into one ``Config``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import yaml
 
+from .config import Config, parse_interval
 from .errors import ConfigError
 from .models import Source
+from .notify import validate_delivery
 
 FORMATS = ("auto", "html", "markdown", "text")
 SELECTOR_KEYS = ("publications", "news")
 SOURCE_KEYS = {"name", "url", "every", "cron", "format", "tags", "selectors"}
 DEFAULT_KEYS = {"every", "user_agent_contact", "concurrency", "per_host", "timeout", "max_bytes", "politeness"}
 TOP_KEYS = {"defaults", "sources", "channels", "routes"}
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_INTERVAL = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
-
-
-@dataclass
-class Config:
-    """The whole file: defaults, sources, and the raw delivery settings (validated by ``notify``)."""
-
-    path: str
-    sources: list[Source]
-    every: int = 12 * 3600
-    user_agent_contact: str | None = None
-    concurrency: int = 32
-    per_host: int = 4
-    timeout: float = 20.0
-    max_bytes: int = 5_000_000
-    politeness: float = 1.0  # seconds between two requests to the same host (daemon)
-    channels: dict[str, Any] = field(default_factory=dict)
-    routes: list[Any] = field(default_factory=list)
-
-    def source(self, name: str) -> Source:
-        for s in self.sources:
-            if s.name == name:
-                return s
-        raise ConfigError(f"{self.path}: no source named {name!r}")
-
-
-def parse_interval(value: Any) -> int:
-    """'12h', '1d', '1h30m', '90s' or a number of seconds -> seconds; ValueError otherwise."""
-    if isinstance(value, bool):
-        raise ValueError(f"bad interval {value!r}")
-    if isinstance(value, (int, float)):
-        if value <= 0:
-            raise ValueError(f"bad interval {value!r}: must be positive")
-        return int(value)
-    text = str(value).strip().lower().replace(" ", "")
-    pos, total = 0, 0.0
-    for m in _INTERVAL.finditer(text):
-        if m.start() != pos:
-            break
-        total += float(m.group(1)) * _UNITS[m.group(2)]
-        pos = m.end()
-    if pos != len(text) or not text or total <= 0:
-        raise ValueError(f"bad interval {value!r} (use e.g. 30m, 12h, 1d, 1h30m)")
-    return int(total)
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -194,8 +152,6 @@ def parse_config(text: str, path: str = "sources.yaml") -> Config:
     if not isinstance(routes, list):
         raise ConfigError(f"{path}: 'routes' must be a list")
     config.channels, config.routes = channels, routes
-    from .notify import validate_delivery  # late: notify imports this module
-
     validate_delivery(config)
     return config
 

@@ -54,7 +54,10 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 class Store:
-    """All reads and writes of the monitor's state."""
+    """Every read and write of the checks' state: sources, checks, snapshots, items, events and meta.
+
+    The delivery tables (deliveries, delivery_events) belong to ``outbox.Outbox``, on this connection.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
@@ -241,6 +244,30 @@ class Store:
         sql = (f"SELECT e.*, s.name AS source FROM events e JOIN sources s ON s.id = e.source_id"
                f" WHERE {' AND '.join(where)} ORDER BY s.name, e.id")
         return list(self.db.query(sql, params))
+
+    def event_types(self, event_ids: list[int]) -> list[tuple[int, str, bool]]:
+        """(id, type, alert) of these events, by id: what routing needs, without the rest of the row."""
+        marks = ",".join("?" * len(event_ids))
+        rows = self.db.execute(f"SELECT id, type, alert FROM events WHERE id IN ({marks}) ORDER BY id",
+                               list(event_ids)).fetchall()
+        return [(int(i), t, bool(a)) for i, t, a in rows]
+
+    def recent_events(self, since: str | None, *, include_all: bool = False, limit: int = 200
+                      ) -> list[dict[str, Any]]:
+        """Newest first, with their source's name and URL: alert-worthy events (or all) since ``since``."""
+        where, params = ["1 = 1"], []
+        if since:
+            where.append("e.detected_at >= ?")
+            params.append(since)
+        if not include_all:
+            where.append("e.alert = 1")
+        sql = (f"SELECT e.*, s.name AS source, s.url AS source_url FROM events e JOIN sources s ON s.id = e.source_id"
+               f" WHERE {' AND '.join(where)} ORDER BY e.detected_at DESC, e.id DESC LIMIT ?")
+        return list(self.db.query(sql, [*params, limit]))
+
+    def instance_id(self) -> str:
+        """The database's random id, written once by a migration (the Atom feed's ids derive from it)."""
+        return self.db.execute("SELECT value FROM meta WHERE key = 'instance_id'").fetchone()[0]
 
     def source_summaries(self) -> list[dict[str, Any]]:
         sql = """

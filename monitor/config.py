@@ -1,0 +1,60 @@
+"""The validated configuration (``Config``) and the interval syntax every section shares.
+
+A module of its own, below both ``sources`` (which reads the file) and ``notify``/``channels`` (which
+validate their own sections), so each part can use ``Config`` without importing the file reader.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ConfigError
+from .models import Source
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_INTERVAL = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
+
+
+@dataclass
+class Config:
+    """The whole file: defaults, sources, and the raw delivery settings (validated by ``notify``)."""
+
+    path: str
+    sources: list[Source]
+    every: int = 12 * 3600
+    user_agent_contact: str | None = None
+    concurrency: int = 32
+    per_host: int = 4
+    timeout: float = 20.0
+    max_bytes: int = 5_000_000
+    politeness: float = 1.0  # seconds between two requests to the same host (daemon)
+    channels: dict[str, Any] = field(default_factory=dict)
+    routes: list[Any] = field(default_factory=list)
+
+    def source(self, name: str) -> Source:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        raise ConfigError(f"{self.path}: no source named {name!r}")
+
+
+def parse_interval(value: Any) -> int:
+    """'12h', '1d', '1h30m', '90s' or a number of seconds -> seconds; ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError(f"bad interval {value!r}")
+    if isinstance(value, (int, float)):
+        if value <= 0:
+            raise ValueError(f"bad interval {value!r}: must be positive")
+        return int(value)
+    text = str(value).strip().lower().replace(" ", "")
+    pos, total = 0, 0.0
+    for m in _INTERVAL.finditer(text):
+        if m.start() != pos:
+            break
+        total += float(m.group(1)) * _UNITS[m.group(2)]
+        pos = m.end()
+    if pos != len(text) or not text or total <= 0:
+        raise ValueError(f"bad interval {value!r} (use e.g. 30m, 12h, 1d, 1h30m)")
+    return int(total)

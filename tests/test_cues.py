@@ -1,0 +1,242 @@
+"""The small cues extraction is built from (monitor/extract/cues.py), one table per helper.
+
+Each row is input -> expected, so a change of behaviour shows as the exact rows it changes. The rows
+pin behaviour that is right for how academic pages are written; inputs where the current answer is
+doubtful are left out rather than pinned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from monitor.extract.cues import (
+    author_share,
+    find_year,
+    heading_kind,
+    link_kind,
+    looks_like_name,
+    parse_date,
+    split_authors,
+    split_news_date,
+    strip_symbols,
+    venue_core,
+)
+
+READ_ON = dt.date(2026, 11, 23)
+
+
+@pytest.mark.parametrize("heading, kind", [
+    ("Publications", "publications"),
+    ("📝 Publications", "publications"),
+    ("Selected Publications", "publications"),
+    ("My Publications", "publications"),
+    ("1. Publications", "publications"),
+    ("## Papers", "publications"),
+    ("Preprints:", "publications"),
+    ("Selected Preprints", "publications"),
+    ("Conference Papers", "publications"),
+    ("Journal Papers", "publications"),
+    ("Working Papers", "publications"),
+    ("Under Review", "publications"),
+    ("Publications (* equal contribution)", "publications"),
+    ("Publikationen", "publications"),
+    ("论文", "publications"),
+    ("News", "news"),
+    ("Recent News", "news"),
+    ("Latest News", "news"),
+    ("What's New", "news"),
+    ("Updates", "news"),
+    ("News & Updates", "news"),
+    ("Actualités", "news"),
+    ("新闻", "news"),
+    ("ニュース", "news"),
+    ("Education", "other"),
+    ("Teaching", "other"),
+    ("Awards & Honors", "other"),
+    ("Honors and Awards", "other"),
+    ("Recent Talks", "other"),
+    ("Professional Services", "other"),
+    ("Contact", "other"),
+    ("Research Interests", "other"),
+    ("Research Projects", "other"),
+    ("", None),
+    ("Hello world", None),
+    ("Publications of the group on deep learning for protein design", None),  # a title, not a section
+    ("x" * 81, None),
+])
+def test_heading_kind(heading: str, kind: str | None) -> None:
+    assert heading_kind(heading) == kind
+
+
+@pytest.mark.parametrize("text, stripped", [
+    ("📝 Publications", " Publications"),
+    ("News 🔥", "News "),
+    ("Über 论文", "Über 论文"),
+    ("line one\nline two", "line one\nline two"),
+])
+def test_strip_symbols(text: str, stripped: str) -> None:
+    assert strip_symbols(text) == stripped
+
+
+@pytest.mark.parametrize("text, today, iso", [
+    ("2024.05", None, "2024-05"),
+    ("2024-05-01", None, "2024-05-01"),
+    ("2024/05/01", None, "2024-05-01"),
+    ("2024年5月", None, "2024-05"),
+    ("2024年5月3日", None, "2024-05-03"),
+    ("05/2024", None, "2024-05"),
+    ("May 1st, 2024", None, "2024-05-01"),
+    ("Sep. 5th, 2024", None, "2024-09-05"),
+    ("May 2024", None, "2024-05"),
+    ("September 2023", None, "2023-09"),
+    ("Jun’2025", None, "2025-06"),
+    ("Jun '24", None, "2024-06"),
+    ("Fall 2022", None, "2022"),
+    ("2024", None, "2024"),
+    ("2023.13", None, "2023"),  # no month 13: the year alone
+    ("13/2024", None, "2024"),
+    ("Aug 32, 2024", None, "2024-08"),  # no day 32: the month alone
+    ("Jun 2", READ_ON, "2026-06-02"),  # no year: the year the page was read
+    ("Dec 31", READ_ON, "2026-12-31"),
+    ("Jun 2", None, None),
+    ("no date here", READ_ON, None),
+])
+def test_parse_date(text: str, today: dt.date | None, iso: str | None) -> None:
+    assert parse_date(text, today) == iso
+
+
+@pytest.mark.parametrize("item, date, rest", [
+    ("2024.05: Paper accepted to ACL.", "2024.05", "Paper accepted to ACL."),
+    ("[May 2024] Started at Google.", "May 2024", "Started at Google."),
+    ("Jun 2, 2025 – joined MIT", "Jun 2, 2025", "joined MIT"),
+    ("Sep. 5th, 2024: new paper", "Sep. 5th, 2024", "new paper"),
+    ("【2024.05】 中文新闻", "2024.05", "中文新闻"),
+    ("Fall 2022: started my PhD", "Fall 2022", "started my PhD"),
+    ("Jun '24 | talk", "Jun '24", "talk"),
+    ("05/2024 - new job", "05/2024", "new job"),
+    ("2024-05 - joined", "2024-05", "joined"),
+    ("2024: we moved", "2024", "we moved"),
+    ("2024 was a great year.", None, "2024 was a great year."),  # a bare year opening a sentence
+    ("No date in this line", None, "No date in this line"),
+    ("Hello 2024.05: x", None, "Hello 2024.05: x"),  # the date must open the item
+])
+def test_split_news_date(item: str, date: str | None, rest: str) -> None:
+    assert split_news_date(item) == (date, rest)
+
+
+@pytest.mark.parametrize("venue, core", [
+    ("ICLR 2024", {"ICLR 2024", "ICLR", "2024"}),
+    ("ICLR, 2024", {"ICLR 2024", "ICLR", "2024"}),
+    ("The Twelfth International Conference on Learning Representations (ICLR 2024)", {"ICLR 2024", "ICLR", "2024"}),
+    ("ICLR 2024 (Oral)", {"ICLR 2024", "ICLR", "2024", "oral"}),
+    ("ACL 2023 (Findings)", {"ACL 2023", "ACL", "2023", "findings"}),
+    ("In Proceedings of NeurIPS 2022", {"NEURIPS 2022", "2022"}),
+    ("IEEE TPAMI, 2023", {"TPAMI 2023", "TPAMI", "2023"}),  # a publisher is not a venue
+    ("ACM CHI 2021", {"CHI 2021", "CHI", "2021"}),
+    ("CVPR 2024 (Highlight)", {"CVPR 2024", "CVPR", "2024", "highlight"}),
+    ("AAAI 2024, Best Paper Award", {"AAAI 2024", "AAAI", "2024", "best paper", "award"}),
+    ("arXiv preprint arXiv:2401.12345", {"arxiv", "preprint"}),  # an arXiv id is not a year
+    ("arXiv:2310.01234, 2023", {"arxiv", "2023"}),
+    ("Under Review", {"under review"}),
+    ("Journal of Machine Learning Research, 2019", {"2019"}),
+    ("", set()),
+])
+def test_venue_core(venue: str, core: set[str]) -> None:
+    assert venue_core(venue) == frozenset(core)
+
+
+@pytest.mark.parametrize("text, year", [
+    ("Proceedings of ACL 2023", 2023),
+    ("ACL 2023, pages 1-10, 2024", 2024),  # the last year
+    ("NeurIPS'23", 2023),
+    ("https://x.org/2019/paper, ICML 2020", 2020),  # not a year inside a URL
+    ("arXiv:2401.12345", None),
+    ("Nature", None),
+])
+def test_find_year(text: str, year: int | None) -> None:
+    assert find_year(text) == year
+
+
+@pytest.mark.parametrize("text, href, kind", [
+    ("PDF", "https://x.org/p.pdf", "pdf"),
+    ("(PDF)", "https://x.org/paper", "pdf"),
+    ("Paper", "https://openreview.net/forum?id=1", "pdf"),
+    ("Full text", "https://x.org/ft", "pdf"),
+    ("arXiv", "https://arxiv.org/abs/2401.1", "arxiv"),
+    ("pdf", "https://arxiv.org/pdf/2401.1.pdf", "pdf"),
+    ("paper", "https://arxiv.org/pdf/2401.1.pdf", "arxiv"),
+    ("Code", "https://example.org/code", "code"),
+    ("[code]", "https://x.org", "code"),
+    ("", "https://github.com/a/b", "code"),
+    ("", "https://gitlab.com/x", "code"),
+    ("", "https://huggingface.co/x", "code"),
+    ("DOI", "https://x.org/1", "doi"),
+    ("", "https://doi.org/10.1/2", "doi"),
+    ("Project Page", "https://x.github.io/p", "project"),
+    ("Website", "https://x.org", "project"),
+    ("Demo", "https://x.org/demo", "project"),
+    ("Blog", "https://x.org/b", "project"),
+    ("Slides", "https://x.org/s", "other"),
+    ("Video", "https://youtube.com/x", "other"),
+    ("email", "mailto:a@b.c", None),
+])
+def test_link_kind(text: str, href: str, kind: str | None) -> None:
+    assert link_kind(text, href) == kind
+
+
+@pytest.mark.parametrize("text, is_name", [
+    ("Ada Lovelace", True),
+    ("Ada Q. Lovelace", True),
+    ("J. R. R. Tolkien", True),
+    ("Ludwig van Beethoven", True),
+    ("Jean-Luc Picard", True),
+    ("Zhi-Hong Deng", True),
+    ("José García", True),
+    ("Ada Lovelace*", True),  # equal-contribution and affiliation marks
+    ("Alan Turing†", True),
+    ("Yoshua Bengio 1", True),
+    ("Alan M. Turing,", True),
+    ("and Alan Turing", True),
+    ("张三", True),
+    ("张三丰", True),
+    ("Deep Learning", False),
+    ("Neural Networks", False),
+    ("Large Language Models", False),
+    ("Attention Is All You Need", False),
+    ("Stanford University", False),
+    ("Proceedings of ACL", False),
+    ("ICLR", False),
+])
+def test_looks_like_name(text: str, is_name: bool) -> None:
+    assert looks_like_name(text) is is_name
+
+
+@pytest.mark.parametrize("line, share", [
+    ("Ada Lovelace, Alan Turing, and Grace Hopper", 1.0),
+    ("Ada Lovelace; Alan Turing", 1.0),
+    ("Ada Lovelace et al.", 1.0),
+    ("Ada Lovelace*, Alan Turing* (equal contribution)", 1.0),
+    ("张三, 李四", 1.0),
+    ("Ada Lovelace", 1.0),
+    ("Ada Lovelace, Deep Learning", 0.5),
+    ("Ada Lovelace, Alan Turing, Neural Networks, Graph Models", 0.5),
+    ("Lovelace", 0.0),  # one word is no author line
+    ("Deep Learning for Vision", 0.0),
+    ("ICLR 2024", 0.0),
+    ("", 0.0),
+])
+def test_author_share(line: str, share: float) -> None:
+    assert author_share(line) == share
+
+
+@pytest.mark.parametrize("line, authors", [
+    ("Ada Lovelace, Alan Turing, and Grace Hopper", ["Ada Lovelace", "Alan Turing", "Grace Hopper"]),
+    ("A and B", ["A", "B"]),
+    ("A; B & C", ["A", "B", "C"]),
+    ("X*, Y†, et al.", ["X", "Y"]),
+    ("张三，李四", ["张三", "李四"]),
+])
+def test_split_authors(line: str, authors: list[str]) -> None:
+    assert split_authors(line) == authors
