@@ -47,6 +47,14 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("other", re.compile(
         r"\btransition(?:ing)?\s+to\s+industry\b|\bno\s+longer\s+(?:taking|accepting)\s+(?:new\s+)?students\b", re.I)),
 ]
+# Finished now, told as news: a recent news item, or a bio sentence that says "recently".
+_JUST_GRADUATED = re.compile(
+    r"\b(?:successfully\s+)?defended\s+(?:my\s+|the\s+|his\s+|her\s+)?(?:ph\.?\s?d\.?\s*)?(?:thesis|dissertation)\b|"
+    r"\b(?:ph\.?\s?d\.?\s+)?(?:thesis|dissertation)\s+(?:was\s+|is\s+)?(?:successfully\s+)?defended\b|"
+    r"\bpassed\s+(?:my\s+)?(?:ph\.?\s?d\.?\s+)?(?:thesis\s+|dissertation\s+)?defen[cs]e\b", re.I)
+_RECENTLY_GRADUATED = re.compile(
+    r"\b(?:just|recently)\s+(?:completed|finished|obtained|received|earned|defended)\s+(?:my\s+)?"
+    r"(?:ph\.?\s?d\.?|doctora(?:te|l))", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?。])\s+(?=[A-Z0-9\"“(])|\n+")
 
 
@@ -70,10 +78,15 @@ def find_announcements(bio: list[str], news: list[NewsItem], *, recent_news: int
 def _all_announcements(bio: list[str], news: list[NewsItem], *, recent_news: int) -> list[Announcement]:
     out: list[Announcement] = []
     seen: set[str] = set()
-    texts = list(bio) + [n.text for n in news[:recent_news]]
-    for text in texts:
+    texts = [(t, False) for t in bio] + [(n.text, True) for n in news[:recent_news]]
+    for text, is_news in texts:
         for sent in sentences(text):
             if len(sent) > 600:
+                continue
+            if "graduating" not in seen and not _NEG.search(sent) and (
+                    _RECENTLY_GRADUATED.search(sent) or (is_news and _JUST_GRADUATED.search(sent))):
+                seen.add("graduating")
+                out.append(Announcement(kind="graduating", text=sent))
                 continue
             for kind, pattern in PATTERNS:
                 if kind == "other" or not _NEG.search(sent):
