@@ -25,7 +25,7 @@ _NEWS_WORDS = (
     r"noticias|nouvelles|actualités|aktuelles|neuigkeiten|notizie|新闻|动态|新聞|消息|最新|ニュース|お知らせ"
 )
 _OTHER_WORDS = (
-    r"education|experiences?|employment|positions?|appointments?|teaching|courses?|lectures?|services?|"
+    r"educations?|experiences?|employment|positions?|appointments?|teaching|courses?|lectures?|services?|"
     r"professional\s+(?:services?|activities)|reviewer|reviewing|awards?|honou?rs?|prizes?|grants?|funding|"
     r"talks?|presentations?|invited|seminars?|tutorials?|projects?|software|code|datasets?|students?|"
     r"people|group|team|members|mentees?|advisees?|collaborators?|contact|interests?|biography|bio|about|"
@@ -75,6 +75,8 @@ def _head_noun_kind(t: str) -> str | None:
         return "news"
     if _PUB_RE.fullmatch(last) and not re.fullmatch(r"research|thesis|books?", last, re.I):
         return "publications"
+    if re.fullmatch(r"conferences|events|meetings|visits|trips", last, re.I):
+        return "other"  # events attended, not papers
     if _OTHER_RE.fullmatch(last) and not re.fullmatch(r"projects?|works?|activities", last, re.I):
         return "other"  # research projects and works often list papers: left to their content
     return None
@@ -82,7 +84,11 @@ def _head_noun_kind(t: str) -> str | None:
 
 def strip_symbols(text: str) -> str:
     """Drop emoji and pictographs that decorate headings ("📝 Publications")."""
-    return "".join(ch for ch in text if unicodedata.category(ch)[0] not in ("S", "C") or ch in "\n")
+    return "".join(ch for ch in text if (unicodedata.category(ch)[0] not in ("S", "C") and ch not in _EMOJI_JOINERS)
+                   or ch in "\n")
+
+
+_EMOJI_JOINERS = frozenset("\ufe0e\ufe0f\u200d\u20e3")  # variation selectors and joiners left by emoji
 
 
 # ---------------------------------------------------------------- dates

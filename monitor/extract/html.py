@@ -117,7 +117,8 @@ def _paper_lines_follow(el: El) -> bool:
     if nxt is None or nxt.tag in HEADINGS or nxt.tag in ("ul", "ol", "table", "dl") or len(nxt.find_all("li")) >= 2:
         return False
     first = nxt.lines()[:1]
-    return bool(first) and (_is_author_line(first[0]) or _is_venue_line(first[0]))
+    return bool(first) and (_is_author_line(first[0]) or _is_venue_line(first[0])
+                            or (cues.looks_like_name(first[0]) and len(first[0].split()) >= 2))
 
 
 def find_headings(root: El) -> list[tuple[El, int, str]]:
@@ -239,6 +240,8 @@ def split_at_breaks(el: El, *, blank_line: bool) -> list[El]:
             breaks += 1
             if not blank_line or breaks >= 2:
                 groups.append([])
+            elif blank_line:
+                groups[-1].append(child)  # a single break still ends a line inside the part
             continue
         if isinstance(child, str) and not child.strip():
             groups[-1].append(child)
@@ -256,9 +259,18 @@ def split_at_breaks(el: El, *, blank_line: bool) -> list[El]:
     return parts
 
 
+def _flat_row(tr: El) -> bool:
+    """A table row is one record (date | text, image | reference) unless its cells hold lists or
+    several blocks each (a layout table's columns)."""
+    if tr.find_all("ul", "ol", "table", "li"):
+        return False
+    return all(sum(1 for b in cell.element_children() if b.is_block and _texty(b)) < 2
+               for cell in tr.element_children())
+
+
 def split_records(el: El) -> list[El]:
     """Cut a node into records: repeated same-shaped children are records; mixed parts are one record."""
-    if el.tag in ATOMIC:
+    if el.tag in ATOMIC or (el.tag == "tr" and _flat_row(el)):
         if el.tag == "p" and any(c.tag == "br" for c in el.element_children()):
             parts = split_at_breaks(el, blank_line=True)  # several entries in one paragraph, blank-line apart
             if len(parts) >= 2:
@@ -266,6 +278,10 @@ def split_records(el: El) -> list[El]:
         return [el] if _texty(el) else []
     blocks = [c for c in el.element_children() if c.is_block and _texty(c)]
     if not blocks:
+        if any(c.tag == "br" for c in el.element_children()):
+            parts = split_at_breaks(el, blank_line=True)  # records with no element of their own, <br><br> apart
+            if len(parts) >= 2:
+                return parts
         return [el] if _texty(el) else []
     if any(b.memo.get("paper-title") for b in blocks):
         return _group_under_titles(blocks)
@@ -428,7 +444,7 @@ def _is_author_line(line: str) -> bool:
 
 
 def _is_venue_line(line: str) -> bool:
-    if re.match(r"^(?:In|To appear in|Accepted (?:to|by|at|in))\s+\S", line):
+    if re.match(r"^(?:In|To appear in|Accepted (?:to|by|at|in))\s*:?\s+\S", line):
         return True
     if re.search(r"[A-Za-z)]\s*,?\s*\(?" + cues.YEAR + r"\)?\.?$", line) and cues.author_share(line) < 0.5 \
             and len(line) < 160:
@@ -697,7 +713,7 @@ def parse_news(el: El, *, section: Section, today: dt.date, last_date: str | Non
         date_el = next((e for e in around if "date" in " ".join(e.classes).lower()), None)
         if date_el is not None:
             date = date_el.text() or last_date
-    if date is None and rest == text and len(text.split()) < 3:
+    if date is None and rest == text and len(text.split()) < 4:  # an undated item is a sentence
         return None
     links = [href for _, href in el.links()]
     return NewsItem(date=date, text=rest.strip(" :-–—"), parsed_date=cues.parse_date(date, today) if date else None,
@@ -786,6 +802,15 @@ def _looks_like_news(records: list[El]) -> bool:
     return len(records) >= 2 and dated >= 0.6 * len(records)
 
 
+def _sentences(records: list[El]) -> bool:
+    """Records that read as sentences (news), not as timeline rows ("2019-2023 PhD, MIT")."""
+    rests = [cues.split_news_date(r.text())[1] for r in records]
+    if sum(1 for t in rests if re.match(r"^\s*(?:[-–—]|to\b|until\b|present\b)|^\s*[\d/.]{4,10}\b", t)) >= len(rests) / 3:
+        return False  # "08/2018 – 06/2023, University": a timeline of ranges
+    words = [len(t.split()) for t in rests]
+    return bool(words) and sum(words) / len(words) >= 6
+
+
 def _looks_like_papers(records: list[El], section: Section) -> bool:
     """Most records read as papers with a venue or a paper link: a paper list, whatever its heading says."""
     votes = 0
@@ -813,6 +838,9 @@ def extract_html(html: str, *, today: dt.date, selectors: dict[str, str] | None 
                 kind = "news"
             if kind == "news" and not _looks_like_news(records) and _looks_like_papers(records, section):
                 kind = "publications"
+            if kind is None and _looks_like_news(records) and _sentences(records) and not any(
+                    parse_paper(r, section=section, strict=True) for r in records[:5]):
+                kind = "news"  # dated one-line items about acceptances and awards, whatever the heading
             if section.forced:
                 kind = section.kind
             elif kind in section.overridden or (kind is None and "publications" in section.overridden):

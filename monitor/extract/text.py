@@ -420,6 +420,8 @@ def _bib_authors_first(s: str) -> tuple[Publication, bool] | None:
     if not pre:
         return None
     names, rest = pre
+    if re.fullmatch(r"(?:[A-Z]\.?[\s-]*)+", names[-1]):
+        return None  # the break fell after an initial ('... and L. Li, Title'): a comma-style reference
     year_m = re.match(rf"^\(?({_YEAR_RE})[a-z]?\)?[.,]?\s*", rest)
     if year_m:
         rest = rest[year_m.end():]
@@ -508,7 +510,12 @@ def _bib_ieee(s: str) -> tuple[Publication, bool] | None:
         i += 1
     if not names or i >= len(pieces) - 1:
         return None
-    split = _title_then_venue(", ".join(pieces[i:]))
+    rest = ", ".join(pieces[i:])
+    segs = _segments(rest)
+    if len(segs) >= 2 and _venue_cue(segs[1]) and _plausible_title(_clean_title(segs[0])):
+        split: tuple[str, str] | None = (_clean_title(segs[0]), ". ".join(segs[1:]))  # 'Title. Venue, 34(6), 2022'
+    else:
+        split = _title_then_venue(rest)
     if split is None:
         return None
     return _bib_pub(split[0], names, split[1], s), True
