@@ -1,0 +1,193 @@
+"""The record pipeline, stage by stage, on small pages: sections -> records -> fields.
+
+Each case is one class of real pages that the extractor once misread (one heading per paper,
+records with no element of their own, citation lines with the authors first, a news table, year
+labels, badges, bilingual headings), written small and by hand. A case lists what a reader sees:
+the papers (title, venue, year, authors) and the news, nothing more.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from monitor.extract import extract
+from monitor.extract.cues import heading_kind, looks_like_name, surname_list
+
+TODAY = dt.date(2026, 12, 1)
+
+
+def page(body: str) -> str:
+    return f"<!doctype html><html><head><title>Dana Example</title></head><body>{body}</body></html>"
+
+
+BR_RECORDS = page("""<h2>Publications</h2><div class="content">
+<a href="https://arxiv.org/abs/2301.00001">Learning to Walk Before Running in Sparse Worlds</a><br>
+Alice Smith, Bob Jones, and Carol White<br><i>NeurIPS 2023</i><br><br>
+<a href="https://arxiv.org/abs/2301.00002">Graph Transformers for Molecule Property Prediction</a><br>
+Bob Jones and Alice Smith<br><i>ICML 2022</i><br><br>
+<a href="https://arxiv.org/abs/2301.00003">A Survey of Robust Optimisation Methods</a><br>
+Carol White<br><i>arXiv preprint, 2021</i></div>""")
+
+HEADING_PER_PAPER = page("""<h2>Papers</h2>
+<h4>Neural Parsing with Latent Trees</h4><p>Ann Lee, Tom Wu and Zed Roe</p>
+<p>In: Proceedings of ACL (long). 2019. <a href="a.pdf">[paper]</a> <a href="https://github.com/x/y">[code]</a></p>
+<h4>Cross-lingual Transfer for Low-resource Tagging</h4><p>Tom Wu, Ann Lee</p>
+<p>In: Proceedings of EMNLP. 2018. <a href="b.pdf">[paper]</a></p>
+<h4>Fast Decoding of Sequence Models</h4><p>Zed Roe</p><p>In: Proceedings of NAACL (short). 2018.</p>
+<h2>Teaching</h2><p>CS 101, Fall 2020</p>""")
+
+YEAR_HEADINGS_LIKE_TITLES = page("""<h2>Publications</h2><h3>2024</h3>
+<h3>Diffusion Models for Weather Forecasting</h3><p>Li Wei, Wang Fang</p><p>在投 (under review)</p>
+<h3>Sparse Attention for Long Videos</h3><p>Wang Fang, Li Wei</p><p>CVPR 2024</p>
+<h3>2023</h3>
+<h3>Robust Tracking under Occlusion</h3><p>Li Wei, Zhao Min</p><p>ICCV 2023</p>""")
+
+IEEE_CITATIONS = page("""<h2>Publications</h2><ul>
+<li>M. Zhang and Y. Chen, Link prediction based on graph neural networks, Advances in Neural Information
+Processing Systems (NeurIPS-18), 2018.</li>
+<li>Y. Chen, M. Zhang and L. Li, Weisfeiler-Lehman neural machine for link prediction, Proceedings of the
+23rd ACM SIGKDD Conference (KDD-17), 2017.</li>
+<li>X. Zhang*, Y. Demiris. Visible and Infrared Image Fusion using Deep Learning, IEEE Transactions on
+Pattern Analysis and Machine Intelligence, vol. 45, no. 8, pp. 10535-10554, 2023.</li>
+</ul>""")
+
+NEWS_TABLE = page("""<table><tr><td><b>Recent</b></td></tr>
+<tr><td>2024.02</td><td>The paper Fast Things is accepted by CVPR 2024.</td></tr>
+<tr><td>2023.12</td><td>Received the Best Reviewer Award at NeurIPS 2023.</td></tr>
+<tr><td>2023.09</td><td>Two papers are accepted by ICCV 2023.</td></tr>
+</table>""")
+
+TIMELINE_TABLE = page("""<table><tr><td><b>Background</b></td></tr>
+<tr><td>08/2018</td><td>- 06/2023, Sun Yat-Sen University, PhD in Computer Science</td></tr>
+<tr><td>08/2014</td><td>- 07/2018, Sun Yat-Sen University, B.S. in Software Engineering and more</td></tr>
+</table>""")
+
+APA_SURNAMES = page("""<h2>Articles</h2><ul>
+<li>Ballou, Földes, Vuorre, &amp; Przybylski (2026). <b>All bang, little buck: needs and behaviour in games</b>
+ <a href="https://osf.io/x">OSF Preprints</a> <a href="p.pdf">PDF</a>
+ <details><summary>Abstract</summary>Psychological theories of media use often assume things.</details></li>
+<li>Vuorre &amp; Przybylski (2024). <b>A multiverse analysis of internet use and well-being</b>
+ <a href="https://doi.org/1">Technology, Mind, and Behavior</a> <a href="q.pdf">PDF</a></li>
+</ul>""")
+
+BOLD_YEAR_GROUPS = page("""<h2>Publications</h2>
+<p><b>2023</b></p>
+<p><i>Nichelle and Nancy: Demographic Attributes and First Name Biases</i> Haozhe An, Rachel Rudinger. ACL.</p>
+<p><i>Use Defines Possibilities: Reasoning about Object Function</i> Mollie Schichman, Rachel Rudinger. IWCS.</p>
+<p><b>2022</b></p>
+<p><i>Recognition of They/Them as Singular Personal Pronouns</i> Connor Baumler, Rachel Rudinger. NAACL.</p>
+<p>Contact: lastname at umd dot edu</p>""")
+
+CARDS = page("""<h2>精选论文</h2><div>
+<div class="paper-card"><h3><a href="https://arxiv.org/pdf/1">Driving with Human Decision Logic</a></h3>
+<p><strong>Wen Han</strong>, D Guo, C Xu</p><p><span class="badge">AAAI2025</span> AAAI Conference on Artificial
+Intelligence 2025, 2025</p><div><a href="https://arxiv.org/pdf/1">PDF</a></div></div>
+<div class="paper-card"><h3><a href="https://arxiv.org/pdf/2">Language Prompts for Autonomous Driving</a></h3>
+<p>D Wu, <strong>Wen Han</strong>, T Wang</p><p><span class="badge">CVPR2025</span> Computer Vision and Pattern
+Recognition 2025, 2025</p><div><a href="https://arxiv.org/pdf/2">PDF</a></div></div></div>""")
+
+TITLE_THEN_VENUE_ON_ONE_LINE = page("""<h3>Publications</h3><ul>
+<li><strong>MemoryBank: Enhancing Language Models with Long-Term Memory</strong> AAAI, 2024 <br>
+<u>Wanjun Zhong</u>, Lianghong Guo, Qiqi Gao [<a href="https://arxiv.org/abs/2305.10250">paper</a>]</li>
+<li><strong>Improving Task Generalization via Unified Schema Prompt</strong> AI Open, 2023 <br>
+<u>Wanjun Zhong</u>, Yifan Gao [<a href="https://arxiv.org/abs/2208.03229">paper</a>]</li>
+</ul><h3>Work Experience</h3><ul>
+<li><strong>Microsoft Research</strong> – Deep Learning Group, Summer 2021<br>Research Intern. Host: Alex Polozov</li>
+<li><strong>Google Research</strong> – Brain Team, Summer 2020<br>Research Intern. Host: Chris Meek</li></ul>""")
+
+
+PAPER_CASES = [
+    ("records <br><br> apart", BR_RECORDS, [
+        ("Learning to Walk Before Running in Sparse Worlds", "NeurIPS 2023", 2023, 3),
+        ("Graph Transformers for Molecule Property Prediction", "ICML 2022", 2022, 2),
+        ("A Survey of Robust Optimisation Methods", "arXiv preprint, 2021", 2021, 1)]),
+    ("one heading per paper", HEADING_PER_PAPER, [
+        ("Neural Parsing with Latent Trees", "Proceedings of ACL (long). 2019", 2019, 3),
+        ("Cross-lingual Transfer for Low-resource Tagging", "Proceedings of EMNLP. 2018", 2018, 2),
+        ("Fast Decoding of Sequence Models", "Proceedings of NAACL (short). 2018", 2018, 1)]),
+    ("year headings with the titles' tag", YEAR_HEADINGS_LIKE_TITLES, [
+        ("Diffusion Models for Weather Forecasting", "在投 (under review)", 2024, 2),
+        ("Sparse Attention for Long Videos", "CVPR 2024", 2024, 2),
+        ("Robust Tracking under Occlusion", "ICCV 2023", 2023, 2)]),
+    ("IEEE-style citations", IEEE_CITATIONS, [
+        ("Link prediction based on graph neural networks",
+         "Advances in Neural Information Processing Systems (NeurIPS-18), 2018", 2018, 2),
+        ("Weisfeiler-Lehman neural machine for link prediction",
+         "Proceedings of the 23rd ACM SIGKDD Conference (KDD-17), 2017", 2017, 3),
+        ("Visible and Infrared Image Fusion using Deep Learning",
+         "IEEE Transactions on Pattern Analysis and Machine Intelligence, vol. 45, no. 8, pp. 10535-10554, 2023", 2023, 2)]),
+    ("APA with bare surnames", APA_SURNAMES, [
+        ("All bang, little buck: needs and behaviour in games", "OSF Preprints", 2026, 4),
+        ("A multiverse analysis of internet use and well-being", "Technology, Mind, and Behavior", 2024, 2)]),
+    ("bold year labels", BOLD_YEAR_GROUPS, [
+        ("Nichelle and Nancy: Demographic Attributes and First Name Biases", "ACL", 2023, 2),
+        ("Use Defines Possibilities: Reasoning about Object Function", "IWCS", 2023, 2),
+        ("Recognition of They/Them as Singular Personal Pronouns", "NAACL", 2022, 2)]),
+    ("cards under a Chinese heading", CARDS, [
+        ("Driving with Human Decision Logic", "AAAI2025 AAAI Conference on Artificial Intelligence 2025, 2025", 2025, 3),
+        ("Language Prompts for Autonomous Driving", "CVPR2025 Computer Vision and Pattern Recognition 2025, 2025", 2025, 3)]),
+    ("venue after the title on its line; work experience is no paper", TITLE_THEN_VENUE_ON_ONE_LINE, [
+        ("MemoryBank: Enhancing Language Models with Long-Term Memory", "AAAI, 2024", 2024, 3),
+        ("Improving Task Generalization via Unified Schema Prompt", "AI Open, 2023", 2023, 2)]),
+]
+
+
+@pytest.mark.parametrize("html,expected", [(c[1], c[2]) for c in PAPER_CASES], ids=[c[0] for c in PAPER_CASES])
+def test_papers(html: str, expected: list[tuple[str, str, int, int]]) -> None:
+    got = [(p.title, p.venue, p.year, len(p.authors)) for p in extract(html, format="html", today=TODAY).publications]
+    assert got == expected
+
+
+NEWS_CASES = [
+    ("a dated table under no telling heading is news", NEWS_TABLE, ["2024.02", "2023.12", "2023.09"], 0),
+    ("a timeline of date ranges is not news", TIMELINE_TABLE, [], 0),
+]
+
+
+@pytest.mark.parametrize("html,dates,papers", [(c[1], c[2], c[3]) for c in NEWS_CASES], ids=[c[0] for c in NEWS_CASES])
+def test_news(html: str, dates: list[str], papers: int) -> None:
+    found = extract(html, format="html", today=TODAY)
+    assert [n.date for n in found.news] == dates
+    assert len(found.publications) == papers
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("Work Experience", "other"),
+    ("Industry Experience", "other"),
+    ("Journal Papers", "publications"),
+    ("Conference Publications", "publications"),
+    ("Recent Updates", "news"),
+    ("🏛️ Academic conferences", "other"),
+    ("Educations", "other"),
+    ("Representative Projects", None),  # projects often list papers: their content decides
+    ("Deep Learning", None),
+])
+def test_heading_kind_by_head_noun(text: str, kind: str | None) -> None:
+    assert heading_kind(text) == kind
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("A. M. Vàsquez", True),
+    ("M. N'Diaye", True),
+    ("D.P. Bavirisetti", True),
+    ("J.-P. Dupont", True),
+    ("Łukasz Kaiser", True),
+    ("Haozhe An", True),
+    ("Learning An", False),
+    ("Deep Learning", False),
+])
+def test_names(text: str, expected: bool) -> None:
+    assert looks_like_name(text) is expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Ballou, Földes, Vuorre, & Przybylski", True),
+    ("Vuorre & Przybylski", True),
+    ("van Leeuwen, Jaeger", True),
+    ("Vision, Language, and Robotics", False),
+    ("Przybylski", False),
+])
+def test_surname_lists(text: str, expected: bool) -> None:
+    assert surname_list(text) is expected
