@@ -812,11 +812,12 @@ def _sentences(records: list[El]) -> bool:
 
 
 def _looks_like_papers(records: list[El], section: Section) -> bool:
-    """Most records read as papers with a venue or a paper link: a paper list, whatever its heading says."""
+    """Most records read as papers, a marked-up title or authors with a venue or a paper link: a paper
+    list, whatever its heading says (a sentence about an award names a venue too, but has neither)."""
     votes = 0
     for r in records:
         p = parse_paper(r, section=section, strict=False)
-        if p and (p.venue or set(p.links) & {"pdf", "arxiv", "doi"}):
+        if p and (p.authors or p.rule != "html:first-line") and (p.venue or set(p.links) & {"pdf", "arxiv", "doi"}):
             votes += 1
     return votes >= max(2, 0.5 * len(records))
 
