@@ -31,7 +31,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"(?:students?|interns?|postdocs?|researchers? and engineers|visitors?|collaborators)\b|"
         r"\b(?:we are|i am|i'm|lab is|group is)\s+(?:actively\s+)?(?:hiring|recruiting)\b|"
         r"\b(?:ph\.?\s?d\.?|postdoc\w*|intern\w*|student)\s+(?:positions?|openings?)\s+(?:are\s+|is\s+)?(?:available|open)\b|"
-        r"\bopenings?\s*:|"
+        r"\bopenings?\s*:|\bprospective\s+(?:ph\.?\s?d\.?\s+|graduate\s+|master'?s?\s+)?students?\s*[:：]|"
+        r"(?:招收|招募|招聘|招生)[^。！!]{0,30}?(?:博士|硕士|研究生|学生|本科生|实习生)|"
         r"\bif you are (?:a|an)\s+(?:\w+\s+){0,3}(?:students?|undergrad\w*|interns?)\b.{0,80}?\binterested in\b"
         r".{0,100}?\b(?:fill out|fill in|apply|e-?mail me|contact me|send me|reach out|get in touch)\b",
         re.I)),
