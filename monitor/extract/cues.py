@@ -206,6 +206,7 @@ def venue_core(venue: str) -> frozenset[str]:
 
 def find_year(text: str) -> int | None:
     """The publication year in a venue line: the last plausible year that is not part of an arXiv id."""
+    arxiv = re.search(r"(?<![\d.])(\d{2})(0[1-9]|1[0-2])\.\d{4,5}(?!\d)", text)
     text = re.sub(r"\d{4}\.\d{4,5}", " ", text)  # arXiv ids
     text = re.sub(r"https?://\S+", " ", text)
     years = [int(y) for y in YEAR_RE.findall(text)]
@@ -213,6 +214,8 @@ def find_year(text: str) -> int | None:
         short = re.search(r"\b[A-Z][A-Za-z]+\s*['’](\d\d)\b", text)
         if short:
             return 2000 + int(short.group(1))
+        if arxiv and int(arxiv.group(1)) >= 7:  # arXiv:YYMM.NNNNN (the scheme since April 2007)
+            return 2000 + int(arxiv.group(1))
         return None
     return years[-1]
 

@@ -165,7 +165,7 @@ def _is_prose(s: str, min_len: int = _ABSTRACT_MIN) -> bool:
 def _year_of(s: str) -> int | None:
     """The last plausible year written in ``s`` (venues end with the year; arXiv ids must not count)."""
     years = [int(y) for y in _YEAR_ANY.findall(s)]
-    return years[-1] if years else None
+    return years[-1] if years else cues.find_year(s)  # "ECCV'22", "arXiv:2206.04673"
 
 
 def _links_from(text: str) -> dict[str, str]:
