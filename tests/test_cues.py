@@ -152,7 +152,9 @@ def test_venue_core(venue: str, core: set[str]) -> None:
     ("ACL 2023, pages 1-10, 2024", 2024),  # the last year
     ("NeurIPS'23", 2023),
     ("https://x.org/2019/paper, ICML 2020", 2020),  # not a year inside a URL
-    ("arXiv:2401.12345", None),
+    ("arXiv:2401.12345", 2024),  # the id's YYMM dates a preprint when nothing else does
+    ("arXiv:2401.12345, ICLR 2025", 2025),  # but a written year wins
+    ("arXiv:0612.1234", None),  # the YYMM scheme starts in 2007
     ("Nature", None),
 ])
 def test_find_year(text: str, year: int | None) -> None:

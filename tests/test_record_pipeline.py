@@ -13,7 +13,7 @@ import datetime as dt
 import pytest
 
 from monitor.extract import extract
-from monitor.extract.cues import heading_kind, looks_like_name, surname_list
+from monitor.extract.cues import heading_kind, looks_like_name, surname_list, venue_without_details
 
 TODAY = dt.date(2026, 12, 1)
 
@@ -117,7 +117,7 @@ PAPER_CASES = [
         ("Weisfeiler-Lehman neural machine for link prediction",
          "Proceedings of the 23rd ACM SIGKDD Conference (KDD-17), 2017", 2017, 3),
         ("Visible and Infrared Image Fusion using Deep Learning",
-         "IEEE Transactions on Pattern Analysis and Machine Intelligence, vol. 45, no. 8, pp. 10535-10554, 2023", 2023, 2)]),
+         "IEEE Transactions on Pattern Analysis and Machine Intelligence, 2023", 2023, 2)]),
     ("APA with bare surnames", APA_SURNAMES, [
         ("All bang, little buck: needs and behaviour in games", "OSF Preprints", 2026, 4),
         ("A multiverse analysis of internet use and well-being", "Technology, Mind, and Behavior", 2024, 2)]),
@@ -180,6 +180,19 @@ def test_heading_kind_by_head_noun(text: str, kind: str | None) -> None:
 ])
 def test_names(text: str, expected: bool) -> None:
     assert looks_like_name(text) is expected
+
+
+@pytest.mark.parametrize("venue,expected", [
+    ("IEEE Transactions on Knowledge and Data Engineering, 34(6):2948-2961, 2022",
+     "IEEE Transactions on Knowledge and Data Engineering, 2022"),
+    ("Pattern Recognition, vol. 142, pp. 1-9, 2023", "Pattern Recognition, 2023"),
+    ("Information Fusion, 41: 119-128, 2018", "Information Fusion, 2018"),
+    ("ACM Transactions on Multimedia Computing, Communications, and Applications, 2023",
+     "ACM Transactions on Multimedia Computing, Communications, and Applications, 2023"),
+    ("ICML 2024 (Oral)", "ICML 2024 (Oral)"),
+])
+def test_venue_details_dropped(venue: str, expected: str) -> None:
+    assert venue_without_details(venue) == expected
 
 
 @pytest.mark.parametrize("text,expected", [

@@ -204,6 +204,20 @@ def venue_core(venue: str) -> frozenset[str]:
     return frozenset(core)
 
 
+_VENUE_DETAIL = re.compile(
+    r"\s*,?\s*(?<![\w.])(?:(?:vol(?:ume)?\.?|no\.?|num(?:ber)?\.?|issue|pp\.?|pages?|art(?:icle)?\.?(?:\s+no\.?)?)\s*"
+    r"[\w\-–]+(?:\s*\(\d+\))?(?:\s*[-–:]\s*[\w]+)*|\d+\s*\(\d+\)(?:\s*:\s*[\w]+(?:\s*[-–]\s*\w+)?)?|"
+    r"\d+\s*:\s*\w+(?:\s*[-–]\s*\w+)?)(?=\s*(?:,|\.|$|\(|\d{4}))", re.I)
+
+
+def venue_without_details(venue: str) -> str:
+    """'IEEE TKDE, 34(6):2948-2961, 2022' -> 'IEEE TKDE, 2022': volume, issue and pages say where in a
+    journal a paper is printed, not where it appeared, and their arrival is no venue change."""
+    out = _VENUE_DETAIL.sub("", venue)
+    out = re.sub(r"\s*,\s*(?=,)", "", out).strip(" ,;")
+    return out if len(out) >= 2 else venue
+
+
 def find_year(text: str) -> int | None:
     """The publication year in a venue line: the last plausible year that is not part of an arXiv id."""
     arxiv = re.search(r"(?<![\d.])(\d{2})(0[1-9]|1[0-2])\.\d{4,5}(?!\d)", text)

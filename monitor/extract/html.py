@@ -474,7 +474,7 @@ def _venue_from(line: str) -> str | None:
     if re.fullmatch(r"\(.*\)", v):
         v = v[1:-1]
     v = re.sub(r"^(?:in|at|published in|appeared in|accepted (?:to|by|at|in))\s*:?\s+", "", v, flags=re.I)
-    v = v.strip(" .,;")
+    v = cues.venue_without_details(v).strip(" .,;")
     if not v or len(v) > 200:
         return None
     return v

@@ -559,7 +559,7 @@ def _bib_commas(s: str) -> tuple[Publication, bool] | None:
 def _bib_pub(title: str, names: list[str], venue: str | None, raw: str) -> Publication:
     venue = venue.strip(" .,;") if venue else None
     if venue:
-        venue = _URL.sub("", venue).strip(" .,;") or None
+        venue = cues.venue_without_details(_URL.sub("", venue)).strip(" .,;") or None
     year = _year_of(venue) if venue else None
     if year is None:
         year = _year_of(raw.replace(title, ""))
