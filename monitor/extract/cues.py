@@ -157,11 +157,18 @@ def parse_date(text: str, today: dt.date | None = None) -> str | None:
     return f"{year:04d}"
 
 
+_NEWS_BADGE = re.compile(r"^\s*[\[(]?\s*(?:new|hot|latest|updated?)\s*[!:]?\s*[\])]?\s*[:\-–—]?\s*", re.I)
+
+
 def split_news_date(text: str) -> tuple[str | None, str]:
     """('2024.05', 'rest') when the item opens with a date, else (None, text)."""
     m = NEWS_DATE_RE.match(text)
     if not m:
-        return None, text
+        badge = _NEWS_BADGE.match(text)  # "New! Sep 2024: ..." / "🔥 2024.05 ...": a badge before the date
+        m = NEWS_DATE_RE.match(text[badge.end():]) if badge else None
+        if not m:
+            return None, text
+        text = text[badge.end():]
     date = m.group(1).strip()
     rest = text[m.end():].strip()
     if re.fullmatch(YEAR, date) and not re.match(r"^\s*[\[(【]?\s*" + YEAR + r"\s*[\])】]?\s*[:：\-–—|]", text):

@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from ..models import NewsItem, Page, Profile, Publication, paper_key
+from ..models import NewsItem, Page, Profile, Publication, news_key, paper_key
 from . import cues
 from .dom import HEADINGS, El, clean, parse_html, title_of
 from .text import parse_bib_line
@@ -744,6 +744,18 @@ def _dedupe_papers(papers: list[Publication]) -> list[Publication]:
     return out
 
 
+def _dedupe_news(news: list[NewsItem]) -> list[NewsItem]:
+    """A news list shown twice (a short list and the full one, or two layouts) is one list."""
+    seen: set[tuple[str | None, str]] = set()
+    out = []
+    for n in news:
+        key = (n.date, news_key(n))  # the same words on two dates are two items
+        if key not in seen:
+            seen.add(key)
+            out.append(n)
+    return out
+
+
 def _marker_kind(el: El, top: El | None) -> str | None:
     """A kind named by the markup around a record (class, id or data-category: "news", "publication")."""
     node: El | None = el
@@ -870,7 +882,7 @@ def extract_html(html: str, *, today: dt.date, selectors: dict[str, str] | None 
             else:
                 page.explain.append(_explain(section, len(records), 0, "rejected"))
     page.publications = _dedupe_papers(papers)
-    page.news = news
+    page.news = _dedupe_news(news)
     page.profile = Profile(name=_page_name(tree, sections))
     h1 = next((s.title for s in sections if s.heading is not None and s.heading.tag == "h1"), "")
     page.title = f"{title_of(tree)} {h1}".strip()
