@@ -87,6 +87,10 @@ def _paper_data(p: Publication) -> dict:
             "text": p.text}
 
 
+# "To appear at EMNLP 2024" and "EMNLP 2024" say the same: the paper is accepted there either way.
+_ACCEPTED = frozenset({"to appear", "accepted", "in press", "forthcoming"})
+
+
 def venue_changed(before: str | None, after: str | None) -> bool:
     """A venue changes when what it says changes (preprint -> ICLR 2025, 2024 -> 2025, + Oral), not its
     wording: "[ACL 2022]" and "[ACL 2022] The 60th Annual Meeting of the ACL" are the same venue."""
@@ -94,7 +98,7 @@ def venue_changed(before: str | None, after: str | None) -> bool:
         return False
     if not before or not after:
         return True
-    a, b = venue_core(before), venue_core(after)
+    a, b = venue_core(before) - _ACCEPTED, venue_core(after) - _ACCEPTED
     if a and b:
         return a != b
     na, nb = norm(before), norm(after)
