@@ -7,12 +7,14 @@ line, zero-width characters), untitled papers by their text, news by text, annou
 
 from __future__ import annotations
 
+import re
+
 from typing import Callable, Sequence, TypeVar
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-from .extract.cues import venue_core
+from .extract.cues import find_year, venue_core
 from .models import Announcement, Event, NewsItem, Page, Publication, news_key, norm, paper_key
 
 T = TypeVar("T")
@@ -91,6 +93,31 @@ def _paper_data(p: Publication) -> dict:
 _ACCEPTED = frozenset({"to appear", "accepted", "in press", "forthcoming"})
 
 
+_DOI = re.compile(r"\b(?:doi:\s*)?10\.\d{4,9}/\S+", re.I)
+
+
+def _venue_parts(venue: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(years, statuses, acronyms) a venue states; a DOI's digits are not a year, an arXiv id dates a preprint."""
+    bare = _DOI.sub(" ", venue)
+    core = venue_core(bare)
+    years = {c for c in core if c.isdigit()}
+    if not years and (year := find_year(bare)):
+        years.add(str(year))
+    pairs = {c for c in core if " " in c and c.rsplit(" ", 1)[-1].isdigit()}
+    acronyms = {c.split(" ")[0] for c in pairs} | {c for c in core if c.isupper() and " " not in c and not c.isdigit()}
+    statuses = set(core) - years - pairs - acronyms - _ACCEPTED
+    return frozenset(years), frozenset(statuses), frozenset(acronyms)
+
+
+def _spelled_out(acronym: str, text: str) -> bool:
+    """The other side names the same venue in full: the acronym's letters open its capitalised words
+    ("PAMI" in "Pattern Analysis and Machine Intelligence"), or the acronym is written there."""
+    if acronym.lower() in text.lower():
+        return True
+    initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w-]*", text) if w[0].isupper())
+    return re.sub(r"[^A-Z]", "", acronym.upper()) in initials.upper()
+
+
 def venue_changed(before: str | None, after: str | None) -> bool:
     """A venue changes when what it says changes (preprint -> ICLR 2025, 2024 -> 2025, + Oral), not its
     wording: "[ACL 2022]" and "[ACL 2022] The 60th Annual Meeting of the ACL" are the same venue."""
@@ -98,9 +125,18 @@ def venue_changed(before: str | None, after: str | None) -> bool:
         return False
     if not before or not after:
         return True
-    a, b = venue_core(before) - _ACCEPTED, venue_core(after) - _ACCEPTED
-    if a and b:
-        return a != b
+    a, b = _venue_parts(before), _venue_parts(after)
+    if any(a) and any(b):
+        years_a, status_a, acro_a = a
+        years_b, status_b, acro_b = b
+        if (years_a and years_b and years_a != years_b) or status_a != status_b:
+            return True  # a year written where there was none (a DOI replaced by the year) says nothing new
+        # a badge or an expansion adds or drops an acronym ("AAAI2025 AAAI Conference ... 2025"); a
+        # different venue names another one (ICLR -> ICML)
+        if not (acro_a and acro_b) or acro_a == acro_b:
+            return False
+        extra_a, extra_b = acro_a - acro_b, acro_b - acro_a
+        return not (all(_spelled_out(x, after) for x in extra_a) and all(_spelled_out(x, before) for x in extra_b))
     na, nb = norm(before), norm(after)
     return not (na in nb or nb in na) or a != b
 

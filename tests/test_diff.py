@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from monitor.diff import diff_pages, is_suspect
+import pytest
+
+from monitor.diff import diff_pages, is_suspect, venue_changed
 from monitor.models import Announcement, NewsItem, Page, Publication
 
 
@@ -90,3 +92,22 @@ def test_a_change_of_announcement_of_the_same_kind_is_news():
     assert kinds(diff_pages(old, new)) == [("announcement", None)]
     same = page(ann=[Announcement(kind="joining", text="I will join Sea AI Lab as a research scientist!")])
     assert diff_pages(old, same) == []
+
+
+@pytest.mark.parametrize("before,after,changed", [
+    ("preprint", "ICLR 2025", True),
+    ("ICLR 2024", "ICML 2024", True),
+    ("ICML 2024", "ICML 2024 (Oral)", True),
+    ("NeurIPS 2023", "NeurIPS 2024", True),
+    ("Workshop at ICML 2024 & under review at TMLR", "Workshop at ICML 2024 & under review", True),
+    ("[ACL 2022]", "[ACL 2022] The 60th Annual Meeting of the ACL", False),
+    ("to appear at EMNLP 2024", "EMNLP 2024", False),
+    ("arXiv, 2021", "arXiv:2110.11334", False),
+    ("IEEE TKDE, 10.1109/TKDE.2020.3016208", "IEEE TKDE, 2020", False),
+    ("AAAI Conference on Artificial Intelligence 2025", "AAAI2025 AAAI Conference on Artificial Intelligence 2025", False),
+    ("IEEE Transactions on Pattern Analysis and Machine Intelligence, 2024",
+     "T-PAMI IEEE Transactions on Pattern Analysis and Machine Intelligence, 2024", False),
+    ("European Conference on Artificial Intelligence, 2025", "ECAI, 2025", False),
+])
+def test_venue_changed(before: str, after: str, changed: bool) -> None:
+    assert venue_changed(before, after) is changed
