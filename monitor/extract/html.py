@@ -84,7 +84,7 @@ def _is_record_heading(el: El, text: str) -> bool:
         same = [s for s in node.parent.element_children()
                 if _sig(s) == sig and any(h.tag == el.tag for h in s.elements())]
         if len(same) >= 2 and clean(node.text()) != clean(text):
-            return True
+            return len(node.find_all("li")) < 3 and len(node.raw_text()) < 3000  # a card, not a whole section
         node = node.parent
     return False
 
@@ -143,7 +143,10 @@ def find_headings(root: El) -> list[tuple[El, int, str]]:
         if pseudo:
             out.append((el, pseudo[0], pseudo[1]))
             skip_until = el.post
-    repeated = {tag for tag, n in Counter(e.tag for e in titles).items() if n >= 2}
+    # paper titles repeat, and make up most headings of their tag (a tag that mostly names sections,
+    # "Biography", "Talks", names sections even where a heading is unknown)
+    per_tag = Counter(el.tag for el, _, text in out if not re.fullmatch(r"\W*" + cues.YEAR + r"\W*", text))
+    repeated = {tag for tag, n in Counter(e.tag for e in titles).items() if n >= 2 and n >= 0.5 * per_tag[tag]}
     paper_titles = {id(e) for e in titles if e.tag in repeated}
     for e in titles:
         if id(e) in paper_titles:
@@ -873,6 +876,11 @@ def extract_html(html: str, *, today: dt.date, selectors: dict[str, str] | None 
                         items.append(item)
                 news.extend(items)
                 page.explain.append(_explain(section, len(records), len(items), "news"))
+            elif kind is None and len(records) >= 3 and _looks_like_papers(records, section):
+                # no telling heading, but most records read as papers: a paper list by its content
+                found = [p for r in records if (p := parse_paper(r, section=section, strict=False))]
+                papers.extend(found)
+                page.explain.append(_explain(section, len(records), len(found), "publications (by content)"))
             elif kind is None:
                 found = [p for r in records if (p := parse_paper(r, section=section, strict=True))]
                 if len(found) >= 2:
