@@ -48,6 +48,9 @@ class Section:
     overridden: set[str] = field(default_factory=set)  # kinds a selector took over
 
 
+_ANY = Section(title="", kind=None, level=0, heading=None)
+
+
 # ---------------------------------------------------------------- sections
 
 def _pseudo_heading(el: El) -> tuple[int, str] | None:
@@ -262,6 +265,17 @@ def split_at_breaks(el: El, *, blank_line: bool) -> list[El]:
     return parts
 
 
+def _one_paper(el: El) -> bool:
+    """A box whose parts (title, venue, authors, links) read as one paper together but not apart: one
+    record, even when its parts share one shape (no class names to tell them apart)."""
+    if "one-paper" not in el.memo:
+        parts = [c for c in el.element_children() if c.is_block and _texty(c)]
+        whole = len(parts) >= 2 and parse_paper(el, section=_ANY, strict=True)
+        el.memo["one-paper"] = bool(whole and whole.authors) and sum(
+            1 for c in parts if parse_paper(c, section=_ANY, strict=False)) <= 1
+    return el.memo["one-paper"]
+
+
 def _flat_row(tr: El) -> bool:
     """A table row is one record (date | text, image | reference) unless its cells hold lists or
     several blocks each (a layout table's columns)."""
@@ -296,7 +310,7 @@ def split_records(el: El) -> list[El]:
     if n >= 2 and (n >= len(blocks) * 0.5 or top[0] in ("li", "tr", "p")):
         out: list[El] = []
         for b in blocks:
-            out.extend(split_records(b))
+            out.extend([b] if _one_paper(b) else split_records(b))
         return out
     if any(b.tag in ("ul", "ol", "table", "tbody", "dl") and len(b.element_children()) >= 3 for b in blocks):
         out = []
