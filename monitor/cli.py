@@ -11,13 +11,13 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import MonitorError
-from .extract import extract
+from .errors import ExtractError, MonitorError
 from .fetch import Fetcher, user_agent
 from .pipeline import CheckResult, check_sources
 from .report import describe_event, event_json, group_by_source
 from .sources import Config, load_config, parse_interval
 from .store import Store
+from .worker import Job, shared_pool
 
 
 class Ctx:
@@ -147,7 +147,11 @@ def check(obj: Ctx, target: str, as_json: bool, explain: bool, fmt: str) -> None
     result = asyncio.run(get())
     if not result.ok or result.text is None:
         _fail(f"{target}: {result.error or 'no content'}")
-    page = extract(result.text, format=fmt, content_type=result.content_type, url=result.final_url or target)
+    job = Job(text=result.text, format=fmt, content_type=result.content_type, url=result.final_url or target)
+    try:
+        page = asyncio.run(shared_pool().extract(job))
+    except ExtractError as exc:
+        _fail(f"{target}: extraction failed: {exc}")
     if as_json:
         data = page.to_json()
         if explain:

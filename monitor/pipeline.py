@@ -10,19 +10,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import multiprocessing
-import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
 from .diff import diff_pages, is_suspect
-from .extract import extract
+from .errors import ExtractError
 from .fetch import Fetcher, FetchResult, user_agent
 from .models import Event, Page, Source
 from .sources import Config
 from .store import Store, content_hash
+from .worker import ExtractionPool, Job, run_job, shared_pool
 
 
 @dataclass
@@ -44,10 +42,10 @@ class CheckResult:
 OutboxHook = Callable[[Store, Source, list[int]], None]
 
 
-def extract_job(text: str, fmt: str, content_type: str | None, url: str, today: dt.date | None,
-                selectors: dict[str, str] | None) -> Page:
-    """Extraction as a plain function of its inputs, so it can run in a worker process."""
-    return extract(text, format=fmt, content_type=content_type, url=url, today=today, selectors=selectors)
+def extraction_job(source: Source, result: FetchResult, today: dt.date | None) -> Job:
+    assert result.text is not None
+    return Job(text=result.text, format=source.format, content_type=result.content_type,
+               url=result.final_url or source.url, today=today, selectors=source.selectors or None)
 
 
 def needs_extraction(store: Store, source_id: int, result: FetchResult) -> bool:
@@ -89,12 +87,12 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult, *
     assert result.text is not None and result.body is not None
     if page is None:
         try:
-            page = extract_job(result.text, source.format, result.content_type, result.final_url or source.url,
-                               today, source.selectors or None)
+            page = run_job(extraction_job(source, result, today))
         except Exception as exc:  # an extractor bug must not lose the check or stop the run
             page = exc
     if isinstance(page, BaseException):
-        out.error = f"extraction failed: {type(page).__name__}: {page}"
+        why = str(page) if isinstance(page, ExtractError) else f"{type(page).__name__}: {page}"
+        out.error = f"extraction failed: {why}"
         with store.transaction():
             store.insert_check(source_id, outcome="failed", error=out.error, snapshot_id=None, events=0, **base)
         return out
@@ -149,16 +147,17 @@ def _confirm(store: Store, source: Source, source_id: int, suspect, started: str
 async def check_sources(config: Config, store: Store, sources: list[Source] | None = None, *,
                         today: dt.date | None = None, outbox: OutboxHook | None = None,
                         on_result: Callable[[CheckResult], Awaitable[None] | None] | None = None,
-                        fetcher: Fetcher | None = None, ids: dict[str, int] | None = None) -> list[CheckResult]:
+                        fetcher: Fetcher | None = None, ids: dict[str, int] | None = None,
+                        pool: ExtractionPool | None = None) -> list[CheckResult]:
     """Check the given sources (all by default) concurrently; results come back in source order.
 
     ``ids`` (name -> source id) lets a caller that already synced the sources table skip doing it again.
+    Extraction runs in ``pool`` (the process's shared worker pool by default), never on the event loop.
     """
     sources = list(config.sources if sources is None else sources)
     ids = ids if ids is not None else store.sync_sources(config.sources)
     own = fetcher is None
-    pool = _worker_pool(len(sources))
-    loop = asyncio.get_running_loop()
+    pool = pool or shared_pool()
     fetcher = fetcher or Fetcher(user_agent=user_agent(config.user_agent_contact), concurrency=config.concurrency,
                                  per_host=config.per_host, timeout=config.timeout, max_bytes=config.max_bytes)
     results: dict[str, CheckResult] = {}
@@ -169,12 +168,10 @@ async def check_sources(config: Config, store: Store, sources: list[Source] | No
         t0 = time.monotonic()
         fetched = await fetcher.fetch(source.url, etag=row["etag"], last_modified=row["last_modified"])
         page: Page | BaseException | None = None
-        if pool is not None and needs_extraction(store, sid, fetched):
+        if needs_extraction(store, sid, fetched):
             try:
-                page = await loop.run_in_executor(
-                    pool, extract_job, fetched.text, source.format, fetched.content_type,
-                    fetched.final_url or source.url, today, source.selectors or None)
-            except Exception as exc:  # a crashed worker fails this check only
+                page = await pool.extract(extraction_job(source, fetched, today), config.extraction_timeout)
+            except ExtractError as exc:  # over budget, refused or a crashed worker: this check fails, alone
                 page = exc
         res = process(store, source, sid, fetched, today=today, outbox=outbox, page=page)
         res.duration = max(res.duration, time.monotonic() - t0)
@@ -184,27 +181,12 @@ async def check_sources(config: Config, store: Store, sources: list[Source] | No
             if asyncio.iscoroutine(maybe):
                 await maybe
 
-    try:
-        if own:
-            async with fetcher:
-                await asyncio.gather(*(one(s) for s in sources))
-        else:
+    if own:
+        async with fetcher:
             await asyncio.gather(*(one(s) for s in sources))
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+    else:
+        await asyncio.gather(*(one(s) for s in sources))
     return [results[s.name] for s in sources]
-
-
-POOL_FROM = 16  # below this many sources, starting worker processes costs more than it saves
-
-
-def _worker_pool(n_sources: int) -> ProcessPoolExecutor | None:
-    """Extraction is pure Python and CPU-bound: a run over many pages spreads it over the cores."""
-    workers = os.cpu_count() or 1
-    if n_sources < POOL_FROM or workers < 2:
-        return None
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
 
 
 def run_once(config: Config, store: Store, sources: list[Source] | None = None, **kwargs) -> list[CheckResult]:

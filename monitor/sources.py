@@ -20,7 +20,8 @@ from .models import Source
 FORMATS = ("auto", "html", "markdown", "text")
 SELECTOR_KEYS = ("publications", "news")
 SOURCE_KEYS = {"name", "url", "every", "cron", "format", "tags", "selectors"}
-DEFAULT_KEYS = {"every", "user_agent_contact", "concurrency", "per_host", "timeout", "max_bytes", "politeness"}
+DEFAULT_KEYS = {"every", "user_agent_contact", "concurrency", "per_host", "timeout", "max_bytes", "politeness",
+                "extraction_timeout"}
 TOP_KEYS = {"defaults", "sources", "channels", "routes"}
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _INTERVAL = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
@@ -39,6 +40,7 @@ class Config:
     timeout: float = 20.0
     max_bytes: int = 5_000_000
     politeness: float = 1.0  # seconds between two requests to the same host (daemon)
+    extraction_timeout: float = 30.0  # seconds one page may take to extract before its check fails
     channels: dict[str, Any] = field(default_factory=dict)
     routes: list[Any] = field(default_factory=list)
 
@@ -165,7 +167,7 @@ def parse_config(text: str, path: str = "sources.yaml") -> Config:
         if "every" in defaults:
             config.every = parse_interval(defaults["every"])
         for key, kind in (("concurrency", int), ("per_host", int), ("timeout", float), ("max_bytes", int),
-                          ("politeness", float)):
+                          ("politeness", float), ("extraction_timeout", float)):
             if key in defaults:
                 value = kind(defaults[key])
                 if value <= 0 and key != "politeness":
