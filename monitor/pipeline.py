@@ -1,8 +1,11 @@
 """One check of one source, and one run over many: fetch -> extract -> store -> diff.
 
 The CLI and the daemon are thin shells over ``check_sources``. A source that fails is recorded and
-reported; it never stops the others. A page that suddenly looks broken is held as suspect: stored,
-but its removals wait until the next check sees the same result.
+reported; it never stops the others, and a run of failures becomes a ``source_failing`` event (see
+``health``). A page that is not the source's page at all (an error page served with status 200, a
+page that lost nearly everything) is an outage: a failed check, never a list of removals, however
+long it lasts. A page that suddenly lost most of its items is held as suspect: stored, but its
+removals wait until the next check sees the same result.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
-from .diff import diff_pages, is_suspect
+from .diff import diff_pages, drop_returning, is_outage, is_revert, is_suspect
 from .errors import ExtractError
 from .fetch import Fetcher, FetchResult, user_agent
+from .health import Health, after_check
 from .models import Event, Page, Source
 from .sources import Config
 from .store import Store, content_hash
@@ -65,7 +69,7 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult, *
     if not result.ok:
         out.error = result.error or "no content"
         with store.transaction():
-            store.insert_check(source_id, outcome="failed", error=out.error, snapshot_id=None, events=0, **base)
+            _finish(store, source, source_id, out, base, None, outbox)
         return out
 
     row = store.source_row(source_id)
@@ -76,10 +80,9 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult, *
             out.outcome = "not_modified" if result.not_modified else "unchanged"
             if info is not None and info["state"] == "suspect":
                 out.outcome, out.events, out.event_ids = "confirmed", *_confirm(
-                    store, source, source_id, store.snapshot(info["id"]), started, outbox)
+                    store, source_id, store.snapshot(info["id"]), started)
             store.set_validators(source_id, etag=result.etag, last_modified=result.last_modified, body_hash=body_hash)
-            store.insert_check(source_id, outcome=out.outcome, error=None,
-                               snapshot_id=info["id"] if info else None, events=len(out.events), **base)
+            _finish(store, source, source_id, out, base, info["id"] if info else None, outbox)
         if info is not None:
             out.papers, out.news = info["papers"], info["news"]
         return out
@@ -94,53 +97,80 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult, *
         why = str(page) if isinstance(page, ExtractError) else f"{type(page).__name__}: {page}"
         out.error = f"extraction failed: {why}"
         with store.transaction():
-            store.insert_check(source_id, outcome="failed", error=out.error, snapshot_id=None, events=0, **base)
+            _finish(store, source, source_id, out, base, None, outbox)
         return out
 
     out.papers, out.news = len(page.publications), len(page.news)
     baseline = store.latest_snapshot(source_id, accepted_only=True)
+    outage = is_outage(baseline.page if baseline else None, page)
+    if outage:  # not the source's page: nothing stored but the failed check; validators kept, so it is read again
+        out.error = outage
+        with store.transaction():
+            _finish(store, source, source_id, out, base, None, outbox)
+        return out
     reason = is_suspect(baseline.page if baseline else None, page)
+    bulk_loss = False
     with store.transaction():
         if reason and info is not None and info["state"] == "suspect" \
                 and _same_items(store.snapshot(info["id"]).page, page):
-            reason = None  # the second check in a row that sees the same thing: believe it
+            reason, bulk_loss = None, True  # the second check in a row that sees the same thing: believe it
         state = "suspect" if reason else "accepted"
         snapshot_id = store.insert_snapshot(source_id, body=result.body, page=page, state=state, reason=reason,
                                             content_type=result.content_type, taken_at=started)
-        events: list[Event] = []
         if state == "accepted":
             if baseline is not None:
-                events = diff_pages(baseline.page, page)
+                out.events = _new_events(store, source_id, baseline.page, page)
                 out.outcome = "changed"
             else:
                 out.outcome = "new"
-            store.update_items(source_id, page, started)
-            out.event_ids = store.insert_events(source_id, snapshot_id, events, started)
-            if outbox and out.event_ids:
-                outbox(store, source, out.event_ids)
+            store.update_items(source_id, page, started, bulk_loss=bulk_loss)
+            out.event_ids = store.insert_events(source_id, snapshot_id, out.events, started)
         else:
             out.outcome, out.error = "suspect", reason
-        out.events = events
         store.set_validators(source_id, etag=result.etag, last_modified=result.last_modified, body_hash=body_hash)
-        store.insert_check(source_id, outcome=out.outcome, error=out.error, snapshot_id=snapshot_id,
-                           events=len(events), **base)
+        _finish(store, source, source_id, out, base, snapshot_id, outbox)
     return out
+
+
+def _finish(store: Store, source: Source, source_id: int, out: CheckResult, base: dict, snapshot_id: int | None,
+            outbox: OutboxHook | None) -> None:
+    """The end of every check: its health (maybe a source_failing / source_recovered event), its row,
+    and the outbox for all of its events, inside the check's transaction."""
+    row = store.health(source_id)
+    before = Health(last_success_at=row["last_success_at"], failing_since=row["failing_since"],
+                    failures=row["failures"], alerted=bool(row["failing_alerted"]))
+    health, event = after_check(before, failed=out.outcome == "failed", at=base["started_at"], error=out.error,
+                                threshold=source.failing_after)
+    store.set_health(source_id, last_success_at=health.last_success_at, failing_since=health.failing_since,
+                     failures=health.failures, failing_alerted=health.alerted)
+    if event is not None:
+        out.events = out.events + [event]
+        out.event_ids = out.event_ids + store.insert_events(source_id, None, [event], base["started_at"])
+    store.insert_check(source_id, outcome=out.outcome, error=out.error, snapshot_id=snapshot_id,
+                       events=len(out.events), **base)
+    if outbox and out.event_ids:
+        outbox(store, source, out.event_ids)
+
+
+def _new_events(store: Store, source_id: int, baseline: Page, page: Page) -> list[Event]:
+    """The changes from the last accepted page, without the items that are only coming back."""
+    events = diff_pages(baseline, page)
+    if not any(e.type in ("paper_added", "news_added", "announcement") for e in events):
+        return events
+    return drop_returning(events, store.gone(source_id), revert=is_revert(page, store.older_item_sets(source_id)))
 
 
 def _same_items(a: Page, b: Page) -> bool:
     return json.dumps(a.to_json(), sort_keys=True) == json.dumps(b.to_json(), sort_keys=True)
 
 
-def _confirm(store: Store, source: Source, source_id: int, suspect, started: str,
-             outbox: OutboxHook | None) -> tuple[list[Event], list[int]]:
+def _confirm(store: Store, source_id: int, suspect, started: str) -> tuple[list[Event], list[int]]:
     """A suspect page seen again: accept it and emit what it changed against the last accepted one."""
     baseline = store.latest_snapshot(source_id, accepted_only=True)
     store.accept_snapshot(suspect.id)
-    events = diff_pages(baseline.page, suspect.page) if baseline else []
-    store.update_items(source_id, suspect.page, started)
+    events = _new_events(store, source_id, baseline.page, suspect.page) if baseline else []
+    store.update_items(source_id, suspect.page, started, bulk_loss=True)
     ids = store.insert_events(source_id, suspect.id, events, started)
-    if outbox and ids:
-        outbox(store, source, ids)
     return events, ids
 
 

@@ -15,13 +15,13 @@ from urllib.parse import urlparse
 import yaml
 
 from .errors import ConfigError
-from .models import Source
+from .models import FailingAfter, Source
 
 FORMATS = ("auto", "html", "markdown", "text")
 SELECTOR_KEYS = ("publications", "news")
-SOURCE_KEYS = {"name", "url", "every", "cron", "format", "tags", "selectors"}
+SOURCE_KEYS = {"name", "url", "every", "cron", "format", "tags", "selectors", "failing_after"}
 DEFAULT_KEYS = {"every", "user_agent_contact", "concurrency", "per_host", "timeout", "max_bytes", "politeness",
-                "extraction_timeout"}
+                "extraction_timeout", "failing_after"}
 TOP_KEYS = {"defaults", "sources", "channels", "routes"}
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _INTERVAL = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
@@ -41,6 +41,7 @@ class Config:
     max_bytes: int = 5_000_000
     politeness: float = 1.0  # seconds between two requests to the same host (daemon)
     extraction_timeout: float = 30.0  # seconds one page may take to extract before its check fails
+    failing_after: FailingAfter = field(default_factory=FailingAfter)  # the default for every source
     channels: dict[str, Any] = field(default_factory=dict)
     routes: list[Any] = field(default_factory=list)
 
@@ -69,6 +70,22 @@ def parse_interval(value: Any) -> int:
     if pos != len(text) or not text or total <= 0:
         raise ValueError(f"bad interval {value!r} (use e.g. 30m, 12h, 1d, 1h30m)")
     return int(total)
+
+
+def parse_failing_after(value: Any) -> FailingAfter:
+    """3 or '3 checks' (failed checks in a row), or a duration ('1d', '12h'); ValueError otherwise."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 1:
+            raise ValueError(f"bad failing_after {value!r}: at least 1 check")
+        return FailingAfter(checks=value)
+    m = re.fullmatch(r"\s*(\d+)\s*checks?\s*", str(value))
+    if m and int(m.group(1)) >= 1:
+        return FailingAfter(checks=int(m.group(1)))
+    try:
+        return FailingAfter(checks=None, seconds=parse_interval(str(value)))
+    except ValueError:
+        raise ValueError(f"bad failing_after {value!r} (a number of checks such as 3, or a duration such as 1d)"
+                         ) from None
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -103,7 +120,8 @@ def _check_url(url: Any, where: str) -> str:
     raise ConfigError(f"{where}: bad URL {url!r} (only http, https and local files are supported)")
 
 
-def _source(entry: Any, index: int, path: str, default_every: int) -> Source:
+def _source(entry: Any, index: int, path: str, default_every: int,
+            default_failing: FailingAfter = FailingAfter()) -> Source:
     where = f"{path}: sources[{index}]"
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: each source must be a mapping with at least 'name' and 'url'")
@@ -118,6 +136,7 @@ def _source(entry: Any, index: int, path: str, default_every: int) -> Source:
     url = _check_url(entry.get("url"), where)
     try:
         every = parse_interval(entry["every"]) if "every" in entry else default_every
+        failing = parse_failing_after(entry["failing_after"]) if "failing_after" in entry else default_failing
     except ValueError as exc:
         raise ConfigError(f"{where}: {exc}") from None
     cron = entry.get("cron")
@@ -137,7 +156,7 @@ def _source(entry: Any, index: int, path: str, default_every: int) -> Source:
     if not isinstance(selectors, dict) or set(selectors) - set(SELECTOR_KEYS):
         raise ConfigError(f"{where}: 'selectors' takes CSS selectors for {', '.join(SELECTOR_KEYS)}")
     return Source(name=name.strip(), url=url, every=every, cron=cron, format=fmt, tags=tags,
-                  selectors={k: str(v) for k, v in selectors.items()})
+                  selectors={k: str(v) for k, v in selectors.items()}, failing_after=failing)
 
 
 def parse_config(text: str, path: str = "sources.yaml") -> Config:
@@ -166,6 +185,8 @@ def parse_config(text: str, path: str = "sources.yaml") -> Config:
     try:
         if "every" in defaults:
             config.every = parse_interval(defaults["every"])
+        if "failing_after" in defaults:
+            config.failing_after = parse_failing_after(defaults["failing_after"])
         for key, kind in (("concurrency", int), ("per_host", int), ("timeout", float), ("max_bytes", int),
                           ("politeness", float), ("extraction_timeout", float)):
             if key in defaults:
@@ -184,7 +205,7 @@ def parse_config(text: str, path: str = "sources.yaml") -> Config:
         raise ConfigError(f"{path}: 'sources' must be a list")
     seen: set[str] = set()
     for i, entry in enumerate(sources):
-        src = _source(entry, i, path, config.every)
+        src = _source(entry, i, path, config.every, config.failing_after)
         if src.name in seen:
             raise ConfigError(f"{path}: source {src.name!r}: duplicate name (names must be unique)")
         seen.add(src.name)
