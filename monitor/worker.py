@@ -152,7 +152,10 @@ class ExtractionPool:
                 worker.kill()
                 continue
             if len(self._busy) < self.size:
-                worker = _Worker()
+                try:
+                    worker = _Worker()
+                except OSError as exc:
+                    raise ExtractError(f"cannot start an extraction worker: {exc}") from None
                 break
             waiter = asyncio.get_running_loop().create_future()
             self._waiters.append(waiter)

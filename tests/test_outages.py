@@ -227,3 +227,25 @@ def test_an_old_database_is_migrated_with_its_health_and_deliveries_intact(tmp_p
     assert store.db.execute("SELECT event_id FROM delivery_events").fetchall() == [(7,)]
     assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert store.db.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_returning_items_in_the_pure_diff():
+    from monitor.diff import Gone, diff_pages, drop_returning, is_revert, item_keys, returning_key
+    from monitor.models import NewsItem, Page
+
+    def page(*news: tuple[str, str]) -> Page:
+        return Page(news=[NewsItem(date=d, text=t) for d, t in news])
+
+    tpami = "One paper accepted to T-PAMI."
+    before = page(("Sep. 2024", tpami), ("Apr. 2024", tpami))
+    after = page(("Jul. 2025", tpami), ("Sep. 2024", tpami), ("Apr. 2024", tpami))
+    [added] = diff_pages(before, after)
+    assert added.type == "news_added" and added.data["date"] == "Jul. 2025"  # the new one, by its date
+    announced = Gone(keys={"news": {returning_key("news", added.key, date="Jul. 2025")}},
+                     settled={"news": {returning_key("news", added.key, date="Jul. 2025")}})
+    assert drop_returning([added], announced) == []
+    assert drop_returning([added], Gone()) == [added]
+    first_seen = Gone(keys={"news": {returning_key("news", added.key, date="Jul. 2025")}})
+    assert drop_returning([added], first_seen) == [added]  # an edit may list an old item again
+    assert drop_returning([added], first_seen, revert=True) == []
+    assert is_revert(after, [item_keys(after)]) and not is_revert(after, [item_keys(before)])
