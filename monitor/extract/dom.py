@@ -19,9 +19,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from ..errors import ExtractError
-
 from selectolax.lexbor import LexborHTMLParser
+
+from ..errors import ExtractError
 
 INVISIBLE = frozenset({
     "script", "style", "template", "noscript", "head", "svg", "math", "iframe", "object", "embed",
