@@ -14,8 +14,8 @@ import click
 from . import __version__
 from .channels import SendError
 from .config import Config, parse_interval
-from .errors import MonitorError
-from .extract import extract
+from .errors import ExtractError, MonitorError
+from .models import Event
 from .fetch import Fetcher, user_agent
 from .notify import deliver_due, outbox_hook, retry_failed, send_test
 from .notify import notices as list_delivery_notices
@@ -23,6 +23,7 @@ from .pipeline import CheckResult, check_sources
 from .report import describe_event, event_json, group_by_source
 from .sources import load_config
 from .store import Store
+from .worker import Job, shared_pool
 
 
 class Ctx:
@@ -71,7 +72,11 @@ def main(ctx: click.Context, config_path: str, db_path: str) -> None:
 @click.option("--source", "names", multiple=True, help="Only these sources (repeatable).")
 @click.pass_obj
 def run(obj: Ctx, once: bool, names: tuple[str, ...]) -> None:
-    """Check the sources: `run --once` for one pass (cron), plain `run` to keep running (the daemon)."""
+    """Check the sources: `run --once` for one pass (cron), plain `run` to keep running (the daemon).
+
+    `run --once` exits 0 when the run completed (some sources may have failed: they are listed),
+    1 when every source checked failed, 2 on a configuration or database error.
+    """
     config = obj.config()
     if not once:
         from .daemon import run_daemon
@@ -88,10 +93,15 @@ def run(obj: Ctx, once: bool, names: tuple[str, ...]) -> None:
         if tty:
             click.echo(f"\r  checked {done[0]}/{len(sources)}: {res.source[:40]:<40}", err=True, nl=False)
 
+    started = dt.datetime.now(dt.timezone.utc)
     results = asyncio.run(_run_and_deliver(config, store, sources, progress))
     if tty:
         click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
+    click.echo(f"monitor run --once at {started:%Y-%m-%d %H:%M:%S} UTC ({obj.config_path})")
     _print_run_table(results)
+    _print_changes(results)
+    if results and all(r.outcome == "failed" for r in results):
+        sys.exit(1)
 
 
 async def _run_and_deliver(config: Config, store: Store, sources, progress) -> list[CheckResult]:
@@ -116,6 +126,29 @@ def _print_run_table(results: list[CheckResult]) -> None:
         click.echo(f"  {r.source}: {r.error}")
 
 
+def _print_changes(results: list[CheckResult]) -> None:
+    """What a cron mail should say: every alert-worthy change, by source, in words."""
+    lines: list[str] = []
+    minor = 0
+    for r in results:
+        alerts = [e for e in r.events if e.alert]
+        minor += len(r.events) - len(alerts)
+        if alerts:
+            lines.append(f"{r.source}:")
+            lines += [f"  - {describe_event(_event_row(e))}" for e in alerts]
+    click.echo("\nChanges:" if lines else "\nNo new changes.")
+    for line in lines:
+        click.echo(line)
+    if minor:
+        click.echo(f"(and {minor} minor change{'s' if minor != 1 else ''}: removals, link or author edits;"
+                   " see `monitor diff --all`)")
+
+
+def _event_row(e: Event) -> dict[str, Any]:
+    return {"type": e.type, "title": e.title, "text": e.text, "field": e.field, "before": e.before,
+            "after": e.after, "kind": e.kind, "data": e.data}
+
+
 # ---------------------------------------------------------------- check
 
 @main.command()
@@ -134,7 +167,11 @@ def check(obj: Ctx, target: str, as_json: bool, explain: bool, fmt: str) -> None
     result = asyncio.run(get())
     if not result.ok or result.text is None:
         _fail(f"{target}: {result.error or 'no content'}")
-    page = extract(result.text, format=fmt, content_type=result.content_type, url=result.final_url or target)
+    job = Job(text=result.text, format=fmt, content_type=result.content_type, url=result.final_url or target)
+    try:
+        page = asyncio.run(shared_pool().extract(job))
+    except ExtractError as exc:
+        _fail(f"{target}: extraction failed: {exc}")
     if as_json:
         data = page.to_json()
         if explain:
@@ -218,14 +255,15 @@ def diff(obj: Ctx, source: str | None, since: str | None, as_json: bool, show_al
 @main.command("sources")
 @click.pass_obj
 def sources_cmd(obj: Ctx) -> None:
-    """Each source with its last check, status and counts."""
+    """Each source with its last check, outcome, last success, failing since, and counts (times in UTC)."""
     config = obj.config()
     store = obj.store()
     store.sync_sources(config.sources)
     rows = [r for r in store.source_summaries() if r["active"]]
-    header = ("source", "last check", "outcome", "papers", "news", "events", "url")
-    table = [header] + [(r["name"], (r["last_check_at"] or "never")[:16].replace("T", " "), r["last_outcome"] or "-",
-                         str(r["papers"]), str(r["news"]), str(r["events"]), r["url"]) for r in rows]
+    header = ("source", "last check", "outcome", "last success", "failing since", "papers", "news", "events", "url")
+    table = [header] + [(r["name"], _when(r["last_check_at"]) if r["last_check_at"] else "never",
+                         r["last_outcome"] or "-", _when(r["last_success_at"]) if r["last_success_at"] else "never",
+                         _failing(r), str(r["papers"]), str(r["news"]), str(r["events"]), r["url"]) for r in rows]
     widths = [min(50, max(len(row[i]) for row in table)) for i in range(len(header))]
     for row in table:
         click.echo("  ".join(str(c)[:50].ljust(w) for c, w in zip(row, widths)).rstrip())
@@ -255,6 +293,13 @@ def daemon_cmd(obj: Ctx, grace: float, summary_every: float, start_spread: float
 
 def _when(value: str | None) -> str:
     return (value or "-")[:16].replace("T", " ")
+
+
+def _failing(row: dict[str, Any]) -> str:
+    if not row["failing_since"]:
+        return "-"
+    n = row["failures"]
+    return f"{_when(row['failing_since'])} ({n} check{'s' if n != 1 else ''})"
 
 
 def _notice_note(r: dict[str, Any]) -> str:

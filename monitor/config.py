@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ConfigError
-from .models import Source
+from .models import FailingAfter, Source
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _INTERVAL = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
@@ -30,6 +30,8 @@ class Config:
     timeout: float = 20.0
     max_bytes: int = 5_000_000
     politeness: float = 1.0  # seconds between two requests to the same host (daemon)
+    extraction_timeout: float = 30.0  # seconds one page may take to extract before its check fails
+    failing_after: FailingAfter = field(default_factory=FailingAfter)  # the default for every source
     channels: dict[str, Any] = field(default_factory=dict)
     routes: list[Any] = field(default_factory=list)
 

@@ -3,12 +3,16 @@
 Items are matched by identity, not position, so reordering, renumbering and restyling produce no
 event: papers by normalised title with fuzzy tolerance (case, punctuation, a fixed typo, a wrapped
 line, zero-width characters), untitled papers by their text, news by text, announcements by kind.
+
+Items seen before on the source are not new when they come back (``drop_returning``): not once they
+were announced, not after the page lost them in bulk (a broken build, a hosting problem), and not
+when the page is an older version again (a revert: all it shows was on a page read before).
 """
 
 from __future__ import annotations
 
 import re
-
+from dataclasses import dataclass, field
 from typing import Callable, Sequence, TypeVar
 
 from rapidfuzz import fuzz
@@ -170,8 +174,15 @@ def diff_papers(old: Sequence[Publication], new: Sequence[Publication]) -> list[
     return events
 
 
+def _dated_news_key(n: NewsItem) -> str:
+    return f"{news_key(n)}@{norm(n.date)}"
+
+
 def diff_news(old: Sequence[NewsItem], new: Sequence[NewsItem]) -> list[Event]:
-    _, removed, added = _match(old, new, news_key, TEXT_SAME)
+    # same text and date first, so that of two items with one text ("One paper accepted to T-PAMI.")
+    # the one with the new date is the one added
+    _, old_left, new_left = _match(old, new, _dated_news_key, 101.0)
+    _, removed, added = _match(old_left, new_left, news_key, TEXT_SAME)
     events = [Event(type="news_added", key=news_key(n), text=n.text,
                     data={"date": n.date, "parsed_date": n.parsed_date, "links": n.links}) for n in added]
     events += [Event(type="news_removed", key=news_key(n), text=n.text, data={"date": n.date}) for n in removed]
@@ -204,8 +215,78 @@ def diff_pages(old: Page, new: Page) -> list[Event]:
             + diff_announcements(old.announcements, new.announcements) + diff_profile(old, new))
 
 
+ADDED = {"paper_added": "paper", "news_added": "news", "announcement": "announcement"}
+
+
+@dataclass
+class Gone:
+    """Keys of items the source showed before but not on its last accepted page, by kind ("paper",
+    "news", "announcement"); ``settled`` are those never to be announced again: already announced
+    once, or lost when the page lost most of its items at once."""
+
+    keys: dict[str, set[str]] = field(default_factory=dict)
+    settled: dict[str, set[str]] = field(default_factory=dict)
+
+    def has(self, kind: str, key: str, *, settled: bool = False) -> bool:
+        return key in (self.settled if settled else self.keys).get(kind, set())
+
+
+def drop_returning(events: list[Event], gone: Gone, *, revert: bool = False) -> list[Event]:
+    """The events without additions that are items coming back rather than new ones.
+
+    An item announced before, or lost in bulk, is never announced again. On a ``revert`` (the page
+    shows nothing that an older version did not) no item seen before is. Otherwise an older item the
+    page lists again (one it showed when first read, say) is reported with the edit that brings it
+    back, as an author re-listing old work on purpose would expect.
+    """
+    def known(e: Event, settled: bool = False) -> bool:
+        return gone.has(ADDED[e.type], returning_key(ADDED[e.type], e.key, e.text, e.data.get("date")),
+                        settled=settled)
+
+    return [e for e in events if e.type not in ADDED or not (known(e, settled=True) or (revert and known(e)))]
+
+
+def item_keys(page: Page) -> frozenset[str]:
+    """What a page lists, for telling an older version shown again (papers and news)."""
+    return frozenset(["paper:" + paper_key(p) for p in page.publications]
+                     + ["news:" + returning_key("news", news_key(n), date=n.date) for n in page.news])
+
+
+def is_revert(page: Page, older: Sequence[frozenset[str]]) -> bool:
+    """The page lists nothing that one older version did not: an old version deployed again."""
+    keys = item_keys(page)
+    return bool(keys) and any(keys == old for old in older)
+
+
+def returning_key(kind: str, key: str, text: str | None = None, date: str | None = None) -> str:
+    """An item's identity across time: its key; for an announcement (keyed by kind) its sentence too,
+    and for news its date too ("One paper accepted to T-PAMI." is news again with another date)."""
+    if kind == "announcement":
+        return f"{key}:{norm(text)[:200]}"
+    if kind == "news":
+        return f"{key}@{norm(date)}"
+    return key
+
+
 def item_count(page: Page) -> int:
     return len(page.publications) + len(page.news)
+
+
+OUTAGE_SHARE = 0.1  # a page left with at most this share of its items lost (nearly) everything
+
+
+def is_outage(old: Page | None, new: Page) -> str | None:
+    """Why a page is not the source's page at all (None when it is): an error page served with a success
+    status, or a page that lost (nearly) everything. Such a check fails, however long it lasts; it is
+    never read as a list of removals."""
+    if new.error_page:
+        return "looks like an error page" + (f" ({new.title[:80]!r})" if new.title else "")
+    if old is None:
+        return None
+    before, after = item_count(old), item_count(new)
+    if before >= 3 and after <= before * OUTAGE_SHARE:
+        return f"the page lost (nearly) all its items ({before} -> {after}): treated as an outage"
+    return None
 
 
 def is_suspect(old: Page | None, new: Page) -> str | None:

@@ -15,6 +15,10 @@ class FetchError(MonitorError):
     """A page could not be fetched or read (network, HTTP status, size, content type, robots.txt)."""
 
 
+class ExtractError(MonitorError):
+    """A page could not be extracted within its budget (too deep, too large, too slow, worker died)."""
+
+
 class StoreError(MonitorError):
     """The database is missing, locked, or of an unknown schema version."""
 

@@ -665,26 +665,45 @@ def _local_path(url: str) -> str | None:
 
 def _read_file(path: str, last_modified: str | None, max_bytes: int) -> tuple[str, bytes | None]:
     """(mtime as HTTP-date, body); body None when unchanged (mtime == last_modified) or too large.
-    Runs in a thread."""
+    Runs in a thread.
+
+    Only a regular file is read: a named pipe, a device or a socket could block the read forever
+    (or never end), so the file is opened without blocking and refused unless it is regular.
+    """
     try:
-        info = os.stat(path)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except (FileNotFoundError, NotADirectoryError):
         raise FetchError(f"no such file: {path}") from None
     except PermissionError:
         raise FetchError(f"permission denied: {path}") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise FetchError(f"is a directory: {path}")
-    mtime = email.utils.formatdate(info.st_mtime, usegmt=True)
-    if last_modified == mtime or info.st_size > max_bytes:
-        return mtime, None
+    except IsADirectoryError:
+        raise FetchError(f"is a directory: {path}") from None
+    except OSError as exc:
+        raise FetchError(f"cannot open {path}: {exc.strerror or exc}") from None
     try:
-        with open(path, "rb") as handle:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise FetchError(f"is a directory: {path}")
+        if not stat.S_ISREG(info.st_mode):
+            raise FetchError(f"not a regular file ({_file_kind(info.st_mode)}): {path}")
+        mtime = email.utils.formatdate(info.st_mtime, usegmt=True)
+        if last_modified == mtime or info.st_size > max_bytes:
+            return mtime, None
+        with open(fd, "rb", closefd=False) as handle:
             body = handle.read(max_bytes + 1)
-    except PermissionError:
-        raise FetchError(f"permission denied: {path}") from None
-    if len(body) > max_bytes:  # it grew since stat()
+    finally:
+        os.close(fd)
+    if len(body) > max_bytes:  # it grew since fstat()
         return mtime, None
     return mtime, body
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "not a regular file"
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:

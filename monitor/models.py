@@ -21,9 +21,26 @@ EVENT_TYPES = (
     "announcement",
     "announcement_removed",
     "profile_changed",
+    "source_failing",
+    "source_recovered",
 )
-# Events a person wants to be told about; the rest are recorded but not alerted.
-ALERT_TYPES = frozenset({"paper_added", "paper_updated", "news_added", "announcement"})
+# Events a person wants to be told about; the rest are recorded but not alerted. A source that keeps
+# failing is one: silence would look like "nothing new".
+ALERT_TYPES = frozenset({"paper_added", "paper_updated", "news_added", "announcement", "source_failing",
+                         "source_recovered"})
+
+
+@dataclass(frozen=True)
+class FailingAfter:
+    """When a run of failed checks becomes ``source_failing``: after so many checks, or so long."""
+
+    checks: int | None = 3
+    seconds: int | None = None
+
+    def describe(self) -> str:
+        if self.seconds is not None:
+            return f"failing for {self.seconds}s"
+        return f"{self.checks} failed check{'s' if self.checks != 1 else ''} in a row"
 
 
 @dataclass
@@ -37,6 +54,7 @@ class Source:
     format: str = "auto"  # auto | html | markdown | text
     tags: list[str] = field(default_factory=list)
     selectors: dict[str, str] = field(default_factory=dict)  # per-source overrides: publications, news
+    failing_after: FailingAfter = field(default_factory=FailingAfter)  # when failures are alerted
 
 
 @dataclass

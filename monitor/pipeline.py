@@ -1,8 +1,11 @@
 """One check of one source, and one run over many: fetch -> extract -> store -> diff.
 
 The CLI and the daemon are thin shells over ``check_sources``. A source that fails is recorded and
-reported; it never stops the others. A page that suddenly looks broken is held as suspect: stored,
-but its removals wait until the next check sees the same result.
+reported; it never stops the others, and a run of failures becomes a ``source_failing`` event (see
+``health``). A page that is not the source's page at all (an error page served with status 200, a
+page that lost nearly everything) is an outage: a failed check, never a list of removals, however
+long it lasts. A page that suddenly lost most of its items is held as suspect: stored, but its
+removals wait until the next check sees the same result.
 """
 
 from __future__ import annotations
@@ -10,19 +13,18 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import multiprocessing
-import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
 from .config import Config
-from .diff import diff_pages, is_suspect
-from .extract import extract
+from .diff import diff_pages, drop_returning, is_outage, is_revert, is_suspect
+from .errors import ExtractError
 from .fetch import Fetcher, FetchResult, user_agent
+from .health import Health, after_check
 from .models import Event, Page, Source
 from .store import Store, content_hash
+from .worker import ExtractionPool, Job, run_job, shared_pool
 
 
 @dataclass
@@ -44,10 +46,10 @@ class CheckResult:
 OutboxHook = Callable[[Store, Source, list[int]], None]
 
 
-def extract_job(text: str, fmt: str, content_type: str | None, url: str, today: dt.date | None,
-                selectors: dict[str, str] | None) -> Page:
-    """Extraction as a plain function of its inputs, so it can run in a worker process."""
-    return extract(text, format=fmt, content_type=content_type, url=url, today=today, selectors=selectors)
+def extraction_job(source: Source, result: FetchResult, today: dt.date | None) -> Job:
+    assert result.text is not None
+    return Job(text=result.text, format=source.format, content_type=result.content_type,
+               url=result.final_url or source.url, today=today, selectors=source.selectors or None)
 
 
 def needs_extraction(store: Store, source_id: int, result: FetchResult) -> bool:
@@ -67,7 +69,7 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult, *
     if not result.ok:
         out.error = result.error or "no content"
         with store.transaction():
-            store.insert_check(source_id, outcome="failed", error=out.error, snapshot_id=None, events=0, **base)
+            _finish(store, source, source_id, out, base, None, outbox)
         return out
 
     row = store.source_row(source_id)
@@ -78,10 +80,9 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult, *
             out.outcome = "not_modified" if result.not_modified else "unchanged"
             if info is not None and info["state"] == "suspect":
                 out.outcome, out.events, out.event_ids = "confirmed", *_confirm(
-                    store, source, source_id, store.snapshot(info["id"]), started, outbox)
+                    store, source_id, store.snapshot(info["id"]), started)
             store.set_validators(source_id, etag=result.etag, last_modified=result.last_modified, body_hash=body_hash)
-            store.insert_check(source_id, outcome=out.outcome, error=None,
-                               snapshot_id=info["id"] if info else None, events=len(out.events), **base)
+            _finish(store, source, source_id, out, base, info["id"] if info else None, outbox)
         if info is not None:
             out.papers, out.news = info["papers"], info["news"]
         return out
@@ -89,76 +90,104 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult, *
     assert result.text is not None and result.body is not None
     if page is None:
         try:
-            page = extract_job(result.text, source.format, result.content_type, result.final_url or source.url,
-                               today, source.selectors or None)
+            page = run_job(extraction_job(source, result, today))
         except Exception as exc:  # an extractor bug must not lose the check or stop the run
             page = exc
     if isinstance(page, BaseException):
-        out.error = f"extraction failed: {type(page).__name__}: {page}"
+        why = str(page) if isinstance(page, ExtractError) else f"{type(page).__name__}: {page}"
+        out.error = f"extraction failed: {why}"
         with store.transaction():
-            store.insert_check(source_id, outcome="failed", error=out.error, snapshot_id=None, events=0, **base)
+            _finish(store, source, source_id, out, base, None, outbox)
         return out
 
     out.papers, out.news = len(page.publications), len(page.news)
     baseline = store.latest_snapshot(source_id, accepted_only=True)
+    outage = is_outage(baseline.page if baseline else None, page)
+    if outage:  # not the source's page: nothing stored but the failed check; validators kept, so it is read again
+        out.error = outage
+        with store.transaction():
+            _finish(store, source, source_id, out, base, None, outbox)
+        return out
     reason = is_suspect(baseline.page if baseline else None, page)
+    bulk_loss = False
     with store.transaction():
         if reason and info is not None and info["state"] == "suspect" \
                 and _same_items(store.snapshot(info["id"]).page, page):
-            reason = None  # the second check in a row that sees the same thing: believe it
+            reason, bulk_loss = None, True  # the second check in a row that sees the same thing: believe it
         state = "suspect" if reason else "accepted"
         snapshot_id = store.insert_snapshot(source_id, body=result.body, page=page, state=state, reason=reason,
                                             content_type=result.content_type, taken_at=started)
-        events: list[Event] = []
         if state == "accepted":
             if baseline is not None:
-                events = diff_pages(baseline.page, page)
+                out.events = _new_events(store, source_id, baseline.page, page)
                 out.outcome = "changed"
             else:
                 out.outcome = "new"
-            store.update_items(source_id, page, started)
-            out.event_ids = store.insert_events(source_id, snapshot_id, events, started)
-            if outbox and out.event_ids:
-                outbox(store, source, out.event_ids)
+            store.update_items(source_id, page, started, bulk_loss=bulk_loss)
+            out.event_ids = store.insert_events(source_id, snapshot_id, out.events, started)
         else:
             out.outcome, out.error = "suspect", reason
-        out.events = events
         store.set_validators(source_id, etag=result.etag, last_modified=result.last_modified, body_hash=body_hash)
-        store.insert_check(source_id, outcome=out.outcome, error=out.error, snapshot_id=snapshot_id,
-                           events=len(events), **base)
+        _finish(store, source, source_id, out, base, snapshot_id, outbox)
     return out
+
+
+def _finish(store: Store, source: Source, source_id: int, out: CheckResult, base: dict, snapshot_id: int | None,
+            outbox: OutboxHook | None) -> None:
+    """The end of every check: its health (maybe a source_failing / source_recovered event), its row,
+    and the outbox for all of its events, inside the check's transaction."""
+    row = store.health(source_id)
+    before = Health(last_success_at=row["last_success_at"], failing_since=row["failing_since"],
+                    failures=row["failures"], alerted=bool(row["failing_alerted"]))
+    health, event = after_check(before, failed=out.outcome == "failed", at=base["started_at"], error=out.error,
+                                threshold=source.failing_after)
+    store.set_health(source_id, last_success_at=health.last_success_at, failing_since=health.failing_since,
+                     failures=health.failures, failing_alerted=health.alerted)
+    if event is not None:
+        out.events = out.events + [event]
+        out.event_ids = out.event_ids + store.insert_events(source_id, None, [event], base["started_at"])
+    store.insert_check(source_id, outcome=out.outcome, error=out.error, snapshot_id=snapshot_id,
+                       events=len(out.events), **base)
+    if outbox and out.event_ids:
+        outbox(store, source, out.event_ids)
+
+
+def _new_events(store: Store, source_id: int, baseline: Page, page: Page) -> list[Event]:
+    """The changes from the last accepted page, without the items that are only coming back."""
+    events = diff_pages(baseline, page)
+    if not any(e.type in ("paper_added", "news_added", "announcement") for e in events):
+        return events
+    return drop_returning(events, store.gone(source_id), revert=is_revert(page, store.older_item_sets(source_id)))
 
 
 def _same_items(a: Page, b: Page) -> bool:
     return json.dumps(a.to_json(), sort_keys=True) == json.dumps(b.to_json(), sort_keys=True)
 
 
-def _confirm(store: Store, source: Source, source_id: int, suspect, started: str,
-             outbox: OutboxHook | None) -> tuple[list[Event], list[int]]:
+def _confirm(store: Store, source_id: int, suspect, started: str) -> tuple[list[Event], list[int]]:
     """A suspect page seen again: accept it and emit what it changed against the last accepted one."""
     baseline = store.latest_snapshot(source_id, accepted_only=True)
     store.accept_snapshot(suspect.id)
-    events = diff_pages(baseline.page, suspect.page) if baseline else []
-    store.update_items(source_id, suspect.page, started)
+    events = _new_events(store, source_id, baseline.page, suspect.page) if baseline else []
+    store.update_items(source_id, suspect.page, started, bulk_loss=True)
     ids = store.insert_events(source_id, suspect.id, events, started)
-    if outbox and ids:
-        outbox(store, source, ids)
     return events, ids
 
 
 async def check_sources(config: Config, store: Store, sources: list[Source] | None = None, *,
                         today: dt.date | None = None, outbox: OutboxHook | None = None,
                         on_result: Callable[[CheckResult], Awaitable[None] | None] | None = None,
-                        fetcher: Fetcher | None = None, ids: dict[str, int] | None = None) -> list[CheckResult]:
+                        fetcher: Fetcher | None = None, ids: dict[str, int] | None = None,
+                        pool: ExtractionPool | None = None) -> list[CheckResult]:
     """Check the given sources (all by default) concurrently; results come back in source order.
 
     ``ids`` (name -> source id) lets a caller that already synced the sources table skip doing it again.
+    Extraction runs in ``pool`` (the process's shared worker pool by default), never on the event loop.
     """
     sources = list(config.sources if sources is None else sources)
     ids = ids if ids is not None else store.sync_sources(config.sources)
     own = fetcher is None
-    pool = _worker_pool(len(sources))
-    loop = asyncio.get_running_loop()
+    pool = pool or shared_pool()
     fetcher = fetcher or Fetcher(user_agent=user_agent(config.user_agent_contact), concurrency=config.concurrency,
                                  per_host=config.per_host, timeout=config.timeout, max_bytes=config.max_bytes)
     results: dict[str, CheckResult] = {}
@@ -169,12 +198,10 @@ async def check_sources(config: Config, store: Store, sources: list[Source] | No
         t0 = time.monotonic()
         fetched = await fetcher.fetch(source.url, etag=row["etag"], last_modified=row["last_modified"])
         page: Page | BaseException | None = None
-        if pool is not None and needs_extraction(store, sid, fetched):
+        if needs_extraction(store, sid, fetched):
             try:
-                page = await loop.run_in_executor(
-                    pool, extract_job, fetched.text, source.format, fetched.content_type,
-                    fetched.final_url or source.url, today, source.selectors or None)
-            except Exception as exc:  # a crashed worker fails this check only
+                page = await pool.extract(extraction_job(source, fetched, today), config.extraction_timeout)
+            except ExtractError as exc:  # over budget, refused or a crashed worker: this check fails, alone
                 page = exc
         res = process(store, source, sid, fetched, today=today, outbox=outbox, page=page)
         res.duration = max(res.duration, time.monotonic() - t0)
@@ -184,24 +211,9 @@ async def check_sources(config: Config, store: Store, sources: list[Source] | No
             if asyncio.iscoroutine(maybe):
                 await maybe
 
-    try:
-        if own:
-            async with fetcher:
-                await asyncio.gather(*(one(s) for s in sources))
-        else:
+    if own:
+        async with fetcher:
             await asyncio.gather(*(one(s) for s in sources))
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+    else:
+        await asyncio.gather(*(one(s) for s in sources))
     return [results[s.name] for s in sources]
-
-
-POOL_FROM = 16  # below this many sources, starting worker processes costs more than it saves
-
-
-def _worker_pool(n_sources: int) -> ProcessPoolExecutor | None:
-    """Extraction is pure Python and CPU-bound: a run over many pages spreads it over the cores."""
-    workers = os.cpu_count() or 1
-    if n_sources < POOL_FROM or workers < 2:
-        return None
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))

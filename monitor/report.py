@@ -38,13 +38,20 @@ def event_json(row: dict[str, Any]) -> dict[str, Any]:
         out["links"] = data.get("links")
         if data.get("date"):
             out["date"] = data["date"]
+        if data.get("failing_since"):
+            out["failing_since"], out["failures"] = data["failing_since"], data.get("failures")
     return out
 
 
-def _venue(row: dict[str, Any]) -> str:
+def _data(row: dict[str, Any]) -> dict[str, Any]:
     data = row.get("data")
     if isinstance(data, str):
         data = json.loads(data or "{}")
+    return data or {}
+
+
+def _venue(row: dict[str, Any]) -> str:
+    data = _data(row)
     venue = (data or {}).get("venue")
     year = (data or {}).get("year")
     if venue and year and str(year) not in venue:
@@ -84,6 +91,14 @@ def describe_event(row: dict[str, Any]) -> str:
         return f"announcement withdrawn: \"{_short(row.get('text'), 120)}\""
     if t == "profile_changed":
         return f"{row.get('field')} changed: {row.get('before') or '-'} -> {row.get('after') or '-'}"
+    if t == "source_failing":
+        data = _data(row)
+        since = (data.get("failing_since") or "")[:16].replace("T", " ")
+        n = data.get("failures")
+        return (f"source failing since {since} UTC ({n} failed check{'s' if n != 1 else ''}): "
+                f"{_short(row.get('text'), 200)}")
+    if t == "source_recovered":
+        return f"source {_short(row.get('text'), 200)}"
     return f"{t}: {title}"
 
 
@@ -109,6 +124,8 @@ def summary_line(rows: list[dict[str, Any]]) -> str:
         "news_added": ("news item", "news items"),
         "market": ("job-market announcement", "job-market announcements"),
         "announcement": ("career announcement", "career announcements"),
+        "source_failing": ("source failing", "sources failing"),
+        "source_recovered": ("source recovered", "sources recovered"),
     }
     parts = []
     for key, (one, many) in words.items():

@@ -17,14 +17,31 @@ import yaml
 
 from .config import Config, parse_interval
 from .errors import ConfigError
-from .models import Source
+from .models import FailingAfter, Source
 from .notify import validate_delivery
 
 FORMATS = ("auto", "html", "markdown", "text")
 SELECTOR_KEYS = ("publications", "news")
-SOURCE_KEYS = {"name", "url", "every", "cron", "format", "tags", "selectors"}
-DEFAULT_KEYS = {"every", "user_agent_contact", "concurrency", "per_host", "timeout", "max_bytes", "politeness"}
+SOURCE_KEYS = {"name", "url", "every", "cron", "format", "tags", "selectors", "failing_after"}
+DEFAULT_KEYS = {"every", "user_agent_contact", "concurrency", "per_host", "timeout", "max_bytes", "politeness",
+                "extraction_timeout", "failing_after"}
 TOP_KEYS = {"defaults", "sources", "channels", "routes"}
+
+
+def parse_failing_after(value: Any) -> FailingAfter:
+    """3 or '3 checks' (failed checks in a row), or a duration ('1d', '12h'); ValueError otherwise."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 1:
+            raise ValueError(f"bad failing_after {value!r}: at least 1 check")
+        return FailingAfter(checks=value)
+    m = re.fullmatch(r"\s*(\d+)\s*checks?\s*", str(value))
+    if m and int(m.group(1)) >= 1:
+        return FailingAfter(checks=int(m.group(1)))
+    try:
+        return FailingAfter(checks=None, seconds=parse_interval(str(value)))
+    except ValueError:
+        raise ValueError(f"bad failing_after {value!r} (a number of checks such as 3, or a duration such as 1d)"
+                         ) from None
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -59,7 +76,8 @@ def _check_url(url: Any, where: str) -> str:
     raise ConfigError(f"{where}: bad URL {url!r} (only http, https and local files are supported)")
 
 
-def _source(entry: Any, index: int, path: str, default_every: int) -> Source:
+def _source(entry: Any, index: int, path: str, default_every: int,
+            default_failing: FailingAfter = FailingAfter()) -> Source:
     where = f"{path}: sources[{index}]"
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: each source must be a mapping with at least 'name' and 'url'")
@@ -74,6 +92,7 @@ def _source(entry: Any, index: int, path: str, default_every: int) -> Source:
     url = _check_url(entry.get("url"), where)
     try:
         every = parse_interval(entry["every"]) if "every" in entry else default_every
+        failing = parse_failing_after(entry["failing_after"]) if "failing_after" in entry else default_failing
     except ValueError as exc:
         raise ConfigError(f"{where}: {exc}") from None
     cron = entry.get("cron")
@@ -93,7 +112,7 @@ def _source(entry: Any, index: int, path: str, default_every: int) -> Source:
     if not isinstance(selectors, dict) or set(selectors) - set(SELECTOR_KEYS):
         raise ConfigError(f"{where}: 'selectors' takes CSS selectors for {', '.join(SELECTOR_KEYS)}")
     return Source(name=name.strip(), url=url, every=every, cron=cron, format=fmt, tags=tags,
-                  selectors={k: str(v) for k, v in selectors.items()})
+                  selectors={k: str(v) for k, v in selectors.items()}, failing_after=failing)
 
 
 def parse_config(text: str, path: str = "sources.yaml") -> Config:
@@ -122,8 +141,10 @@ def parse_config(text: str, path: str = "sources.yaml") -> Config:
     try:
         if "every" in defaults:
             config.every = parse_interval(defaults["every"])
+        if "failing_after" in defaults:
+            config.failing_after = parse_failing_after(defaults["failing_after"])
         for key, kind in (("concurrency", int), ("per_host", int), ("timeout", float), ("max_bytes", int),
-                          ("politeness", float)):
+                          ("politeness", float), ("extraction_timeout", float)):
             if key in defaults:
                 value = kind(defaults[key])
                 if value <= 0 and key != "politeness":
@@ -140,7 +161,7 @@ def parse_config(text: str, path: str = "sources.yaml") -> Config:
         raise ConfigError(f"{path}: 'sources' must be a list")
     seen: set[str] = set()
     for i, entry in enumerate(sources):
-        src = _source(entry, i, path, config.every)
+        src = _source(entry, i, path, config.every, config.failing_after)
         if src.name in seen:
             raise ConfigError(f"{path}: source {src.name!r}: duplicate name (names must be unique)")
         seen.add(src.name)

@@ -21,6 +21,7 @@ from typing import Any, Iterator
 import sqlite_utils
 
 from .errors import StoreError
+from .diff import ADDED, Gone, item_keys, returning_key
 from .models import Event, Page, Source, news_key, paper_key
 
 
@@ -85,18 +86,30 @@ class Store:
         return int(self.db.execute("PRAGMA user_version").fetchone()[0])
 
     def migrate(self) -> None:
-        """Apply every migration newer than the database, each in its own transaction."""
+        """Apply every migration newer than the database, each in its own transaction.
+
+        Foreign keys are off while a migration runs (SQLite's procedure for rebuilding a table that
+        others refer to) and every reference is checked before its commit.
+        """
         known = migrations()
         latest = known[-1][0] if known else 0
         if self.version > latest:
             raise StoreError(f"{self.path}: schema version {self.version} is newer than this monitor knows ({latest})")
-        for version, name, sql in known:
-            if version <= self.version:
-                continue
-            with self.transaction():
-                for statement in _statements(sql):
-                    self.db.execute(statement)
-                self.db.execute(f"PRAGMA user_version = {version}")
+        pending = [(v, name, sql) for v, name, sql in known if v > self.version]
+        if not pending:
+            return
+        self.db.execute("PRAGMA foreign_keys = OFF")
+        try:
+            for version, name, sql in pending:
+                with self.transaction():
+                    for statement in _statements(sql):
+                        self.db.execute(statement)
+                    broken = self.db.execute("PRAGMA foreign_key_check").fetchone()
+                    if broken is not None:
+                        raise StoreError(f"{self.path}: migration {name} left a broken reference in {broken[0]}")
+                    self.db.execute(f"PRAGMA user_version = {version}")
+        finally:
+            self.db.execute("PRAGMA foreign_keys = ON")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -201,22 +214,67 @@ class Store:
         self.db.execute("UPDATE sources SET etag = ?, last_modified = ?, content_hash = COALESCE(?, content_hash)"
                         " WHERE id = ?", [etag, last_modified, body_hash, source_id])
 
-    def update_items(self, source_id: int, page: Page, seen_at: str) -> None:
-        """Keep one row per paper, news item and announcement with when it was first and last seen."""
+    def update_items(self, source_id: int, page: Page, seen_at: str, *, bulk_loss: bool = False) -> None:
+        """Keep one row per paper, news item and announcement with when it was first and last seen.
+
+        ``bulk_loss``: this page lost most of the items at once; those it lost are marked so.
+        """
         current: list[tuple[str, str, dict[str, Any]]] = []
         current += [("paper", paper_key(p), p.to_json()) for p in page.publications]
         current += [("news", news_key(n), n.to_json()) for n in page.news]
         current += [("announcement", a.kind, a.to_json()) for a in page.announcements]
-        self.db.execute("UPDATE items SET present = 0 WHERE source_id = ?", [source_id])
+        self.db.execute("UPDATE items SET present = 0, lost_in_bulk = CASE WHEN present = 1 THEN ? ELSE lost_in_bulk"
+                        " END WHERE source_id = ?", [int(bulk_loss), source_id])
         for kind, key, data in current:
             self.db.execute(
                 "INSERT INTO items (source_id, kind, key, data, first_seen, last_seen, present)"
                 " VALUES (?, ?, ?, ?, ?, ?, 1)"
                 " ON CONFLICT (source_id, kind, key) DO UPDATE SET data = excluded.data,"
-                " last_seen = excluded.last_seen, present = 1",
+                " last_seen = excluded.last_seen, present = 1, lost_in_bulk = 0",
                 [source_id, kind, key, json.dumps(data, ensure_ascii=False), seen_at, seen_at])
 
-    def insert_events(self, source_id: int, snapshot_id: int, events: list[Event], detected_at: str) -> list[int]:
+    def gone(self, source_id: int) -> Gone:
+        """The items this source showed once and not on its newest accepted page, for ``drop_returning``."""
+        gone = Gone()
+        for row in self.db.query("SELECT kind, key, data, lost_in_bulk FROM items WHERE source_id = ? AND present = 0",
+                                 [source_id]):
+            data = json.loads(row["data"])
+            key = returning_key(row["kind"], row["key"], data.get("text"), data.get("date"))
+            gone.keys.setdefault(row["kind"], set()).add(key)
+            if row["lost_in_bulk"]:
+                gone.settled.setdefault(row["kind"], set()).add(key)
+        for row in self.db.query("SELECT type, key, text, data FROM events WHERE source_id = ? AND type IN"
+                                 " ('paper_added', 'news_added', 'announcement')", [source_id]):
+            kind = ADDED[row["type"]]
+            date = json.loads(row["data"] or "{}").get("date")
+            gone.settled.setdefault(kind, set()).add(returning_key(kind, row["key"], row["text"], date))
+        return gone
+
+    def older_item_sets(self, source_id: int, limit: int = 100) -> list[frozenset[str]]:
+        """What each accepted snapshot before the newest listed (newest first, at most ``limit``)."""
+        rows = self.db.query("SELECT page FROM snapshots WHERE source_id = ? AND state = 'accepted' ORDER BY id DESC"
+                             " LIMIT -1 OFFSET 1", [source_id])
+        out: list[frozenset[str]] = []
+        for row in rows:
+            out.append(item_keys(Page.from_json(json.loads(row["page"]))))
+            if len(out) >= limit:
+                break
+        return out
+
+    # ------------------------------------------------------------ source health
+
+    def health(self, source_id: int) -> dict[str, Any]:
+        return next(self.db.query("SELECT last_success_at, failing_since, failures, failing_alerted FROM sources"
+                                  " WHERE id = ?", [source_id]))
+
+    def set_health(self, source_id: int, *, last_success_at: str | None, failing_since: str | None,
+                   failures: int, failing_alerted: bool) -> None:
+        self.db.execute("UPDATE sources SET last_success_at = ?, failing_since = ?, failures = ?,"
+                        " failing_alerted = ? WHERE id = ?",
+                        [last_success_at, failing_since, failures, int(failing_alerted), source_id])
+
+    def insert_events(self, source_id: int, snapshot_id: int | None, events: list[Event],
+                      detected_at: str) -> list[int]:
         ids = []
         for e in events:
             cur = self.db.execute(
@@ -239,8 +297,10 @@ class Store:
         if since:
             where.append("e.detected_at >= ?")
             params.append(since)
-        else:
-            where.append("e.snapshot_id = (SELECT MAX(id) FROM snapshots WHERE source_id = e.source_id)")
+        else:  # the newest snapshot's events, and health events since it
+            where.append("(e.snapshot_id = (SELECT MAX(id) FROM snapshots WHERE source_id = e.source_id)"
+                         " OR (e.snapshot_id IS NULL AND e.detected_at >= COALESCE("
+                         "(SELECT MAX(taken_at) FROM snapshots WHERE source_id = e.source_id), '')))")
         sql = (f"SELECT e.*, s.name AS source FROM events e JOIN sources s ON s.id = e.source_id"
                f" WHERE {' AND '.join(where)} ORDER BY s.name, e.id")
         return list(self.db.query(sql, params))
@@ -271,7 +331,8 @@ class Store:
 
     def source_summaries(self) -> list[dict[str, Any]]:
         sql = """
-        SELECT s.name, s.url, s.active, s.last_check_at, s.last_outcome, s.last_error,
+        SELECT s.name, s.url, s.active, s.last_check_at, s.last_outcome, s.last_error, s.last_success_at,
+               s.failing_since, s.failures,
                (SELECT COUNT(*) FROM items i WHERE i.source_id = s.id AND i.kind = 'paper' AND i.present) AS papers,
                (SELECT COUNT(*) FROM items i WHERE i.source_id = s.id AND i.kind = 'news' AND i.present) AS news,
                (SELECT COUNT(*) FROM events e WHERE e.source_id = s.id) AS events,

@@ -108,17 +108,17 @@ def test_error_page_with_status_200_is_held_and_removes_nothing(tmp_path, page_s
     assert json.loads(cli(config, db, "diff", "--since", "1d", "--json").output) == []
 
 
-def test_a_page_that_stays_empty_is_believed_on_the_second_look(tmp_path, page_server):
+def test_a_page_that_stays_empty_is_an_outage_not_a_list_of_removals(tmp_path, page_server):
     page_server.set("/e/", (PAGES / "v1.html").read_bytes())
     config = write_config(tmp_path, [("E", page_server.url("/e/"))])
     db = tmp_path / "monitor.db"
     cli(config, db, "run", "--once")
     page_server.set("/e/", "<html><body><h1>Dana Example</h1><p>Site moved.</p></body></html>")
-    cli(config, db, "run", "--once")
-    assert json.loads(cli(config, db, "diff", "--since", "1d", "--json").output) == []
-    cli(config, db, "run", "--once")  # same result again: now the removals are real
-    events = json.loads(cli(config, db, "diff", "--json").output)
-    assert sorted(e["type"] for e in events if e["type"] == "paper_removed") == ["paper_removed"] * 3
+    for _ in range(3):
+        result = cli(config, db, "run", "--once")
+        assert "E: the page lost (nearly) all its items" in result.output
+    events = json.loads(cli(config, db, "diff", "--since", "1d", "--json").output)
+    assert [e["type"] for e in events] == ["source_failing"]  # after 3 failed checks, never removals
 
 
 def test_malformed_sources_file_stops_with_one_line_and_touches_nothing(tmp_path, page_server):

@@ -3,6 +3,10 @@
 Markdown is rendered to HTML (markdown-it-py, raw HTML allowed, as GitHub and Jekyll do) and then
 goes through the same HTML path, so the two never drift apart. Plain text has its own reader.
 Announcements and the profile line are read afterwards, the same way for all three forms.
+
+The size part of the extraction budget (``dom.Limits``: depth and element count) is applied here to
+every tree the HTML path builds; the time part is the caller's (``monitor.worker`` runs extraction
+in a process it can stop).
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ from markdown_it import MarkdownIt
 
 from ..models import Page
 from .announce import find_announcements, find_profile
+from .dom import Limits, PageTooComplex, limits as dom_limits
 from .html import extract_html
 from .text import extract_text
 
-__all__ = ["extract", "detect_format", "markdown_to_html", "looks_like_error_page"]
+__all__ = ["extract", "detect_format", "markdown_to_html", "looks_like_error_page", "Limits", "PageTooComplex"]
 
 _md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False}).enable("table").enable("strikethrough")
 _FRONT_MATTER = re.compile(r"\A---\s*\n.*?\n---\s*\n", re.S)
@@ -57,8 +62,18 @@ def looks_like_error_page(page: Page, title: str) -> bool:
 
 
 def extract(body: str, *, format: str = "auto", content_type: str | None = None, url: str | None = None,
-            today: dt.date | None = None, selectors: dict[str, str] | None = None) -> Page:
-    """Everything a page says: profile, publications, news, announcements."""
+            today: dt.date | None = None, selectors: dict[str, str] | None = None,
+            limits: Limits | None = None) -> Page:
+    """Everything a page says: profile, publications, news, announcements.
+
+    Raises ``PageTooComplex`` (an ``ExtractError``) for a page beyond ``limits``.
+    """
+    with dom_limits(limits or Limits()):
+        return _extract(body, format=format, content_type=content_type, url=url, today=today, selectors=selectors)
+
+
+def _extract(body: str, *, format: str, content_type: str | None, url: str | None, today: dt.date | None,
+             selectors: dict[str, str] | None) -> Page:
     today = today or dt.date.today()
     fmt = detect_format(body, content_type, url) if format == "auto" else format
     if fmt == "text":

@@ -3,15 +3,25 @@
 Extraction walks the tree many times (sections, records, lines, links); a plain Python tree with
 parent links and document-order indices makes those walks simple and cheap. What a reader can never
 see (comments, scripts, styles, templates, the head) is dropped here, so no later rule can pick it up.
+
+Every walk here is iterative, so any depth is safe in this module. The rules that read the tree
+afterwards (html.py) recurse by depth, and lexbor itself slows down sharply with depth (200,000
+nested elements take minutes), so a page deeper than ``Limits.max_depth`` or larger than
+``Limits.max_elements`` is refused with ``PageTooComplex`` before those rules run: first by a
+linear scan of the markup (before lexbor sees it), then by the tree as built.
 """
 
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Iterator
 
 from selectolax.lexbor import LexborHTMLParser
+
+from ..errors import ExtractError
 
 INVISIBLE = frozenset({
     "script", "style", "template", "noscript", "head", "svg", "math", "iframe", "object", "embed",
@@ -26,6 +36,78 @@ BLOCK = frozenset({
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6, "heading": 2}
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2002-\u200a\u202f\u205f\u3000]+")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much tree one page may build: beyond this the page is refused, not read slowly or not at all."""
+
+    max_depth: int = 400  # html.py recurses once per level; Python's stack allows about 1,000 frames
+    max_elements: int = 200_000  # about 100 MB of tree; real homepages have a few thousand
+
+
+class PageTooComplex(ExtractError):
+    """The page is deeper or larger than the extraction budget allows."""
+
+
+_limits: ContextVar[Limits] = ContextVar("dom_limits", default=Limits())
+
+
+@contextmanager
+def limits(value: Limits) -> Iterator[None]:
+    """Apply ``value`` to every ``parse_html`` in this context (the heuristics call it themselves)."""
+    token = _limits.set(value)
+    try:
+        yield
+    finally:
+        _limits.reset(token)
+
+
+# The markup scan: tags outside comments, scripts and styles. Void and self-closed tags never make
+# the tree deeper; an end tag closes everything opened after its element (as the parser does); an
+# element the parser closes by itself (p, li, td, a...) closes its open predecessor of the same name.
+_SKIP = re.compile(r"<!--.*?(?:-->|\Z)|<(script|style|textarea|title)\b.*?(?:</\1\s*>|\Z)", re.S | re.I)
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^<>]*?(/?)>")
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+                   "track", "wbr", "image", "keygen"})
+_SELF_CLOSING = frozenset({"p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead", "tbody",
+                           "tfoot", "colgroup", "caption", "rb", "rt", "rp", "a", "nobr", "html", "head", "body"})
+MARKUP_DEPTH_FACTOR = 4  # the scan is an estimate: it refuses only well beyond the tree's own limit
+
+
+def nesting_estimate(html: str, stop_at: int) -> int:
+    """The deepest nesting the markup asks for, in linear time (counting stops past ``stop_at``).
+
+    Close enough to refuse a pathological page before lexbor spends minutes on it (its time grows
+    much faster than the depth); the tree itself is measured again after parsing.
+    """
+    stack: list[str] = []
+    open_counts: dict[str, int] = {}
+
+    def pop_to(name: str) -> None:
+        while stack:
+            top = stack.pop()
+            open_counts[top] -= 1
+            if top == name:
+                return
+
+    deepest = 0
+    for m in _TAG.finditer(_SKIP.sub(" ", html)):
+        closing, name, self_closed = m.group(1), m.group(2).lower(), m.group(3)
+        if name in _VOID or (self_closed and not closing):
+            continue
+        if closing or name in _SELF_CLOSING:
+            if open_counts.get(name):
+                pop_to(name)
+            if closing:
+                continue
+        stack.append(name)
+        open_counts[name] = open_counts.get(name, 0) + 1
+        if len(stack) > deepest:
+            deepest = len(stack)
+            if deepest > stop_at:
+                break
+    return deepest
 
 
 def clean(text: str) -> str:
@@ -55,11 +137,15 @@ class El:
         return self.tag in BLOCK
 
     def elements(self) -> Iterator[El]:
-        """All descendant elements in document order (self excluded)."""
-        for child in self.children:
-            if isinstance(child, El):
+        """All descendant elements in document order (self excluded); iterative, so any depth is safe."""
+        stack: list[Iterator[El | str]] = [iter(self.children)]
+        while stack:
+            child = next(stack[-1], None)
+            if child is None:
+                stack.pop()
+            elif isinstance(child, El):
                 yield child
-                yield from child.elements()
+                stack.append(iter(child.children))
 
     def element_children(self) -> list[El]:
         return [c for c in self.children if isinstance(c, El)]
@@ -104,48 +190,80 @@ class El:
 
 
 def _collect(el: El, parts: list[str]) -> None:
-    if el._raw is not None:
-        parts.append(el._raw)
-        return
-    block = el.is_block
-    if block:
-        parts.append("\n")
-    for child in el.children:
-        if isinstance(child, str):
-            parts.append(child if el.tag == "pre" else child.replace("\n", " "))
-        elif child.tag == "br":
-            parts.append("\n")
-        elif child.tag != "img":  # a figure's or a badge's alt text is not content
-            _collect(child, parts)
-    if block:
-        parts.append("\n")
+    """The raw text of ``el`` into ``parts``: block boundaries and <br> as newlines, alt texts left out.
+
+    Iterative (an explicit stack of pending pieces), and it reuses the text already computed for a subtree.
+    """
+    todo: list[El | str] = [el]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, str):
+            parts.append(node)
+            continue
+        if node._raw is not None:
+            parts.append(node._raw)
+            continue
+        pending: list[El | str] = []
+        if node.is_block:
+            pending.append("\n")
+        for child in node.children:
+            if isinstance(child, str):
+                pending.append(child if node.tag == "pre" else child.replace("\n", " "))
+            elif child.tag == "br":
+                pending.append("\n")
+            elif child.tag != "img":  # a figure's or a badge's alt text is not content
+                pending.append(child)
+        if node.is_block:
+            pending.append("\n")
+        todo.extend(reversed(pending))
 
 
 def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
-    """Build the tree; returns the root element (body, or html when there is no body) and the parser."""
+    """Build the tree; returns the root element (body, or html when there is no body) and the parser.
+
+    Raises ``PageTooComplex`` when the page exceeds the current ``limits``.
+    """
+    budget = _limits.get()
+    if nesting_estimate(html, budget.max_depth * MARKUP_DEPTH_FACTOR) > budget.max_depth * MARKUP_DEPTH_FACTOR:
+        raise PageTooComplex(f"page nested deeper than {budget.max_depth} levels")
     tree = LexborHTMLParser(html)
     root_node = tree.body or tree.root
-    counter = [0]
-
-    def build(node, parent: El | None) -> El:
-        attrs = {k: (v if v is not None else "") for k, v in (node.attributes or {}).items()}
-        el = El(tag=node.tag, attrs=attrs, parent=parent, pre=counter[0], mem_id=node.mem_id)
-        counter[0] += 1
-        for child in node.iter(include_text=True):
-            tag = child.tag
-            if tag == "-text":
-                text = child.text_content
-                if text:
-                    el.children.append(text)
-            elif tag.startswith("-") or tag in INVISIBLE:
-                continue
-            else:
-                el.children.append(build(child, el))
-        el.post = counter[0] - 1
-        return el
-
-    root = build(root_node, None) if root_node is not None else El(tag="body", attrs={})
+    if root_node is None:
+        return El(tag="body", attrs={}), tree
+    counter = 0
+    root = _element(root_node, None, counter)
+    counter += 1
+    # depth-first, in document order: (parent El, its remaining lexbor children, depth of the children)
+    stack = [(root, iter(list(root_node.iter(include_text=True))), 1)]
+    while stack:
+        parent, children, depth = stack[-1]
+        node = next(children, None)
+        if node is None:
+            parent.post = counter - 1
+            stack.pop()
+            continue
+        tag = node.tag
+        if tag == "-text":
+            text = node.text_content
+            if text:
+                parent.children.append(text)
+            continue
+        if tag.startswith("-") or tag in INVISIBLE:
+            continue
+        if depth > budget.max_depth:
+            raise PageTooComplex(f"page nested deeper than {budget.max_depth} levels")
+        if counter >= budget.max_elements:
+            raise PageTooComplex(f"page has more than {budget.max_elements} elements")
+        el = _element(node, parent, counter)
+        counter += 1
+        parent.children.append(el)
+        stack.append((el, iter(list(node.iter(include_text=True))), depth + 1))
     return root, tree
+
+
+def _element(node, parent: El | None, pre: int) -> El:
+    attrs = {k: (v if v is not None else "") for k, v in (node.attributes or {}).items()}
+    return El(tag=node.tag, attrs=attrs, parent=parent, pre=pre, mem_id=node.mem_id)
 
 
 def title_of(tree: LexborHTMLParser) -> str:

@@ -1,0 +1,136 @@
+"""A page can never freeze or crash the monitor: any depth, a time budget, no extraction on the event loop.
+
+The pages come from a real HTTP server on 127.0.0.1; the runs are real `monitor` processes with a
+generous timeout, so a hang fails the test instead of the suite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from monitor.errors import ExtractError
+from monitor.extract.dom import Limits, limits, nesting_estimate, parse_html
+from monitor.worker import ExtractionPool, Job
+
+from .conftest import PAGES
+from .test_daemon import start, wait_until, write_config as daemon_config  # noqa: F401 (fixture)
+
+HANG = 120  # seconds: only a hang takes this long
+
+
+def monitor(config: Path, db: Path, *args: str, timeout: float = HANG) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "monitor", "--config", str(config), "--db", str(db), *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def write_config(tmp: Path, sources: list[tuple[str, str]], defaults: str = "") -> Path:
+    lines = (["defaults:", defaults] if defaults else []) + ["sources:"]
+    lines += [f"  - name: {n}\n    url: {u}" for n, u in sources]
+    path = tmp / "sources.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def deep(n: int, inner: str = "x") -> str:
+    return "<html><body><h2>Publications</h2>" + "<div>" * n + inner + "</div>" * n + "</body></html>"
+
+
+def many_papers(n: int) -> str:
+    return "<html><body><h2>Publications</h2><ul>" + "".join(
+        f"<li><b>A Study of Deep Thing Number {i} in Models</b><br>Dana Example, Bo Li<br>ACL 2021</li>"
+        for i in range(n)) + "</ul></body></html>"
+
+
+def test_a_page_of_200000_nested_elements_fails_its_source_with_a_reason_and_the_run_goes_on(tmp_path, page_server):
+    page_server.set("/deep/", deep(200_000))
+    page_server.set("/fine/", (PAGES / "v1.html").read_bytes())
+    config = write_config(tmp_path, [("Deep", page_server.url("/deep/")), ("Fine", page_server.url("/fine/"))])
+    db = tmp_path / "monitor.db"
+    run = monitor(config, db, "run", "--once")
+    assert run.returncode == 0, run.stderr
+    assert "Deep: extraction failed: page nested deeper than 400 levels" in run.stdout
+    assert "RecursionError" not in run.stdout + run.stderr
+    with sqlite3.connect(db) as conn:
+        outcomes = dict(conn.execute("SELECT s.name, c.outcome FROM checks c JOIN sources s ON s.id = c.source_id"))
+        error = conn.execute("SELECT last_error FROM sources WHERE name = 'Deep'").fetchone()[0]
+    assert outcomes == {"Deep": "failed", "Fine": "new"}
+    assert error == "extraction failed: page nested deeper than 400 levels"
+
+
+def test_the_tree_is_built_and_walked_without_recursion_at_any_depth():
+    n = 20_000  # far beyond Python's recursion limit; lexbor still parses it in about a second
+    with limits(Limits(max_depth=n + 10)):
+        root, _ = parse_html(deep(n, "<p>bottom</p>"))
+    assert sum(1 for _ in root.elements()) == n + 2  # the h2, the divs, the p
+    assert root.lines() == ["Publications", "bottom"]
+    innermost = [e for e in root.elements() if e.tag == "p"][0]
+    assert sum(1 for _ in innermost.ancestors()) == n + 1
+
+
+def test_a_page_just_inside_the_limits_is_read_and_one_beyond_is_refused_before_parsing():
+    papers = "<ul>" + "".join(f"<li><b>A Study of Deep Thing Number {i} in Models</b><br>Dana Example, Bo Li"
+                              f"<br>ACL 2021</li>" for i in range(3)) + "</ul>"
+    from monitor.worker import run_job
+
+    page = run_job(Job(text=deep(390, papers)))
+    assert len(page.publications) == 3
+    with pytest.raises(ExtractError, match="nested deeper than 400 levels"):
+        run_job(Job(text=deep(450, papers)))
+    assert nesting_estimate(deep(200_000), 1600) == 1601  # the scan stops early: lexbor never sees it
+    assert nesting_estimate("<p>a<p>b<li>c<li>d<div><span>e</div><br><img>" * 500, 1600) <= 4
+    with pytest.raises(ExtractError, match="more than 1000 elements"):
+        run_job(Job(text=many_papers(300), limits=Limits(max_elements=1000)))
+
+
+def test_extraction_past_its_time_budget_fails_the_check_and_the_next_page_is_read(tmp_path, page_server):
+    page_server.set("/big/", many_papers(4000))
+    config = write_config(tmp_path, [("Big", page_server.url("/big/"))], "  extraction_timeout: 0.05")
+    db = tmp_path / "monitor.db"
+    run = monitor(config, db, "run", "--once")
+    assert "Big: extraction failed: extraction took longer than 0.05 s (the time budget)" in run.stdout, run.stdout
+
+    pool = ExtractionPool(size=1)
+    try:
+        with pytest.raises(ExtractError, match="took longer than 0.05 s"):
+            asyncio.run(pool.extract(Job(text=many_papers(4000)), timeout=0.05))
+        page = asyncio.run(pool.extract(Job(text=(PAGES / "v1.html").read_text()), timeout=HANG))
+        assert page.publications[0].title == "Sparse Attention Without Tears"
+    finally:
+        pool.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_as_a_source_is_refused_not_waited_on(tmp_path, page_server):
+    fifo = tmp_path / "page.html"
+    os.mkfifo(fifo)
+    page_server.set("/fine/", (PAGES / "v1.html").read_bytes())
+    config = write_config(tmp_path, [("Pipe", str(fifo)), ("Fine", page_server.url("/fine/"))])
+    run = monitor(config, tmp_path / "monitor.db", "run", "--once")
+    assert f"Pipe: not a regular file (a named pipe): {fifo}" in run.stdout, run.stdout
+    checked = monitor(config, tmp_path / "monitor.db", "check", str(fifo))
+    assert checked.returncode == 2 and checked.stderr.strip().endswith("not a regular file (a named pipe): " + str(fifo))
+
+
+def test_sigterm_is_honoured_within_the_grace_period_while_a_big_page_is_extracted(tmp_path, page_server, start):
+    page_server.set("/big/", many_papers(40_000))  # about 15 s of extraction on this machine
+    config = daemon_config(tmp_path / "sources.yaml", [("Big", page_server.url("/big/"), "1h")],
+                           extra="")
+    config.write_text(config.read_text().replace("defaults:\n", "defaults:\n  extraction_timeout: 600\n"))
+    db = tmp_path / "monitor.db"
+    daemon = start(config, db, "--grace", "0.5", "--start-spread", "0.1")
+    assert wait_until(lambda: page_server.hits("/big/"), 10), daemon.text()
+    time.sleep(1.5)  # the body is in, extraction under way
+    stop = time.monotonic()
+    daemon.send(signal.SIGTERM)
+    assert daemon.wait(HANG) == 0, daemon.text()
+    assert time.monotonic() - stop < 8, daemon.text()  # grace 0.5 s; the extraction alone takes far longer
+    assert "abandoned at shutdown" in daemon.text() and "stopped cleanly" in daemon.lines()[-1]
