@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 import unicodedata
 
 # ---------------------------------------------------------------- section headings
@@ -293,6 +294,7 @@ ieee acm aaai springer elsevier press report technical preprint arxiv proceeding
 _INITIAL = re.compile(r"[A-Z]\.")  # "A." is an initial, not the article "a"
 
 
+@lru_cache(maxsize=65536)
 def looks_like_name(text: str) -> bool:
     t = re.sub(r"[*†‡#§¶✉^\d,]+$", "", text.strip()).strip()
     t = re.sub(r"^(?:and|&)\s+", "", t)
@@ -329,6 +331,7 @@ def split_authors(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=65536)
 def author_share(text: str) -> float:
     """How much of a line is a list of person names (0..1): the mark of an author line."""
     t = re.sub(r"\(.*?\)", " ", text)

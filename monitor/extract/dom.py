@@ -127,6 +127,7 @@ class El:
     _raw: str | None = field(default=None, repr=False)  # the tree never changes: text is computed once
     _lines: list[str] | None = field(default=None, repr=False)
     memo: dict = field(default_factory=dict, repr=False)  # per-extraction results about this element
+    doc: list[El] | None = field(default=None, repr=False)  # the parsed page's elements in document order
 
     @property
     def classes(self) -> list[str]:
@@ -137,7 +138,13 @@ class El:
         return self.tag in BLOCK
 
     def elements(self) -> Iterator[El]:
-        """All descendant elements in document order (self excluded); iterative, so any depth is safe."""
+        """All descendant elements in document order (self excluded): a slice of the page's element list
+        for parsed elements, a walk (iterative, so any depth is safe) for records made of parts."""
+        if self.doc is not None:
+            return iter(self.doc[self.pre + 1:self.post + 1])
+        return self._walk()
+
+    def _walk(self) -> Iterator[El]:
         stack: list[Iterator[El | str]] = [iter(self.children)]
         while stack:
             child = next(stack[-1], None)
@@ -232,6 +239,7 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
         return El(tag="body", attrs={}), tree
     counter = 0
     root = _element(root_node, None, counter)
+    doc = root.doc = [root]
     counter += 1
     # depth-first, in document order: (parent El, its remaining lexbor children, depth of the children)
     stack = [(root, iter(list(root_node.iter(include_text=True))), 1)]
@@ -255,6 +263,8 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
         if counter >= budget.max_elements:
             raise PageTooComplex(f"page has more than {budget.max_elements} elements")
         el = _element(node, parent, counter)
+        el.doc = doc
+        doc.append(el)
         counter += 1
         parent.children.append(el)
         stack.append((el, iter(list(node.iter(include_text=True))), depth + 1))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
@@ -270,7 +271,8 @@ def _one_paper(el: El) -> bool:
     record, even when its parts share one shape (no class names to tell them apart)."""
     if "one-paper" not in el.memo:
         parts = [c for c in el.element_children() if c.is_block and _texty(c)]
-        whole = len(parts) >= 2 and parse_paper(el, section=_ANY, strict=True)
+        same_shape = len(parts) >= 2 and len({_sig(c) for c in parts}) == 1  # else the shapes tell parts apart
+        whole = same_shape and parse_paper(el, section=_ANY, strict=True)
         el.memo["one-paper"] = bool(whole and whole.authors) and sum(
             1 for c in parts if parse_paper(c, section=_ANY, strict=False)) <= 1
     return el.memo["one-paper"]
@@ -456,10 +458,12 @@ def _names_before(text: str) -> bool:
     return cues.author_share(text) >= 0.5 or cues.surname_list(text)
 
 
+@lru_cache(maxsize=65536)
 def _is_author_line(line: str) -> bool:
     return bool(re.search(r",|\band\b|&", line)) and cues.author_share(line) >= 0.6
 
 
+@lru_cache(maxsize=65536)
 def _is_venue_line(line: str) -> bool:
     if re.match(r"^(?:In|To appear in|Accepted (?:to|by|at|in))\s*:?\s+\S", line):
         return True
@@ -472,17 +476,28 @@ def _is_venue_line(line: str) -> bool:
                 or re.fullmatch(r"[^a-z]*" + cues.YEAR + r"[^a-z]*", line))
 
 
+@lru_cache(maxsize=4096)
+def _link_labels(link_texts: frozenset[str]) -> list[str]:
+    """Link texts that are labels (pdf, code, a short button), longest first; a linked venue is not one."""
+    return sorted((t for t in link_texts if t and len(t) < 30 and (
+        _LINK_LABEL.match(t) or (len(t.split()) <= 3 and not _is_venue_line(t)))), key=len, reverse=True)
+
+
 def _strip_links_text(line: str, link_texts: set[str]) -> str:
     """Remove link labels ("[pdf] [code]", "Paper / Code") from the end of a line."""
-    labels = sorted((t for t in link_texts if t and len(t) < 30 and (
-        _LINK_LABEL.match(t) or (len(t.split()) <= 3 and not _is_venue_line(t)))), key=len, reverse=True)
+    labels = _link_labels(frozenset(link_texts))
     s = line
     for t in labels:
         s = s.replace(f"[[{t}]]", " ").replace(f"[{t}]", " ")
     s = re.sub(r"(\s*(?:\[[^\]]{0,30}\]|\|))+\s*$", "", s)
     if labels:
-        s = re.sub(r"(?:\s*[/|•·]?\s*(?:" + "|".join(map(re.escape, labels)) + r"))+\s*$", "", s)
+        s = _labels_at_end(tuple(labels)).sub("", s)
     return clean(s).strip(" |/•·")
+
+
+@lru_cache(maxsize=4096)
+def _labels_at_end(labels: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"(?:\s*[/|•·]?\s*(?:" + "|".join(map(re.escape, labels)) + r"))+\s*$")
 
 
 def _venue_from(line: str) -> str | None:
