@@ -167,7 +167,8 @@ def check(obj: Ctx, target: str, as_json: bool, explain: bool, fmt: str) -> None
     result = asyncio.run(get())
     if not result.ok or result.text is None:
         _fail(f"{target}: {result.error or 'no content'}")
-    job = Job(text=result.text, format=fmt, content_type=result.content_type, url=result.final_url or target)
+    job = Job(text=result.text, format=fmt, content_type=result.content_type, url=result.final_url or target,
+              explain=explain)
     try:
         page = asyncio.run(shared_pool().extract(job))
     except ExtractError as exc:
@@ -203,6 +204,14 @@ def check(obj: Ctx, target: str, as_json: bool, explain: bool, fmt: str) -> None
         for s in page.explain:
             click.echo(f"  - {s['section'][:50]!r}: heading kind {s['kind']}, read as {s['read_as']}, "
                        f"{s['records']} blocks, {s['found']} items")
+            if "evidence" in s:
+                ev = s["evidence"]
+                click.echo(f"      evidence: heading words -> {ev['heading'] or 'none'}, markup -> {ev['markup'] or 'none'}, "
+                           f"dated records {ev['dated']:.0%}, records read as papers {ev['papers']:.0%}")
+            for r in s.get("cuts", []):
+                click.echo(f"      | record -> {r['item'] or 'nothing'}")
+                for line, role in zip(r["lines"], r["roles"]):
+                    click.echo(f"      |   {role:<8} {line[:100]}")
 
 
 # ---------------------------------------------------------------- diff

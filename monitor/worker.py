@@ -44,6 +44,7 @@ class Job:
     today: dt.date | None = None
     selectors: dict[str, str] | None = None
     limits: Limits = Limits()
+    explain: bool = False
 
 
 def run_job(job: Job) -> Page:
@@ -51,7 +52,7 @@ def run_job(job: Job) -> Page:
     from .extract import extract
 
     return extract(job.text, format=job.format, content_type=job.content_type, url=job.url, today=job.today,
-                   selectors=job.selectors, limits=job.limits)
+                   selectors=job.selectors, limits=job.limits, explain=job.explain)
 
 
 def _serve(jobs: Connection, answers: Connection) -> None:

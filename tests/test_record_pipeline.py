@@ -204,3 +204,18 @@ def test_venue_details_dropped(venue: str, expected: str) -> None:
 ])
 def test_surname_lists(text: str, expected: bool) -> None:
     assert surname_list(text) is expected
+
+
+def test_explain_shows_where_records_were_cut_and_the_role_of_each_line() -> None:
+    page = extract(HEADING_PER_PAPER, format="html", today=TODAY, explain=True)
+    papers = next(s for s in page.explain if s["section"] == "Papers")
+    assert papers["evidence"]["heading"] == "publications" and papers["evidence"]["papers"] == 1.0
+    assert [c["roles"] for c in papers["cuts"]] == [["title", "authors", "venue"]] * 3
+    assert papers["cuts"][2]["item"] == "paper: Fast Decoding of Sequence Models"
+    teaching = next(s for s in page.explain if s["section"] == "Teaching")
+    assert teaching["read_as"] == "rejected" and teaching["cuts"][0]["item"] is None
+
+
+def test_explain_is_off_by_default() -> None:
+    page = extract(HEADING_PER_PAPER, format="html", today=TODAY)
+    assert all("cuts" not in s for s in page.explain)

@@ -63,17 +63,20 @@ def looks_like_error_page(page: Page, title: str) -> bool:
 
 def extract(body: str, *, format: str = "auto", content_type: str | None = None, url: str | None = None,
             today: dt.date | None = None, selectors: dict[str, str] | None = None,
-            limits: Limits | None = None) -> Page:
+            limits: Limits | None = None, explain: bool = False) -> Page:
     """Everything a page says: profile, publications, news, announcements.
 
-    Raises ``PageTooComplex`` (an ``ExtractError``) for a page beyond ``limits``.
+    ``explain`` also records, per section, its records with the role each line got and the evidence
+    behind the section's kind (``Page.explain``). Raises ``PageTooComplex`` (an ``ExtractError``) for a
+    page beyond ``limits``.
     """
     with dom_limits(limits or Limits()):
-        return _extract(body, format=format, content_type=content_type, url=url, today=today, selectors=selectors)
+        return _extract(body, format=format, content_type=content_type, url=url, today=today, selectors=selectors,
+                        explain=explain)
 
 
 def _extract(body: str, *, format: str, content_type: str | None, url: str | None, today: dt.date | None,
-             selectors: dict[str, str] | None) -> Page:
+             selectors: dict[str, str] | None, explain: bool) -> Page:
     today = today or dt.date.today()
     fmt = detect_format(body, content_type, url) if format == "auto" else format
     if fmt == "text":
@@ -83,7 +86,7 @@ def _extract(body: str, *, format: str, content_type: str | None, url: str | Non
         page.title = body.strip().splitlines()[0] if body.strip() else ""
     else:
         html = markdown_to_html(body) if fmt == "markdown" else body
-        page = extract_html(html, today=today, selectors=selectors)
+        page = extract_html(html, today=today, selectors=selectors, explain=explain)
     page.announcements = find_announcements(page.bio, page.news)
     page.profile = find_profile(page.bio, page.profile.name)
     page.error_page = looks_like_error_page(page, page.title)

@@ -759,6 +759,44 @@ def _explain(section: Section, records: int, found: int, kind: str) -> dict:
             "read_as": kind, "records": records, "found": found}
 
 
+def _segmentation(section: Section, records: list[El], read_as: str, today: dt.date) -> dict:
+    """For ``check --explain``: the evidence behind a section's kind, and each record's lines with the
+    role each got (title, authors, venue, links, date, text), so a reader sees where records were cut."""
+    top = section.heading.parent if section.heading is not None else None
+    papers = [parse_paper(r, section=section, strict=False) for r in records]
+    evidence = {"heading": cues.heading_kind(section.title) if section.title else None,
+                "markup": _marker_kind(records[0], top) if records else None,
+                "dated": sum(1 for r in records if cues.split_news_date(r.text())[0]) / len(records) if records else 0.0,
+                "papers": sum(1 for p in papers if p and (p.authors or p.venue)) / len(records) if records else 0.0}
+    cuts = []
+    for r, p in zip(records[:40], papers):
+        lines = _record_lines(r)[:8]
+        if read_as.startswith("news"):
+            item = parse_news(r, section=section, today=today, last_date=None)
+            roles = ["date" if i == 0 and item and item.date else "text" for i in range(len(lines))]
+            label = f"news: {item.text[:60]}" if item else None
+        else:
+            roles = [_line_role(ln, p) for ln in lines]
+            label = f"paper: {p.title[:60]}" if p and p.title and read_as.startswith("publications") else None
+            roles = roles if label else ["-" if r != "links" else r for r in roles]
+        cuts.append({"lines": lines, "roles": roles, "item": label})
+    return {"evidence": evidence, "cuts": cuts}
+
+
+def _line_role(line: str, paper: Publication | None) -> str:
+    if _LINK_LABEL.match(line):
+        return "links"
+    if paper is None:
+        return "-"
+    if paper.title and paper.title[:40] in line:
+        return "title"
+    if paper.authors and paper.authors[0][:20] in line:
+        return "authors"
+    if paper.venue and paper.venue[:20] in line:
+        return "venue"
+    return "other"
+
+
 def _dedupe_papers(papers: list[Publication]) -> list[Publication]:
     seen: dict[str, int] = {}
     out: list[Publication] = []
@@ -866,7 +904,8 @@ def _looks_like_papers(records: list[El], section: Section) -> bool:
     return votes >= max(2, 0.5 * len(records))
 
 
-def extract_html(html: str, *, today: dt.date, selectors: dict[str, str] | None = None) -> Page:
+def extract_html(html: str, *, today: dt.date, selectors: dict[str, str] | None = None,
+                 explain: bool = False) -> Page:
     root, tree = parse_html(html)
     page = Page()
     sections = split_sections(root)
@@ -876,6 +915,8 @@ def extract_html(html: str, *, today: dt.date, selectors: dict[str, str] | None 
     news: list[NewsItem] = []
     for base in sections:
         for section, records in _records_by_kind(base):
+            if explain:
+                start = len(page.explain)
             kind = section.kind
             records = _one_per_line(records, kind, section)
             if kind == "publications" and _looks_like_news(records) and not any(
@@ -918,6 +959,9 @@ def extract_html(html: str, *, today: dt.date, selectors: dict[str, str] | None 
                                              "publications (strict)"))
             else:
                 page.explain.append(_explain(section, len(records), 0, "rejected"))
+            if explain:
+                for entry in page.explain[start:]:
+                    entry.update(_segmentation(section, records, entry["read_as"] if entry["found"] else "nothing", today))
     page.publications = _dedupe_papers(papers)
     page.news = _dedupe_news(news)
     page.profile = Profile(name=_page_name(tree, sections))
