@@ -219,3 +219,43 @@ def test_explain_shows_where_records_were_cut_and_the_role_of_each_line() -> Non
 def test_explain_is_off_by_default() -> None:
     page = extract(HEADING_PER_PAPER, format="html", today=TODAY)
     assert all("cuts" not in s for s in page.explain)
+
+
+JSON_LD = """<!doctype html><html><head><title>Dana Example</title>
+<script type="application/ld+json">{"@context": "https://schema.org", "@graph": [
+ {"@type": "Person", "name": "Dana Example"},
+ {"@type": "ScholarlyArticle", "headline": "Sparse Rewards in Long Horizons", "datePublished": "2024-05-01",
+  "author": [{"@type": "Person", "name": "Dana Example"}, {"@type": "Person", "name": "Lee Park"}],
+  "isPartOf": {"@type": "Periodical", "name": "ICML 2024"}},
+ {"@type": "ScholarlyArticle", "name": "Counting Objects in Clutter", "datePublished": "2023",
+  "author": {"@type": "Person", "name": "Dana Example"}, "publisher": {"name": "CVPR"}}]}
+</script></head><body><h1>Dana Example</h1><p>I work on learning.</p></body></html>"""
+
+CITATION_META = """<!doctype html><html><head><title>Paper</title>
+<meta name="citation_title" content="A Single Paper Page">
+<meta name="citation_author" content="Dana Example"><meta name="citation_author" content="Lee Park">
+<meta name="citation_conference_title" content="NeurIPS 2022">
+<meta name="citation_publication_date" content="2022/12/01"></head><body><p>Abstract text.</p></body></html>"""
+
+BIBTEX_FILLS = page("""<h2>Publications</h2><ol>
+<li><span>Preprint</span> <b>Scaling Laws for Tiny Models</b> <a href="https://github.com/a/b">Code</a><br>
+A. Person, B. Person<br><a href="https://arxiv.org/abs/2401.00001">arXiv</a>
+<div class="bibtex hidden"><pre>@article{person2024scaling,
+  title = {Scaling Laws for Tiny Models},
+  author = {Person, Ann and Person, Bob},
+  journal = {arXiv preprint arXiv:2401.00001},
+  year = {2024}
+}</pre></div></li>
+<li><b>Seeing Through Fog with Event Cameras</b><br>A. Person, C. Person<br>CVPR 2023</li>
+</ol>""")
+
+
+@pytest.mark.parametrize("html,expected", [
+    (JSON_LD, [("Sparse Rewards in Long Horizons", "ICML 2024", 2024, 2), ("Counting Objects in Clutter", "CVPR", 2023, 1)]),
+    (CITATION_META, [("A Single Paper Page", "NeurIPS 2022", 2022, 2)]),
+    (BIBTEX_FILLS, [("Scaling Laws for Tiny Models", "Preprint", 2024, 2),
+                    ("Seeing Through Fog with Event Cameras", "CVPR 2023", 2023, 2)]),
+], ids=["json-ld list", "citation meta tags", "bibtex fills a record"])
+def test_structured_data(html: str, expected: list[tuple[str, str, int, int]]) -> None:
+    got = [(p.title, p.venue, p.year, len(p.authors)) for p in extract(html, format="html", today=TODAY).publications]
+    assert got == expected

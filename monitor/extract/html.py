@@ -19,9 +19,10 @@ from functools import lru_cache
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from ..models import NewsItem, Page, Profile, Publication, news_key, paper_key
+from ..models import NewsItem, Page, Profile, Publication, news_key, norm, paper_key
 from . import cues
 from .dom import HEADINGS, El, clean, parse_html, title_of
+from .structured import structured_papers
 from .text import parse_bib_line
 
 ATOMIC = frozenset({"li", "p", "dt", "dd", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "summary"})
@@ -759,6 +760,29 @@ def _explain(section: Section, records: int, found: int, kind: str) -> dict:
             "read_as": kind, "records": records, "found": found}
 
 
+def _with_structured(papers: list[Publication], stated: list[Publication]) -> list[Publication]:
+    """Papers the page states as data (JSON-LD, citation meta tags, BibTeX) fill what the visual reading
+    left out: a missing year, venue or author list, a title with a badge glued to it. On a page whose
+    layout yields no paper list, they are the list."""
+    if not stated:
+        return papers
+    if len(papers) < 2 <= len(stated) or (not papers and stated):
+        return [replace(p, section=None) for p in stated]
+    by_key = {norm(p.title): p for p in stated if p.title}
+    for p in papers:
+        key = norm(p.title)
+        match = by_key.get(key) or next((s for k, s in by_key.items() if len(k) >= 20 and k in key
+                                         and len(k) >= 0.6 * len(key)), None)
+        if match is None:
+            continue
+        if norm(match.title) != key:
+            p.title = match.title  # "Preprint Title Code": the stated title has no badges
+        p.year = p.year or match.year
+        p.venue = p.venue or match.venue
+        p.authors = p.authors or list(match.authors)
+    return papers
+
+
 def _segmentation(section: Section, records: list[El], read_as: str, today: dt.date) -> dict:
     """For ``check --explain``: the evidence behind a section's kind, and each record's lines with the
     role each got (title, authors, venue, links, date, text), so a reader sees where records were cut."""
@@ -962,7 +986,7 @@ def extract_html(html: str, *, today: dt.date, selectors: dict[str, str] | None 
             if explain:
                 for entry in page.explain[start:]:
                     entry.update(_segmentation(section, records, entry["read_as"] if entry["found"] else "nothing", today))
-    page.publications = _dedupe_papers(papers)
+    page.publications = _with_structured(_dedupe_papers(papers), structured_papers(tree))
     page.news = _dedupe_news(news)
     page.profile = Profile(name=_page_name(tree, sections))
     h1 = next((s.title for s in sections if s.heading is not None and s.heading.tag == "h1"), "")
