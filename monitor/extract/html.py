@@ -126,10 +126,22 @@ def _paper_lines_follow(el: El) -> bool:
                             or (cues.looks_like_name(first[0]) and len(first[0].split()) >= 2))
 
 
+def _bold_title_line(el: El) -> bool:
+    """A paragraph that is one bold (or linked bold) title, followed by its paper's author or venue line."""
+    if el.tag not in ("p", "div") or len(el.raw_text()) > 400:
+        return False
+    inner = [c for c in el.children if not (isinstance(c, str) and not c.strip())]
+    if len(inner) != 1 or not isinstance(inner[0], El) or inner[0].tag not in ("b", "strong", "a"):
+        return False
+    text = el.text()
+    return cues.heading_kind(text) is None and _title_like(_clean_title(text)) and _paper_lines_follow(el)
+
+
 def find_headings(root: El) -> list[tuple[El, int, str]]:
     """Headings that open sections; a heading that titles one paper among several is left to its record."""
     out: list[tuple[El, int, str]] = []
     titles: list[El] = []
+    bold_titles: list[El] = []
     skip_until = -1
     for el in root.elements():
         if el.pre <= skip_until:
@@ -148,6 +160,13 @@ def find_headings(root: El) -> list[tuple[El, int, str]]:
         if pseudo:
             out.append((el, pseudo[0], pseudo[1]))
             skip_until = el.post
+        elif _bold_title_line(el):
+            bold_titles.append(el)
+    # "<p><b>Title</b></p><p>authors</p>": a bold line that an author or venue line follows titles a
+    # paper, like a heading would; repeated, it opens one record each
+    if len(bold_titles) >= 2:
+        for e in bold_titles:
+            e.memo["paper-title"] = True
     # paper titles repeat, and make up most headings of their tag (a tag that mostly names sections,
     # "Biography", "Talks", names sections even where a heading is unknown)
     per_tag = Counter(el.tag for el, _, text in out if not re.fullmatch(r"\W*" + cues.YEAR + r"\W*", text))
@@ -303,7 +322,7 @@ def split_records(el: El) -> list[El]:
             if len(parts) >= 2:
                 return parts
         return [el] if _texty(el) else []
-    if any(b.memo.get("paper-title") for b in blocks):
+    if blocks[0].memo.get("paper-title"):  # titles open the records (not authors-first cards)
         return _group_under_titles(blocks)
     if len(blocks) == 1:
         loose = clean("".join(c for c in el.children if isinstance(c, str)))
