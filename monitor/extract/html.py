@@ -596,6 +596,9 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
         idx = next((i for i, ln in enumerate(lines) if t in _clean_title(ln) or _clean_title(ln) in t), None)
         if idx is None:
             continue
+        if why.startswith("<") and len(lines) == 1 and len(t) >= 0.9 * len(_clean_title(lines[0])) \
+                and len(t.split()) >= 12:
+            continue  # an element wrapping the whole reference marks no title in it
         if why.startswith("<") and not _after_year(t, lines[idx]) and (
                 not _leads_line(t, lines[idx]) or (_is_author_line(lines[idx]) and cues.looks_like_name(t))):
             continue
@@ -615,8 +618,9 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
     venue: str | None = None
     # "[ICLR 2024] Title" / "`ICLR 2024` Title, authors": a venue label in front of the title
     lead = _BRACKET_VENUE.match(first)
-    label = next((e.text() for e in el.elements()
-                  if e.tag in ("code", "kbd", "strong", "b", "em", "i", "span", "mark") and e.text()), None)
+    label = next((e.text() for e in el.elements()  # the first short styled label (not a wrapper of the line)
+                  if e.tag in ("code", "kbd", "strong", "b", "em", "i", "span", "mark") and e.text()
+                  and len(e.text()) < 0.9 * len(first)), None)
     if label and first.startswith(label) and (_pure_venue(label) or (label != first and _is_venue_line(label))) \
             and (title is None or not title.startswith(label)):
         venue = label
