@@ -72,6 +72,9 @@ def _pseudo_heading(el: El) -> tuple[int, str] | None:
     classy = any(k in c.lower() for c in el.classes for k in ("title", "heading", "header", "section"))
     if el.tag in ("p", "div", "td", "dt", "center", "summary") and (styled or classy):
         return (6 if year else 3), text  # a bold year labels a group inside whatever section holds it
+    if el.tag in ("p", "div") and not year and len(inner) == 1 and isinstance(inner[0], str) \
+            and len(text.split()) <= 3 and _next_block(el) is not None:
+        return 3, text  # "<div>Publications</div>" before its list: the words alone name the section
     return None
 
 
