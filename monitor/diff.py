@@ -88,6 +88,41 @@ def _match_cut_titles(pairs: list, removed: list[Publication], added: list[Publi
     return pairs, removed, added
 
 
+RETITLED = 0.6  # share of the shorter title's words found in the longer one, for a paper whose authors stay
+
+
+def _match_retitled(pairs: list, removed: list[Publication], added: list[Publication]
+                    ) -> tuple[list, list[Publication], list[Publication]]:
+    """A paper renamed on acceptance ("Schema Curation via ..." -> "Human Schema Curation via ...") keeps its
+    authors and much of its title, or its link: one paper with a new title, not a removal and an addition."""
+    def words(p: Publication) -> set[str]:
+        return set(norm(p.title).split())
+
+    def authors(p: Publication) -> frozenset[str]:
+        return frozenset(norm(a).split()[-1] for a in p.authors if norm(a))
+
+    scored = []
+    for a in removed:
+        for b in added:
+            if not (a.title and b.title):
+                continue
+            wa, wb = words(a), words(b)
+            overlap = len(wa & wb) / max(1, min(len(wa), len(wb)))
+            same_people = bool(authors(a)) and authors(a) == authors(b)
+            same_link = bool(set(a.links.values()) & set(b.links.values()))
+            if (same_people and (overlap >= RETITLED or same_link)) or (overlap >= 0.8 and min(len(wa), len(wb)) >= 4):
+                scored.append((overlap + same_people + same_link, id(a), id(b), a, b))
+    used: set[int] = set()
+    for _, ia, ib, a, b in sorted(scored, key=lambda x: x[0], reverse=True):
+        if ia in used or ib in used:
+            continue
+        used |= {ia, ib}
+        pairs.append((a, b))
+        removed.remove(a)
+        added.remove(b)
+    return pairs, removed, added
+
+
 def _paper_data(p: Publication) -> dict:
     return {"title": p.title, "venue": p.venue, "year": p.year, "authors": p.authors, "links": p.links,
             "text": p.text}
@@ -148,6 +183,7 @@ def venue_changed(before: str | None, after: str | None) -> bool:
 def diff_papers(old: Sequence[Publication], new: Sequence[Publication]) -> list[Event]:
     pairs, removed, added = _match(old, new, paper_key, TITLE_SAME)
     pairs, removed, added = _match_cut_titles(pairs, removed, added)
+    pairs, removed, added = _match_retitled(pairs, removed, added)
     events: list[Event] = []
     for p in added:
         events.append(Event(type="paper_added", key=paper_key(p), title=p.title, text=p.text, data=_paper_data(p)))

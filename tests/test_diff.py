@@ -111,3 +111,22 @@ def test_a_change_of_announcement_of_the_same_kind_is_news():
 ])
 def test_venue_changed(before: str, after: str, changed: bool) -> None:
     assert venue_changed(before, after) is changed
+
+
+@pytest.mark.parametrize("before,after,authors_after,links,retitled", [
+    ("Schema Curation via Causal Association Rule Mining", "Human Schema Curation via Causal Association Rule Mining",
+     ("A. One", "B. Two"), None, True),
+    ("Tailored Computing: Domain-Specific Systems and Hardware for Embodied Autonomous Intelligence",
+     "Domain-Specific Systems and Hardware for Embodied Autonomous Intelligence", ("A. One", "B. Two"), None, True),
+    ("Task Vectors are Cross-Modal", "Vision-Language Models Create Cross-Modal Task Representations",
+     ("A. One", "B. Two"), {"arxiv": "https://arxiv.org/abs/2410.22330"}, True),  # same authors and link
+    ("Counting Objects in Clutter", "Vision-Language Models Create Cross-Modal Task Representations",
+     ("A. One", "B. Two"), None, False),  # the same authors, another title and no shared link: two papers
+    ("Learning to Walk in Sparse Worlds", "Learning to Run in Dense Worlds", ("C. Three",), None, False),
+])
+def test_a_paper_renamed_keeps_its_identity(before, after, authors_after, links, retitled) -> None:
+    old = page(paper(before, links={"arxiv": "https://arxiv.org/abs/2410.22330"}), paper("Another Paper Entirely Here"))
+    new = page(paper(after, authors=authors_after, links=links), paper("Another Paper Entirely Here"))
+    got = kinds(diff_pages(old, new))
+    assert (("paper_updated", "title") in got) is retitled
+    assert (("paper_added", None) in got) is not retitled
