@@ -259,3 +259,19 @@ A. Person, B. Person<br><a href="https://arxiv.org/abs/2401.00001">arXiv</a>
 def test_structured_data(html: str, expected: list[tuple[str, str, int, int]]) -> None:
     got = [(p.title, p.venue, p.year, len(p.authors)) for p in extract(html, format="html", today=TODAY).publications]
     assert got == expected
+
+
+BADGES = page("""<h2>Publications</h2><ul>
+<li><span class="badge">Preprint</span> Scaling Laws for Tiny Models <a href="https://github.com/a/b">Code</a><br>
+A. Person, B. Person<br>arXiv 2024</li>
+<li><span class="tag">Oral</span> Seeing Through Fog with Event Cameras <a href="https://github.com/a/c">[Code]</a>
+<a href="p.pdf">[PDF]</a><br>A. Person, C. Person<br>CVPR 2023</li>
+<li>在投 Diffusion Models for Weather Forecasting<br>Li Wei, Wang Fang<br>2024</li>
+</ul>""")
+
+
+def test_badges_and_buttons_stay_out_of_titles() -> None:
+    got = [(p.title, p.venue) for p in extract(BADGES, format="html", today=TODAY).publications]
+    assert got == [("Scaling Laws for Tiny Models", "Preprint"),
+                   ("Seeing Through Fog with Event Cameras", "CVPR 2023 (Oral)"),
+                   ("Diffusion Models for Weather Forecasting", "在投")]

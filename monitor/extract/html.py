@@ -453,6 +453,10 @@ _PURE_VENUE = re.compile(r"(?:[A-Z][\w&@\-]*\s*(?:'?\d{2}|\d{4})?(?:\s+(?:oral|s
                          r"in\s+submission|submitted|work\s+in\s+progress|to\s+appear|in\s+press)", re.I)
 
 
+_LEADING_STATUS = re.compile(r"^\s*[\[(【]?\s*(preprint|under review|in submission|submitted|oral|spotlight|"
+                             r"在投|审稿中|已接收|录用|预印本)\s*[\])】]?\s+(?=\S)", re.I)
+
+
 def _pure_venue(text: str) -> bool:
     """A venue label alone ("ICLR 2024", "Technical Report", "Preprint") is never a title."""
     return bool(_PURE_VENUE.fullmatch(text.strip(" .[]()")))
@@ -648,6 +652,12 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
         if venue and cand.startswith(venue):
             cand = cand[len(venue):]
         cand = _BRACKET_VENUE.sub("", cand) if lead and venue else cand
+        status = _LEADING_STATUS.match(cand)
+        if status:  # "在投 Title" / "Preprint Title": a status badge before the title
+            venue = venue or status.group(1)
+            cand = cand[status.end():]
+        if len(lines) > 1:
+            cand = _strip_links_text(cand, link_texts)  # "Title Code [PDF]": buttons after the title
         t = _clean_title(cand)
         if len(lines) == 1:
             # one-line bibliography: "Title, A. Author, B. Author" or "Authors. Title. Venue."
@@ -709,6 +719,8 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
                 venue_line = ln2
     if venue is None and venue_line:
         venue = _venue_from(venue_line)
+    elif venue and venue_line and re.fullmatch(r"[\[(]?(?:oral|spotlight|poster|highlight)[\])]?", venue.strip(), re.I):
+        venue = f"{_venue_from(venue_line)} ({venue.strip('[]()')})"  # an "Oral" badge belongs to the venue line
     if venue is None and badge and _is_venue_line(badge) and badge.lower() not in _CATEGORY_BADGES:
         venue = badge
     if venue and cues.author_share(venue) >= 0.8 and not cues.ACRONYM_YEAR.search(venue):
