@@ -18,7 +18,7 @@ from typing import Callable, Sequence, TypeVar
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-from .extract.cues import find_year, venue_core
+from .scholarly import find_year, venue_core
 from .models import Announcement, Event, NewsItem, Page, Publication, news_key, norm, paper_key
 
 T = TypeVar("T")

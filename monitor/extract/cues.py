@@ -1,4 +1,5 @@
-"""The vocabulary of researchers' homepages: section names, venue and status words, dates, link kinds.
+"""The vocabulary of researchers' homepages: section names, dates, names, link kinds (and, from
+``monitor.scholarly``, the venue and status words that the diff shares).
 
 Every rule here is about how academic pages are written in general (in several languages), never
 about one page: a heading called "Publications", a venue written "ICLR 2024", a date "2024.05".
@@ -8,8 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import lru_cache
 import unicodedata
+from functools import lru_cache
+
+from ..scholarly import (  # the scholarly vocabulary that extraction shares with the diff
+    ACRONYM_YEAR,
+    STATUS_WORDS,
+    VENUE_CUE,
+    VENUE_STATUS,
+    VENUE_WORDS,
+    YEAR,
+    YEAR_RE,
+    find_year,
+    venue_core,
+    venue_without_details,
+)
 
 # ---------------------------------------------------------------- section headings
 
@@ -100,7 +114,6 @@ MONTHS = {
 }
 MONTH = _MON = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 _SEASON = r"(?:spring|summer|fall|autumn|winter)"
-YEAR = r"(?:19[5-9]\d|20\d\d)"
 _DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
 # A date at the start of a news item, in the many ways people write one.
 DATE_PATTERNS = [
@@ -175,71 +188,6 @@ def split_news_date(text: str) -> tuple[str | None, str]:
     if re.fullmatch(YEAR, date) and not re.match(r"^\s*[\[(【]?\s*" + YEAR + r"\s*[\])】]?\s*[:：\-–—|]", text):
         return None, text  # a bare year opening a sentence ("2024 was...") is not a dated entry
     return date, rest
-
-
-# ---------------------------------------------------------------- venues, statuses, years
-
-STATUS_WORDS = (
-    r"preprint|arxiv|under\s+review|under\s+submission|in\s+submission|submitted|in\s+preparation|"
-    r"work\s+in\s+progress|to\s+appear|accepted|in\s+press|forthcoming|technical\s+report|tech(?:nique|nical)?\.?\s+report|"
-    r"oral|spotlight|poster|highlight|findings|workshop|demo|short|long|best\s+paper"
-)
-VENUE_WORDS = (
-    r"proceedings|conference|journal|transactions|workshop|symposium|letters|review|magazine|"
-    r"annals|advances\s+in|international|annual|meeting|congress|arxiv|preprints?|thesis|dissertation|"
-    r"press|springer|elsevier|ieee|acm|in\s+submission|under\s+review|technical\s+report"
-)
-ACRONYM_YEAR = re.compile(r"\b([A-Z][A-Za-z&@\-]*[A-Z][A-Za-z&@\-]*)\)?\s*['’]?\s*,?\s*(" + YEAR + r"|'\d\d|’\d\d)\b")
-VENUE_CUE = re.compile(r"\b(?:" + VENUE_WORDS + r"|" + STATUS_WORDS + r")\b", re.I)
-YEAR_RE = re.compile(r"(?<![\d./])(" + YEAR + r")(?![\d])")
-
-
-VENUE_STATUS = re.compile(
-    r"\b(preprint|arxiv|under review|under submission|in submission|submitted|to appear|accepted|in press|"
-    r"forthcoming|technical report|technique report|work in progress|in preparation|workshop|findings|oral|"
-    r"spotlight|poster|highlight|best paper\w*|award)\b", re.I)
-_BARE_ACRONYM = re.compile(r"\b[A-Z]{3,}\b")
-_PUBLISHERS = {"IEEE", "ACM", "SIAM", "IET", "IFIP", "USENIX", "AAAS", "PMLR", "CEUR"}  # not venues by themselves
-
-
-def venue_core(venue: str) -> frozenset[str]:
-    """What a venue says, without its wording: acronym-year pairs, years, statuses, acronyms."""
-    bare = re.sub(r"\d{4}\.\d{4,5}", " ", venue)  # arXiv ids are not years
-    core = {f"{a.upper()} {y}" for a, y in ACRONYM_YEAR.findall(bare)}
-    core |= set(YEAR_RE.findall(bare))
-    core |= {m.lower() for m in VENUE_STATUS.findall(bare)}
-    core |= set(_BARE_ACRONYM.findall(bare)) - _PUBLISHERS
-    return frozenset(core)
-
-
-_VENUE_DETAIL = re.compile(
-    r"\s*,?\s*(?<![\w.])(?:(?:vol(?:ume)?\.?|no\.?|num(?:ber)?\.?|issue|pp\.?|pages?|art(?:icle)?\.?(?:\s+no\.?)?)\s*"
-    r"[\w\-–]+(?:\s*\(\d+\))?(?:\s*[-–:]\s*[\w]+)*|\d+\s*\(\d+\)(?:\s*:\s*[\w]+(?:\s*[-–]\s*\w+)?)?|"
-    r"\d+\s*:\s*\w+(?:\s*[-–]\s*\w+)?)(?=\s*(?:,|\.|$|\(|\d{4}))", re.I)
-
-
-def venue_without_details(venue: str) -> str:
-    """'IEEE TKDE, 34(6):2948-2961, 2022' -> 'IEEE TKDE, 2022': volume, issue and pages say where in a
-    journal a paper is printed, not where it appeared, and their arrival is no venue change."""
-    out = _VENUE_DETAIL.sub("", venue)
-    out = re.sub(r"\s*,\s*(?=,)", "", out).strip(" ,;")
-    return out if len(out) >= 2 else venue
-
-
-def find_year(text: str) -> int | None:
-    """The publication year in a venue line: the last plausible year that is not part of an arXiv id."""
-    arxiv = re.search(r"(?<![\d.])(\d{2})(0[1-9]|1[0-2])\.\d{4,5}(?!\d)", text)
-    text = re.sub(r"\d{4}\.\d{4,5}", " ", text)  # arXiv ids
-    text = re.sub(r"https?://\S+", " ", text)
-    years = [int(y) for y in YEAR_RE.findall(text)]
-    if not years:
-        short = re.search(r"\b[A-Z][A-Za-z]+\s*['’](\d\d)\b", text)
-        if short:
-            return 2000 + int(short.group(1))
-        if arxiv and int(arxiv.group(1)) >= 7:  # arXiv:YYMM.NNNNN (the scheme since April 2007)
-            return 2000 + int(arxiv.group(1))
-        return None
-    return years[-1]
 
 
 # ---------------------------------------------------------------- links

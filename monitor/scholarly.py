@@ -1,0 +1,73 @@
+"""The scholarly vocabulary that extraction and the diff share: venue and status words, years, what a
+venue says (its years, statuses and acronyms) and the details (volume, pages) that are not a venue.
+
+A module of its own, below both ``extract`` and ``diff``, so neither reaches into the other.
+"""
+
+from __future__ import annotations
+
+import re
+
+YEAR = r"(?:19[5-9]\d|20\d\d)"
+
+STATUS_WORDS = (
+    r"preprint|arxiv|under\s+review|under\s+submission|in\s+submission|submitted|in\s+preparation|"
+    r"work\s+in\s+progress|to\s+appear|accepted|in\s+press|forthcoming|technical\s+report|tech(?:nique|nical)?\.?\s+report|"
+    r"oral|spotlight|poster|highlight|findings|workshop|demo|short|long|best\s+paper"
+)
+VENUE_WORDS = (
+    r"proceedings|conference|journal|transactions|workshop|symposium|letters|review|magazine|"
+    r"annals|advances\s+in|international|annual|meeting|congress|arxiv|preprints?|thesis|dissertation|"
+    r"press|springer|elsevier|ieee|acm|in\s+submission|under\s+review|technical\s+report"
+)
+ACRONYM_YEAR = re.compile(r"\b([A-Z][A-Za-z&@\-]*[A-Z][A-Za-z&@\-]*)\)?\s*['’]?\s*,?\s*(" + YEAR + r"|'\d\d|’\d\d)\b")
+VENUE_CUE = re.compile(r"\b(?:" + VENUE_WORDS + r"|" + STATUS_WORDS + r")\b", re.I)
+YEAR_RE = re.compile(r"(?<![\d./])(" + YEAR + r")(?![\d])")
+
+
+VENUE_STATUS = re.compile(
+    r"\b(preprint|arxiv|under review|under submission|in submission|submitted|to appear|accepted|in press|"
+    r"forthcoming|technical report|technique report|work in progress|in preparation|workshop|findings|oral|"
+    r"spotlight|poster|highlight|best paper\w*|award)\b", re.I)
+_BARE_ACRONYM = re.compile(r"\b[A-Z]{3,}\b")
+_PUBLISHERS = {"IEEE", "ACM", "SIAM", "IET", "IFIP", "USENIX", "AAAS", "PMLR", "CEUR"}  # not venues by themselves
+
+
+def venue_core(venue: str) -> frozenset[str]:
+    """What a venue says, without its wording: acronym-year pairs, years, statuses, acronyms."""
+    bare = re.sub(r"\d{4}\.\d{4,5}", " ", venue)  # arXiv ids are not years
+    core = {f"{a.upper()} {y}" for a, y in ACRONYM_YEAR.findall(bare)}
+    core |= set(YEAR_RE.findall(bare))
+    core |= {m.lower() for m in VENUE_STATUS.findall(bare)}
+    core |= set(_BARE_ACRONYM.findall(bare)) - _PUBLISHERS
+    return frozenset(core)
+
+
+_VENUE_DETAIL = re.compile(
+    r"\s*,?\s*(?<![\w.])(?:(?:vol(?:ume)?\.?|no\.?|num(?:ber)?\.?|issue|pp\.?|pages?|art(?:icle)?\.?(?:\s+no\.?)?)\s*"
+    r"[\w\-–]+(?:\s*\(\d+\))?(?:\s*[-–:]\s*[\w]+)*|\d+\s*\(\d+\)(?:\s*:\s*[\w]+(?:\s*[-–]\s*\w+)?)?|"
+    r"\d+\s*:\s*\w+(?:\s*[-–]\s*\w+)?)(?=\s*(?:,|\.|$|\(|\d{4}))", re.I)
+
+
+def venue_without_details(venue: str) -> str:
+    """'IEEE TKDE, 34(6):2948-2961, 2022' -> 'IEEE TKDE, 2022': volume, issue and pages say where in a
+    journal a paper is printed, not where it appeared, and their arrival is no venue change."""
+    out = _VENUE_DETAIL.sub("", venue)
+    out = re.sub(r"\s*,\s*(?=,)", "", out).strip(" ,;")
+    return out if len(out) >= 2 else venue
+
+
+def find_year(text: str) -> int | None:
+    """The publication year in a venue line: the last plausible year that is not part of an arXiv id."""
+    arxiv = re.search(r"(?<![\d.])(\d{2})(0[1-9]|1[0-2])\.\d{4,5}(?!\d)", text)
+    text = re.sub(r"\d{4}\.\d{4,5}", " ", text)  # arXiv ids
+    text = re.sub(r"https?://\S+", " ", text)
+    years = [int(y) for y in YEAR_RE.findall(text)]
+    if not years:
+        short = re.search(r"\b[A-Z][A-Za-z]+\s*['’](\d\d)\b", text)
+        if short:
+            return 2000 + int(short.group(1))
+        if arxiv and int(arxiv.group(1)) >= 7:  # arXiv:YYMM.NNNNN (the scheme since April 2007)
+            return 2000 + int(arxiv.group(1))
+        return None
+    return years[-1]
