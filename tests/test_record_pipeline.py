@@ -275,3 +275,28 @@ def test_badges_and_buttons_stay_out_of_titles() -> None:
     assert got == [("Scaling Laws for Tiny Models", "Preprint"),
                    ("Seeing Through Fog with Event Cameras", "CVPR 2023 (Oral)"),
                    ("Diffusion Models for Weather Forecasting", "在投")]
+
+
+@pytest.mark.parametrize("sentence,in_news,kinds", [
+    ("I am on the 2024-2025 academic job market", False, {"on_market"}),
+    ("I'm looking for a job for when I graduate in June!", False, {"on_market", "graduating"}),
+    ("I am on the job market, and my expected graduation date is July 2024.", False, {"on_market", "graduating"}),
+    ("I will be an Assistant Professor of Computing at Caltech, starting January 2023.", False, {"joining"}),
+    ("(Jan. 2025) I join the School of Computer Science and Technology at Guangdong University of Technology, "
+     "as a Lecturer.", True, {"joining"}),
+    ("I have multiple opening positions for research interns and RAs.", True, {"hiring_students"}),
+    ("(Dec. 2024) I pass the Ph.D. final defense titled Describing Multimedia.", True, {"graduating"}),
+    ("PhD thesis defended.", True, {"graduating"}),
+    ("I defended my PhD thesis at MIT in 2015.", False, set()),  # a bio's history is no announcement
+    ("I recently completed my Ph.D. in June 2025.", False, {"graduating"}),
+    ("Prospective PhD students: start here.", False, {"hiring_students"}),
+    ("长期招收硕士生、博士生和博士后。", False, {"hiring_students"}),
+    ("I am not looking for students this year.", False, set()),
+    ("If you want to join us, send an email.", False, set()),
+])
+def test_announcements(sentence: str, in_news: bool, kinds: set[str]) -> None:
+    from monitor.extract.announce import find_announcements
+    from monitor.models import NewsItem
+
+    found = find_announcements([], [NewsItem(date=None, text=sentence)]) if in_news else find_announcements([sentence], [])
+    assert {a.kind for a in found} == kinds

@@ -15,7 +15,7 @@ _NEG = re.compile(r"\b(?:not|no longer|don'?t|do not|isn'?t|aren'?t|never|no)\b\
                   r"(?:have|accept|taking|take|hiring|recruit|looking|openings?|available|seeking|on the)", re.I)
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("on_market", re.compile(
-        r"\bon the (?:\w+\s+){0,2}(?:job|academic|faculty|industry|tenure[- ]track)\s*market\b|"
+        r"\bon the (?:[\w-]+\s+){0,2}(?:job|academic|faculty|industry|tenure[- ]track)\s*market\b|"
         r"\bon the market\b|"
         r"\b(?:actively\s+)?(?:seeking|looking for|searching for|open to|exploring)\s+(?:new\s+)?"
         r"(?:\w+[- ]?){0,4}(?:jobs?|positions?|job opportunities|career opportunities|opportunities|roles|employment)\b",
@@ -23,7 +23,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("graduating", re.compile(
         r"\b(?:expect(?:ed|s|ing)?|plan(?:ned|ning)?|set|going|due|scheduled|about)\s+to\s+graduate\b|"
         r"\bwill\s+(?:be\s+)?graduat(?:e|ing)\b|\bgraduating\s+(?:in|this|next|soon)\b|"
-        r"\b(?:will|going to)\s+defend\s+my\s+(?:ph\.?\s?d\.?\s*)?(?:thesis|dissertation)\b",
+        r"\b(?:will|going to)\s+defend\s+my\s+(?:ph\.?\s?d\.?\s*)?(?:thesis|dissertation)\b|"
+        r"\bwhen\s+i\s+graduate\b|\bexpected\s+graduation\b|\bgraduation\s+date\s+is\b",
         re.I)),
     ("hiring_students", re.compile(
         r"\b(?:looking|searching|recruiting|seeking|hiring)\s+(?:for\s+)?(?:\d+\s*[~\-–]\s*\d+\s+|a few\s+|several\s+|one or two\s+)?"
@@ -31,6 +32,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"(?:students?|interns?|postdocs?|researchers? and engineers|visitors?|collaborators)\b|"
         r"\b(?:we are|i am|i'm|lab is|group is)\s+(?:actively\s+)?(?:hiring|recruiting)\b|"
         r"\b(?:ph\.?\s?d\.?|postdoc\w*|intern\w*|student)\s+(?:positions?|openings?)\s+(?:are\s+|is\s+)?(?:available|open)\b|"
+        r"\bopen(?:ing)?\s+positions?\s+for\s+(?:\w+\s+){0,3}(?:students?|interns?|postdocs?|ras|assistants?)\b|"
         r"\bopenings?\s*:|\bprospective\s+(?:ph\.?\s?d\.?\s+|graduate\s+|master'?s?\s+)?students?\s*[:：]|"
         r"(?:招收|招募|招聘|招生)[^。！!]{0,30}?(?:博士|硕士|研究生|学生|本科生|实习生)|"
         r"\bif you are (?:a|an)\s+(?:\w+\s+){0,3}(?:students?|undergrad\w*|interns?)\b.{0,80}?\binterested in\b"
@@ -40,7 +42,9 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"\b(?:i|she|he|we)\s+(?:will|am going to|'ll|am about to|am excited to|am thrilled to|am happy to|"
         r"am delighted to)\s+(?:be\s+)?(?:join(?:ing)?|start(?:ing)?\s+(?:as|at)|move\s+to)\b|"
         r"\b(?:i|she|he)\s+(?:am|is)\s+(?:joining|moving to)\b|"
-        r"\b(?:i|she|he)\s+(?:have|has)\s+joined\b|\bi\s+join(?:ed)?\s+\S.{0,80}?\bas\b|"
+        r"\b(?:i|she|he)\s+(?:have|has)\s+joined\b|\bi\s+join(?:ed)?\s+\S.{0,120}?\bas\b|"
+        r"\b(?:i|she|he)\s+will\s+be\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,3}(?:professor|lecturer|postdoc\w*|fellow|"
+        r"faculty member)\b|"
         r"\bwill\s+(?:be\s+)?join(?:ing)?\b.{0,80}?\bas\s+an?\b|"
         r"\b(?:an?|the)\s+incoming\s+(?:\d{4}\s+)?(?:\w+\s+){0,3}(?:professor|fellow|postdoc\w*|researcher|scientist|"
         r"faculty|lecturer)\b",
@@ -52,7 +56,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 _JUST_GRADUATED = re.compile(
     r"\b(?:successfully\s+)?defended\s+(?:my\s+|the\s+|his\s+|her\s+)?(?:ph\.?\s?d\.?\s*)?(?:thesis|dissertation)\b|"
     r"\b(?:ph\.?\s?d\.?\s+)?(?:thesis|dissertation)\s+(?:was\s+|is\s+)?(?:successfully\s+)?defended\b|"
-    r"\bpassed\s+(?:my\s+)?(?:ph\.?\s?d\.?\s+)?(?:thesis\s+|dissertation\s+)?defen[cs]e\b", re.I)
+    r"\bpass(?:ed)?\s+(?:my\s+|the\s+)?(?:ph\.?\s?d\.?\s+)?(?:final\s+)?(?:thesis\s+|dissertation\s+)?defen[cs]e\b", re.I)
 _RECENTLY_GRADUATED = re.compile(
     r"\b(?:just|recently)\s+(?:completed|finished|obtained|received|earned|defended)\s+(?:my\s+)?"
     r"(?:ph\.?\s?d\.?|doctora(?:te|l))", re.I)
@@ -88,14 +92,12 @@ def _all_announcements(bio: list[str], news: list[NewsItem], *, recent_news: int
                     _RECENTLY_GRADUATED.search(sent) or (is_news and _JUST_GRADUATED.search(sent))):
                 seen.add("graduating")
                 out.append(Announcement(kind="graduating", text=sent))
-                continue
-            for kind, pattern in PATTERNS:
+            for kind, pattern in PATTERNS:  # one sentence can state several ("on the market when I graduate")
                 if kind == "other" or not _NEG.search(sent):
                     if pattern.search(sent) and (kind != "joining" or not re.search(r"\b(?:join(?:ed)? (?:us|our|me|the lab)|join my)\b", sent, re.I)):
                         if kind not in seen:
                             seen.add(kind)
                             out.append(Announcement(kind=kind, text=sent))
-                        break
     return out
 
 
