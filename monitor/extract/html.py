@@ -955,13 +955,14 @@ def _sentences(records: list[El]) -> bool:
     return bool(words) and sum(words) / len(words) >= 6
 
 
-def _looks_like_papers(records: list[El], section: Section) -> bool:
+def _looks_like_papers(records: list[El], section: Section, *, with_authors: bool = False) -> bool:
     """Most records read as papers, a marked-up title or authors with a venue or a paper link: a paper
     list, whatever its heading says (a sentence about an award names a venue too, but has neither)."""
     votes = 0
     for r in records:
         p = parse_paper(r, section=section, strict=False)
-        if p and (p.authors or p.rule != "html:first-line") and (p.venue or set(p.links) & {"pdf", "arxiv", "doi"}):
+        marked = p and (p.authors if with_authors else (p.authors or p.rule != "html:first-line"))
+        if marked and (p.venue or set(p.links) & {"pdf", "arxiv", "doi"}):
             votes += 1
     return votes >= max(2, 0.5 * len(records))
 
@@ -1008,7 +1009,7 @@ def extract_html(html: str, *, today: dt.date, selectors: dict[str, str] | None 
                         items.append(item)
                 news.extend(items)
                 page.explain.append(_explain(section, len(records), len(items), "news"))
-            elif kind is None and len(records) >= 3 and _looks_like_papers(records, section):
+            elif kind is None and len(records) >= 3 and _looks_like_papers(records, section, with_authors=True):
                 # no telling heading, but most records read as papers: a paper list by its content
                 found = [p for r in records if (p := parse_paper(r, section=section, strict=False))]
                 papers.extend(found)
