@@ -128,6 +128,22 @@ class El:
     _lines: list[str] | None = field(default=None, repr=False)
     memo: dict = field(default_factory=dict, repr=False)  # per-extraction results about this element
     doc: list[El] | None = field(default=None, repr=False)  # the parsed page's elements in document order
+    _size: int = field(default=-1, repr=False)  # characters of text inside, counted once bottom-up
+    _visible: bool | None = field(default=None, repr=False)  # holds any non-blank text (also bottom-up)
+
+    @property
+    def has_text(self) -> bool:
+        """Whether any non-blank text is inside (what ``raw_text().strip()`` would say, without building it)."""
+        if self._visible is None:
+            self._visible = bool(self.raw_text().strip())
+        return self._visible
+
+    @property
+    def size(self) -> int:
+        """About how much text the element holds (raw characters), without building that text."""
+        if self._size < 0:
+            self._size = len(self.raw_text())
+        return self._size
 
     @property
     def classes(self) -> list[str]:
@@ -268,6 +284,9 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
         counter += 1
         parent.children.append(el)
         stack.append((el, iter(list(node.iter(include_text=True))), depth + 1))
+    for el in reversed(doc):  # children come after their parent in document order
+        el._size = sum(len(c) if isinstance(c, str) else c._size for c in el.children)
+        el._visible = any(c.strip() if isinstance(c, str) else (c.tag != "img" and c._visible) for c in el.children)
     return root, tree
 
 

@@ -59,7 +59,7 @@ def _pseudo_heading(el: El) -> tuple[int, str] | None:
     """A short block that names a known section and is styled as a title (bold, or a title class)."""
     if el.tag not in ("p", "div", "span", "strong", "b", "dt", "font", "center", "td", "summary"):
         return None
-    if len(el.raw_text()) > 200:
+    if el.size > 400 or len(el.raw_text()) > 200:
         return None
     text = el.text()
     if not text or len(text) > 60 or len(text.split()) > 6:
@@ -131,7 +131,7 @@ def _paper_lines_follow(el: El) -> bool:
 
 def _bold_title_line(el: El) -> bool:
     """A paragraph that is one bold (or linked bold) title, followed by its paper's author or venue line."""
-    if el.tag not in ("p", "div") or len(el.raw_text()) > 400:
+    if el.tag not in ("p", "div") or el.size > 800 or len(el.raw_text()) > 400:
         return False
     inner = [c for c in el.children if not (isinstance(c, str) and not c.strip())]
     if len(inner) != 1 or not isinstance(inner[0], El) or inner[0].tag not in ("b", "strong", "a"):
@@ -258,7 +258,7 @@ def _sig(el: El) -> tuple[str, str]:
 
 
 def _texty(el: El) -> bool:
-    return bool(el.raw_text().strip())
+    return el.has_text
 
 
 def split_at_breaks(el: El, *, blank_line: bool) -> list[El]:
