@@ -300,3 +300,14 @@ def test_announcements(sentence: str, in_news: bool, kinds: set[str]) -> None:
 
     found = find_announcements([], [NewsItem(date=None, text=sentence)]) if in_news else find_announcements([sentence], [])
     assert {a.kind for a in found} == kinds
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("精选论文", "publications"),
+    ("学术动态", "news"),
+    ("最新消息 / Latest News", "news"),
+    ("个人简介", "other"),
+    ("招生信息", "other"),
+])
+def test_cjk_headings_name_their_section_anywhere(text: str, kind: str) -> None:
+    assert heading_kind(text) == kind

@@ -65,7 +65,7 @@ def heading_kind(text: str) -> str | None:
         return None
     m = _PUB_RE.match(t) or _NEWS_RE.match(t) or _OTHER_RE.match(t) or _RESEARCH_OTHER.match(t)
     if m is None:
-        return _head_noun_kind(t)
+        return _cjk_kind(t) or _head_noun_kind(t)
     if len(t[m.end():].split()) > 4:  # a keyword that opens a long title is not a section
         return None
     if _RESEARCH_OTHER.match(t):
@@ -76,6 +76,24 @@ def heading_kind(text: str) -> str | None:
         return "publications"
     if _OTHER_RE.match(t):
         return "other"
+    return None
+
+
+_CJK_PUB = re.compile(r"论文|發表|发表|出版物|成果|業績|論文")
+_CJK_NEWS = re.compile(r"新闻|新聞|动态|動態|消息|最新|ニュース|お知らせ")
+_CJK_OTHER = re.compile(r"简介|簡介|简历|履歷|荣誉|榮譽|奖励|獎勵|教育|经历|經歷|招生|招聘|合作|联系|聯繫|研究领域|研究方向|"
+                        r"教学|教學|服务|服務|学生|學生|团队|團隊|项目|項目")
+
+
+def _cjk_kind(t: str) -> str | None:
+    """A short Chinese or Japanese heading names its section with a word anywhere in it (精选论文, 学术动态):
+    CJK compounds have no spaces to find the head word by."""
+    cjk = re.sub(r"[^\u3040-\u30ff\u4e00-\u9fff]", "", t)
+    if not cjk or len(cjk) > 12:
+        return None
+    for pattern, kind in ((_CJK_NEWS, "news"), (_CJK_PUB, "publications"), (_CJK_OTHER, "other")):
+        if pattern.search(cjk):
+            return kind
     return None
 
 

@@ -1059,13 +1059,15 @@ def _page_name(tree, sections: list[Section]) -> str | None:
 
 
 def _bio_text(sections: list[Section]) -> list[str]:
-    """Paragraphs outside publication, news and rejected sections: where people say who they are."""
+    """Paragraphs outside publication and news sections: where people say who they are. In a section
+    named for something else (education, teaching) only running prose counts, not its list lines."""
     out: list[str] = []
     for s in sections:
-        if s.kind in ("publications", "news") or (s.kind == "other" and not re.search(r"about|bio", s.title, re.I)):
+        if s.kind in ("publications", "news"):
             continue
+        about = s.kind != "other" or re.search(r"about|bio|简介|簡介|关于|關於", s.title, re.I)
         for n in s.nodes:
             text = n.text()
-            if len(text) > 40:
+            if len(text) > (40 if about else 120) and (about or n.tag in ("p", "div")):
                 out.append(text)
     return out
