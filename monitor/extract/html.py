@@ -318,6 +318,8 @@ def split_records(el: El) -> list[El]:
             if len(parts) >= 2:
                 return parts
         return [el] if _texty(el) else []
+    if _one_paper(el):
+        return [el]
     blocks = [c for c in el.element_children() if c.is_block and _texty(c)]
     if not blocks:
         if any(c.tag == "br" for c in el.element_children()):
