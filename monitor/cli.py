@@ -20,6 +20,7 @@ from .fetch import Fetcher, user_agent
 from .notify import deliver_due, outbox_hook, retry_failed, send_test
 from .notify import notices as list_delivery_notices
 from .pipeline import CheckResult, check_sources
+from .safe import clean_text, redact_in, redact_url
 from .report import describe_event, event_json, group_by_source
 from .sources import load_config
 from .store import Store
@@ -166,13 +167,13 @@ def check(obj: Ctx, target: str, as_json: bool, explain: bool, fmt: str) -> None
 
     result = asyncio.run(get())
     if not result.ok or result.text is None:
-        _fail(f"{target}: {result.error or 'no content'}")
+        _fail(f"{redact_url(target)}: {clean_text(redact_in(result.error, target)) or 'no content'}")
     job = Job(text=result.text, format=fmt, content_type=result.content_type, url=result.final_url or target,
               explain=explain)
     try:
         page = asyncio.run(shared_pool().extract(job))
     except ExtractError as exc:
-        _fail(f"{target}: extraction failed: {exc}")
+        _fail(f"{redact_url(target)}: extraction failed: {clean_text(str(exc))}")
     if as_json:
         data = page.to_json()
         if explain:

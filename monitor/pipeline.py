@@ -23,6 +23,7 @@ from .errors import ExtractError
 from .fetch import Fetcher, FetchResult, user_agent
 from .health import Health, after_check
 from .models import Event, Page, Source
+from .safe import clean_text, redact_in
 from .store import Store, content_hash
 from .worker import ExtractionPool, Job, run_job, shared_pool
 
@@ -136,6 +137,8 @@ def _finish(store: Store, source: Source, source_id: int, out: CheckResult, base
             outbox: OutboxHook | None) -> None:
     """The end of every check: its health (maybe a source_failing / source_recovered event), its row,
     and the outbox for all of its events, inside the check's transaction."""
+    # An error can quote the server or the address: cleaned (``safe``) and with the URL redacted.
+    out.error = clean_text(redact_in(out.error, source.url))
     row = store.health(source_id)
     before = Health(last_success_at=row["last_success_at"], failing_since=row["failing_since"],
                     failures=row["failures"], alerted=bool(row["failing_alerted"]))
