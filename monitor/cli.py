@@ -22,7 +22,7 @@ from .notify import notices as list_delivery_notices
 from .pipeline import CheckResult, check_sources
 from .safe import clean_text, redact_in, redact_url
 from .report import describe_event, event_json, group_by_source
-from .sources import load_config
+from .sources import config_warnings, load_config
 from .store import Store
 from .worker import Job, shared_pool
 
@@ -85,6 +85,8 @@ def run(obj: Ctx, once: bool, names: tuple[str, ...]) -> None:
         run_daemon(obj.config_path, obj.db_path)
         return
     sources = [config.source(n) for n in names] if names else config.sources
+    for warning in config_warnings(config):
+        click.echo(warning, err=True)
     store = obj.store()
     tty = sys.stderr.isatty()
     done = [0]

@@ -19,11 +19,12 @@ from typing import Awaitable, Callable
 
 from .config import Config
 from .diff import diff_pages, drop_returning, is_outage, is_revert, is_suspect
-from .errors import ExtractError
+from .errors import ConfigError, ExtractError
 from .fetch import Fetcher, FetchResult, user_agent
 from .health import Health, after_check
 from .models import Event, Page, Source
 from .safe import clean_text, redact_in
+from .sources import source_headers
 from .store import Store, content_hash
 from .worker import ExtractionPool, Job, run_job, shared_pool
 
@@ -199,7 +200,13 @@ async def check_sources(config: Config, store: Store, sources: list[Source] | No
         sid = ids[source.name]
         row = store.source_row(sid)
         t0 = time.monotonic()
-        fetched = await fetcher.fetch(source.url, etag=row["etag"], last_modified=row["last_modified"])
+        try:
+            headers = source_headers(source)
+        except ConfigError as exc:  # a headers_env variable is not set: this source's check fails, clearly
+            fetched = FetchResult(url=source.display_url, started_at=time.time(), error=str(exc))
+        else:
+            fetched = await fetcher.fetch(source.url, etag=row["etag"], last_modified=row["last_modified"],
+                                          headers=headers)
         page: Page | BaseException | None = None
         if needs_extraction(store, sid, fetched):
             try:

@@ -8,6 +8,7 @@ them, and this module assembles the result into one ``Config``.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,13 @@ from .config import Config, parse_interval
 from .errors import ConfigError
 from .models import FailingAfter, Source
 from .notify import validate_delivery
+from .safe import redact_url
 
 FORMATS = ("auto", "html", "markdown", "text")
 SELECTOR_KEYS = ("publications", "news")
-SOURCE_KEYS = {"name", "url", "every", "cron", "format", "tags", "selectors", "failing_after"}
+SOURCE_KEYS = {"name", "url", "every", "cron", "format", "tags", "selectors", "failing_after", "headers_env"}
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 DEFAULT_KEYS = {"every", "user_agent_contact", "concurrency", "per_host", "timeout", "max_bytes", "politeness",
                 "extraction_timeout", "failing_after"}
 TOP_KEYS = {"defaults", "sources", "channels", "routes"}
@@ -67,13 +71,59 @@ def _check_url(url: Any, where: str) -> str:
         raise ConfigError(f"{where}: 'url' must be an http(s) URL or a file path")
     url = url.strip()
     parsed = urlparse(url)
+    shown = redact_url(url)
     if parsed.scheme in ("http", "https"):
         if not parsed.netloc or " " in url:
-            raise ConfigError(f"{where}: bad URL {url!r}")
+            raise ConfigError(f"{where}: bad URL {shown!r}")
+        try:
+            parsed.port
+        except ValueError:
+            raise ConfigError(f"{where}: bad URL {shown!r} (bad port)") from None
         return url
     if parsed.scheme in ("", "file") or re.fullmatch(r"[a-zA-Z]", parsed.scheme):  # a path, maybe C:\...
         return url
-    raise ConfigError(f"{where}: bad URL {url!r} (only http, https and local files are supported)")
+    raise ConfigError(f"{where}: bad URL {shown!r} (only http, https and local files are supported)")
+
+
+def _headers_env(value: Any, where: str) -> dict[str, str]:
+    """``{Header-Name: ENV_VAR}``: request headers whose values are read from the environment."""
+    if not isinstance(value, dict) or not value:
+        raise ConfigError(f"{where}: 'headers_env' must map header names to environment variable names,"
+                          " e.g. {Authorization: DANA_AUTH}")
+    out: dict[str, str] = {}
+    for header, env in value.items():
+        if not isinstance(header, str) or not _HEADER_NAME.fullmatch(header):
+            raise ConfigError(f"{where}: headers_env: bad header name {header!r}")
+        if not isinstance(env, str) or not _ENV_NAME.fullmatch(env):
+            raise ConfigError(f"{where}: headers_env: {header}: give the NAME of an environment variable"
+                              " (the value itself never goes into sources.yaml)")
+        out[header] = env
+    return out
+
+
+def missing_header_envs(source: Source) -> list[str]:
+    """The environment variables this source's ``headers_env`` names that are not set."""
+    return [env for env in source.headers_env.values() if not os.environ.get(env)]
+
+
+def source_headers(source: Source) -> dict[str, str]:
+    """The extra request headers of a source, read from the environment now; ConfigError when one is unset."""
+    missing = missing_header_envs(source)
+    if missing:
+        raise ConfigError(f"headers_env: environment variable {missing[0]} is not set"
+                          f" (for header {next(h for h, e in source.headers_env.items() if e == missing[0])})")
+    return {h: " ".join(os.environ[e].split()) for h, e in source.headers_env.items()}
+
+
+def config_warnings(config: Config) -> list[str]:
+    """One line per source whose headers_env names an unset variable (said once, at start)."""
+    out = []
+    for s in config.sources:
+        for env in missing_header_envs(s):
+            header = next(h for h, e in s.headers_env.items() if e == env)
+            out.append(f"warning: {config.path}: source {s.name!r}: headers_env: environment variable {env} is"
+                       f" not set (header {header}); its checks fail until it is")
+    return out
 
 
 def _source(entry: Any, index: int, path: str, default_every: int,
@@ -85,6 +135,9 @@ def _source(entry: Any, index: int, path: str, default_every: int,
     if isinstance(name, str) and name.strip():
         where = f"{path}: source {name.strip()!r}"
     unknown = set(entry) - SOURCE_KEYS
+    if "headers" in unknown:
+        raise ConfigError(f"{where}: request headers go in 'headers_env', with the NAME of an environment"
+                          " variable for each value (e.g. headers_env: {Authorization: DANA_AUTH})")
     if unknown:
         raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r} (allowed: {', '.join(sorted(SOURCE_KEYS))})")
     if not isinstance(name, str) or not name.strip():
@@ -111,8 +164,9 @@ def _source(entry: Any, index: int, path: str, default_every: int,
     selectors = entry.get("selectors", {}) or {}
     if not isinstance(selectors, dict) or set(selectors) - set(SELECTOR_KEYS):
         raise ConfigError(f"{where}: 'selectors' takes CSS selectors for {', '.join(SELECTOR_KEYS)}")
+    headers_env = _headers_env(entry["headers_env"], where) if "headers_env" in entry else {}
     return Source(name=name.strip(), url=url, every=every, cron=cron, format=fmt, tags=tags,
-                  selectors={k: str(v) for k, v in selectors.items()}, failing_after=failing)
+                  selectors={k: str(v) for k, v in selectors.items()}, failing_after=failing, headers_env=headers_env)
 
 
 def parse_config(text: str, path: str = "sources.yaml") -> Config:

@@ -132,15 +132,16 @@ class Store:
             existing = {r["name"]: r for r in self.db.query("SELECT id, name, url FROM sources")}
             for s in sources:
                 row = existing.get(s.name)
+                url = s.display_url  # never credentials or a token in clear (``safe.redact_url``)
                 if row is None:
                     cur = self.db.execute("INSERT INTO sources (name, url, active, created_at) VALUES (?, ?, 1, ?)",
-                                          [s.name, s.url, now_iso()])
+                                          [s.name, url, now_iso()])
                     ids[s.name] = int(cur.lastrowid)
                 else:
                     ids[s.name] = row["id"]
-                    if row["url"] != s.url:  # a new address: forget the old validators
+                    if row["url"] != url:  # a new address: forget the old validators
                         self.db.execute("UPDATE sources SET url = ?, etag = NULL, last_modified = NULL, "
-                                        "content_hash = NULL WHERE id = ?", [s.url, row["id"]])
+                                        "content_hash = NULL WHERE id = ?", [url, row["id"]])
             names = [s.name for s in sources]
             self.db.execute(
                 f"UPDATE sources SET active = (name IN ({','.join('?' * len(names))})) ", names)
