@@ -38,6 +38,10 @@ class Ctx:
     def store(self) -> Store:
         return Store(self.db_path)
 
+    def reader(self) -> Store:
+        """The database for a command that only reads: never created, never changed."""
+        return Store(self.db_path, readonly=True)
+
 
 def _fail(message: str) -> None:
     click.echo(f"error: {message}", err=True)
@@ -244,7 +248,7 @@ def parse_since(value: str) -> str:
 @click.pass_obj
 def diff(obj: Ctx, source: str | None, since: str | None, as_json: bool, show_all: bool) -> None:
     """What changed: the newest check's events per source, or every event since a time."""
-    store = obj.store()
+    store = obj.reader()
     if source and store.source_id(source) is None:
         _fail(f"no source named {source!r} in {obj.db_path} (run `monitor run --once` first)")
     rows = store.events(source=source, since=parse_since(since) if since else None)
@@ -269,9 +273,12 @@ def diff(obj: Ctx, source: str | None, since: str | None, as_json: bool, show_al
 def sources_cmd(obj: Ctx) -> None:
     """Each source with its last check, outcome, last success, failing since, and counts (times in UTC)."""
     config = obj.config()
-    store = obj.store()
-    store.sync_sources(config.sources)
-    rows = [r for r in store.source_summaries() if r["active"]]
+    store = obj.reader()
+    known = {r["name"]: r for r in store.source_summaries()}
+    never = dict(last_check_at=None, last_outcome=None, last_success_at=None, failing_since=None, failures=0,
+                 papers=0, news=0, events=0, last_error=None)
+    # the configuration decides what is listed (the database is only read); the address shown is redacted
+    rows = [{**known.get(s.name, never), "name": s.name, "url": s.display_url} for s in config.sources]
     header = ("source", "last check", "outcome", "last success", "failing since", "papers", "news", "events", "url")
     table = [header] + [(r["name"], _when(r["last_check_at"]) if r["last_check_at"] else "never",
                          r["last_outcome"] or "-", _when(r["last_success_at"]) if r["last_success_at"] else "never",
@@ -331,7 +338,7 @@ def _notice_note(r: dict[str, Any]) -> str:
 @click.pass_obj
 def notices(obj: Ctx, state: str | None, as_json: bool, limit: int) -> None:
     """The delivery outbox: each notice with its channel, state, attempts, events and last error."""
-    rows = list_delivery_notices(obj.store(), state, limit)
+    rows = list_delivery_notices(obj.reader(), state, limit)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
@@ -401,7 +408,7 @@ def feed(obj: Ctx, out: str | None, since: str, show_all: bool, self_url: str | 
     """An Atom feed of recent events, for feed readers."""
     from .feed import build_feed, write_feed
 
-    data = build_feed(obj.store(), parse_since(since), include_all=show_all, self_url=self_url)
+    data = build_feed(obj.reader(), parse_since(since), include_all=show_all, self_url=self_url)
     if out:
         write_feed(data, out)
         click.echo(f"wrote {out}", err=True)
