@@ -22,6 +22,7 @@ from .notify import notices as list_delivery_notices
 from .pipeline import CheckResult, check_sources
 from .safe import clean_text, redact_in, redact_url
 from .report import describe_event, event_json, group_by_source
+from .lock import writer_lock
 from .sources import config_warnings, load_config
 from .store import Store
 from .worker import Job, shared_pool
@@ -91,6 +92,11 @@ def run(obj: Ctx, once: bool, names: tuple[str, ...]) -> None:
     sources = [config.source(n) for n in names] if names else config.sources
     for warning in config_warnings(config):
         click.echo(warning, err=True)
+    with writer_lock(obj.db_path, "monitor run --once"):
+        _run_once(obj, config, sources)
+
+
+def _run_once(obj: Ctx, config: Config, sources) -> None:
     store = obj.store()
     tty = sys.stderr.isatty()
     done = [0]

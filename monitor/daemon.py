@@ -46,6 +46,7 @@ from .fetch import Fetcher, user_agent
 from .models import Source
 from .notify import deliver_due, outbox_hook
 from .pipeline import CheckResult, check_sources
+from .lock import writer_lock
 from .safe import redact_in
 from .sources import config_warnings, load_config
 from .store import Store
@@ -623,12 +624,13 @@ def run_daemon(config_path: str, db_path: str, *, grace: float = 30.0, summary_e
     make_triggers(config)
     for warning in config_warnings(config):
         log.warning("%s", warning.removeprefix("warning: "))
-    store = Store(db_path)
-    try:
-        asyncio.run(_serve(config_path, config, store, grace=grace, summary_every=summary_every,
-                           deliver_every=deliver_every, startup_spread=startup_spread))
-    finally:
-        store.close()
+    with writer_lock(db_path, "monitor daemon"):
+        store = Store(db_path)
+        try:
+            asyncio.run(_serve(config_path, config, store, grace=grace, summary_every=summary_every,
+                               deliver_every=deliver_every, startup_spread=startup_spread))
+        finally:
+            store.close()
 
 
 async def _serve(config_path: str, config: Config, store: Store, **options: Any) -> None:

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import stat
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
 
 from click.testing import CliRunner
 
 from monitor.cli import main
+from monitor.lock import lock_path, writer_lock
 
 from .conftest import PAGES
 
@@ -56,3 +63,48 @@ def test_read_commands_read_a_read_only_database(tmp_path, page_server):
         folder.chmod(stat.S_IRWXU)
         db.chmod(stat.S_IRUSR | stat.S_IWUSR)
     assert (hashlib.sha256(db.read_bytes()).hexdigest(), sorted(os.listdir(folder))) == before
+
+
+def monitor_cmd(config, db, *args, wait="0.3", timeout=60):
+    env = {**os.environ, "MONITOR_LOCK_WAIT": wait}
+    exe = Path(sys.executable).with_name("monitor")
+    return subprocess.run([str(exe), "--config", str(config), "--db", str(db), *args], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_a_second_writer_is_refused_with_the_holder_named(tmp_path, page_server):
+    config = setup(tmp_path, page_server)
+    db = tmp_path / "m.db"
+    daemon = subprocess.Popen([str(Path(sys.executable).with_name("monitor")), "--config", str(config), "--db",
+                               str(db), "daemon", "--start-spread", "0"], stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not (lock_path(str(db)).exists() and "monitor daemon" in lock_path(str(db)).read_text()):
+            assert time.monotonic() < deadline and daemon.poll() is None
+            time.sleep(0.1)
+        second = monitor_cmd(config, db, "run", "--once")
+        assert second.returncode == 2, second.stdout + second.stderr
+        assert f"is in use by pid {daemon.pid} (monitor daemon, since " in second.stderr
+        assert second.stdout == ""
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(timeout=30)
+    assert daemon.returncode == 0
+    assert monitor_cmd(config, db, "run", "--once").returncode == 0  # the lock went with its holder
+
+
+def test_a_writer_waits_a_moment_for_the_holder(tmp_path, page_server):
+    config = setup(tmp_path, page_server)
+    db = tmp_path / "m.db"
+    holder = threading.Thread(target=lambda: _hold(str(db), 1.0))
+    holder.start()
+    time.sleep(0.2)
+    result = monitor_cmd(config, db, "run", "--once", wait="10")
+    holder.join()
+    assert result.returncode == 0, result.stderr
+    assert "Dana Example" in result.stdout
+
+
+def _hold(db: str, seconds: float) -> None:
+    with writer_lock(db, "a test"):
+        time.sleep(seconds)
