@@ -66,7 +66,28 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def _check_url(url: Any, where: str) -> str:
+_HOST_LIKE = re.compile(r"(?:www\.)?(?:[A-Za-z0-9-]+\.)+([A-Za-z]{2,24})(?::\d+)?(?:[/?#].*)?")
+_FILE_SUFFIXES = {"html", "htm", "xhtml", "md", "markdown", "txt", "text", "xml", "json", "php", "asp", "aspx",
+                  "jsp", "shtml", "rst", "tex", "pdf", "yaml", "yml", "csv"}
+
+
+def _resolve_path(url: str, where: str, base_dir: Path) -> str:
+    """A local path, resolved against the folder of sources.yaml (not the current directory).
+
+    Something that reads as a host name ("example.org/~dana") and is no file there gets a hint.
+    """
+    path = Path(os.path.expanduser(url))
+    if not path.is_absolute():
+        path = base_dir / path
+    if not path.exists():
+        m = _HOST_LIKE.fullmatch(url)
+        if m and (url.startswith("www.") or m.group(1).lower() not in _FILE_SUFFIXES or "/" in url.split(".", 1)[1]):
+            raise ConfigError(f"{where}: {url!r} is neither a file nor a URL: give the scheme"
+                              f" (did you mean 'https://{url}'?)")
+    return os.path.normpath(str(path))
+
+
+def _check_url(url: Any, where: str, base_dir: Path | None = None) -> str:
     if not isinstance(url, str) or not url.strip():
         raise ConfigError(f"{where}: 'url' must be an http(s) URL or a file path")
     url = url.strip()
@@ -80,8 +101,12 @@ def _check_url(url: Any, where: str) -> str:
         except ValueError:
             raise ConfigError(f"{where}: bad URL {shown!r} (bad port)") from None
         return url
+    if parsed.scheme == "" and base_dir is not None:
+        return _resolve_path(url, where, base_dir)
     if parsed.scheme in ("", "file") or re.fullmatch(r"[a-zA-Z]", parsed.scheme):  # a path, maybe C:\...
         return url
+    if re.fullmatch(r"[A-Za-z0-9.-]+:\d+(?:[/?#].*)?", url):  # "example.org:8080/x", "localhost:8000"
+        raise ConfigError(f"{where}: bad URL {shown!r}: give the scheme (did you mean 'http://{shown}'?)")
     raise ConfigError(f"{where}: bad URL {shown!r} (only http, https and local files are supported)")
 
 
@@ -128,6 +153,7 @@ def config_warnings(config: Config) -> list[str]:
 
 def _source(entry: Any, index: int, path: str, default_every: int,
             default_failing: FailingAfter = FailingAfter()) -> Source:
+    """One entry of ``sources``; a relative local path is resolved against the folder of ``path``."""
     where = f"{path}: sources[{index}]"
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: each source must be a mapping with at least 'name' and 'url'")
@@ -142,7 +168,7 @@ def _source(entry: Any, index: int, path: str, default_every: int,
         raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r} (allowed: {', '.join(sorted(SOURCE_KEYS))})")
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"{where}: 'name' is required and must be a non-empty string")
-    url = _check_url(entry.get("url"), where)
+    url = _check_url(entry.get("url"), where, Path(path).absolute().parent)
     try:
         every = parse_interval(entry["every"]) if "every" in entry else default_every
         failing = parse_failing_after(entry["failing_after"]) if "failing_after" in entry else default_failing

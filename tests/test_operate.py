@@ -108,3 +108,41 @@ def test_a_writer_waits_a_moment_for_the_holder(tmp_path, page_server):
 def _hold(db: str, seconds: float) -> None:
     with writer_lock(db, "a test"):
         time.sleep(seconds)
+
+
+def test_local_paths_resolve_against_the_config_file(tmp_path, monkeypatch):
+    conf = tmp_path / "conf"
+    (conf / "pages").mkdir(parents=True)
+    (conf / "pages" / "dana.html").write_bytes((PAGES / "v1.html").read_bytes())
+    config = conf / "sources.yaml"
+    config.write_text("sources:\n  - name: Dana Example\n    url: pages/dana.html\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = cli(config, tmp_path / "m.db", "run", "--once")
+    assert result.exit_code == 0, result.output
+    assert "Dana Example  new" in result.output
+
+
+def test_the_shipped_config_works_from_another_folder(tmp_path, monkeypatch):
+    from monitor.sources import load_config
+
+    shipped = Path(__file__).parent.parent / "sources.yaml"
+    monkeypatch.chdir(tmp_path)
+    local = [s for s in load_config(shipped).sources if not s.url.startswith("http")]
+    assert local and all(Path(s.url).is_file() for s in local)
+
+
+def test_a_url_without_a_scheme_gets_a_hint(tmp_path):
+    from monitor.errors import ConfigError
+    from monitor.sources import parse_config
+
+    for url, hint in (("example.org", "https://example.org"), ("dana.github.io/papers", "https://dana.github.io/papers"),
+                      ("localhost:8000/dana", "http://localhost:8000/dana")):
+        try:
+            parse_config(f"sources:\n  - name: A\n    url: '{url}'\n", str(tmp_path / "sources.yaml"))
+        except ConfigError as exc:
+            assert f"did you mean '{hint}'" in str(exc), str(exc)
+        else:
+            raise AssertionError(url)
+    parse_config("sources:\n  - name: A\n    url: page.html\n", str(tmp_path / "sources.yaml"))  # a file to come
