@@ -284,7 +284,7 @@ def sources_cmd(obj: Ctx) -> None:
     never = dict(last_check_at=None, last_outcome=None, last_success_at=None, failing_since=None, failures=0,
                  papers=0, news=0, events=0, last_error=None)
     # the configuration decides what is listed (the database is only read); the address shown is redacted
-    rows = [{**known.get(s.name, never), "name": s.name, "url": s.display_url} for s in config.sources]
+    rows = [{**known.get(s.name, never), "name": s.name, "url": redact_url(s.url)} for s in config.sources]
     header = ("source", "last check", "outcome", "last success", "failing since", "papers", "news", "events", "url")
     table = [header] + [(r["name"], _when(r["last_check_at"]) if r["last_check_at"] else "never",
                          r["last_outcome"] or "-", _when(r["last_success_at"]) if r["last_success_at"] else "never",

@@ -57,13 +57,6 @@ class Source:
     failing_after: FailingAfter = field(default_factory=FailingAfter)  # when failures are alerted
     headers_env: dict[str, str] = field(default_factory=dict)  # request header -> NAME of an environment variable
 
-    @property
-    def display_url(self) -> str:
-        """The address as it may be shown or stored: credentials and secret query values as ``***``."""
-        from .safe import redact_url
-
-        return redact_url(self.url)
-
 
 @dataclass
 class Profile:

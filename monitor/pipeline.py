@@ -23,7 +23,7 @@ from .errors import ConfigError, ExtractError
 from .fetch import Fetcher, FetchResult, user_agent
 from .health import Health, after_check
 from .models import Event, Page, Source
-from .safe import clean_text, redact_in
+from .safe import clean_text, redact_in, redact_url
 from .sources import source_headers
 from .store import Store, content_hash
 from .worker import ExtractionPool, Job, run_job, shared_pool
@@ -203,7 +203,7 @@ async def check_sources(config: Config, store: Store, sources: list[Source] | No
         try:
             headers = source_headers(source)
         except ConfigError as exc:  # a headers_env variable is not set: this source's check fails, clearly
-            fetched = FetchResult(url=source.display_url, started_at=time.time(), error=str(exc))
+            fetched = FetchResult(url=redact_url(source.url), started_at=time.time(), error=str(exc))
         else:
             fetched = await fetcher.fetch(source.url, etag=row["etag"], last_modified=row["last_modified"],
                                           headers=headers)

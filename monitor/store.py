@@ -23,6 +23,7 @@ import sqlite_utils
 from .errors import StoreError
 from .diff import ADDED, Gone, item_keys, returning_key
 from .models import Event, Page, Source, news_key, paper_key
+from .safe import redact_url
 
 
 def now_iso() -> str:
@@ -170,7 +171,7 @@ class Store:
             existing = {r["name"]: r for r in self.db.query("SELECT id, name, url FROM sources")}
             for s in sources:
                 row = existing.get(s.name)
-                url = s.display_url  # never credentials or a token in clear (``safe.redact_url``)
+                url = redact_url(s.url)  # never credentials or a token in clear (``safe.redact_url``)
                 if row is None:
                     cur = self.db.execute("INSERT INTO sources (name, url, active, created_at) VALUES (?, ?, 1, ?)",
                                           [s.name, url, now_iso()])
