@@ -36,6 +36,7 @@ from .config import parse_interval
 from .fetch import retry_after
 from .errors import ConfigError, DeliveryError
 from .report import describe_event, event_json, group_by_source, summary_line
+from .safe import safe_url
 
 PAYLOAD_VERSION = 1
 SIGNATURE_HEADER = "X-Scholarwatch-Signature"
@@ -211,11 +212,13 @@ def event_links(row: dict[str, Any]) -> list[tuple[str, str]]:
         data = json.loads(data or "{}")
     links = (data or {}).get("links") or {}
     pairs = list(links.items()) if isinstance(links, dict) else [("link", u) for u in links]
-    base = row.get("source_url") or ""
+    base = safe_url(row.get("source_url"))
     out = []
     for kind, url in pairs:
-        if isinstance(url, str) and url:
-            out.append((_LINK_LABELS.get(kind, kind), urljoin(base, url) if base.startswith("http") else url))
+        # only http(s) links, in any case (``safe``): never javascript:, data: or a path on this machine
+        link = safe_url(urljoin(base, url) if base and isinstance(url, str) else url)
+        if link:
+            out.append((_LINK_LABELS.get(kind, kind), link))
     return out
 
 
@@ -261,8 +264,8 @@ def html_body(notice: Notice) -> str:
     else:
         parts.append(f"<p><b>{e(notice.summary, quote=False)}</b></p>")
         for name, rows in group_by_source(notice.rows):
-            url = rows[0].get("source_url") or ""
-            head = f'<a href="{e(url)}">{e(name, quote=False)}</a>' if url.startswith("http") else e(name, quote=False)
+            url = safe_url(rows[0].get("source_url"))
+            head = f'<a href="{e(url)}">{e(name, quote=False)}</a>' if url else e(name, quote=False)
             parts.append(f"<h2 style=\"font-size: 1.1em\">{head}</h2><ul>")
             for row in rows:
                 links = " · ".join(f'<a href="{e(u)}">{e(label, quote=False)}</a>' for label, u in event_links(row))

@@ -20,8 +20,10 @@ from .fetch import Fetcher, user_agent
 from .notify import deliver_due, outbox_hook, retry_failed, send_test
 from .notify import notices as list_delivery_notices
 from .pipeline import CheckResult, check_sources
+from .safe import clean_text, redact_in, redact_url
 from .report import describe_event, event_json, group_by_source
-from .sources import load_config
+from .lock import writer_lock
+from .sources import config_warnings, load_config
 from .store import Store
 from .worker import Job, shared_pool
 
@@ -36,6 +38,10 @@ class Ctx:
 
     def store(self) -> Store:
         return Store(self.db_path)
+
+    def reader(self) -> Store:
+        """The database for a command that only reads: never created, never changed."""
+        return Store(self.db_path, readonly=True)
 
 
 def _fail(message: str) -> None:
@@ -84,6 +90,13 @@ def run(obj: Ctx, once: bool, names: tuple[str, ...]) -> None:
         run_daemon(obj.config_path, obj.db_path)
         return
     sources = [config.source(n) for n in names] if names else config.sources
+    for warning in config_warnings(config):
+        click.echo(warning, err=True)
+    with writer_lock(obj.db_path, "monitor run --once"):
+        _run_once(obj, config, sources)
+
+
+def _run_once(obj: Ctx, config: Config, sources) -> None:
     store = obj.store()
     tty = sys.stderr.isatty()
     done = [0]
@@ -166,13 +179,13 @@ def check(obj: Ctx, target: str, as_json: bool, explain: bool, fmt: str) -> None
 
     result = asyncio.run(get())
     if not result.ok or result.text is None:
-        _fail(f"{target}: {result.error or 'no content'}")
+        _fail(f"{redact_url(target)}: {clean_text(redact_in(result.error, target)) or 'no content'}")
     job = Job(text=result.text, format=fmt, content_type=result.content_type, url=result.final_url or target,
               explain=explain)
     try:
         page = asyncio.run(shared_pool().extract(job))
     except ExtractError as exc:
-        _fail(f"{target}: extraction failed: {exc}")
+        _fail(f"{redact_url(target)}: extraction failed: {clean_text(str(exc))}")
     if as_json:
         data = page.to_json()
         if explain:
@@ -241,7 +254,7 @@ def parse_since(value: str) -> str:
 @click.pass_obj
 def diff(obj: Ctx, source: str | None, since: str | None, as_json: bool, show_all: bool) -> None:
     """What changed: the newest check's events per source, or every event since a time."""
-    store = obj.store()
+    store = obj.reader()
     if source and store.source_id(source) is None:
         _fail(f"no source named {source!r} in {obj.db_path} (run `monitor run --once` first)")
     rows = store.events(source=source, since=parse_since(since) if since else None)
@@ -266,9 +279,12 @@ def diff(obj: Ctx, source: str | None, since: str | None, as_json: bool, show_al
 def sources_cmd(obj: Ctx) -> None:
     """Each source with its last check, outcome, last success, failing since, and counts (times in UTC)."""
     config = obj.config()
-    store = obj.store()
-    store.sync_sources(config.sources)
-    rows = [r for r in store.source_summaries() if r["active"]]
+    store = obj.reader()
+    known = {r["name"]: r for r in store.source_summaries()}
+    never = dict(last_check_at=None, last_outcome=None, last_success_at=None, failing_since=None, failures=0,
+                 papers=0, news=0, events=0, last_error=None)
+    # the configuration decides what is listed (the database is only read); the address shown is redacted
+    rows = [{**known.get(s.name, never), "name": s.name, "url": redact_url(s.url)} for s in config.sources]
     header = ("source", "last check", "outcome", "last success", "failing since", "papers", "news", "events", "url")
     table = [header] + [(r["name"], _when(r["last_check_at"]) if r["last_check_at"] else "never",
                          r["last_outcome"] or "-", _when(r["last_success_at"]) if r["last_success_at"] else "never",
@@ -328,7 +344,7 @@ def _notice_note(r: dict[str, Any]) -> str:
 @click.pass_obj
 def notices(obj: Ctx, state: str | None, as_json: bool, limit: int) -> None:
     """The delivery outbox: each notice with its channel, state, attempts, events and last error."""
-    rows = list_delivery_notices(obj.store(), state, limit)
+    rows = list_delivery_notices(obj.reader(), state, limit)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
@@ -398,7 +414,7 @@ def feed(obj: Ctx, out: str | None, since: str, show_all: bool, self_url: str | 
     """An Atom feed of recent events, for feed readers."""
     from .feed import build_feed, write_feed
 
-    data = build_feed(obj.store(), parse_since(since), include_all=show_all, self_url=self_url)
+    data = build_feed(obj.reader(), parse_since(since), include_all=show_all, self_url=self_url)
     if out:
         write_feed(data, out)
         click.echo(f"wrote {out}", err=True)

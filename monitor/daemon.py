@@ -46,7 +46,9 @@ from .fetch import Fetcher, user_agent
 from .models import Source
 from .notify import deliver_due, outbox_hook
 from .pipeline import CheckResult, check_sources
-from .sources import load_config
+from .lock import writer_lock
+from .safe import redact_in
+from .sources import config_warnings, load_config
 from .store import Store
 
 log = logging.getLogger("monitor.daemon")
@@ -536,7 +538,7 @@ class Daemon:
                                                ids=ids)
         except Exception as exc:  # a pipeline or database error costs this check, never the daemon
             result = CheckResult(source=source.name, outcome="failed", duration=time.monotonic() - started,
-                                 error=f"check crashed: {type(exc).__name__}: {exc}")
+                                 error=redact_in(f"check crashed: {type(exc).__name__}: {exc}", source.url))
         self._count(result)
         if result.event_ids:
             await self._deliver()
@@ -620,12 +622,15 @@ def run_daemon(config_path: str, db_path: str, *, grace: float = 30.0, summary_e
     _setup_logging()
     config = load_config(config_path)
     make_triggers(config)
-    store = Store(db_path)
-    try:
-        asyncio.run(_serve(config_path, config, store, grace=grace, summary_every=summary_every,
-                           deliver_every=deliver_every, startup_spread=startup_spread))
-    finally:
-        store.close()
+    for warning in config_warnings(config):
+        log.warning("%s", warning.removeprefix("warning: "))
+    with writer_lock(db_path, "monitor daemon"):
+        store = Store(db_path)
+        try:
+            asyncio.run(_serve(config_path, config, store, grace=grace, summary_every=summary_every,
+                               deliver_every=deliver_every, startup_spread=startup_spread))
+        finally:
+            store.close()
 
 
 async def _serve(config_path: str, config: Config, store: Store, **options: Any) -> None:

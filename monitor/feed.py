@@ -19,6 +19,7 @@ from typing import Any
 from . import __version__
 from .channels import event_links
 from .report import describe_event
+from .safe import clean_text, safe_url
 from .store import Store
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -27,9 +28,12 @@ ET.register_namespace("", ATOM)
 
 
 def _el(parent: ET.Element | None, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    # Every string is cleaned again here: one control character stored by an older version must never
+    # make the whole feed invalid XML (see ``safe``).
+    attrs = {k: clean_text(v) for k, v in attrs.items()}
     node = ET.Element(f"{{{ATOM}}}{tag}", attrs) if parent is None else ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
     if text is not None:
-        node.text = text
+        node.text = clean_text(text)
     return node
 
 
@@ -64,8 +68,8 @@ def build_feed(store: Store, since: str | None = None, *, include_all: bool = Fa
         _el(entry, "updated", row["detected_at"])
         entry_author = _el(entry, "author")
         _el(entry_author, "name", row["source"])
-        if str(row.get("source_url") or "").startswith("http"):
-            _el(entry, "link", rel="alternate", href=row["source_url"])
+        if safe_url(row.get("source_url")):
+            _el(entry, "link", rel="alternate", href=safe_url(row["source_url"]))
         _el(entry, "category", term=row["type"])
         _el(entry, "content", _content(row), type="html")
     ET.indent(feed)

@@ -247,8 +247,14 @@ class Fetcher:
             trust_env=False,
         )
 
-    async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
-        """Fetch one URL or local file; per-URL problems come back in ``error``, never as exceptions."""
+    async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
+                    headers: dict[str, str] | None = None) -> FetchResult:
+        """Fetch one URL or local file; per-URL problems come back in ``error``, never as exceptions.
+
+        ``headers``: extra request headers (a source's ``headers_env``), sent to the source's own origin
+        only: they are dropped when a redirect leaves it. Credentials in the URL (``user:pw@``) are sent
+        as HTTP basic auth (``httpx.BasicAuth``) the same way, never as part of the address.
+        """
         if self._client is None:
             raise RuntimeError("Fetcher.fetch() called outside 'async with Fetcher(...)'")
         result = FetchResult(url=url, started_at=time.time())
@@ -256,7 +262,7 @@ class Fetcher:
         try:
             path = _local_path(url)
             if path is None:
-                await self._fetch_http(url, etag, last_modified, result)
+                await self._fetch_http(url, etag, last_modified, result, headers or {})
             else:
                 await self._fetch_file(path, last_modified, result)
         except FetchError as exc:
@@ -268,14 +274,22 @@ class Fetcher:
         result.duration = time.monotonic() - start
         return result
 
-    async def _fetch_http(self, url: str, etag: str | None, last_modified: str | None, result: FetchResult) -> None:
+    async def _fetch_http(self, url: str, etag: str | None, last_modified: str | None, result: FetchResult,
+                          extra: dict[str, str]) -> None:
         try:
             target = httpx.URL(url)
         except httpx.InvalidURL as exc:
             raise FetchError(f"invalid URL: {exc}") from exc
         if not target.host:
-            raise FetchError(f"invalid URL: {url}")
+            raise FetchError("invalid URL: no host")
         host = target.host.lower()
+        private = dict(extra)  # headers that must not follow a redirect to another origin
+        if target.userinfo:  # user:pw@ -> basic auth; the address itself carries no credentials
+            request = httpx.Request("GET", target)
+            request = next(httpx.BasicAuth(target.username, target.password).sync_auth_flow(request))
+            private["Authorization"] = request.headers["Authorization"]
+            target = target.copy_with(userinfo=b"")
+        result.url = str(target)
 
         async with self._slot(host):
             allowed = await self._allowed(target)
@@ -283,7 +297,7 @@ class Fetcher:
             result.error = "disallowed by robots.txt"
             return
 
-        headers: dict[str, str] = {}
+        headers: dict[str, str] = dict(private)
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
@@ -293,7 +307,7 @@ class Fetcher:
         for n in range(self.retries + 1):
             result.attempts += 1
             async with self._slot(host):
-                attempt = await self._attempt(target, headers)
+                attempt = await self._attempt(target, headers, private)
             if attempt.error is None or not attempt.retryable or n == self.retries:
                 break
             # Slots are released while we wait, so a slow host does not hold up the others.
@@ -317,10 +331,15 @@ class Fetcher:
         assert attempt.body is not None
         await self._fill_text(result, attempt.body, attempt.charset)
 
-    async def _attempt(self, url: httpx.URL, headers: dict[str, str]) -> _Attempt:
-        """One attempt, redirects included, under one total deadline; network errors become results."""
+    async def _attempt(self, url: httpx.URL, headers: dict[str, str], private: dict[str, str] | None = None
+                       ) -> _Attempt:
+        """One attempt, redirects included, under one total deadline; network errors become results.
+
+        ``private`` headers (credentials) go to ``url``'s origin only: a redirect elsewhere drops them.
+        """
         assert self._client is not None
         request = self._client.build_request("GET", url, headers=headers)
+        host = url.host
         status: int | None = None
         redirects = 0
         try:
@@ -338,6 +357,9 @@ class Fetcher:
                         return _Attempt(str(request.url), status=status, error="too many redirects")
                     redirects += 1
                     request, status = next_request, None
+                    if private and (request.url.host != host or request.url.scheme != "https" == url.scheme):
+                        for name in private:
+                            request.headers.pop(name, None)
                     if request.url.scheme not in ("http", "https"):
                         return _Attempt(
                             str(request.url), error=f"redirect to unsupported URL scheme {request.url.scheme}"

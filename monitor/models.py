@@ -55,6 +55,7 @@ class Source:
     tags: list[str] = field(default_factory=list)
     selectors: dict[str, str] = field(default_factory=dict)  # per-source overrides: publications, news
     failing_after: FailingAfter = field(default_factory=FailingAfter)  # when failures are alerted
+    headers_env: dict[str, str] = field(default_factory=dict)  # request header -> NAME of an environment variable
 
 
 @dataclass

@@ -19,10 +19,12 @@ from typing import Awaitable, Callable
 
 from .config import Config
 from .diff import diff_pages, drop_returning, is_outage, is_revert, is_suspect
-from .errors import ExtractError
+from .errors import ConfigError, ExtractError
 from .fetch import Fetcher, FetchResult, user_agent
 from .health import Health, after_check
 from .models import Event, Page, Source
+from .safe import clean_text, redact_in, redact_url
+from .sources import source_headers
 from .store import Store, content_hash
 from .worker import ExtractionPool, Job, run_job, shared_pool
 
@@ -136,6 +138,8 @@ def _finish(store: Store, source: Source, source_id: int, out: CheckResult, base
             outbox: OutboxHook | None) -> None:
     """The end of every check: its health (maybe a source_failing / source_recovered event), its row,
     and the outbox for all of its events, inside the check's transaction."""
+    # An error can quote the server or the address: cleaned (``safe``) and with the URL redacted.
+    out.error = clean_text(redact_in(out.error, source.url))
     row = store.health(source_id)
     before = Health(last_success_at=row["last_success_at"], failing_since=row["failing_since"],
                     failures=row["failures"], alerted=bool(row["failing_alerted"]))
@@ -196,7 +200,13 @@ async def check_sources(config: Config, store: Store, sources: list[Source] | No
         sid = ids[source.name]
         row = store.source_row(sid)
         t0 = time.monotonic()
-        fetched = await fetcher.fetch(source.url, etag=row["etag"], last_modified=row["last_modified"])
+        try:
+            headers = source_headers(source)
+        except ConfigError as exc:  # a headers_env variable is not set: this source's check fails, clearly
+            fetched = FetchResult(url=redact_url(source.url), started_at=time.time(), error=str(exc))
+        else:
+            fetched = await fetcher.fetch(source.url, etag=row["etag"], last_modified=row["last_modified"],
+                                          headers=headers)
         page: Page | BaseException | None = None
         if needs_extraction(store, sid, fetched):
             try:

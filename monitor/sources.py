@@ -8,6 +8,7 @@ them, and this module assembles the result into one ``Config``.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,13 @@ from .config import Config, parse_interval
 from .errors import ConfigError
 from .models import FailingAfter, Source
 from .notify import validate_delivery
+from .safe import redact_url
 
 FORMATS = ("auto", "html", "markdown", "text")
 SELECTOR_KEYS = ("publications", "news")
-SOURCE_KEYS = {"name", "url", "every", "cron", "format", "tags", "selectors", "failing_after"}
+SOURCE_KEYS = {"name", "url", "every", "cron", "format", "tags", "selectors", "failing_after", "headers_env"}
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 DEFAULT_KEYS = {"every", "user_agent_contact", "concurrency", "per_host", "timeout", "max_bytes", "politeness",
                 "extraction_timeout", "failing_after"}
 TOP_KEYS = {"defaults", "sources", "channels", "routes"}
@@ -62,22 +66,94 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def _check_url(url: Any, where: str) -> str:
+_HOST_LIKE = re.compile(r"(?:www\.)?(?:[A-Za-z0-9-]+\.)+([A-Za-z]{2,24})(?::\d+)?(?:[/?#].*)?")
+_FILE_SUFFIXES = {"html", "htm", "xhtml", "md", "markdown", "txt", "text", "xml", "json", "php", "asp", "aspx",
+                  "jsp", "shtml", "rst", "tex", "pdf", "yaml", "yml", "csv"}
+
+
+def _resolve_path(url: str, where: str, base_dir: Path) -> str:
+    """A local path, resolved against the folder of sources.yaml (not the current directory).
+
+    Something that reads as a host name ("example.org/~dana") and is no file there gets a hint.
+    """
+    path = Path(os.path.expanduser(url))
+    if not path.is_absolute():
+        path = base_dir / path
+    if not path.exists():
+        m = _HOST_LIKE.fullmatch(url)
+        if m and (url.startswith("www.") or m.group(1).lower() not in _FILE_SUFFIXES or "/" in url.split(".", 1)[1]):
+            raise ConfigError(f"{where}: {url!r} is neither a file nor a URL: give the scheme"
+                              f" (did you mean 'https://{url}'?)")
+    return os.path.normpath(str(path))
+
+
+def _check_url(url: Any, where: str, base_dir: Path | None = None) -> str:
     if not isinstance(url, str) or not url.strip():
         raise ConfigError(f"{where}: 'url' must be an http(s) URL or a file path")
     url = url.strip()
     parsed = urlparse(url)
+    shown = redact_url(url)
     if parsed.scheme in ("http", "https"):
         if not parsed.netloc or " " in url:
-            raise ConfigError(f"{where}: bad URL {url!r}")
+            raise ConfigError(f"{where}: bad URL {shown!r}")
+        try:
+            parsed.port
+        except ValueError:
+            raise ConfigError(f"{where}: bad URL {shown!r} (bad port)") from None
         return url
+    if parsed.scheme == "" and base_dir is not None:
+        return _resolve_path(url, where, base_dir)
     if parsed.scheme in ("", "file") or re.fullmatch(r"[a-zA-Z]", parsed.scheme):  # a path, maybe C:\...
         return url
-    raise ConfigError(f"{where}: bad URL {url!r} (only http, https and local files are supported)")
+    if re.fullmatch(r"[A-Za-z0-9.-]+:\d+(?:[/?#].*)?", url):  # "example.org:8080/x", "localhost:8000"
+        raise ConfigError(f"{where}: bad URL {shown!r}: give the scheme (did you mean 'http://{shown}'?)")
+    raise ConfigError(f"{where}: bad URL {shown!r} (only http, https and local files are supported)")
+
+
+def _headers_env(value: Any, where: str) -> dict[str, str]:
+    """``{Header-Name: ENV_VAR}``: request headers whose values are read from the environment."""
+    if not isinstance(value, dict) or not value:
+        raise ConfigError(f"{where}: 'headers_env' must map header names to environment variable names,"
+                          " e.g. {Authorization: DANA_AUTH}")
+    out: dict[str, str] = {}
+    for header, env in value.items():
+        if not isinstance(header, str) or not _HEADER_NAME.fullmatch(header):
+            raise ConfigError(f"{where}: headers_env: bad header name {header!r}")
+        if not isinstance(env, str) or not _ENV_NAME.fullmatch(env):
+            raise ConfigError(f"{where}: headers_env: {header}: give the NAME of an environment variable"
+                              " (the value itself never goes into sources.yaml)")
+        out[header] = env
+    return out
+
+
+def missing_header_envs(source: Source) -> list[str]:
+    """The environment variables this source's ``headers_env`` names that are not set."""
+    return [env for env in source.headers_env.values() if not os.environ.get(env)]
+
+
+def source_headers(source: Source) -> dict[str, str]:
+    """The extra request headers of a source, read from the environment now; ConfigError when one is unset."""
+    missing = missing_header_envs(source)
+    if missing:
+        raise ConfigError(f"headers_env: environment variable {missing[0]} is not set"
+                          f" (for header {next(h for h, e in source.headers_env.items() if e == missing[0])})")
+    return {h: " ".join(os.environ[e].split()) for h, e in source.headers_env.items()}
+
+
+def config_warnings(config: Config) -> list[str]:
+    """One line per source whose headers_env names an unset variable (said once, at start)."""
+    out = []
+    for s in config.sources:
+        for env in missing_header_envs(s):
+            header = next(h for h, e in s.headers_env.items() if e == env)
+            out.append(f"warning: {config.path}: source {s.name!r}: headers_env: environment variable {env} is"
+                       f" not set (header {header}); its checks fail until it is")
+    return out
 
 
 def _source(entry: Any, index: int, path: str, default_every: int,
             default_failing: FailingAfter = FailingAfter()) -> Source:
+    """One entry of ``sources``; a relative local path is resolved against the folder of ``path``."""
     where = f"{path}: sources[{index}]"
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: each source must be a mapping with at least 'name' and 'url'")
@@ -85,11 +161,14 @@ def _source(entry: Any, index: int, path: str, default_every: int,
     if isinstance(name, str) and name.strip():
         where = f"{path}: source {name.strip()!r}"
     unknown = set(entry) - SOURCE_KEYS
+    if "headers" in unknown:
+        raise ConfigError(f"{where}: request headers go in 'headers_env', with the NAME of an environment"
+                          " variable for each value (e.g. headers_env: {Authorization: DANA_AUTH})")
     if unknown:
         raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r} (allowed: {', '.join(sorted(SOURCE_KEYS))})")
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"{where}: 'name' is required and must be a non-empty string")
-    url = _check_url(entry.get("url"), where)
+    url = _check_url(entry.get("url"), where, Path(path).absolute().parent)
     try:
         every = parse_interval(entry["every"]) if "every" in entry else default_every
         failing = parse_failing_after(entry["failing_after"]) if "failing_after" in entry else default_failing
@@ -111,8 +190,9 @@ def _source(entry: Any, index: int, path: str, default_every: int,
     selectors = entry.get("selectors", {}) or {}
     if not isinstance(selectors, dict) or set(selectors) - set(SELECTOR_KEYS):
         raise ConfigError(f"{where}: 'selectors' takes CSS selectors for {', '.join(SELECTOR_KEYS)}")
+    headers_env = _headers_env(entry["headers_env"], where) if "headers_env" in entry else {}
     return Source(name=name.strip(), url=url, every=every, cron=cron, format=fmt, tags=tags,
-                  selectors={k: str(v) for k, v in selectors.items()}, failing_after=failing)
+                  selectors={k: str(v) for k, v in selectors.items()}, failing_after=failing, headers_env=headers_env)
 
 
 def parse_config(text: str, path: str = "sources.yaml") -> Config:

@@ -23,6 +23,7 @@ import sqlite_utils
 from .errors import StoreError
 from .diff import ADDED, Gone, item_keys, returning_key
 from .models import Event, Page, Source, news_key, paper_key
+from .safe import redact_url
 
 
 def now_iso() -> str:
@@ -60,8 +61,12 @@ class Store:
     The delivery tables (deliveries, delivery_events) belong to ``outbox.Outbox``, on this connection.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = str(path)
+        self.readonly = readonly
+        if readonly:
+            self._open_readonly()
+            return
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -75,6 +80,40 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot open the database: {exc}") from None
         self.migrate()
+
+    def _open_readonly(self) -> None:
+        """For the commands that only read (diff, feed, notices, sources): never create a database or
+        its folders, never migrate, and still work on a read-only file (or in a read-only folder)."""
+        p = Path(self.path)
+        if not p.is_file():
+            raise StoreError(f"{self.path}: no such database (check --db or MONITOR_DB; "
+                             "`monitor run --once` creates it)")
+        uri = p.absolute().as_uri()
+        conn = None
+        for query in ("?mode=ro", "?mode=ro&immutable=1"):  # immutable: no -shm can be made beside it
+            try:
+                conn = sqlite3.connect(uri + query, uri=True, isolation_level=None, timeout=30,
+                                       check_same_thread=False)
+                conn.execute("PRAGMA busy_timeout = 30000")
+                conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+                break
+            except sqlite3.Error as exc:
+                error = exc
+                if conn is not None:
+                    conn.close()
+                conn = None
+        if conn is None:
+            raise StoreError(f"{self.path}: cannot open the database: {error}")
+        self.db = sqlite_utils.Database(conn)
+        known = migrations()
+        latest = known[-1][0] if known else 0
+        if self.version == 0:
+            raise StoreError(f"{self.path}: not a monitor database (no schema)")
+        if self.version > latest:
+            raise StoreError(f"{self.path}: schema version {self.version} is newer than this monitor knows ({latest})")
+        if self.version < latest:
+            raise StoreError(f"{self.path}: schema version {self.version} is older than this monitor's ({latest}):"
+                             " `monitor run --once` upgrades it")
 
     def close(self) -> None:
         self.db.conn.close()
@@ -132,15 +171,16 @@ class Store:
             existing = {r["name"]: r for r in self.db.query("SELECT id, name, url FROM sources")}
             for s in sources:
                 row = existing.get(s.name)
+                url = redact_url(s.url)  # never credentials or a token in clear (``safe.redact_url``)
                 if row is None:
                     cur = self.db.execute("INSERT INTO sources (name, url, active, created_at) VALUES (?, ?, 1, ?)",
-                                          [s.name, s.url, now_iso()])
+                                          [s.name, url, now_iso()])
                     ids[s.name] = int(cur.lastrowid)
                 else:
                     ids[s.name] = row["id"]
-                    if row["url"] != s.url:  # a new address: forget the old validators
+                    if row["url"] != url:  # a new address: forget the old validators
                         self.db.execute("UPDATE sources SET url = ?, etag = NULL, last_modified = NULL, "
-                                        "content_hash = NULL WHERE id = ?", [s.url, row["id"]])
+                                        "content_hash = NULL WHERE id = ?", [url, row["id"]])
             names = [s.name for s in sources]
             self.db.execute(
                 f"UPDATE sources SET active = (name IN ({','.join('?' * len(names))})) ", names)

@@ -48,11 +48,12 @@ class Job:
 
 
 def run_job(job: Job) -> Page:
-    """The extraction itself (in the worker; also usable in-process)."""
+    """The extraction itself (in the worker; also usable in-process), cleaned: page text is untrusted (``safe``)."""
     from .extract import extract
+    from .safe import clean_page
 
-    return extract(job.text, format=job.format, content_type=job.content_type, url=job.url, today=job.today,
-                   selectors=job.selectors, limits=job.limits, explain=job.explain)
+    return clean_page(extract(job.text, format=job.format, content_type=job.content_type, url=job.url,
+                              today=job.today, selectors=job.selectors, limits=job.limits, explain=job.explain))
 
 
 def _serve(jobs: Connection, answers: Connection) -> None:

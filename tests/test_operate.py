@@ -1,0 +1,148 @@
+"""Safe to operate: read-only commands never create a database, and can read a read-only one."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import stat
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from monitor.cli import main
+from monitor.lock import lock_path, writer_lock
+
+from .conftest import PAGES
+
+READERS = (("diff",), ("feed",), ("notices",), ("sources",), ("diff", "--json"))
+
+
+def cli(config, db, *args):
+    return CliRunner().invoke(main, ["--config", str(config), "--db", str(db), *args], catch_exceptions=False)
+
+
+def setup(tmp_path, page_server):
+    page_server.set("/dana/", (PAGES / "v1.html").read_bytes())
+    config = tmp_path / "sources.yaml"
+    config.write_text(f"sources:\n  - name: Dana Example\n    url: {page_server.url('/dana/')}\n")
+    return config
+
+
+def test_read_commands_on_a_mistyped_db_create_nothing(tmp_path, page_server):
+    config = setup(tmp_path, page_server)
+    typo = tmp_path / "dbb" / "monitr.db"
+    for args in READERS:
+        result = cli(config, typo, *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert f"{typo}: no such database" in result.stderr and "No changes" not in result.output
+        assert not typo.parent.exists(), args
+
+
+def test_read_commands_read_a_read_only_database(tmp_path, page_server):
+    config = setup(tmp_path, page_server)
+    folder = tmp_path / "db"
+    db = folder / "m.db"
+    assert cli(config, db, "run", "--once").exit_code == 0
+    page_server.set("/dana/", (PAGES / "v2.html").read_bytes())
+    assert cli(config, db, "run", "--once").exit_code == 0
+    before = hashlib.sha256(db.read_bytes()).hexdigest(), sorted(os.listdir(folder))
+    db.chmod(stat.S_IRUSR | stat.S_IRGRP)
+    folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        for args in READERS:
+            result = cli(config, db, *args)
+            assert result.exit_code == 0, (args, result.output)
+        assert "new paper 'Mixture of Depths for Tiny Models'" in cli(config, db, "diff").output
+        assert "Dana Example" in cli(config, db, "sources").output
+    finally:
+        folder.chmod(stat.S_IRWXU)
+        db.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    assert (hashlib.sha256(db.read_bytes()).hexdigest(), sorted(os.listdir(folder))) == before
+
+
+def monitor_cmd(config, db, *args, wait="0.3", timeout=60):
+    env = {**os.environ, "MONITOR_LOCK_WAIT": wait}
+    exe = Path(sys.executable).with_name("monitor")
+    return subprocess.run([str(exe), "--config", str(config), "--db", str(db), *args], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_a_second_writer_is_refused_with_the_holder_named(tmp_path, page_server):
+    config = setup(tmp_path, page_server)
+    db = tmp_path / "m.db"
+    daemon = subprocess.Popen([str(Path(sys.executable).with_name("monitor")), "--config", str(config), "--db",
+                               str(db), "daemon", "--start-spread", "0"], stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not (lock_path(str(db)).exists() and "monitor daemon" in lock_path(str(db)).read_text()):
+            assert time.monotonic() < deadline and daemon.poll() is None
+            time.sleep(0.1)
+        second = monitor_cmd(config, db, "run", "--once")
+        assert second.returncode == 2, second.stdout + second.stderr
+        assert f"is in use by pid {daemon.pid} (monitor daemon, since " in second.stderr
+        assert second.stdout == ""
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(timeout=30)
+    assert daemon.returncode == 0
+    assert monitor_cmd(config, db, "run", "--once").returncode == 0  # the lock went with its holder
+
+
+def test_a_writer_waits_a_moment_for_the_holder(tmp_path, page_server):
+    config = setup(tmp_path, page_server)
+    db = tmp_path / "m.db"
+    holder = threading.Thread(target=lambda: _hold(str(db), 1.0))
+    holder.start()
+    time.sleep(0.2)
+    result = monitor_cmd(config, db, "run", "--once", wait="10")
+    holder.join()
+    assert result.returncode == 0, result.stderr
+    assert "Dana Example" in result.stdout
+
+
+def _hold(db: str, seconds: float) -> None:
+    with writer_lock(db, "a test"):
+        time.sleep(seconds)
+
+
+def test_local_paths_resolve_against_the_config_file(tmp_path, monkeypatch):
+    conf = tmp_path / "conf"
+    (conf / "pages").mkdir(parents=True)
+    (conf / "pages" / "dana.html").write_bytes((PAGES / "v1.html").read_bytes())
+    config = conf / "sources.yaml"
+    config.write_text("sources:\n  - name: Dana Example\n    url: pages/dana.html\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = cli(config, tmp_path / "m.db", "run", "--once")
+    assert result.exit_code == 0, result.output
+    assert "Dana Example  new" in result.output
+
+
+def test_the_shipped_config_works_from_another_folder(tmp_path, monkeypatch):
+    from monitor.sources import load_config
+
+    shipped = Path(__file__).parent.parent / "sources.yaml"
+    monkeypatch.chdir(tmp_path)
+    local = [s for s in load_config(shipped).sources if not s.url.startswith("http")]
+    assert local and all(Path(s.url).is_file() for s in local)
+
+
+def test_a_url_without_a_scheme_gets_a_hint(tmp_path):
+    from monitor.errors import ConfigError
+    from monitor.sources import parse_config
+
+    for url, hint in (("example.org", "https://example.org"), ("dana.github.io/papers", "https://dana.github.io/papers"),
+                      ("localhost:8000/dana", "http://localhost:8000/dana")):
+        try:
+            parse_config(f"sources:\n  - name: A\n    url: '{url}'\n", str(tmp_path / "sources.yaml"))
+        except ConfigError as exc:
+            assert f"did you mean '{hint}'" in str(exc), str(exc)
+        else:
+            raise AssertionError(url)
+    parse_config("sources:\n  - name: A\n    url: page.html\n", str(tmp_path / "sources.yaml"))  # a file to come
