@@ -58,6 +58,7 @@ _RESEARCH_OTHER = re.compile(r"^[^\w]*research\s+(?:interests?|topics?|areas?|st
                              r"overview|summary|focus|directions?|agenda)\b", re.I)
 
 
+@lru_cache(maxsize=16384)
 def heading_kind(text: str) -> str | None:
     """'publications', 'news', 'other' or None (unknown: inherits the enclosing section's kind)."""
     t = strip_symbols(text).strip(" :：-–—|*#").strip()

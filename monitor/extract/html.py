@@ -294,7 +294,8 @@ def _one_paper(el: El) -> bool:
     record, even when its parts share one shape (no class names to tell them apart)."""
     if "one-paper" not in el.memo:
         parts = [c for c in el.element_children() if c.is_block and _texty(c)]
-        same_shape = len(parts) >= 2 and len({_sig(c) for c in parts}) == 1  # else the shapes tell parts apart
+        same_shape = 2 <= len(parts) <= 8 and el.size <= 2500 and len({_sig(c) for c in parts}) == 1
+        # (a paper's box is short and has few parts; different shapes tell its parts apart already)
         whole = same_shape and parse_paper(el, section=_ANY, strict=True)
         el.memo["one-paper"] = bool(whole and whole.authors) and sum(
             1 for c in parts if parse_paper(c, section=_ANY, strict=False)) <= 1
@@ -424,6 +425,7 @@ def _title_candidates(el: El) -> list[tuple[str, str]]:
     return out
 
 
+@lru_cache(maxsize=65536)
 def _clean_title(text: str) -> str:
     t = clean(re.sub(r"</?[a-zA-Z][^<>]{0,300}>", " ", text))  # markup shown as text is not part of a title
     t = _NUMBERING.sub("", t)
@@ -433,6 +435,7 @@ def _clean_title(text: str) -> str:
     return t.strip()
 
 
+@lru_cache(maxsize=65536)
 def _title_like(text: str) -> bool:
     words = text.split()
     if not (2 <= len(words) <= 45) or len(text) > 320:
