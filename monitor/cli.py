@@ -74,21 +74,16 @@ def main(ctx: click.Context, config_path: str, db_path: str) -> None:
 # ---------------------------------------------------------------- run
 
 @main.command()
-@click.option("--once", is_flag=True, help="Check every source now, then deliver what is due, and exit.")
+@click.option("--once", is_flag=True, help="Accepted for cron lines written that way: `run` always makes one pass.")
 @click.option("--source", "names", multiple=True, help="Only these sources (repeatable).")
 @click.pass_obj
 def run(obj: Ctx, once: bool, names: tuple[str, ...]) -> None:
-    """Check the sources: `run --once` for one pass (cron), plain `run` to keep running (the daemon).
+    """Check every source now, deliver what is due, and exit (one pass, for cron); `monitor daemon` keeps running.
 
-    `run --once` exits 0 when the run completed (some sources may have failed: they are listed),
-    1 when every source checked failed, 2 on a configuration or database error.
+    Exits 0 when the run completed (some sources may have failed: they are listed), 1 when every source
+    checked failed, 2 on a configuration or database error.
     """
     config = obj.config()
-    if not once:
-        from .daemon import run_daemon
-
-        run_daemon(obj.config_path, obj.db_path)
-        return
     sources = [config.source(n) for n in names] if names else config.sources
     for warning in config_warnings(config):
         click.echo(warning, err=True)

@@ -146,3 +146,65 @@ def test_a_url_without_a_scheme_gets_a_hint(tmp_path):
         else:
             raise AssertionError(url)
     parse_config("sources:\n  - name: A\n    url: page.html\n", str(tmp_path / "sources.yaml"))  # a file to come
+
+
+def test_run_without_once_is_one_pass_not_a_daemon(tmp_path, page_server):
+    config = setup(tmp_path, page_server)
+    db = tmp_path / "m.db"
+    proc = subprocess.run([sys.executable, "-m", "monitor.cli", "--config", str(config), "--db", str(db), "run"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "Dana Example" in proc.stdout and "new" in proc.stdout
+    assert "no such database" not in cli(config, db, "sources").output
+
+
+def _workers_of(pid: int) -> list[int]:
+    """Process ids of the extraction workers whose parent is ``pid``."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        ppid = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("PPid:")), None)
+        if ppid == pid and "monitor.worker" in cmdline:
+            out.append(int(entry.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = next(line for line in (Path("/proc") / str(pid) / "status").read_text().splitlines()
+                     if line.startswith("State:"))
+    except (OSError, StopIteration):
+        return False
+    return "Z" not in state  # a zombie has exited
+
+
+def test_extraction_workers_die_with_a_killed_run(tmp_path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    page = sorted(Path(__file__).resolve().parent.parent.parent.joinpath("shared", "corpus", "pages").glob("*.html"))[0]
+    lines = ["sources:"]
+    for i in range(40):
+        (pages / f"p{i}.html").write_text(page.read_text(errors="replace").replace("<body", f"<body data-copy='{i}'"))
+        lines += [f"  - name: Page {i}", f"    url: pages/p{i}.html"]
+    config = tmp_path / "sources.yaml"
+    config.write_text("\n".join(lines) + "\n")
+    run = subprocess.Popen([sys.executable, "-m", "monitor.cli", "--config", str(config), "--db", str(tmp_path / "m.db"),
+                            "run", "--once"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while time.monotonic() < deadline and not workers and run.poll() is None:
+        workers = _workers_of(run.pid)
+        time.sleep(0.05)
+    assert workers, "the run finished before its workers could be seen"
+    os.kill(run.pid, signal.SIGKILL)
+    run.wait(timeout=10)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.1)
+    assert not any(_alive(w) for w in workers), "extraction workers outlived their killed parent"
