@@ -178,6 +178,9 @@ def _confirm(store: Store, source_id: int, suspect, started: str) -> tuple[list[
     return events, ids
 
 
+IN_FLIGHT_MIN = 16  # sources between fetch and store at once, at least (twice the fetch concurrency)
+
+
 async def check_sources(config: Config, store: Store, sources: list[Source] | None = None, *,
                         today: dt.date | None = None, outbox: OutboxHook | None = None,
                         on_result: Callable[[CheckResult], Awaitable[None] | None] | None = None,
@@ -195,8 +198,15 @@ async def check_sources(config: Config, store: Store, sources: list[Source] | No
     fetcher = fetcher or Fetcher(user_agent=user_agent(config.user_agent_contact), concurrency=config.concurrency,
                                  per_host=config.per_host, timeout=config.timeout, max_bytes=config.max_bytes)
     results: dict[str, CheckResult] = {}
+    # Back-pressure: fetching is much faster than extraction, so with every source started at once the
+    # fetched pages pile up in memory; a bounded number of sources in flight keeps memory flat in N.
+    in_flight = asyncio.Semaphore(max(IN_FLIGHT_MIN, 2 * config.concurrency))
 
     async def one(source: Source) -> None:
+        async with in_flight:
+            await _one(source)
+
+    async def _one(source: Source) -> None:
         sid = ids[source.name]
         row = store.source_row(sid)
         t0 = time.monotonic()
