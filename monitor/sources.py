@@ -141,14 +141,36 @@ def source_headers(source: Source) -> dict[str, str]:
 
 
 def config_warnings(config: Config) -> list[str]:
-    """One line per source whose headers_env names an unset variable (said once, at start)."""
-    out = []
+    """One line per source whose headers_env names an unset variable (said once, at start), and one for a
+    file that lists no source at all."""
+    out = [] if config.sources else [f"warning: {config.path}: no sources to watch"]
     for s in config.sources:
         for env in missing_header_envs(s):
             header = next(h for h, e in s.headers_env.items() if e == env)
             out.append(f"warning: {config.path}: source {s.name!r}: headers_env: environment variable {env} is"
                        f" not set (header {header}); its checks fail until it is")
     return out
+
+
+def _cron_problem(cron: str) -> str | None:
+    """What APScheduler (the daemon's scheduler) says is wrong with a crontab line, if anything."""
+    from apscheduler.triggers.cron import CronTrigger  # imported here: most commands never need it
+
+    try:
+        CronTrigger.from_crontab(cron)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _css_ok(css: str) -> bool:
+    from selectolax.lexbor import LexborHTMLParser, SelectolaxError
+
+    try:
+        LexborHTMLParser("<p></p>").css(css)
+    except SelectolaxError:
+        return False
+    return bool(css.strip())
 
 
 def _source(entry: Any, index: int, path: str, default_every: int,
@@ -168,6 +190,8 @@ def _source(entry: Any, index: int, path: str, default_every: int,
         raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r} (allowed: {', '.join(sorted(SOURCE_KEYS))})")
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"{where}: 'name' is required and must be a non-empty string")
+    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in name):
+        raise ConfigError(f"{where}: the name holds a control character or a line break")
     url = _check_url(entry.get("url"), where, Path(path).absolute().parent)
     try:
         every = parse_interval(entry["every"]) if "every" in entry else default_every
@@ -176,9 +200,14 @@ def _source(entry: Any, index: int, path: str, default_every: int,
         raise ConfigError(f"{where}: {exc}") from None
     cron = entry.get("cron")
     if cron is not None:
+        if "every" in entry:
+            raise ConfigError(f"{where}: give 'every' or 'cron', not both")
         cron = str(cron).strip()
         if len(cron.split()) != 5:
             raise ConfigError(f"{where}: bad cron expression {cron!r} (five fields: minute hour day month weekday)")
+        problem = _cron_problem(cron)
+        if problem:
+            raise ConfigError(f"{where}: bad cron expression {cron!r}: {problem}")
     fmt = str(entry.get("format", "auto")).lower()
     if fmt not in FORMATS:
         raise ConfigError(f"{where}: bad format {fmt!r} (one of {', '.join(FORMATS)})")
@@ -190,6 +219,9 @@ def _source(entry: Any, index: int, path: str, default_every: int,
     selectors = entry.get("selectors", {}) or {}
     if not isinstance(selectors, dict) or set(selectors) - set(SELECTOR_KEYS):
         raise ConfigError(f"{where}: 'selectors' takes CSS selectors for {', '.join(SELECTOR_KEYS)}")
+    for kind, css in selectors.items():
+        if not _css_ok(str(css)):
+            raise ConfigError(f"{where}: selectors: {kind}: {css!r} is not a CSS selector")
     headers_env = _headers_env(entry["headers_env"], where) if "headers_env" in entry else {}
     return Source(name=name.strip(), url=url, every=every, cron=cron, format=fmt, tags=tags,
                   selectors={k: str(v) for k, v in selectors.items()}, failing_after=failing, headers_env=headers_env)
@@ -226,9 +258,12 @@ def parse_config(text: str, path: str = "sources.yaml") -> Config:
         for key, kind in (("concurrency", int), ("per_host", int), ("timeout", float), ("max_bytes", int),
                           ("politeness", float), ("extraction_timeout", float)):
             if key in defaults:
-                value = kind(defaults[key])
-                if value <= 0 and key != "politeness":
-                    raise ValueError(f"{key} must be positive")
+                raw = defaults[key]
+                if isinstance(raw, bool) or not isinstance(raw, (int, float)) or (kind is int and raw != int(raw)):
+                    raise ValueError(f"{key} must be {'a whole number' if kind is int else 'a number'}, not {raw!r}")
+                value = kind(raw)
+                if value < 0 or (value == 0 and key != "politeness"):
+                    raise ValueError(f"{key} must be {'zero or more' if key == 'politeness' else 'positive'}")
                 setattr(config, key, value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: defaults: {exc}") from None

@@ -52,6 +52,15 @@ def test_intervals(value, seconds):
     ("sources:\n  - name: A\n    url: https://a.org/\n    url: https://b.org/\n", "duplicate key 'url'"),
     ("source:\n  - name: A\n", "unknown top-level key 'source'"),
     ("sources: {name: A}\n", "'sources' must be a list"),
+    ("sources:\n  - name: A\n    url: https://a.org/\n    cron: '61 8 * * *'\n", "source 'A': bad cron expression"),
+    ("sources:\n  - name: A\n    url: https://a.org/\n    every: 1d\n    cron: '0 8 * * mon'\n",
+     "source 'A': give 'every' or 'cron', not both"),
+    ("sources:\n  - name: A\n    url: https://a.org/\n    selectors: {publications: 'li:nth-child('}\n",
+     "source 'A': selectors: publications"),
+    ("sources:\n  - name: \"A\\nB\"\n    url: https://a.org/\n", "control character or a line break"),
+    ("defaults: {concurrency: 2.7}\nsources: []\n", "defaults: concurrency must be a whole number"),
+    ("defaults: {politeness: -1}\nsources: []\n", "defaults: politeness must be zero or more"),
+    ("defaults: {timeout: fast}\nsources: []\n", "defaults: timeout must be a number"),
 ])
 def test_malformed_files_name_file_entry_and_problem(text, needle):
     with pytest.raises(ConfigError) as err:
@@ -72,3 +81,10 @@ def test_the_shipped_sources_file_is_valid():
 
     config = load_config(Path(__file__).parent.parent / "sources.yaml")
     assert len(config.sources) == 5
+
+
+def test_a_file_with_no_sources_is_loaded_with_a_warning():
+    from monitor.sources import config_warnings
+
+    assert config_warnings(parse_config("sources: []\n", "my/sources.yaml")) == [
+        "warning: my/sources.yaml: no sources to watch"]
