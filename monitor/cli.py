@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -23,7 +24,7 @@ from .pipeline import CheckResult, check_sources
 from .safe import clean_text, redact_in, redact_url
 from .report import describe_event, event_json, group_by_source
 from .lock import writer_lock
-from .sources import config_warnings, load_config
+from .sources import config_warnings, load_config, source_headers
 from .store import Store
 from .worker import Job, shared_pool
 
@@ -163,20 +164,34 @@ def _event_row(e: Event) -> dict[str, Any]:
 @click.argument("target")
 @click.option("--json", "as_json", is_flag=True, help="Print the extracted page as JSON.")
 @click.option("--explain", is_flag=True, help="Show which section and rule produced each item.")
-@click.option("--format", "fmt", type=click.Choice(["auto", "html", "markdown", "text"]), default="auto")
+@click.option("--format", "fmt", type=click.Choice(["auto", "html", "markdown", "text"]), default=None,
+              help="How to read the page (default: the source's format, else auto).")
+@click.option("--selector", "tried", multiple=True, metavar="KIND=CSS",
+              help="Try a selector (publications=CSS or news=CSS) in place of the source's; repeatable.")
 @click.pass_obj
-def check(obj: Ctx, target: str, as_json: bool, explain: bool, fmt: str) -> None:
-    """Fetch or read one page and print what is extracted (stores nothing)."""
+def check(obj: Ctx, target: str, as_json: bool, explain: bool, fmt: str | None, tried: tuple[str, ...]) -> None:
+    """Fetch or read one page (a URL, a file, or the name of a source) and print what is extracted (stores
+    nothing). A source's name brings its format, selectors and request headers along."""
+    source = _named_source(obj, target)
+    url = source.url if source else target
+    selectors = dict(source.selectors) if source else {}
+    for item in tried:
+        kind, _, css = item.partition("=")
+        if kind not in ("publications", "news") or not css.strip():
+            _fail(f"--selector {item!r}: use publications=CSS or news=CSS")
+        selectors[kind] = css.strip()
+    fmt = fmt or (source.format if source else "auto")
+    headers = source_headers(source) if source else None
 
     async def get():
         async with Fetcher(user_agent=user_agent(None), respect_robots=True) as fetcher:
-            return await fetcher.fetch(target)
+            return await fetcher.fetch(url, headers=headers)
 
     result = asyncio.run(get())
     if not result.ok or result.text is None:
-        _fail(f"{redact_url(target)}: {clean_text(redact_in(result.error, target)) or 'no content'}")
-    job = Job(text=result.text, format=fmt, content_type=result.content_type, url=result.final_url or target,
-              explain=explain)
+        _fail(f"{redact_url(url)}: {clean_text(redact_in(result.error, url)) or 'no content'}")
+    job = Job(text=result.text, format=fmt, content_type=result.content_type, url=result.final_url or url,
+              selectors=selectors or None, explain=explain)
     try:
         page = asyncio.run(shared_pool().extract(job))
     except ExtractError as exc:
@@ -220,6 +235,17 @@ def check(obj: Ctx, target: str, as_json: bool, explain: bool, fmt: str) -> None
                 click.echo(f"      | record -> {r['item'] or 'nothing'}")
                 for line, role in zip(r["lines"], r["roles"]):
                     click.echo(f"      |   {role:<8} {line[:100]}")
+
+
+def _named_source(obj: Ctx, target: str):
+    """The source ``target`` names (case-insensitively) in the config, when it is not a URL or a file."""
+    if "://" in target or Path(target).exists():
+        return None
+    try:
+        config = obj.config()
+    except MonitorError:
+        return None
+    return next((s for s in config.sources if s.name.casefold() == target.strip().casefold()), None)
 
 
 # ---------------------------------------------------------------- diff

@@ -208,3 +208,21 @@ def test_extraction_workers_die_with_a_killed_run(tmp_path):
     while time.monotonic() < deadline and any(_alive(w) for w in workers):
         time.sleep(0.1)
     assert not any(_alive(w) for w in workers), "extraction workers outlived their killed parent"
+
+
+def test_check_by_source_name_uses_its_selectors_and_a_tried_one(tmp_path):
+    page = tmp_path / "dana.html"
+    page.write_text("<html><body><div class='odd'><span>Alpha beta gamma delta paper one</span>"
+                    "<span>Alpha beta gamma delta paper two</span></div></body></html>")
+    config = tmp_path / "sources.yaml"
+    config.write_text("sources:\n  - name: Dana Example\n    url: dana.html\n    selectors:\n"
+                      "      news: 'div.odd span'\n")
+    by_name = cli(config, tmp_path / "m.db", "check", "dana example", "--json")
+    assert by_name.exit_code == 0, by_name.output
+    import json
+    assert [n["text"] for n in json.loads(by_name.output)["news"]] == [
+        "Alpha beta gamma delta paper one", "Alpha beta gamma delta paper two"]
+    tried = cli(config, tmp_path / "m.db", "check", "Dana Example", "--selector", "news=div.odd span:first-child", "--json")
+    assert [n["text"] for n in json.loads(tried.output)["news"]] == ["Alpha beta gamma delta paper one"]
+    bad = CliRunner().invoke(main, ["--config", str(config), "check", "Dana Example", "--selector", "x=li"])
+    assert bad.exit_code == 2 and "use publications=CSS or news=CSS" in bad.stderr
