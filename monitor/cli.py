@@ -18,7 +18,7 @@ from .config import Config, parse_interval
 from .errors import ExtractError, MonitorError
 from .models import Event
 from .fetch import Fetcher, user_agent
-from .notify import deliver_due, outbox_hook, retry_failed, send_test
+from .notify import deliver_due, outbox_hook, retry_failed, retry_waiting, send_test
 from .notify import notices as list_delivery_notices
 from .pipeline import CheckResult, check_sources
 from .safe import clean_text, redact_in, redact_url
@@ -395,12 +395,17 @@ def retry(obj: Ctx, delivery_id: str | None) -> None:
 
 
 @main.command()
+@click.option("--now", "hurry", is_flag=True,
+              help="Also send the deliveries waiting out a retry backoff (digests keep their slot).")
 @click.pass_obj
-def deliver(obj: Ctx) -> None:
+def deliver(obj: Ctx, hurry: bool) -> None:
     """Send what is due in the outbox now, without checking any page."""
     quiet = logging.NullHandler()  # the report below says it all; no second copy on stderr
     logger = logging.getLogger("monitor.notify")
     logger.addHandler(quiet)
+    if hurry:
+        hastened = retry_waiting(obj.store())
+        click.echo(f"{hastened} waiting deliver{'y' if hastened == 1 else 'ies'} made due now")
     try:
         report = asyncio.run(deliver_due(obj.config(), obj.store()))
     finally:

@@ -405,6 +405,12 @@ def notices(store: Store, state: str | None = None, limit: int = 200) -> list[di
     return out
 
 
+def retry_waiting(store: Store, *, now: dt.datetime | None = None) -> int:
+    """Make the deliveries that wait out a retry backoff due now (after the mail server is fixed, say)."""
+    with store.transaction():
+        return Outbox(store).hasten(iso(now or utcnow()))
+
+
 def retry_failed(store: Store, delivery_id: str | None = None, *, now: dt.datetime | None = None) -> list[str]:
     """Requeue failed deliveries (one by id or unique id prefix, or all) with a fresh attempt budget."""
     now = now or utcnow()

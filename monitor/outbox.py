@@ -104,6 +104,12 @@ class Outbox:
         return [(r[0], r[1]) for r in self.db.execute(
             "SELECT id, state FROM deliveries WHERE substr(id, 1, ?) = ?", [len(prefix), prefix]).fetchall()]
 
+    def hasten(self, now: str) -> int:
+        """Pending deliveries waiting out a retry backoff become due now (digests keep their slot)."""
+        cur = self.db.execute("UPDATE deliveries SET next_attempt_at = ? WHERE state = 'pending' AND attempts > 0"
+                              " AND next_attempt_at > ?", [now, now])
+        return cur.rowcount
+
     def requeue(self, delivery_id: str, now: str) -> None:
         """failed -> pending, due now, with a fresh attempt budget."""
         self.db.execute("UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?"

@@ -643,3 +643,17 @@ routes:
 """
     config = parse_config(text, "sources.yaml")
     assert set(config.channels) == {"inbox", "lab-bot"} and len(config.routes) == 2
+
+
+def test_deliver_now_sends_what_waits_out_a_backoff(tmp_path, page_server, dana, endpoint, secrets):
+    endpoint.plan = [(503, {})]
+    config = write_config(tmp_path, [dana], {"lab-bot": webhook_channel(endpoint, retry_base="1h")})
+    db = tmp_path / "m.db"
+    check_v1_then_v2(config, db, page_server)
+    [row] = deliveries(db)
+    assert (row["state"], row["attempts"]) == ("pending", 1)
+    assert cli(config, db, "deliver").output.strip() == "0 delivered, 0 to retry, 0 failed"  # an hour to wait
+    out = cli(config, db, "deliver", "--now").output
+    assert "1 waiting delivery made due now" in out and "delivered" in out
+    [row] = deliveries(db)
+    assert row["state"] == "delivered" and len(endpoint.accepted()) == 1
