@@ -41,8 +41,11 @@ def writer_lock(db_path: str, what: str, wait: float | None = None) -> Iterator[
         yield
         return
     path = lock_path(db_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise StoreError(f"{db_path}: cannot create the database there: {exc.strerror or exc}") from None
     try:
         deadline = time.monotonic() + (_wait() if wait is None else wait)
         while True:

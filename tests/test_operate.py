@@ -226,3 +226,19 @@ def test_check_by_source_name_uses_its_selectors_and_a_tried_one(tmp_path):
     assert [n["text"] for n in json.loads(tried.output)["news"]] == ["Alpha beta gamma delta paper one"]
     bad = CliRunner().invoke(main, ["--config", str(config), "check", "Dana Example", "--selector", "x=li"])
     assert bad.exit_code == 2 and "use publications=CSS or news=CSS" in bad.stderr
+
+
+def test_a_damaged_or_uncreatable_database_is_one_line_and_nothing_changes(tmp_path, page_server):
+    config = setup(tmp_path, page_server)
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(b"this is not an SQLite database, it is garbage " * 20)
+    before = damaged.read_bytes()
+    nowhere = tmp_path / "a-file"
+    nowhere.write_text("x")
+    for db in (damaged, nowhere / "sub" / "m.db"):
+        for args in (("run",), ("diff",), ("sources",)):
+            result = CliRunner().invoke(main, ["--config", str(config), "--db", str(db), *args])
+            assert result.exit_code == 2, (db, args, result.output)
+            assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
+            assert "Traceback" not in result.output + result.stderr
+    assert damaged.read_bytes() == before
