@@ -519,7 +519,9 @@ class Daemon:
                 if source is None or self._stopping:
                     return
                 self._running.add(task)
-                await self._check(source)
+                found = await self._check(source)
+            if found:  # sent after the host's turn is given back: alerts never hold up the next check
+                await self._deliver()
         except asyncio.CancelledError:
             if not self._stopping:
                 raise
@@ -529,7 +531,8 @@ class Daemon:
             self._waiting.discard(task)
             self._running.discard(task)
 
-    async def _check(self, source: Source) -> None:
+    async def _check(self, source: Source) -> bool:
+        """Run one source's check; True when it produced events to deliver."""
         config, hook, ids = self.config, self.hook, self.ids
         started = time.monotonic()
         try:
@@ -540,8 +543,7 @@ class Daemon:
             result = CheckResult(source=source.name, outcome="failed", duration=time.monotonic() - started,
                                  error=redact_in(f"check crashed: {type(exc).__name__}: {exc}", source.url))
         self._count(result)
-        if result.event_ids:
-            await self._deliver()
+        return bool(result.event_ids)
 
     def _count(self, result: CheckResult) -> None:
         failed = result.outcome == "failed"
