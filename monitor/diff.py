@@ -238,10 +238,10 @@ def diff_announcements(old: Sequence[Announcement], new: Sequence[Announcement])
 
 def diff_profile(old: Page, new: Page) -> list[Event]:
     events = []
-    for field in ("position", "affiliation"):
-        before, after = getattr(old.profile, field), getattr(new.profile, field)
+    for part in ("position", "affiliation"):
+        before, after = getattr(old.profile, part), getattr(new.profile, part)
         if norm(before) != norm(after) and (before or after):
-            events.append(Event(type="profile_changed", key=field, field=field, before=before, after=after))
+            events.append(Event(type="profile_changed", key=part, field=part, before=before, after=after))
     return events
 
 

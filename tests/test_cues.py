@@ -13,7 +13,6 @@ import pytest
 
 from monitor.extract.cues import (
     author_share,
-    find_year,
     heading_kind,
     link_kind,
     looks_like_name,
@@ -21,8 +20,8 @@ from monitor.extract.cues import (
     split_authors,
     split_news_date,
     strip_symbols,
-    venue_core,
 )
+from monitor.scholarly import find_year, venue_core
 
 READ_ON = dt.date(2026, 11, 23)
 

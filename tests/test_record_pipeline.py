@@ -13,7 +13,8 @@ import datetime as dt
 import pytest
 
 from monitor.extract import extract
-from monitor.extract.cues import heading_kind, looks_like_name, surname_list, venue_without_details
+from monitor.extract.cues import heading_kind, looks_like_name, surname_list
+from monitor.scholarly import venue_without_details
 
 TODAY = dt.date(2026, 12, 1)
 

@@ -12,18 +12,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from ..scholarly import (  # the scholarly vocabulary that extraction shares with the diff
-    ACRONYM_YEAR,
-    STATUS_WORDS,
-    VENUE_CUE,
-    VENUE_STATUS,
-    VENUE_WORDS,
-    YEAR,
-    YEAR_RE,
-    find_year,
-    venue_core,
-    venue_without_details,
-)
+from ..scholarly import YEAR  # the scholarly vocabulary that extraction shares with the diff lives there
 
 # ---------------------------------------------------------------- section headings
 

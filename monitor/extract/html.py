@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from ..models import NewsItem, Page, Profile, Publication, news_key, norm, paper_key
+from .. import scholarly
 from . import cues
 from .dom import HEADINGS, El, clean, parse_html, title_of
 from .structured import structured_papers
@@ -64,7 +65,7 @@ def _pseudo_heading(el: El) -> tuple[int, str] | None:
     text = el.text()
     if not text or len(text) > 60 or len(text.split()) > 6:
         return None
-    year = re.fullmatch(r"\W*" + cues.YEAR + r"\W*", text)
+    year = re.fullmatch(r"\W*" + scholarly.YEAR + r"\W*", text)
     if cues.heading_kind(text) is None and not year:
         return None
     inner = [c for c in el.children if not (isinstance(c, str) and not c.strip())]
@@ -114,7 +115,7 @@ def _next_block(el: El) -> El | None:
 def _heads_a_paper(el: El, text: str) -> bool:
     """``<h4>Title</h4><p>authors</p><p>In: venue</p>``: a heading followed by a paper's author or venue
     line titles that paper; it is a record's first line, not a section."""
-    if cues.heading_kind(text) is not None or re.fullmatch(r"\W*" + cues.YEAR + r"\W*", text):
+    if cues.heading_kind(text) is not None or re.fullmatch(r"\W*" + scholarly.YEAR + r"\W*", text):
         return False
     return _title_like(_clean_title(text)) and _paper_lines_follow(el)
 
@@ -172,7 +173,7 @@ def find_headings(root: El) -> list[tuple[El, int, str]]:
             e.memo["paper-title"] = True
     # paper titles repeat, and make up most headings of their tag (a tag that mostly names sections,
     # "Biography", "Talks", names sections even where a heading is unknown)
-    per_tag = Counter(el.tag for el, _, text in out if not re.fullmatch(r"\W*" + cues.YEAR + r"\W*", text))
+    per_tag = Counter(el.tag for el, _, text in out if not re.fullmatch(r"\W*" + scholarly.YEAR + r"\W*", text))
     repeated = {tag for tag, n in Counter(e.tag for e in titles).items() if n >= 2 and n >= 0.5 * per_tag[tag]}
     paper_titles = {id(e) for e in titles if e.tag in repeated}
     for e in titles:
@@ -234,7 +235,7 @@ def split_sections(root: El) -> list[Section]:
         while stack and stack[-1][0] >= level:
             stack.pop()
         own = cues.heading_kind(text)
-        year_m = re.fullmatch(r"\s*(" + cues.YEAR + r")\s*:?\s*", cues.strip_symbols(text))
+        year_m = re.fullmatch(r"\s*(" + scholarly.YEAR + r")\s*:?\s*", cues.strip_symbols(text))
         inherited = next((k for _, k, _ in reversed(stack) if k), None)
         if year_m and inherited is None:  # "2024" under a list of papers continues that list
             inherited = sections[-1].kind
@@ -481,7 +482,7 @@ def _leads_line(candidate: str, line: str) -> bool:
 
 def _after_year(candidate: str, line: str) -> bool:
     """"Authors (2023). Title. Venue." (APA style, Hugo citation view): the title follows the year."""
-    m = re.match(r"^(.{3,1000}?)\(\s*" + cues.YEAR + r"[a-z]?\s*\)[.:,]?\s*", line)
+    m = re.match(r"^(.{3,1000}?)\(\s*" + scholarly.YEAR + r"[a-z]?\s*\)[.:,]?\s*", line)
     return bool(m) and line[m.end():].startswith(candidate[:40]) and _names_before(m.group(1))
 
 
@@ -499,13 +500,13 @@ def _is_author_line(line: str) -> bool:
 def _is_venue_line(line: str) -> bool:
     if re.match(r"^(?:In|To appear in|Accepted (?:to|by|at|in))\s*:?\s+\S", line):
         return True
-    if re.search(r"[A-Za-z)]\s*,?\s*\(?" + cues.YEAR + r"\)?\.?$", line) and cues.author_share(line) < 0.5 \
+    if re.search(r"[A-Za-z)]\s*,?\s*\(?" + scholarly.YEAR + r"\)?\.?$", line) and cues.author_share(line) < 0.5 \
             and len(line) < 160:
         return True
-    if cues.author_share(line) >= 0.75 and not cues.ACRONYM_YEAR.search(line):
+    if cues.author_share(line) >= 0.75 and not scholarly.ACRONYM_YEAR.search(line):
         return False
-    return bool(cues.VENUE_CUE.search(line) or cues.ACRONYM_YEAR.search(line)
-                or re.fullmatch(r"[^a-z]*" + cues.YEAR + r"[^a-z]*", line))
+    return bool(scholarly.VENUE_CUE.search(line) or scholarly.ACRONYM_YEAR.search(line)
+                or re.fullmatch(r"[^a-z]*" + scholarly.YEAR + r"[^a-z]*", line))
 
 
 @lru_cache(maxsize=4096)
@@ -534,11 +535,11 @@ def _labels_at_end(labels: tuple[str, ...]) -> re.Pattern[str]:
 
 def _venue_from(line: str) -> str | None:
     v = clean(re.sub(r"(\d)([A-Z][a-z])", r"\1 \2", line))  # "2024International": spans without a space
-    v = re.sub(r"^" + cues.MONTH + r"\.?,?\s*" + cues.YEAR + r"\b[\s,.·]*", "", v, flags=re.I) or v
+    v = re.sub(r"^" + cues.MONTH + r"\.?,?\s*" + scholarly.YEAR + r"\b[\s,.·]*", "", v, flags=re.I) or v
     if re.fullmatch(r"\(.*\)", v):
         v = v[1:-1]
     v = re.sub(r"^(?:in|at|published in|appeared in|accepted (?:to|by|at|in))\s*:?\s+", "", v, flags=re.I)
-    v = cues.venue_without_details(v).strip(" .,;")
+    v = scholarly.venue_without_details(v).strip(" .,;")
     if not v or len(v) > 200:
         return None
     return v
@@ -566,7 +567,7 @@ def _split_author_venue(line: str) -> tuple[str | None, str | None]:
             if _is_venue_line(tail):
                 return ", ".join(pieces[:i]), tail
     # "A, B and C, ACM-MM 2022 (Oral)": a venue after the last name
-    m = cues.ACRONYM_YEAR.search(line)
+    m = scholarly.ACRONYM_YEAR.search(line)
     if m and m.start() > 0:
         head = line[:m.start()].rstrip(" ,;.")
         if head and cues.author_share(head) >= 0.8:
@@ -686,14 +687,14 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
     if title_idx == 0 and len(lines) == 1:
         whole = _strip_links_text(clean(lines[0]), link_texts)
         pos = whole.find(title)
-        before = re.sub(r"\(\s*" + cues.YEAR + r"[a-z]?\s*\)[.:,]?\s*$", "", whole[:pos]).strip(" ,.") if pos > 0 else ""
+        before = re.sub(r"\(\s*" + scholarly.YEAR + r"[a-z]?\s*\)[.:,]?\s*$", "", whole[:pos]).strip(" ,.") if pos > 0 else ""
         after = whole[pos + len(title):].strip(" ,.") if pos >= 0 else ""
         if before and _names_before(before):
             authors = cues.split_authors(before)
             if after and not _is_author_line(after):
                 venue = venue or _venue_from(after)
             rest = []
-            lead_year = cues.find_year(whole[:pos])
+            lead_year = scholarly.find_year(whole[:pos])
         elif after:
             note = re.search(r"[\s,]*(\([^()]{2,60}\))\s*[.,]?\s*$", after)
             if note and cues.author_share(after[:note.start()]) >= 0.6:  # "authors, (Oral)": a note on the venue
@@ -728,13 +729,13 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
         venue = f"{_venue_from(venue_line)} ({venue.strip('[]()')})"  # an "Oral" badge belongs to the venue line
     if venue is None and badge and _is_venue_line(badge) and badge.lower() not in _CATEGORY_BADGES:
         venue = badge
-    if venue and cues.author_share(venue) >= 0.8 and not cues.ACRONYM_YEAR.search(venue):
+    if venue and cues.author_share(venue) >= 0.8 and not scholarly.ACRONYM_YEAR.search(venue):
         venue = None
     if venue and tail_note and tail_note not in venue:
         venue = f"{venue} {tail_note}"
 
     kinds = _link_kinds(links)
-    year = cues.find_year(venue or "") or (cues.find_year(venue_line) if venue_line else None) or lead_year \
+    year = scholarly.find_year(venue or "") or (scholarly.find_year(venue_line) if venue_line else None) or lead_year \
         or section.year
     own_year = year is not None and year != section.year or bool(lead_year)
     evidence = bool(authors) + bool(venue) + bool(set(kinds) & {"pdf", "arxiv", "doi"}) + own_year

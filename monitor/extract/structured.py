@@ -14,7 +14,7 @@ from typing import Any, Iterator
 from selectolax.lexbor import LexborHTMLParser
 
 from ..models import Publication, norm
-from .cues import find_year
+from ..scholarly import find_year
 
 _ARTICLE_TYPES = {"scholarlyarticle", "article", "report", "thesis", "book", "chapter", "publicationissue",
                   "techarticle", "creativework"}

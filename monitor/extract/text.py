@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from monitor.models import NewsItem, Page, Profile, Publication
+from .. import scholarly
 from . import cues
 
 # ---------------------------------------------------------------- vocabulary and patterns
@@ -165,7 +166,7 @@ def _is_prose(s: str, min_len: int = _ABSTRACT_MIN) -> bool:
 def _year_of(s: str) -> int | None:
     """The last plausible year written in ``s`` (venues end with the year; arXiv ids must not count)."""
     years = [int(y) for y in _YEAR_ANY.findall(s)]
-    return years[-1] if years else cues.find_year(s)  # "ECCV'22", "arXiv:2206.04673"
+    return years[-1] if years else scholarly.find_year(s)  # "ECCV'22", "arXiv:2206.04673"
 
 
 def _links_from(text: str) -> dict[str, str]:
@@ -559,7 +560,7 @@ def _bib_commas(s: str) -> tuple[Publication, bool] | None:
 def _bib_pub(title: str, names: list[str], venue: str | None, raw: str) -> Publication:
     venue = venue.strip(" .,;") if venue else None
     if venue:
-        venue = cues.venue_without_details(_URL.sub("", venue)).strip(" .,;") or None
+        venue = scholarly.venue_without_details(_URL.sub("", venue)).strip(" .,;") or None
     year = _year_of(venue) if venue else None
     if year is None:
         year = _year_of(raw.replace(title, ""))
