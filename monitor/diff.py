@@ -95,20 +95,16 @@ def _match_retitled(pairs: list, removed: list[Publication], added: list[Publica
                     ) -> tuple[list, list[Publication], list[Publication]]:
     """A paper renamed on acceptance ("Schema Curation via ..." -> "Human Schema Curation via ...") keeps its
     authors and much of its title, or its link: one paper with a new title, not a removal and an addition."""
-    def words(p: Publication) -> set[str]:
-        return set(norm(p.title).split())
-
-    def authors(p: Publication) -> frozenset[str]:
-        return frozenset(norm(a).split()[-1] for a in p.authors if norm(a))
-
+    words = {id(p): set(norm(p.title).split()) for p in [*removed, *added]}
+    authors = {id(p): frozenset(norm(a).split()[-1] for a in p.authors if norm(a)) for p in [*removed, *added]}
     scored = []
     for a in removed:
         for b in added:
             if not (a.title and b.title):
                 continue
-            wa, wb = words(a), words(b)
+            wa, wb = words[id(a)], words[id(b)]
             overlap = len(wa & wb) / max(1, min(len(wa), len(wb)))
-            same_people = bool(authors(a)) and authors(a) == authors(b)
+            same_people = bool(authors[id(a)]) and authors[id(a)] == authors[id(b)]
             same_link = bool(set(a.links.values()) & set(b.links.values()))
             if (same_people and (overlap >= RETITLED or same_link)) or (overlap >= 0.8 and min(len(wa), len(wb)) >= 4):
                 scored.append((overlap + same_people + same_link, id(a), id(b), a, b))
@@ -211,7 +207,7 @@ def diff_papers(old: Sequence[Publication], new: Sequence[Publication]) -> list[
 
 
 def _dated_news_key(n: NewsItem) -> str:
-    return f"{news_key(n)}@{norm(n.date)}"
+    return returning_key("news", news_key(n), date=n.date)
 
 
 def diff_news(old: Sequence[NewsItem], new: Sequence[NewsItem]) -> list[Event]:

@@ -52,6 +52,17 @@ class Section:
 
 
 _ANY = Section(title="", kind=None, level=0, heading=None)
+_YEAR_LABEL = re.compile(r"\W*" + scholarly.YEAR + r"\W*")  # "2024", "[2023]": a year naming a group
+
+
+def _inner(el: El) -> list[El | str]:
+    """The children of ``el`` that show something (blank text left out)."""
+    return [c for c in el.children if not (isinstance(c, str) and not c.strip())]
+
+
+def _text_blocks(el: El) -> list[El]:
+    """The block children of ``el`` that hold text: the candidates for records or parts of one."""
+    return [c for c in el.element_children() if c.is_block and _texty(c)]
 
 
 # ---------------------------------------------------------------- sections
@@ -65,10 +76,10 @@ def _pseudo_heading(el: El) -> tuple[int, str] | None:
     text = el.text()
     if not text or len(text) > 60 or len(text.split()) > 6:
         return None
-    year = re.fullmatch(r"\W*" + scholarly.YEAR + r"\W*", text)
+    year = _YEAR_LABEL.fullmatch(text)
     if cues.heading_kind(text) is None and not year:
         return None
-    inner = [c for c in el.children if not (isinstance(c, str) and not c.strip())]
+    inner = _inner(el)
     styled = len(inner) == 1 and isinstance(inner[0], El) and inner[0].tag in ("strong", "b", "font", "u", "big")
     classy = any(k in c.lower() for c in el.classes for k in ("title", "heading", "header", "section"))
     if el.tag in ("p", "div", "td", "dt", "center", "summary") and (styled or classy):
@@ -115,7 +126,7 @@ def _next_block(el: El) -> El | None:
 def _heads_a_paper(el: El, text: str) -> bool:
     """``<h4>Title</h4><p>authors</p><p>In: venue</p>``: a heading followed by a paper's author or venue
     line titles that paper; it is a record's first line, not a section."""
-    if cues.heading_kind(text) is not None or re.fullmatch(r"\W*" + scholarly.YEAR + r"\W*", text):
+    if cues.heading_kind(text) is not None or _YEAR_LABEL.fullmatch(text):
         return False
     return _title_like(_clean_title(text)) and _paper_lines_follow(el)
 
@@ -134,7 +145,7 @@ def _bold_title_line(el: El) -> bool:
     """A paragraph that is one bold (or linked bold) title, followed by its paper's author or venue line."""
     if el.tag not in ("p", "div") or el.size > 800 or len(el.raw_text()) > 400:
         return False
-    inner = [c for c in el.children if not (isinstance(c, str) and not c.strip())]
+    inner = _inner(el)
     if len(inner) != 1 or not isinstance(inner[0], El) or inner[0].tag not in ("b", "strong", "a"):
         return False
     text = el.text()
@@ -173,7 +184,7 @@ def find_headings(root: El) -> list[tuple[El, int, str]]:
             e.memo["paper-title"] = True
     # paper titles repeat, and make up most headings of their tag (a tag that mostly names sections,
     # "Biography", "Talks", names sections even where a heading is unknown)
-    per_tag = Counter(el.tag for el, _, text in out if not re.fullmatch(r"\W*" + scholarly.YEAR + r"\W*", text))
+    per_tag = Counter(el.tag for el, _, text in out if not _YEAR_LABEL.fullmatch(text))
     repeated = {tag for tag, n in Counter(e.tag for e in titles).items() if n >= 2 and n >= 0.5 * per_tag[tag]}
     paper_titles = {id(e) for e in titles if e.tag in repeated}
     for e in titles:
@@ -271,7 +282,7 @@ def split_at_breaks(el: El, *, blank_line: bool) -> list[El]:
             breaks += 1
             if not blank_line or breaks >= 2:
                 groups.append([])
-            elif blank_line:
+            else:
                 groups[-1].append(child)  # a single break still ends a line inside the part
             continue
         if isinstance(child, str) and not child.strip():
@@ -294,7 +305,7 @@ def _one_paper(el: El) -> bool:
     """A box whose parts (title, venue, authors, links) read as one paper together but not apart: one
     record, even when its parts share one shape (no class names to tell them apart)."""
     if "one-paper" not in el.memo:
-        parts = [c for c in el.element_children() if c.is_block and _texty(c)]
+        parts = _text_blocks(el)
         same_shape = 2 <= len(parts) <= 8 and el.size <= 2500 and len({_sig(c) for c in parts}) == 1
         # (a paper's box is short and has few parts; different shapes tell its parts apart already)
         whole = same_shape and parse_paper(el, section=_ANY, strict=True)
@@ -308,8 +319,7 @@ def _flat_row(tr: El) -> bool:
     several blocks each (a layout table's columns)."""
     if tr.find_all("ul", "ol", "table", "li"):
         return False
-    return all(sum(1 for b in cell.element_children() if b.is_block and _texty(b)) < 2
-               for cell in tr.element_children())
+    return all(len(_text_blocks(cell)) < 2 for cell in tr.element_children())
 
 
 def split_records(el: El) -> list[El]:
@@ -322,7 +332,7 @@ def split_records(el: El) -> list[El]:
         return [el] if _texty(el) else []
     if _one_paper(el):
         return [el]
-    blocks = [c for c in el.element_children() if c.is_block and _texty(c)]
+    blocks = _text_blocks(el)
     if not blocks:
         if any(c.tag == "br" for c in el.element_children()):
             parts = split_at_breaks(el, blank_line=True)  # records with no element of their own, <br><br> apart
@@ -810,7 +820,7 @@ def _with_structured(papers: list[Publication], stated: list[Publication]) -> li
     layout yields no paper list, they are the list."""
     if not stated:
         return papers
-    if len(papers) < 2 <= len(stated) or (not papers and stated):
+    if not papers or len(papers) < 2 <= len(stated):
         return [replace(p, section=None) for p in stated]
     by_key = {norm(p.title): p for p in stated if p.title}
     for p in papers:
@@ -846,7 +856,7 @@ def _segmentation(section: Section, records: list[El], read_as: str, today: dt.d
         else:
             roles = [_line_role(ln, p) for ln in lines]
             label = f"paper: {p.title[:60]}" if p and p.title and read_as.startswith("publications") else None
-            roles = roles if label else ["-" if r != "links" else r for r in roles]
+            roles = roles if label else [role if role == "links" else "-" for role in roles]
         cuts.append({"lines": lines, "roles": roles, "item": label})
     return {"evidence": evidence, "cuts": cuts}
 
@@ -1031,7 +1041,7 @@ def extract_html(html: str, *, today: dt.date, selectors: dict[str, str] | None 
             if explain:
                 for entry in page.explain[start:]:
                     entry.update(_segmentation(section, records, entry["read_as"] if entry["found"] else "nothing", today))
-    page.publications = _with_structured(_dedupe_papers(papers), structured_papers(tree))
+    page.publications = _with_structured(_dedupe_papers(papers), structured_papers(tree, html))
     page.news = _dedupe_news(news)
     page.profile = Profile(name=_page_name(tree, sections))
     h1 = next((s.title for s in sections if s.heading is not None and s.heading.tag == "h1"), "")

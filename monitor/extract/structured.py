@@ -23,11 +23,14 @@ _BIB_FIELD = re.compile(r"(\w+)\s*=\s*", re.I)
 _VENUE_FIELDS = ("booktitle", "journal", "series", "publisher", "school", "institution", "howpublished")
 
 
-def structured_papers(tree: LexborHTMLParser) -> list[Publication]:
-    """Every paper the page states as data, each once (by normalised title), in page order."""
+def structured_papers(tree: LexborHTMLParser, html: str) -> list[Publication]:
+    """Every paper the page states as data, each once (by normalised title), in page order. ``html`` is
+    the page's source, for cheap looks before a reader walks the tree (most pages state nothing)."""
     seen: set[str] = set()
     out: list[Publication] = []
-    for pub in [*_json_ld(tree), *_citation_meta(tree), *_bibtex(tree)]:
+    found = [*(_json_ld(tree) if "ld+json" in html else ()), *(_citation_meta(tree) if "citation_" in html else ()),
+             *(_bibtex(tree) if _BIB_ENTRY.search(html) else ())]
+    for pub in found:
         key = norm(pub.title)
         if key and key not in seen:
             seen.add(key)
