@@ -650,7 +650,8 @@ def print_table(result: dict[str, Any]) -> None:
     rows = [header]
     for r in result["runs"]:
         cpu = r["cpu_user_s"] + r["cpu_sys_s"]
-        net = info["n"] / max(1e-9, r["wall_s"] - info["startup_s"])
+        busy = r["wall_s"] - info["startup_s"]
+        net = info["n"] / busy if busy > 0 else float("nan")  # a run shorter than the start-up measured: no figure
         rows.append((r["label"], f"{r['load_before']:.1f}", f"{r['wall_s']:.2f}", f"{r['pages_per_s']:.1f}", f"{net:.1f}", f"{cpu:.1f}",
                      f"{100 * cpu / r['wall_s']:.0f}", f"{r['max_rss_mib']:.0f} MiB",
                      f"{r['check_duration_p50_s']}/{r['check_duration_p95_s']}",
