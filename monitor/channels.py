@@ -9,7 +9,6 @@ at send time, so a secret is in the process environment only, never in the file 
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import email.policy
 import email.utils
@@ -19,24 +18,22 @@ import html
 import json
 import os
 import re
-import smtplib
-import socket
-import ssl
 import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urljoin, urlparse
-
-import httpx
 
 from . import __version__
 from .config import parse_interval
-from .fetch import retry_after
 from .errors import ConfigError, DeliveryError
 from .report import describe_event, event_json, group_by_source, summary_line
 from .safe import safe_url
+
+if TYPE_CHECKING:  # the mail modules load only when a mail is sent
+    import smtplib
+    import ssl
 
 PAYLOAD_VERSION = 1
 SIGNATURE_HEADER = "X-Scholarwatch-Signature"
@@ -357,6 +354,8 @@ class EmailChannel(Channel):
 
     async def send(self, notice: Notice) -> str:
         password = self._secret(self.password_env)
+        import asyncio
+
         data = self.build(notice).as_bytes(policy=WIRE_POLICY)
         try:
             return await asyncio.to_thread(self._smtp, data, password)
@@ -366,10 +365,14 @@ class EmailChannel(Channel):
             raise _smtp_error(exc, f"{self.host}:{self.port}") from None
 
     def _context(self) -> ssl.SSLContext:
+        import ssl
+
         return ssl.create_default_context(cafile=self.ca_file)
 
     def _smtp(self, data: bytes, password: str | None) -> str:
         """One SMTP session (blocking; runs in a thread). Returns the server's answer to DATA."""
+        import smtplib
+
         if self.security == "tls":
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self._context())
         else:
@@ -391,6 +394,8 @@ class EmailChannel(Channel):
 
 def _transmit(smtp: smtplib.SMTP, sender: str, to: list[str], data: bytes) -> str:
     """MAIL, RCPT, DATA by hand (what sendmail does) to keep the server's final answer."""
+    import smtplib
+
     code, resp = smtp.mail(sender)
     if code != 250:
         raise smtplib.SMTPSenderRefused(code, resp, sender)
@@ -413,6 +418,10 @@ def _transmit(smtp: smtplib.SMTP, sender: str, to: list[str], data: bytes) -> st
 
 def _smtp_error(exc: Exception, where: str) -> SendError:
     """Permanent (5xx answers, bad certificates, missing STARTTLS/AUTH) vs. worth retrying (the rest)."""
+    import smtplib
+    import socket
+    import ssl
+
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [c for c, _ in exc.recipients.values()]
         text = ", ".join(f"{a}: {c} {m.decode(errors='replace')}" for a, (c, m) in exc.recipients.items())
@@ -474,6 +483,10 @@ class WebhookChannel(Channel):
         return body, headers
 
     async def send(self, notice: Notice) -> str:
+        import httpx  # only when a webhook is sent: reading the configuration must not load the HTTP stack
+
+        from .fetch import retry_after
+
         url, label = self._target()
         body, headers = self.request(notice)
         try:

@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
-import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
-from .channels import SendError
-from .config import Config, parse_interval
-from .errors import ExtractError, MonitorError
-from .models import Event
-from .fetch import Fetcher, user_agent
-from .notify import deliver_due, outbox_hook, retry_failed, retry_waiting, send_test
-from .notify import notices as list_delivery_notices
-from .pipeline import CheckResult, check_sources
-from .safe import clean_text, redact_in, redact_url
-from .report import describe_event, event_json, group_by_source
-from .lock import writer_lock
-from .sources import config_warnings, load_config, source_headers
-from .store import Store
-from .worker import Job, shared_pool
+from .config import parse_interval
+from .errors import MonitorError
+
+if TYPE_CHECKING:  # the commands import what they use, so a read-only command starts fast
+    from .config import Config
+    from .models import Event
+    from .pipeline import CheckResult
+    from .store import Store
 
 
 class Ctx:
@@ -35,13 +27,19 @@ class Ctx:
         self.db_path = db_path
 
     def config(self) -> Config:
+        from .sources import load_config
+
         return load_config(self.config_path)
 
     def store(self) -> Store:
+        from .store import Store
+
         return Store(self.db_path)
 
     def reader(self) -> Store:
         """The database for a command that only reads: never created, never changed."""
+        from .store import Store
+
         return Store(self.db_path, readonly=True)
 
 
@@ -84,6 +82,9 @@ def run(obj: Ctx, once: bool, names: tuple[str, ...]) -> None:
     Exits 0 when the run completed (some sources may have failed: they are listed), 1 when every source
     checked failed, 2 on a configuration or database error.
     """
+    from .lock import writer_lock
+    from .sources import config_warnings
+
     config = obj.config()
     sources = [config.source(n) for n in names] if names else config.sources
     for warning in config_warnings(config):
@@ -93,6 +94,8 @@ def run(obj: Ctx, once: bool, names: tuple[str, ...]) -> None:
 
 
 def _run_once(obj: Ctx, config: Config, sources) -> None:
+    import asyncio
+
     store = obj.store()
     tty = sys.stderr.isatty()
     done = [0]
@@ -114,6 +117,9 @@ def _run_once(obj: Ctx, config: Config, sources) -> None:
 
 
 async def _run_and_deliver(config: Config, store: Store, sources, progress) -> list[CheckResult]:
+    from .notify import deliver_due, outbox_hook
+    from .pipeline import check_sources
+
     results = await check_sources(config, store, sources, on_result=progress, outbox=outbox_hook(config))
     await deliver_due(config, store)
     return results
@@ -137,6 +143,8 @@ def _print_run_table(results: list[CheckResult]) -> None:
 
 def _print_changes(results: list[CheckResult]) -> None:
     """What a cron mail should say: every alert-worthy change, by source, in words."""
+    from .report import describe_event
+
     lines: list[str] = []
     minor = 0
     for r in results:
@@ -172,6 +180,14 @@ def _event_row(e: Event) -> dict[str, Any]:
 def check(obj: Ctx, target: str, as_json: bool, explain: bool, fmt: str | None, tried: tuple[str, ...]) -> None:
     """Fetch or read one page (a URL, a file, or the name of a source) and print what is extracted (stores
     nothing). A source's name brings its format, selectors and request headers along."""
+    import asyncio
+
+    from .errors import ExtractError
+    from .fetch import Fetcher, user_agent
+    from .safe import clean_text, redact_in, redact_url
+    from .sources import source_headers
+    from .worker import Job, shared_pool
+
     source = _named_source(obj, target)
     url = source.url if source else target
     selectors = dict(source.selectors) if source else {}
@@ -275,6 +291,8 @@ def parse_since(value: str) -> str:
 @click.pass_obj
 def diff(obj: Ctx, source: str | None, since: str | None, as_json: bool, show_all: bool) -> None:
     """What changed: the newest check's events per source, or every event since a time."""
+    from .report import describe_event, event_json, group_by_source
+
     store = obj.reader()
     if source and store.source_id(source) is None:
         _fail(f"no source named {source!r} in {obj.db_path} (run `monitor run --once` first)")
@@ -299,6 +317,8 @@ def diff(obj: Ctx, source: str | None, since: str | None, as_json: bool, show_al
 @click.pass_obj
 def sources_cmd(obj: Ctx) -> None:
     """Each source with its last check, outcome, last success, failing since, and counts (times in UTC)."""
+    from .safe import redact_url
+
     config = obj.config()
     store = obj.reader()
     known = {r["name"]: r for r in store.source_summaries()}
@@ -365,7 +385,9 @@ def _notice_note(r: dict[str, Any]) -> str:
 @click.pass_obj
 def notices(obj: Ctx, state: str | None, as_json: bool, limit: int) -> None:
     """The delivery outbox: each notice with its channel, state, attempts, events and last error."""
-    rows = list_delivery_notices(obj.reader(), state, limit)
+    from .outbox import Outbox  # not notify: listing the outbox needs none of the sending code
+
+    rows = Outbox(obj.reader()).listing(state, limit)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
@@ -386,6 +408,8 @@ def notices(obj: Ctx, state: str | None, as_json: bool, limit: int) -> None:
 @click.pass_obj
 def retry(obj: Ctx, delivery_id: str | None) -> None:
     """Requeue failed deliveries (all, or the one with this id or id prefix) with fresh attempts."""
+    from .notify import retry_failed
+
     ids = retry_failed(obj.store(), delivery_id)
     if not ids:
         click.echo("No failed deliveries.")
@@ -400,6 +424,11 @@ def retry(obj: Ctx, delivery_id: str | None) -> None:
 @click.pass_obj
 def deliver(obj: Ctx, hurry: bool) -> None:
     """Send what is due in the outbox now, without checking any page."""
+    import asyncio
+    import logging
+
+    from .notify import deliver_due, retry_waiting
+
     quiet = logging.NullHandler()  # the report below says it all; no second copy on stderr
     logger = logging.getLogger("monitor.notify")
     logger.addHandler(quiet)
@@ -420,6 +449,11 @@ def deliver(obj: Ctx, hurry: bool) -> None:
 @click.pass_obj
 def test_notify(obj: Ctx, channel: str) -> None:
     """Send a test message through CHANNEL and print the server's answer (exit 1 if it fails)."""
+    import asyncio
+
+    from .channels import SendError
+    from .notify import send_test
+
     try:
         answer = asyncio.run(send_test(obj.config(), channel))
     except SendError as exc:

@@ -43,14 +43,13 @@ printed goes through ``redact``.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import os
 import re
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .channels import CHANNEL_TYPES, Channel, Notice, SendError, parse_channels
@@ -58,7 +57,9 @@ from .config import Config
 from .errors import ConfigError, DeliveryError
 from .models import ALERT_TYPES, EVENT_TYPES, Source
 from .outbox import Outbox
-from .store import Store
+
+if TYPE_CHECKING:
+    from .store import Store
 
 log = logging.getLogger(__name__)
 
@@ -300,6 +301,8 @@ class DispatchReport:
 
 async def deliver_due(config: Config, store: Store, *, now: dt.datetime | None = None) -> DispatchReport:
     """Send every delivery that is due (pending and past next_attempt_at, or with an expired lease)."""
+    import asyncio  # here, not at the top: `monitor notices` and `sources` never send
+
     settings = delivery_settings(config)
     now = now or utcnow()
     report = DispatchReport()
@@ -398,11 +401,7 @@ def load_notice(store: Store, delivery_id: str) -> Notice:
 
 def notices(store: Store, state: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
     """Deliveries, newest first, with their event count and the researchers they concern."""
-    out = []
-    for row in Outbox(store).listing(state, limit):
-        row["sources"] = sorted((row["sources"] or "").split(",")) if row["sources"] else []
-        out.append(row)
-    return out
+    return Outbox(store).listing(state, limit)
 
 
 def retry_waiting(store: Store, *, now: dt.datetime | None = None) -> int:

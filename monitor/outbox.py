@@ -8,9 +8,10 @@ state transitions run in ``Store.transaction()`` as the caller chooses. It reads
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .store import Store
+if TYPE_CHECKING:
+    from .store import Store
 
 
 class Outbox:
@@ -86,7 +87,7 @@ class Outbox:
     # ------------------------------------------------------------ commands: notices, retry
 
     def listing(self, state: str | None, limit: int) -> list[dict[str, Any]]:
-        """Deliveries, newest first, with their event count and the comma-joined names of their sources."""
+        """Deliveries, newest first, with their event count and the sorted names of their sources."""
         where, params = ("WHERE d.state = ?", [state]) if state else ("", [])
         sql = (f"SELECT d.id, d.channel, d.kind, d.schedule, d.state, d.attempts, d.created_at, d.next_attempt_at,"
                f" d.last_attempt_at, d.delivered_at, d.last_error, d.response,"
@@ -94,7 +95,10 @@ class Outbox:
                f" (SELECT GROUP_CONCAT(DISTINCT s.name) FROM delivery_events de JOIN events e ON e.id = de.event_id"
                f"  JOIN sources s ON s.id = e.source_id WHERE de.delivery_id = d.id) AS sources"
                f" FROM deliveries d {where} ORDER BY d.created_at DESC, d.rowid DESC LIMIT ?")
-        return list(self.db.query(sql, [*params, limit]))
+        rows = list(self.db.query(sql, [*params, limit]))
+        for row in rows:
+            row["sources"] = sorted(row["sources"].split(",")) if row["sources"] else []
+        return rows
 
     def failed_ids(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM deliveries WHERE state = 'failed'").fetchall()]
