@@ -120,7 +120,7 @@ async def _run_and_deliver(config: Config, store: Store, sources, progress) -> l
     from .notify import deliver_due, outbox_hook
     from .pipeline import check_sources
 
-    results = await check_sources(config, store, sources, on_result=progress, outbox=outbox_hook(config))
+    results = await check_sources(config, store, sources, on_result=progress, outbox=outbox_hook(config), batch=True)
     await deliver_due(config, store)
     return results
 

@@ -280,7 +280,7 @@ class FetcherPool:
     async def _replace(self, settings: tuple[str, int, int, float, int]) -> None:
         agent, concurrency, per_host, timeout, max_bytes = settings
         fetcher = Fetcher(user_agent=agent, concurrency=concurrency, per_host=per_host, timeout=timeout,
-                          max_bytes=max_bytes)
+                          max_bytes=max_bytes, decode=False)  # bodies are decoded in the extraction worker
         await fetcher.__aenter__()
         old, self._current, self._settings, self._born = self._current, fetcher, settings, time.monotonic()
         self._users[fetcher] = 0

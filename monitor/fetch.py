@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import builtins
-import codecs
 import email.utils
 import mimetypes
 import os
@@ -50,11 +49,11 @@ from types import TracebackType
 from typing import Self
 
 import aiohttp
-import charset_normalizer
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
 from . import __version__
+from .decode import BOMS, decode_body
 from .errors import FetchError
 
 ROBOTS_TOKEN = "scholarwatch"
@@ -63,7 +62,6 @@ ROBOTS_TOKEN = "scholarwatch"
 ROBOTS_MAX_BYTES = 512_000  # RFC 9309 asks crawlers to read at least 500 KiB; we stop there.
 CONNECT_TIMEOUT_MAX = 10.0  # a host that takes longer than this to accept is down, whatever the read timeout
 OFFLOAD_DECODE_BYTES = 64 * 1024  # bigger bodies are decoded in a thread so detection does not stall the loop
-SNIFF_BYTES = 4096  # where <meta charset> must appear (HTML's prescan uses 1024; pages in the wild are sloppier)
 NUL_SNIFF_BYTES = 1024
 
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,text/*;q=0.8,*/*;q=0.5"
@@ -72,37 +70,7 @@ ACCEPT_ENCODING = "gzip, deflate, br"
 
 TEXT_TYPES = frozenset({"application/xhtml+xml", "application/xml", "application/json"})
 
-# Labels browsers know but Python's codec registry does not.
-_LABEL_ALIASES = {
-    "windows-874": "cp874",
-    "x-sjis": "cp932",
-    "gb_2312-80": "gbk",
-    "x-gbk": "gbk",
-}
-# Browsers decode these declared charsets with a superset (WHATWG Encoding Standard): pages labelled
-# gb2312 routinely contain GBK-only characters, "iso-8859-1" pages contain windows-1252 quotes, etc.
-_SUPERSETS = {
-    "ascii": "cp1252",
-    "iso8859-1": "cp1252",
-    "iso8859-9": "cp1254",
-    "tis-620": "cp874",
-    "gb2312": "gbk",
-    "shift_jis": "cp932",
-    "euc_kr": "cp949",
-    "big5": "big5hkscs",
-}
-# Text codecs that a web page must not be allowed to select.
-_REFUSED_CODECS = frozenset(
-    {"undefined", "idna", "punycode", "unicode-escape", "raw-unicode-escape", "utf-7", "mbcs", "oem"}
-)
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
 _CHARSET_PARAM = re.compile(r"""charset\s*=\s*["']?\s*([^"';\s]+)""", re.IGNORECASE)
-_META_CHARSET = re.compile(rb"""<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
-_XML_ENCODING = re.compile(rb"""^\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]+)""")
 
 
 @dataclass
@@ -115,9 +83,10 @@ class FetchResult:
     not_modified: bool = False  # True on a 304 answer to a conditional request
     # ``builtins.bytes`` because the field named ``bytes`` below shadows the type in this namespace.
     body: builtins.bytes | None = field(default=None, repr=False)  # decompressed; None on error or 304
-    text: str | None = field(default=None, repr=False)  # None on error or 304
+    text: str | None = field(default=None, repr=False)  # None on error or 304, or when not decoded
     content_type: str | None = None  # media type without parameters, lower-case
-    encoding: str | None = None  # Python codec name used to decode, e.g. "utf-8", "cp1252"
+    charset: str | None = None  # the charset the Content-Type header declared, as given
+    encoding: str | None = None  # Python codec name used to decode, e.g. "utf-8", "cp1252" (None: not decoded)
     etag: str | None = None
     last_modified: str | None = None
     started_at: float = 0.0  # unix time of the first attempt
@@ -181,6 +150,7 @@ class Fetcher:
         backoff: float = 0.5,
         max_retry_after: float = 60.0,
         respect_robots: bool = True,
+        decode: bool = True,
     ) -> None:
         if concurrency < 1 or per_host < 1:
             raise ValueError("concurrency and per_host must be at least 1")
@@ -198,6 +168,9 @@ class Fetcher:
         self.backoff = backoff
         self.max_retry_after = max_retry_after
         self.respect_robots = respect_robots
+        # False: bodies are left as bytes (``text`` None) for an extraction worker to decode
+        # (``decode.decode_body``), so the parent never decodes a body that turns out unchanged.
+        self.decode = decode
         self._client: httpx.AsyncClient | None = None
         self._global = asyncio.Semaphore(concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
@@ -435,11 +408,14 @@ class Fetcher:
         await self._fill_text(result, body, None)
 
     async def _fill_text(self, result: FetchResult, body: bytes, charset: str | None) -> None:
+        result.body, result.charset, result.bytes = body, charset, len(body)
+        if not self.decode:
+            return
         if len(body) > OFFLOAD_DECODE_BYTES:
-            text, encoding = await asyncio.to_thread(_decode_body, body, charset, result.content_type)
+            text, encoding = await asyncio.to_thread(decode_body, body, charset, result.content_type)
         else:
-            text, encoding = _decode_body(body, charset, result.content_type)
-        result.body, result.text, result.encoding, result.bytes = body, text, encoding, len(body)
+            text, encoding = decode_body(body, charset, result.content_type)
+        result.text, result.encoding = text, encoding
 
     @asynccontextmanager
     async def _slot(self, host: str) -> AsyncIterator[None]:
@@ -542,77 +518,6 @@ def _redirect_request(response: httpx.Response) -> httpx.Request | None:
     return httpx.Request("GET", next_request.url, headers=headers, extensions=next_request.extensions)
 
 
-def _decode_body(body: bytes, charset: str | None, content_type: str | None) -> tuple[str, str]:
-    """Decode a page to text; returns (text, codec name).
-
-    Order: a byte-order mark (it cannot be wrong, so it beats the header, as in browsers), the
-    Content-Type charset, an in-document declaration (HTML ``<meta>``, XML declaration), strict
-    UTF-8, then charset-normalizer; last resort UTF-8 with replacement characters.
-    """
-    for bom, bom_encoding in _BOMS:
-        if body.startswith(bom):
-            return body[len(bom) :].decode(bom_encoding, errors="replace"), bom_encoding
-
-    encoding = _codec(charset)
-    if encoding is None and _sniffable(content_type):
-        head = body[:SNIFF_BYTES]
-        if meta := _META_CHARSET.search(head):
-            encoding = _codec(meta.group(1).decode("ascii"))
-            if encoding is not None and encoding.startswith("utf-16"):
-                encoding = "utf-8"  # HTML: a page that can declare itself in ASCII bytes is not UTF-16
-        elif declaration := _XML_ENCODING.search(head):
-            encoding = _codec(declaration.group(1).decode("ascii"))
-    if encoding is not None:
-        return _strip_bom(body.decode(encoding, errors="replace")), encoding
-
-    try:
-        return _strip_bom(body.decode("utf-8")), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    detected = _detect(body)
-    if detected is not None:
-        return _strip_bom(body.decode(detected, errors="replace")), detected
-    return _strip_bom(body.decode("utf-8", errors="replace")), "utf-8"
-
-
-def _detect(body: bytes) -> str | None:
-    """charset-normalizer's guess, preferring windows-1252 among equally good candidates: for
-    short Western text it often ranks cp1250 or cp1257 first although they decode it differently,
-    and windows-1252 is what undeclared legacy pages are written in."""
-    matches = charset_normalizer.from_bytes(body)
-    best = matches.best()
-    if best is None:
-        return None
-    for match in matches:
-        tied = match.percent_chaos == best.percent_chaos and match.percent_coherence == best.percent_coherence
-        if tied and "cp1252" in match.could_be_from_charset:
-            return "cp1252"
-    return _codec(best.encoding) or best.encoding
-
-
-def _codec(label: str | None) -> str | None:
-    """The Python codec for a charset label, widened to the superset browsers use; None when unknown
-    or not something a page may pick (base64, rot13, utf-7...)."""
-    if not label:
-        return None
-    label = label.strip().strip("\"'").lower()
-    try:
-        info = codecs.lookup(_LABEL_ALIASES.get(label, label))
-    except LookupError:
-        return None
-    if not getattr(info, "_is_text_encoding", True) or info.name in _REFUSED_CODECS:
-        return None
-    return _SUPERSETS.get(info.name, info.name)
-
-
-def _strip_bom(text: str) -> str:
-    return text.removeprefix("\ufeff")
-
-
-def _sniffable(content_type: str | None) -> bool:
-    return content_type is None or "html" in content_type or "xml" in content_type
-
-
 def _parse_content_type(value: str | None) -> tuple[str | None, str | None]:
     """(media type lower-cased without parameters, charset parameter)."""
     if not value:
@@ -634,7 +539,7 @@ def _is_textual(content_type: str | None) -> bool:
 
 def _looks_binary(body: bytes) -> bool:
     """NUL bytes early on mean binary, unless a BOM says UTF-16 (where NULs are normal)."""
-    if any(body.startswith(bom) for bom, _ in _BOMS):
+    if any(body.startswith(bom) for bom, _ in BOMS):
         return False
     return b"\x00" in body[:NUL_SNIFF_BYTES]
 

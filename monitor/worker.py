@@ -6,10 +6,10 @@ worker process, one page at a time per worker, and a worker that runs past the t
 (the check fails with that reason) and replaced when the next page needs one.
 
 Workers are started on first use and kept for the life of the process (the daemon, a test session),
-so a run pays the start-up once. A worker is ``python -m monitor.worker`` talking over its stdin and
+so a run pays the start-up once. A worker is ``python -m monitor.worker_process`` talking over its stdin and
 stdout (a plain subprocess: it works from daemonic processes too, and imports only the extractor);
 it ignores SIGINT and SIGTERM (the parent decides when it stops, and kills it at exit) and leaves on
-its own when its stdin closes.
+its own when its stdin closes. It is sent the page's bytes and decodes them itself (``worker_process``).
 """
 
 from __future__ import annotations
@@ -17,71 +17,27 @@ from __future__ import annotations
 import asyncio
 import atexit
 import collections
-import datetime as dt
 import os
-import signal
 import subprocess
 import sys
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .errors import ExtractError
-from .extract.dom import Limits
-from .models import Page
+from .worker_process import Job, run_job
+
+if TYPE_CHECKING:
+    from .models import Page
+
+__all__ = ["DEFAULT_TIMEOUT", "ExtractionPool", "Job", "close_shared_pool", "run_job", "shared_pool"]
 
 DEFAULT_TIMEOUT = 30.0  # seconds of extraction per page (defaults.extraction_timeout)
-
-
-@dataclass(frozen=True)
-class Job:
-    """Everything ``extract`` needs, so it can cross into a worker process."""
-
-    text: str
-    format: str = "auto"
-    content_type: str | None = None
-    url: str | None = None
-    today: dt.date | None = None
-    selectors: dict[str, str] | None = None
-    limits: Limits = Limits()
-    explain: bool = False
-
-
-def run_job(job: Job) -> Page:
-    """The extraction itself (in the worker; also usable in-process), cleaned: page text is untrusted (``safe``)."""
-    from .extract import extract
-    from .safe import clean_page
-
-    return clean_page(extract(job.text, format=job.format, content_type=job.content_type, url=job.url,
-                              today=job.today, selectors=job.selectors, limits=job.limits, explain=job.explain))
-
-
-def _serve(jobs: Connection, answers: Connection) -> None:
-    """A worker's loop: one job in, ("ok", page) or ("error", reason) out, until its input closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    while True:
-        try:
-            job = jobs.recv()
-        except (EOFError, OSError):
-            return
-        try:
-            answer: tuple[str, Any] = ("ok", run_job(job))
-        except ExtractError as exc:
-            answer = ("error", str(exc))
-        except Exception as exc:  # an extractor bug: reported for this page, the worker stays usable
-            answer = ("error", f"{type(exc).__name__}: {exc}")
-        try:
-            answers.send(answer)
-        except (BrokenPipeError, OSError):
-            return
-        except Exception as exc:  # an unpicklable result must still answer
-            answers.send(("error", f"result could not be returned: {type(exc).__name__}: {exc}"))
+WORKER = "monitor.worker_process"  # the module a worker process runs (``python -m``): the extractor and nothing else
 
 
 class _Worker:
     def __init__(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "monitor.worker"], stdin=subprocess.PIPE,
+        self.process = subprocess.Popen([sys.executable, "-m", WORKER], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, close_fds=True)
         assert self.process.stdin is not None and self.process.stdout is not None
         self.jobs = Connection(os.dup(self.process.stdin.fileno()), readable=False)
@@ -215,14 +171,3 @@ def close_shared_pool() -> None:
 
 
 atexit.register(close_shared_pool)
-
-
-def main() -> None:
-    """``python -m monitor.worker``: serve jobs on stdin; stdout carries the answers only (prints go to stderr)."""
-    answers = Connection(os.dup(1), readable=False)
-    os.dup2(2, 1)
-    _serve(Connection(os.dup(0), writable=False), answers)
-
-
-if __name__ == "__main__":
-    main()

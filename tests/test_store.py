@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 
@@ -75,3 +76,128 @@ def test_a_database_from_the_future_is_refused(tmp_path):
 
     with pytest.raises(StoreError, match="newer"):
         Store(db)
+
+
+def _database_at(path, version: int) -> sqlite3.Connection:
+    """A database built by the migrations up to ``version`` only, as an older monitor left it."""
+    from monitor.store import _statements
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    for number, _, sql in migrations():
+        if number <= version:
+            for statement in _statements(sql):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+    return conn
+
+
+def test_the_slim_items_migration_keeps_every_item_and_what_brings_it_back(tmp_path):
+    from monitor.diff import returning_key
+
+    db = tmp_path / "old.db"
+    conn = _database_at(db, 3)
+    conn.execute("INSERT INTO sources (id, name, url, created_at) VALUES (1, 'S', 'http://x/', '2025-01-01')")
+    page = {"profile": {}, "publications": [{"title": "A"}, {"title": "B"}], "news": [{"text": "n", "date": "2024"}],
+            "announcements": []}
+    conn.execute("INSERT INTO snapshots (id, source_id, taken_at, content_hash, state, page, body)"
+                 " VALUES (1, 1, '2025-01-01', 'h', 'accepted', ?, x'00')", [json.dumps(page)])
+    items = [("paper", "a", {"title": "A", "venue": "ACL 2024"}, 1, 0),
+             ("news", "one paper accepted", {"text": "One paper accepted.", "date": "Sep. 5th, 2024"}, 0, 1),
+             ("announcement", "on_market", {"kind": "on_market", "text": "I am on the job market!"}, 0, 0)]
+    for i, (kind, key, data, present, bulk) in enumerate(items, 1):
+        conn.execute("INSERT INTO items (id, source_id, kind, key, data, first_seen, last_seen, present, lost_in_bulk)"
+                     " VALUES (?, 1, ?, ?, ?, '2025-01-0' || ?, '2025-02-0' || ?, ?, ?)",
+                     [i, kind, key, json.dumps(data), i, i, present, bulk])
+    conn.close()
+
+    store = Store(db)
+    assert store.version == migrations()[-1][0]
+    rows = {r["kind"]: r for r in store.db.query("SELECT * FROM items ORDER BY id")}
+    assert "data" not in next(iter(rows.values()))
+    for i, (kind, key, data, present, bulk) in enumerate(items, 1):
+        row = rows[kind]
+        assert (row["id"], row["key"], row["present"], row["lost_in_bulk"]) == (i, key, present, bulk)
+        assert (row["first_seen"], row["last_seen"]) == (f"2025-01-0{i}", f"2025-02-0{i}")
+        assert (row["rkey"] or row["key"]) == returning_key(kind, key, data.get("text"), data.get("date"))
+        assert isinstance(row["hash"], int)
+    assert rows["paper"]["rkey"] is None  # a paper comes back by its key alone
+    gone = store.gone(1)
+    assert gone.has("news", returning_key("news", "one paper accepted", date="Sep. 5th, 2024"), settled=True)
+    assert gone.has("announcement", returning_key("announcement", "on_market", "I am on the job market!"))
+    assert store.latest_snapshot_info(1) == {"id": 1, "state": "accepted", "papers": 2, "news": 1}
+
+
+def test_items_no_longer_repeat_the_page_but_tell_an_edited_item(tmp_path):
+    store = Store(tmp_path / "h.db")
+    src = Source(name="S", url="http://x/")
+    sid = store.sync_sources([src])["S"]
+    process(store, src, sid, fetched((PAGES / "v1.html").read_bytes()))
+    before = {r["key"]: r["hash"] for r in store.db.query("SELECT key, hash FROM items")}
+    process(store, src, sid, fetched((PAGES / "v2.html").read_bytes(), etag='"2"'))
+    after = {r["key"]: r["hash"] for r in store.db.query("SELECT key, hash FROM items")}
+    columns = {r[1] for r in store.db.execute("PRAGMA table_info(items)")}
+    assert "data" not in columns and {"rkey", "hash"} <= columns
+    same = [k for k in before if before[k] == after[k]]
+    edited = [k for k in before if before[k] != after[k]]
+    assert same and edited  # v2 moves one paper to a venue and keeps the others as they were
+
+
+def test_a_batch_commits_whole_checks_and_a_failing_check_alone_is_undone(tmp_path):
+    db = tmp_path / "b.db"
+    store = Store(db)
+    sources = [Source(name=f"S{i}", url=f"http://x/{i}") for i in range(3)]
+    ids = store.sync_sources(sources)
+
+    def crash(*_, **__):
+        raise RuntimeError("power cut")
+
+    with store.batch(checks=100, seconds=3600):
+        process(store, sources[0], ids["S0"], fetched((PAGES / "v1.html").read_bytes()))
+        store.update_items = crash  # type: ignore[method-assign]  (the snapshot is written, then this fails)
+        with pytest.raises(RuntimeError):
+            process(store, sources[1], ids["S1"], fetched((PAGES / "v1.html").read_bytes()))
+        del store.update_items
+        process(store, sources[2], ids["S2"], fetched((PAGES / "v1.html").read_bytes()))
+        # nothing is committed yet: another connection sees none of it
+        with sqlite3.connect(db) as other:
+            assert other.execute("SELECT COUNT(*) FROM checks").fetchone()[0] == 0
+    with sqlite3.connect(db) as other:
+        checked = [r[0] for r in other.execute("SELECT s.name FROM checks c JOIN sources s ON s.id = c.source_id"
+                                               " ORDER BY s.name")]
+        assert checked == ["S0", "S2"]
+        assert other.execute("SELECT COUNT(DISTINCT source_id) FROM snapshots").fetchone()[0] == 2
+        assert other.execute("SELECT COUNT(*) FROM items WHERE source_id = ?", [ids["S1"]]).fetchone()[0] == 0
+
+
+def test_a_run_killed_during_a_batch_leaves_whole_checks_only(tmp_path):
+    """A process killed with a batch open: what was committed is whole checks, the rest is not there."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "k.db"
+    script = f"""
+import os, signal, time
+from monitor.fetch import FetchResult
+from monitor.models import Source
+from monitor.pipeline import process
+from monitor.store import Store
+body = open({str(PAGES / "v1.html")!r}, "rb").read()
+store = Store({str(db)!r})
+sources = [Source(name=f"S{{i}}", url=f"http://x/{{i}}") for i in range(7)]
+ids = store.sync_sources(sources)
+with store.batch(checks=3, seconds=3600):
+    for s in sources:
+        process(store, s, ids[s.name], FetchResult(url=s.url, final_url=s.url, status=200, body=body,
+                content_type="text/html", started_at=time.time(), bytes=len(body), attempts=1))
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
+    assert proc.returncode == -9, proc.stderr.decode()
+    store = Store(db)
+    checked = store.db.execute("SELECT COUNT(*) FROM checks").fetchone()[0]
+    assert checked == 6  # two batches of three committed; the seventh check was in the open one
+    per_source = store.db.execute("SELECT COUNT(*) FROM (SELECT c.source_id FROM checks c JOIN snapshots n"
+                                  " ON n.source_id = c.source_id JOIN items i ON i.source_id = c.source_id"
+                                  " GROUP BY c.source_id)").fetchone()[0]
+    assert per_source == 6
+    assert store.db.execute("SELECT COUNT(*) FROM snapshots").fetchone()[0] == 6

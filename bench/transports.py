@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""The fetch path's HTTP client, measured: conditional GETs of N local pages through httpx over the
+aiohttp transport (what ``monitor.fetch`` uses), plain aiohttp, and httpx's own transport (httpcore).
+
+    .venv/bin/python bench/transports.py --n 1000          # serves bench pages from nginx (or Python)
+
+Each client makes N requests with If-None-Match / If-Modified-Since (answered 304, the unchanged
+run), then N plain GETs reading the body (200, the first run), at the given concurrency; best of
+--rounds rounds. Prints requests/s and CPU seconds per 1,000 requests. Only 127.0.0.1 is contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Awaitable, Callable
+
+import aiohttp
+import httpx
+from httpx_aiohttp import AiohttpTransport
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench  # noqa: E402  (the page generator and the servers)
+
+Getter = Callable[[str, dict[str, str]], Awaitable[tuple[int, int, dict[str, str]]]]
+
+
+async def _drive(get: Getter, urls: list[str], validators: dict[str, dict[str, str]], concurrency: int) -> float:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(url: str) -> None:
+        async with gate:
+            status, _, headers = await get(url, validators.get(url, {}))
+            if status == 200:
+                found = {}
+                if "etag" in headers:
+                    found["If-None-Match"] = headers["etag"]
+                if "last-modified" in headers:
+                    found["If-Modified-Since"] = headers["last-modified"]
+                validators[url] = found
+            elif status != 304:
+                raise RuntimeError(f"{url}: HTTP {status}")
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(one(u) for u in urls))
+    return time.perf_counter() - t0
+
+
+async def httpx_aiohttp(urls: list[str], concurrency: int, rounds: int) -> dict[str, float]:
+    transport = AiohttpTransport(client=lambda: aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency),
+        cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False))
+    async with httpx.AsyncClient(transport=transport, follow_redirects=False) as client:
+        return await _rounds(_httpx_get(client), urls, concurrency, rounds)
+
+
+async def httpx_default(urls: list[str], concurrency: int, rounds: int) -> dict[str, float]:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, follow_redirects=False) as client:
+        return await _rounds(_httpx_get(client), urls, concurrency, rounds)
+
+
+def _httpx_get(client: httpx.AsyncClient) -> Getter:
+    async def get(url: str, headers: dict[str, str]) -> tuple[int, int, dict[str, str]]:
+        async with client.stream("GET", url, headers=headers) as response:
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+            return response.status_code, size, {k.lower(): v for k, v in response.headers.items()
+                                                if k.lower() in ("etag", "last-modified")}
+    return get
+
+
+async def plain_aiohttp(urls: list[str], concurrency: int, rounds: int) -> dict[str, float]:
+    connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency)
+    async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar()) as session:
+        async def get(url: str, headers: dict[str, str]) -> tuple[int, int, dict[str, str]]:
+            async with session.get(url, headers=headers, allow_redirects=False) as response:
+                size = 0
+                async for chunk in response.content.iter_chunked(16384):
+                    size += len(chunk)
+                return response.status, size, {k.lower(): v for k, v in response.headers.items()
+                                               if k.lower() in ("etag", "last-modified")}
+        return await _rounds(get, urls, concurrency, rounds)
+
+
+async def _rounds(get: Getter, urls: list[str], concurrency: int, rounds: int) -> dict[str, float]:
+    first, unchanged = [], []
+    for _ in range(rounds):
+        validators: dict[str, dict[str, str]] = {}
+        c0 = time.process_time()
+        first.append((await _drive(get, urls, validators, concurrency), time.process_time() - c0))
+        c0 = time.process_time()
+        unchanged.append((await _drive(get, urls, validators, concurrency), time.process_time() - c0))
+    n = len(urls)
+    best_first, best_unchanged = min(first), min(unchanged)
+    return {"200/s": n / best_first[0], "200 cpu s/1k": 1000 * best_first[1] / n,
+            "304/s": n / best_unchanged[0], "304 cpu s/1k": 1000 * best_unchanged[1] / n}
+
+
+CLIENTS = {"httpx + aiohttp transport": httpx_aiohttp, "plain aiohttp": plain_aiohttp,
+           "httpx default transport": httpx_default}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=1000)
+    ap.add_argument("--concurrency", type=int, default=64)
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="scholarwatch-transports-"))
+    server: bench.Server | None = None
+    try:
+        pages = bench.generate(args.n, work / "site", seed=1)
+        nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+        server = bench.NginxServer(nginx, work / "site", work, False) if nginx else bench.PythonServer(work / "site")
+        base = server.start()
+        urls = [base + p.url_path for p in pages]
+        print(f"{args.n} pages from {server.name}, concurrency {args.concurrency}, best of {args.rounds} rounds")
+        for name, run in CLIENTS.items():
+            figures = asyncio.run(run(urls, args.concurrency, args.rounds))
+            print(f"  {name:<26} " + "  ".join(f"{k} {v:7.1f}" for k, v in figures.items()))
+    finally:
+        if server is not None:
+            server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

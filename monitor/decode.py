@@ -1,0 +1,117 @@
+"""Bytes to text, the way browsers do it: a byte-order mark, the declared charset (header, ``<meta>``,
+XML declaration) widened to the superset browsers use, strict UTF-8, then detection.
+
+A module of its own so an extraction worker can decode the bytes it is sent without loading the
+HTTP stack (``fetch``), and the parent never decodes a body it will not extract.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+SNIFF_BYTES = 4096  # where <meta charset> must appear (HTML's prescan uses 1024; pages in the wild are sloppier)
+
+# Labels browsers know but Python's codec registry does not.
+_LABEL_ALIASES = {
+    "windows-874": "cp874",
+    "x-sjis": "cp932",
+    "gb_2312-80": "gbk",
+    "x-gbk": "gbk",
+}
+# Browsers decode these declared charsets with a superset (WHATWG Encoding Standard): pages labelled
+# gb2312 routinely contain GBK-only characters, "iso-8859-1" pages contain windows-1252 quotes, etc.
+_SUPERSETS = {
+    "ascii": "cp1252",
+    "iso8859-1": "cp1252",
+    "iso8859-9": "cp1254",
+    "tis-620": "cp874",
+    "gb2312": "gbk",
+    "shift_jis": "cp932",
+    "euc_kr": "cp949",
+    "big5": "big5hkscs",
+}
+# Text codecs that a web page must not be allowed to select.
+_REFUSED_CODECS = frozenset(
+    {"undefined", "idna", "punycode", "unicode-escape", "raw-unicode-escape", "utf-7", "mbcs", "oem"}
+)
+BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_META_CHARSET = re.compile(rb"""<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]+)""")
+
+
+def decode_body(body: bytes, charset: str | None, content_type: str | None) -> tuple[str, str]:
+    """Decode a page to text; returns (text, codec name).
+
+    Order: a byte-order mark (it cannot be wrong, so it beats the header, as in browsers), the
+    Content-Type charset, an in-document declaration (HTML ``<meta>``, XML declaration), strict
+    UTF-8, then charset-normalizer; last resort UTF-8 with replacement characters.
+    """
+    for bom, bom_encoding in BOMS:
+        if body.startswith(bom):
+            return body[len(bom) :].decode(bom_encoding, errors="replace"), bom_encoding
+
+    encoding = _codec(charset)
+    if encoding is None and _sniffable(content_type):
+        head = body[:SNIFF_BYTES]
+        if meta := _META_CHARSET.search(head):
+            encoding = _codec(meta.group(1).decode("ascii"))
+            if encoding is not None and encoding.startswith("utf-16"):
+                encoding = "utf-8"  # HTML: a page that can declare itself in ASCII bytes is not UTF-16
+        elif declaration := _XML_ENCODING.search(head):
+            encoding = _codec(declaration.group(1).decode("ascii"))
+    if encoding is not None:
+        return _strip_bom(body.decode(encoding, errors="replace")), encoding
+
+    try:
+        return _strip_bom(body.decode("utf-8")), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    detected = _detect(body)
+    if detected is not None:
+        return _strip_bom(body.decode(detected, errors="replace")), detected
+    return _strip_bom(body.decode("utf-8", errors="replace")), "utf-8"
+
+
+def _detect(body: bytes) -> str | None:
+    """charset-normalizer's guess, preferring windows-1252 among equally good candidates: for
+    short Western text it often ranks cp1250 or cp1257 first although they decode it differently,
+    and windows-1252 is what undeclared legacy pages are written in."""
+    import charset_normalizer  # only for the rare page that is neither declared nor UTF-8
+
+    matches = charset_normalizer.from_bytes(body)
+    best = matches.best()
+    if best is None:
+        return None
+    for match in matches:
+        tied = match.percent_chaos == best.percent_chaos and match.percent_coherence == best.percent_coherence
+        if tied and "cp1252" in match.could_be_from_charset:
+            return "cp1252"
+    return _codec(best.encoding) or best.encoding
+
+
+def _codec(label: str | None) -> str | None:
+    """The Python codec for a charset label, widened to the superset browsers use; None when unknown
+    or not something a page may pick (base64, rot13, utf-7...)."""
+    if not label:
+        return None
+    label = label.strip().strip("\"'").lower()
+    try:
+        info = codecs.lookup(_LABEL_ALIASES.get(label, label))
+    except LookupError:
+        return None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _REFUSED_CODECS:
+        return None
+    return _SUPERSETS.get(info.name, info.name)
+
+
+def _strip_bom(text: str) -> str:
+    return text.removeprefix("\ufeff")
+
+
+def _sniffable(content_type: str | None) -> bool:
+    return content_type is None or "html" in content_type or "xml" in content_type

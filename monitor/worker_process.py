@@ -1,0 +1,97 @@
+"""One extraction job and the loop of the worker process that runs them (``python -m monitor.worker_process``).
+
+The worker imports only what extraction needs (the extractor, ``safe``, ``decode``): not the command
+line, the store, the HTTP stack or asyncio, so it starts in about a tenth of a second and stays near
+20 MB. It is sent the page's bytes as fetched, with the declared charset, and decodes them itself, so
+the parent never decodes a body (and never pays for an unchanged one); pickling bytes is a copy.
+The parent side, the pool that starts, feeds and kills workers, is ``worker``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, Any
+
+from .errors import ExtractError
+
+if TYPE_CHECKING:
+    from .extract.dom import Limits
+    from .models import Page
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything ``extract`` needs, so it can cross into a worker process: the page as ``text``, or as
+    the fetched ``body`` bytes with the Content-Type ``charset`` (decoded in the worker)."""
+
+    text: str | None = None
+    format: str = "auto"
+    content_type: str | None = None
+    url: str | None = None
+    today: dt.date | None = None
+    selectors: dict[str, str] | None = None
+    limits: Limits | None = None  # None: the extractor's defaults
+    explain: bool = False
+    body: bytes | None = None
+    charset: str | None = None
+
+    def page_text(self) -> str:
+        if self.text is not None:
+            return self.text
+        if self.body is None:
+            raise ExtractError("nothing to extract (no text and no body)")
+        from .decode import decode_body
+
+        return decode_body(self.body, self.charset, self.content_type)[0]
+
+
+def run_job(job: Job) -> Page:
+    """The extraction itself (in the worker; also usable in-process), cleaned: page text is untrusted (``safe``)."""
+    from .extract import extract
+    from .extract.dom import Limits
+    from .safe import clean_page
+
+    return clean_page(extract(job.page_text(), format=job.format, content_type=job.content_type, url=job.url,
+                              today=job.today, selectors=job.selectors, limits=job.limits or Limits(),
+                              explain=job.explain))
+
+
+def serve(jobs: Connection, answers: Connection) -> None:
+    """A worker's loop: one job in, ("ok", page) or ("error", reason) out, until its input closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    while True:
+        try:
+            job = jobs.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            answer: tuple[str, Any] = ("ok", run_job(job))
+        except ExtractError as exc:
+            answer = ("error", str(exc))
+        except Exception as exc:  # an extractor bug: reported for this page, the worker stays usable
+            answer = ("error", f"{type(exc).__name__}: {exc}")
+        try:
+            answers.send(answer)
+        except (BrokenPipeError, OSError):
+            return
+        except Exception as exc:  # an unpicklable result must still answer
+            answers.send(("error", f"result could not be returned: {type(exc).__name__}: {exc}"))
+
+
+def main() -> None:
+    """Serve jobs on stdin; stdout carries the answers only (prints go to stderr)."""
+    import monitor.extract  # noqa: F401  (loaded before the first job, so no page's budget pays for it)
+    import monitor.safe  # noqa: F401
+
+    answers = Connection(os.dup(1), readable=False)
+    os.dup2(2, 1)
+    serve(Connection(os.dup(0), writable=False), answers)
+
+
+if __name__ == "__main__":
+    main()
