@@ -1,32 +1,29 @@
 """Fetch homepages over HTTP(S) or from disk, politely and within hard limits.
 
-Transport: an ``httpx.AsyncClient`` driven by ``httpx_aiohttp.AiohttpTransport`` (package
-``httpx-aiohttp``). httpx's own async transport (httpcore) falls to about 130 pages/s at 32
-concurrent requests against a local nginx, a known httpx problem (encode/httpx#3215), while httpx
-over the aiohttp transport reached about 950/s. We keep httpx's API (requests, headers, redirect
-construction, content decoding) and let aiohttp move the bytes.
+Transport: one ``aiohttp.ClientSession`` per run. ``bench/transports.py`` measured 1,000 conditional
+GETs against a local nginx at concurrency 64: plain aiohttp answers about 8,000 304s/s for 0.1 ms of
+CPU each; httpx over the aiohttp transport (``httpx-aiohttp``, used before) about 3,000/s for 0.3 ms;
+httpx's own transport (httpcore) about 550/s for 1.8 ms (encode/httpx#3215). An unchanged run is
+nearly all fetching, so the client's cost per request is the run's cost.
 
-What the aiohttp transport (httpx-aiohttp 0.2) does and does not do, and how this module copes:
+What aiohttp does for us and what is done here:
 
-* It streams the body (``iter_chunked`` of 16 KiB) and leaves decompression to httpx
-  (``auto_decompress=False``), so ``Response.aiter_bytes()`` gives decoded chunks as they arrive
-  and the size cap stops reading early. No workaround needed.
-* It maps only httpx's connect/read/pool timeouts (to aiohttp's ``sock_connect``/``sock_read``/
-  ``connect``); there is no total deadline, so each attempt runs under ``asyncio.timeout``.
-* Its exception map sends every ``aiohttp.ClientConnectionError`` (connection refused, DNS
-  failure, server disconnect...) to ``httpx.ConnectTimeout``; error messages are therefore built
-  from the original aiohttp/OS exception found in ``__cause__``, not from the httpx class.
-* It ignores httpx's redirect settings (it always asks aiohttp not to follow), which is what we
-  want: redirects are followed here, hop by hop, so each hop is checked against robots.txt and a
-  redirect body is never read. The redirect request httpx prepares must be rebuilt, though: the
-  transport would send it with an empty chunked body (see ``_redirect_request``).
-* By default it builds a plain ``aiohttp.ClientSession`` whose cookie jar would duplicate httpx's;
-  we hand it our own session (no cookie jar, DNS cache, connection limits).
+* Bodies are decompressed by aiohttp (gzip, deflate, br), a bounded amount at a time (its guard
+  against compression bombs), and read here 16 KiB at a time, so the size cap applies after
+  decompression and stops reading early.
+* Timeouts: aiohttp's connect and socket-read timeouts, and one total deadline per attempt
+  (``asyncio.timeout``), redirects included.
+* Redirects are followed here, hop by hop, so each hop is checked against robots.txt, a redirect
+  body is never read, and credentials (basic auth from ``user:pw@``, ``headers_env`` headers) are
+  dropped when a hop leaves the source's origin.
+* Cookies set by a page are kept for the run (aiohttp's cookie jar, scoped by domain).
+* TLS: the system's trust store when it has one (aiohttp's default context), else certifi's.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import builtins
 import email.utils
@@ -49,8 +46,7 @@ from types import TracebackType
 from typing import Self
 
 import aiohttp
-import httpx
-from httpx_aiohttp import AiohttpTransport
+from yarl import URL
 
 from . import __version__
 from .decode import BOMS, decode_body
@@ -65,8 +61,10 @@ OFFLOAD_DECODE_BYTES = 64 * 1024  # bigger bodies are decoded in a thread so det
 NUL_SNIFF_BYTES = 1024
 
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,text/*;q=0.8,*/*;q=0.5"
-# Exactly the codings httpx can decode here (brotli is installed); zstd is left out on purpose.
+# Exactly the codings aiohttp decodes here (brotli is installed); zstd is left out on purpose.
 ACCEPT_ENCODING = "gzip, deflate, br"
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+READ_CHUNK = 16 * 1024
 
 TEXT_TYPES = frozenset({"application/xhtml+xml", "application/xml", "application/json"})
 
@@ -171,27 +169,22 @@ class Fetcher:
         # False: bodies are left as bytes (``text`` None) for an extraction worker to decode
         # (``decode.decode_body``), so the parent never decodes a body that turns out unchanged.
         self.decode = decode
-        self._client: httpx.AsyncClient | None = None
+        self._client: aiohttp.ClientSession | None = None
         self._global = asyncio.Semaphore(concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
 
     async def __aenter__(self) -> Self:
-        ssl_context = httpx.create_ssl_context()
-        transport = AiohttpTransport(
-            verify=ssl_context,
-            limits=httpx.Limits(max_connections=self.concurrency),
-            # A factory, not a session: the transport calls it on first use, inside the running loop.
-            client=lambda: self._new_session(ssl_context),
-        )
-        self._client = httpx.AsyncClient(
-            transport=transport,
+        connector = aiohttp.TCPConnector(limit=self.concurrency, limit_per_host=self.per_host, ssl=_ssl_context(),
+                                         ttl_dns_cache=300)
+        self._client = aiohttp.ClientSession(
+            connector=connector,
             headers={"User-Agent": self.user_agent, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
-            timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, CONNECT_TIMEOUT_MAX)),
-            follow_redirects=False,
-            max_redirects=self.max_redirects,
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=min(self.timeout, CONNECT_TIMEOUT_MAX),
+                                          sock_read=self.timeout),
             trust_env=False,
+            raise_for_status=False,
         )
         return self
 
@@ -203,22 +196,7 @@ class Fetcher:
     ) -> None:
         client, self._client = self._client, None
         if client is not None:
-            await client.aclose()
-
-    def _new_session(self, ssl_context: ssl.SSLContext) -> aiohttp.ClientSession:
-        """The aiohttp session under the transport: httpx keeps the cookies, so aiohttp keeps none."""
-        connector = aiohttp.TCPConnector(
-            limit=self.concurrency,
-            limit_per_host=self.per_host,
-            ssl=ssl_context,
-            ttl_dns_cache=300,
-        )
-        return aiohttp.ClientSession(
-            connector=connector,
-            cookie_jar=aiohttp.DummyCookieJar(),
-            auto_decompress=False,
-            trust_env=False,
-        )
+            await client.close()
 
     async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
                     headers: dict[str, str] | None = None) -> FetchResult:
@@ -226,7 +204,7 @@ class Fetcher:
 
         ``headers``: extra request headers (a source's ``headers_env``), sent to the source's own origin
         only: they are dropped when a redirect leaves it. Credentials in the URL (``user:pw@``) are sent
-        as HTTP basic auth (``httpx.BasicAuth``) the same way, never as part of the address.
+        as HTTP basic auth the same way, never as part of the address.
         """
         if self._client is None:
             raise RuntimeError("Fetcher.fetch() called outside 'async with Fetcher(...)'")
@@ -250,18 +228,17 @@ class Fetcher:
     async def _fetch_http(self, url: str, etag: str | None, last_modified: str | None, result: FetchResult,
                           extra: dict[str, str]) -> None:
         try:
-            target = httpx.URL(url)
-        except httpx.InvalidURL as exc:
+            target = URL(url)
+        except (ValueError, TypeError) as exc:
             raise FetchError(f"invalid URL: {exc}") from exc
         if not target.host:
             raise FetchError("invalid URL: no host")
         host = target.host.lower()
         private = dict(extra)  # headers that must not follow a redirect to another origin
-        if target.userinfo:  # user:pw@ -> basic auth; the address itself carries no credentials
-            request = httpx.Request("GET", target)
-            request = next(httpx.BasicAuth(target.username, target.password).sync_auth_flow(request))
-            private["Authorization"] = request.headers["Authorization"]
-            target = target.copy_with(userinfo=b"")
+        if target.user is not None or target.password is not None:  # user:pw@ -> basic auth, not in the address
+            pair = f"{target.user or ''}:{target.password or ''}".encode("utf-8")
+            private["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+            target = target.with_user(None)
         result.url = str(target)
 
         async with self._slot(host):
@@ -304,53 +281,53 @@ class Fetcher:
         assert attempt.body is not None
         await self._fill_text(result, attempt.body, attempt.charset)
 
-    async def _attempt(self, url: httpx.URL, headers: dict[str, str], private: dict[str, str] | None = None
+    async def _attempt(self, url: URL, headers: dict[str, str], private: dict[str, str] | None = None
                        ) -> _Attempt:
         """One attempt, redirects included, under one total deadline; network errors become results.
 
         ``private`` headers (credentials) go to ``url``'s origin only: a redirect elsewhere drops them.
         """
         assert self._client is not None
-        request = self._client.build_request("GET", url, headers=headers)
+        current, sent = url, dict(headers)
         host = url.host
         status: int | None = None
         redirects = 0
         try:
             async with asyncio.timeout(self.timeout):
                 while True:
-                    response = await self._client.send(request, stream=True)
-                    try:
-                        status = response.status_code
-                        next_request = _redirect_request(response)
-                        if next_request is None:
+                    async with self._client.get(current, headers=sent, allow_redirects=False) as response:
+                        status = response.status
+                        location = response.headers.get("Location") if status in REDIRECTS else None
+                        if location is None:
                             return await self._read(response)
-                    finally:
-                        await response.aclose()  # a redirect body is dropped unread
+                        # a redirect body is dropped unread
                     if redirects == self.max_redirects:
-                        return _Attempt(str(request.url), status=status, error="too many redirects")
+                        return _Attempt(str(current), status=status, error="too many redirects")
                     redirects += 1
-                    request, status = next_request, None
-                    if private and (request.url.host != host or request.url.scheme != "https" == url.scheme):
+                    try:
+                        current = response.url.join(URL(location))
+                    except (ValueError, TypeError):
+                        return _Attempt(str(current), status=status, error=f"bad redirect location {location!r}")
+                    status = None
+                    if private and (current.host != host or current.scheme != "https" == url.scheme):
                         for name in private:
-                            request.headers.pop(name, None)
-                    if request.url.scheme not in ("http", "https"):
-                        return _Attempt(
-                            str(request.url), error=f"redirect to unsupported URL scheme {request.url.scheme}"
-                        )
-                    if not await self._allowed(request.url):
-                        return _Attempt(str(request.url), error="disallowed by robots.txt")
+                            sent.pop(name, None)
+                    if current.scheme not in ("http", "https"):
+                        return _Attempt(str(current), error=f"redirect to unsupported URL scheme {current.scheme}")
+                    if not await self._allowed(current):
+                        return _Attempt(str(current), error="disallowed by robots.txt")
         except TimeoutError:
-            return _Attempt(str(request.url), status=status, error=f"timed out after {self.timeout:g}s", retryable=True)
-        except (httpx.TimeoutException, httpx.NetworkError, aiohttp.ClientConnectionError, OSError) as exc:
+            return _Attempt(str(current), status=status, error=f"timed out after {self.timeout:g}s", retryable=True)
+        except (aiohttp.ClientConnectionError, OSError) as exc:
             error, retryable = self._describe(exc)
-            return _Attempt(str(request.url), status=status, error=error, retryable=retryable)
-        except (httpx.HTTPError, aiohttp.ClientError) as exc:
-            # Protocol errors, undecodable gzip, unsupported schemes: the same request will fail the same way.
-            return _Attempt(str(request.url), status=status, error=_one_line(f"{type(exc).__name__}: {exc}"))
+            return _Attempt(str(current), status=status, error=error, retryable=retryable)
+        except (aiohttp.ClientError, ValueError) as exc:
+            # Protocol errors, undecodable gzip, bad header values: the same request will fail the same way.
+            return _Attempt(str(current), status=status, error=_one_line(f"{type(exc).__name__}: {exc}"))
 
-    async def _read(self, response: httpx.Response) -> _Attempt:
+    async def _read(self, response: aiohttp.ClientResponse) -> _Attempt:
         """Turn a final (non-redirect) response into an attempt, reading at most ``max_bytes``."""
-        status = response.status_code
+        status = response.status
         attempt = _Attempt(str(response.url), status=status)
         headers = response.headers
         if status == 304:
@@ -427,12 +404,12 @@ class Fetcher:
         async with per_host, self._global:
             yield
 
-    async def _allowed(self, url: httpx.URL) -> bool:
+    async def _allowed(self, url: URL) -> bool:
         """Whether robots.txt lets us fetch ``url``; fetched once per origin, under a lock so
         concurrent first fetches of a host wait for one download instead of each doing their own."""
         if not self.respect_robots:
             return True
-        origin = f"{url.scheme}://{url.netloc.decode('ascii')}"
+        origin = str(url.origin())
         if origin not in self._robots:
             lock = self._robots_locks.setdefault(origin, asyncio.Lock())
             async with lock:
@@ -446,19 +423,16 @@ class Fetcher:
         assert self._client is not None
         try:
             async with asyncio.timeout(self.timeout):
-                request = self._client.build_request("GET", f"{origin}/robots.txt")
+                current = URL(f"{origin}/robots.txt")
                 for _ in range(self.max_redirects + 1):
-                    response = await self._client.send(request, stream=True)
-                    try:
-                        next_request = _redirect_request(response)
-                        if next_request is None:
-                            if not 200 <= response.status_code < 300:
+                    async with self._client.get(current, allow_redirects=False) as response:
+                        location = response.headers.get("Location") if response.status in REDIRECTS else None
+                        if location is None:
+                            if not 200 <= response.status < 300:
                                 return None
                             data, _ = await _read_capped(response, ROBOTS_MAX_BYTES)  # rules past the cap are ignored
                             break
-                    finally:
-                        await response.aclose()
-                    request = next_request
+                    current = response.url.join(URL(location))
                 else:
                     return None
         except Exception:  # our policy: a robots.txt we cannot read restricts nothing
@@ -477,7 +451,7 @@ class Fetcher:
 
     def _describe(self, exc: BaseException) -> tuple[str, bool]:
         """(short reason, worth retrying) for a network failure, read off the original exception:
-        the transport's httpx class says little (see module docstring)."""
+        the wrapping class says little."""
         for cause in _causes(exc):
             if isinstance(cause, (aiohttp.ClientConnectorCertificateError, ssl.SSLCertVerificationError)):
                 return "TLS certificate verification failed", False
@@ -495,27 +469,9 @@ class Fetcher:
                 return "connection reset", True
             if isinstance(cause, aiohttp.ClientPayloadError):
                 return "response body cut short", True
-            if isinstance(cause, (TimeoutError, httpx.ReadTimeout)):
+            if isinstance(cause, TimeoutError):
                 return f"timed out after {self.timeout:g}s", True
         return _one_line(f"connection error: {exc}"), True
-
-
-def _redirect_request(response: httpx.Response) -> httpx.Request | None:
-    """The GET for a redirect's target, or None when ``response`` is not a usable redirect.
-
-    httpx builds ``response.next_request`` (Location resolved, Host and cookies updated, credentials
-    dropped across origins) around the original request's stream, unread; the aiohttp transport
-    sends such a stream as a chunked body, so a redirected GET would go out with
-    ``Transfer-Encoding: chunked`` and a stray ``0\\r\\n\\r\\n`` that servers read as a broken
-    next request. Rebuilding it without a stream sends a plain body-less GET.
-    """
-    next_request = response.next_request
-    if next_request is None:
-        return None
-    headers = httpx.Headers(next_request.headers)
-    for name in ("content-length", "content-type", "transfer-encoding"):
-        headers.pop(name, None)
-    return httpx.Request("GET", next_request.url, headers=headers, extensions=next_request.extensions)
 
 
 def _parse_content_type(value: str | None) -> tuple[str | None, str | None]:
@@ -544,19 +500,31 @@ def _looks_binary(body: bytes) -> bool:
     return b"\x00" in body[:NUL_SNIFF_BYTES]
 
 
-async def _read_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
     """Read the decoded body until ``limit`` bytes; (data, complete). Stops reading as soon as the
-    limit is passed. The cap applies after decompression; httpx inflates one transport chunk
-    (16 KiB) at a time, which bounds how far past the cap a compression bomb can get."""
+    limit is passed. The cap applies after decompression, which aiohttp does a bounded amount at a
+    time, which bounds how far past the cap a compression bomb can get."""
     chunks: list[bytes] = []
     size = 0
-    async for chunk in response.aiter_bytes():
+    async for chunk in response.content.iter_chunked(READ_CHUNK):
         size += len(chunk)
         if size > limit:
             chunks.append(chunk[: len(chunk) - (size - limit)])
             return b"".join(chunks), False
         chunks.append(chunk)
     return b"".join(chunks), True
+
+
+def _ssl_context() -> ssl.SSLContext | bool:
+    """True (aiohttp's default context, built when it is imported) when the system has a trust store;
+    else certifi's bundle, as on a minimal container image without CA certificates."""
+    paths = ssl.get_default_verify_paths()
+    if (paths.cafile and os.path.exists(paths.cafile)) or (paths.capath and os.path.isdir(paths.capath)
+                                                           and any(os.scandir(paths.capath))):
+        return True
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def retry_after(value: str | None, now: float | None = None) -> float | None:

@@ -221,11 +221,15 @@ async def check_sources(config: Config, store: Store, sources: list[Source] | No
     results: dict[str, CheckResult] = {}
     # Back-pressure: fetching is much faster than extraction, so with every source started at once the
     # fetched pages pile up in memory; a bounded number of sources in flight keeps memory flat in N.
-    in_flight = asyncio.Semaphore(max(IN_FLIGHT_MIN, 2 * config.concurrency))
+    # That many runners take the sources in turn (not one waiting task per source: 10,000 of those
+    # are tens of MB before any work is done).
+    queue = iter(sources)
+    runners = min(len(sources), max(IN_FLIGHT_MIN, 2 * config.concurrency))
 
-    async def one(source: Source) -> None:
-        async with in_flight:
+    async def runner() -> None:
+        for source in queue:
             await _one(source)
+
 
     async def _one(source: Source) -> None:
         sid = ids[source.name]
@@ -255,7 +259,7 @@ async def check_sources(config: Config, store: Store, sources: list[Source] | No
     with store.batch(checks=BATCH_CHECKS, seconds=BATCH_SECONDS) if batch else contextlib.nullcontext():
         if own:
             async with fetcher:
-                await asyncio.gather(*(one(s) for s in sources))
+                await asyncio.gather(*(runner() for _ in range(runners)))
         else:
-            await asyncio.gather(*(one(s) for s in sources))
+            await asyncio.gather(*(runner() for _ in range(runners)))
     return [results[s.name] for s in sources]

@@ -26,6 +26,7 @@ FORMATS = ("auto", "html", "markdown", "text")
 SELECTOR_KEYS = ("publications", "news")
 SOURCE_KEYS = {"name", "url", "every", "cron", "format", "tags", "selectors", "failing_after", "headers_env"}
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: no such character in a name
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 DEFAULT_KEYS = {"every", "user_agent_contact", "concurrency", "per_host", "timeout", "max_bytes", "politeness",
                 "extraction_timeout", "failing_after"}
@@ -109,14 +110,14 @@ def _check_url(url: Any, where: str, base_dir: Path | None = None) -> str:
         raise ConfigError(f"{where}: 'url' must be an http(s) URL or a file path")
     url = url.strip()
     parsed = urlparse(url)
-    shown = redact_url(url)
+    shown = redact_url(url) if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in url else url
     if parsed.scheme in ("http", "https"):
         if not parsed.netloc or " " in url:
             raise ConfigError(f"{where}: bad URL {shown!r}")
         try:
             parsed.port
         except ValueError:
-            raise ConfigError(f"{where}: bad URL {shown!r} (bad port)") from None
+            raise ConfigError(f"{where}: bad URL {redact_url(url)!r} (bad port)") from None
         return url
     if parsed.scheme == "" and base_dir is not None:
         return _resolve_path(url, where, base_dir)
@@ -191,8 +192,9 @@ def _css_ok(css: str) -> bool:
 
 
 def _source(entry: Any, index: int, path: str, default_every: int,
-            default_failing: FailingAfter = FailingAfter()) -> Source:
-    """One entry of ``sources``; a relative local path is resolved against the folder of ``path``."""
+            default_failing: FailingAfter = FailingAfter(), base_dir: Path | None = None) -> Source:
+    """One entry of ``sources``; a relative local path is resolved against the folder of ``path``
+    (``base_dir``, computed once per file by the caller)."""
     where = f"{path}: sources[{index}]"
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: each source must be a mapping with at least 'name' and 'url'")
@@ -207,9 +209,9 @@ def _source(entry: Any, index: int, path: str, default_every: int,
         raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r} (allowed: {', '.join(sorted(SOURCE_KEYS))})")
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"{where}: 'name' is required and must be a non-empty string")
-    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in name):
+    if _CONTROL.search(name):
         raise ConfigError(f"{where}: the name holds a control character or a line break")
-    url = _check_url(entry.get("url"), where, Path(path).absolute().parent)
+    url = _check_url(entry.get("url"), where, base_dir or Path(path).absolute().parent)
     try:
         every = parse_interval(entry["every"]) if "every" in entry else default_every
         failing = parse_failing_after(entry["failing_after"]) if "failing_after" in entry else default_failing
@@ -292,8 +294,9 @@ def parse_config(text: str, path: str = "sources.yaml") -> Config:
     if not isinstance(sources, list):
         raise ConfigError(f"{path}: 'sources' must be a list")
     seen: set[str] = set()
+    base_dir = Path(path).absolute().parent
     for i, entry in enumerate(sources):
-        src = _source(entry, i, path, config.every, config.failing_after)
+        src = _source(entry, i, path, config.every, config.failing_after, base_dir)
         if src.name in seen:
             raise ConfigError(f"{path}: source {src.name!r}: duplicate name (names must be unique)")
         seen.add(src.name)

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_TIMEOUT", "ExtractionPool", "Job", "close_shared_pool", "run_job", "shared_pool"]
 
 DEFAULT_TIMEOUT = 30.0  # seconds of extraction per page (defaults.extraction_timeout)
+# A worker that holds more than this after a page is replaced (the next page starts a fresh one): the
+# extractor's memo caches fill with every new title, so a long run would otherwise keep growing.
+WORKER_RSS_LIMIT = 64 * 1024 * 1024
 WORKER = "monitor.worker_process"  # the module a worker process runs (``python -m``): the extractor and nothing else
 
 
@@ -69,8 +72,10 @@ class _Worker:
 class ExtractionPool:
     """Up to ``size`` workers; ``extract`` waits for a free one, then gives the page ``timeout`` seconds."""
 
-    def __init__(self, size: int | None = None) -> None:
+    def __init__(self, size: int | None = None, rss_limit: int = WORKER_RSS_LIMIT) -> None:
         self.size = max(1, size or os.cpu_count() or 1)
+        self.rss_limit = rss_limit
+        self.recycled = 0  # workers replaced for their size
         self.pid = os.getpid()
         self._idle: list[_Worker] = []
         self._busy: set[_Worker] = set()
@@ -88,12 +93,13 @@ class ExtractionPool:
             try:
                 worker.jobs.send(job)
                 await asyncio.wait_for(answered, timeout)
-                kind, value = worker.answers.recv()
+                kind, value, rss = worker.answers.recv()
             except asyncio.TimeoutError:
                 raise ExtractError(f"extraction took longer than {timeout:g} s (the time budget)") from None
             except (EOFError, OSError):
                 raise ExtractError(worker.died()) from None
-            ok = True
+            ok = rss <= self.rss_limit  # a clean answer; a worker that grew too big is replaced all the same
+            self.recycled += not ok
         finally:
             loop.remove_reader(fd)
             self._release(worker, keep=ok)

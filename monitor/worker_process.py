@@ -60,8 +60,20 @@ def run_job(job: Job) -> Page:
                               explain=job.explain))
 
 
+def resident_bytes() -> int:
+    """This process's resident memory now (Linux ``/proc``), else its peak so far."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def serve(jobs: Connection, answers: Connection) -> None:
-    """A worker's loop: one job in, ("ok", page) or ("error", reason) out, until its input closes."""
+    """A worker's loop: one job in, ("ok", page, rss) or ("error", reason, rss) out, until its input
+    closes; ``rss`` (its resident bytes after the job) lets the pool replace a worker that grew."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     while True:
@@ -70,22 +82,24 @@ def serve(jobs: Connection, answers: Connection) -> None:
         except (EOFError, OSError):
             return
         try:
-            answer: tuple[str, Any] = ("ok", run_job(job))
+            answer: tuple[str, Any, int] = ("ok", run_job(job), 0)
         except ExtractError as exc:
-            answer = ("error", str(exc))
+            answer = ("error", str(exc), 0)
         except Exception as exc:  # an extractor bug: reported for this page, the worker stays usable
-            answer = ("error", f"{type(exc).__name__}: {exc}")
+            answer = ("error", f"{type(exc).__name__}: {exc}", 0)
+        answer = (answer[0], answer[1], resident_bytes())
         try:
             answers.send(answer)
         except (BrokenPipeError, OSError):
             return
         except Exception as exc:  # an unpicklable result must still answer
-            answers.send(("error", f"result could not be returned: {type(exc).__name__}: {exc}"))
+            answers.send(("error", f"result could not be returned: {type(exc).__name__}: {exc}", answer[2]))
 
 
 def main() -> None:
     """Serve jobs on stdin; stdout carries the answers only (prints go to stderr)."""
-    import monitor.extract  # noqa: F401  (loaded before the first job, so no page's budget pays for it)
+    import monitor.decode  # noqa: F401  (loaded before the first job, so no page's budget pays for it)
+    import monitor.extract  # noqa: F401
     import monitor.safe  # noqa: F401
 
     answers = Connection(os.dup(1), readable=False)

@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+"""scholarwatch against urlwatch, side by side, on the same local pages in the same run.
+
+    make versus                                     # N = 1,000 and 10,000
+    .venv/bin/python bench/versus.py --n 1000       # one size
+    .venv/bin/python bench/versus.py --n 200 --json
+
+For each N: N unique pages built from the corpus (``bench.generate``, as ``bench.py`` does), served
+by one local server on 127.0.0.1 (nginx with ETag, Last-Modified and 304s when installed, else
+Python's server); then, alternating so that a busy machine hurts both alike, urlwatch's first run,
+the monitor's first run, urlwatch's unchanged run and the monitor's unchanged run. urlwatch is
+installed from PyPI into its own virtual environment (``bench/.venv-urlwatch``, made on first use;
+never a project dependency) and runs with its defaults: one job per page, its 10 threads, its
+minidb cache. The monitor runs ``monitor run --once`` with ``--concurrency`` (default 64).
+
+Per run: wall time, pages/s, the ratio to urlwatch's, CPU seconds (the process and the children it
+waited for), and the peak memory of the whole process tree (RSS of the process and every child,
+extraction workers included, sampled every 20 ms with psutil). Then the database size per source,
+extraction milliseconds per page over the corpus (median and p90, in this process, as
+``extract_speed.py`` measures it), and the start-up of the read-only commands against the
+monitor's database. The bars: first run at least as fast as urlwatch's, unchanged run at least 4x,
+peak tree memory at most 200 MB, read-only start-up under 0.2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import bench  # noqa: E402  (the page generator, the servers, the sources.yaml writer)
+import extract_speed  # noqa: E402
+
+URLWATCH = "urlwatch==2.29"
+URLWATCH_VENV = HERE / ".venv-urlwatch"
+SAMPLE_EVERY = 0.02  # seconds between two memory samples of a process tree
+STARTUP_ROUNDS = 7  # a read-only command's start-up figure is its best of this many
+BARS = {"first_ratio": 1.0, "unchanged_ratio": 4.0, "peak_tree_mb": 200.0, "startup_s": 0.2}
+READ_ONLY = (("--help",), ("diff",), ("sources",), ("notices",))
+
+
+@dataclass
+class Run:
+    """One run of one tool."""
+
+    tool: str
+    label: str  # first | unchanged
+    exit_code: int
+    wall_s: float
+    pages_per_s: float
+    cpu_s: float
+    peak_tree_mb: float
+    peak_processes: int
+
+
+def urlwatch_exe(venv: Path = URLWATCH_VENV) -> Path:
+    """urlwatch in its own virtual environment, installed from PyPI the first time."""
+    exe = venv / "bin" / "urlwatch"
+    if not exe.exists():
+        print(f"installing {URLWATCH} into {venv} ...", file=sys.stderr, flush=True)
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", URLWATCH], check=True)
+    return exe
+
+
+class TreeSampler:
+    """The peak summed RSS of a process and all its descendants, sampled in a thread."""
+
+    def __init__(self, pid: int) -> None:
+        self.root = psutil.Process(pid)
+        self.peak = 0
+        self.processes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                tree = [self.root, *self.root.children(recursive=True)]
+            except psutil.Error:
+                return
+            total = 0
+            for proc in tree:
+                try:
+                    total += proc.memory_info().rss
+                except psutil.Error:
+                    pass
+            if total > self.peak:
+                self.peak, self.processes = total, len(tree)
+            self._stop.wait(SAMPLE_EVERY)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def timed(tool: str, label: str, argv: list[str], work: Path, n: int) -> Run:
+    """Run a command to completion: wall time, CPU from wait4 (with the children it reaped), peak tree RSS."""
+    with open(work / f"{tool}-{label}.stdout", "wb") as out, open(work / f"{tool}-{label}.stderr", "wb") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=work)
+        sampler = TreeSampler(proc.pid)
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        finally:
+            sampler.stop()
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    return Run(tool=tool, label=label, exit_code=proc.returncode, wall_s=round(wall, 3),
+               pages_per_s=round(n / wall, 1), cpu_s=round(usage.ru_utime + usage.ru_stime, 2),
+               peak_tree_mb=round(sampler.peak / 1e6, 1), peak_processes=sampler.processes)
+
+
+def write_urls(path: Path, pages: list[bench.GeneratedPage], base: str) -> None:
+    """urlwatch's job list: one plain URL job per page (its default: the raw page, diffed as text)."""
+    docs = [json.dumps({"name": f"p{p.index:05d} {p.person}", "url": base + p.url_path}) for p in pages]
+    path.write_text("\n---\n".join(docs) + "\n", encoding="utf-8")
+
+
+def startup(exe: Path, cfg: Path, db: Path, work: Path) -> dict[str, float]:
+    """Best-of wall seconds of each read-only command, output discarded."""
+    out: dict[str, float] = {}
+    for args in READ_ONLY:
+        best = float("inf")
+        for _ in range(STARTUP_ROUNDS):
+            t0 = time.perf_counter()
+            subprocess.run([str(exe), "--config", str(cfg), "--db", str(db), *args], cwd=work,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            best = min(best, time.perf_counter() - t0)
+        out[" ".join(args)] = round(best, 3)
+    return out
+
+
+def extraction_ms() -> dict[str, float]:
+    """Median and p90 ms per corpus page, one round, in this process (``extract_speed.py``'s pages)."""
+    from monitor.extract import extract
+
+    ms = []
+    for path, text in extract_speed.pages():
+        t0 = time.perf_counter()
+        extract(text, url=str(path))
+        ms.append((time.perf_counter() - t0) * 1000)
+    ms.sort()
+    return {"pages": len(ms), "median_ms": round(statistics.median(ms), 1), "p90_ms": round(ms[int(len(ms) * 0.9)], 1)}
+
+
+def one_size(n: int, args: argparse.Namespace, monitor: Path, urlwatch: Path) -> dict[str, Any]:
+    work = (args.out / f"n{n}") if args.out else Path(tempfile.mkdtemp(prefix=f"scholarwatch-versus-{n}-"))
+    if work.exists() and args.out:
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    server: bench.Server | None = None
+    note = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    try:
+        note(f"N={n}: generating pages ...")
+        pages = bench.generate(n, work / "site", args.seed)
+        nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+        if nginx and args.server != "python":
+            server = bench.NginxServer(nginx, work / "site", work, False)
+        else:
+            if args.server == "nginx":
+                sys.exit("error: nginx not found; install it with: apt-get install -y nginx")
+            server = bench.PythonServer(work / "site")
+        base = server.start()
+        cfg, db = work / "sources.yaml", work / "monitor.db"
+        bench.write_sources(cfg, pages, base, args.concurrency)
+        write_urls(work / "urls.yaml", pages, base)
+        uw = [str(urlwatch), "--urls", "urls.yaml", "--config", "urlwatch.yaml", "--hooks", "hooks.py",
+              "--cache", "cache.db"]
+        mon = [str(monitor), "--config", str(cfg), "--db", str(db), "run", "--once"]
+        runs: list[Run] = []
+        for label in ("first", "unchanged"):
+            for tool, argv in (("urlwatch", uw), ("monitor", mon)):
+                note(f"N={n}: {tool} {label} run ...")
+                run = timed(tool, label, argv, work, n)
+                note(f"  {run.wall_s:.1f}s, {run.pages_per_s:.0f} pages/s, peak tree {run.peak_tree_mb:.0f} MB,"
+                     f" exit {run.exit_code}")
+                runs.append(run)
+        outcomes = dict(bench._run_rows(db, 0)[0]) if db.exists() else {}
+        sizes = {"monitor": sum(bench.db_size(db).values()), "urlwatch": (work / "cache.db").stat().st_size
+                 if (work / "cache.db").exists() else 0}
+        note(f"N={n}: start-up of the read-only commands ...")
+        starts = startup(monitor, cfg, db, work)
+        return {"n": n, "server": server.name, "runs": [asdict(r) for r in runs], "outcomes": outcomes,
+                "db_bytes_per_source": {k: round(v / n) for k, v in sizes.items()}, "startup_s": starts,
+                "work": str(work) if args.keep or args.out else None}
+    finally:
+        if server is not None:
+            server.stop()
+        if not (args.keep or args.out):
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def verdict(size: dict[str, Any]) -> dict[str, bool]:
+    by = {(r["tool"], r["label"]): r for r in size["runs"]}
+    ratio = {label: by[("monitor", label)]["pages_per_s"] / by[("urlwatch", label)]["pages_per_s"]
+             for label in ("first", "unchanged")}
+    peak = max(r["peak_tree_mb"] for r in size["runs"] if r["tool"] == "monitor")
+    return {"first run >= urlwatch": ratio["first"] >= BARS["first_ratio"],
+            "unchanged run >= 4x urlwatch": ratio["unchanged"] >= BARS["unchanged_ratio"],
+            "peak tree <= 200 MB": peak <= BARS["peak_tree_mb"],
+            "read-only start-up < 0.2 s": all(v < BARS["startup_s"] for v in size["startup_s"].values())}
+
+
+def print_report(result: dict[str, Any]) -> None:
+    print(f"{result['cpus']} CPUs, load {result['load']:.1f} at the start; extraction over the corpus:"
+          f" median {result['extraction']['median_ms']} ms, p90 {result['extraction']['p90_ms']} ms per page"
+          f" ({result['extraction']['pages']} pages, one core)")
+    for size in result["sizes"]:
+        by = {(r["tool"], r["label"]): r for r in size["runs"]}
+        print(f"\nN = {size['n']} pages ({size['server']})")
+        rows = [("run", "tool", "wall s", "pages/s", "x urlwatch", "cpu s", "peak tree MB", "processes")]
+        for label in ("first", "unchanged"):
+            for tool in ("urlwatch", "monitor"):
+                r = by[(tool, label)]
+                ratio = r["pages_per_s"] / by[("urlwatch", label)]["pages_per_s"]
+                rows.append((label, tool, f"{r['wall_s']:.2f}", f"{r['pages_per_s']:.0f}", f"{ratio:.2f}",
+                             f"{r['cpu_s']:.1f}", f"{r['peak_tree_mb']:.0f}", str(r["peak_processes"])))
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        for row in rows:
+            print("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        per = size["db_bytes_per_source"]
+        print(f"  database per source: monitor {per['monitor'] / 1024:.1f} KiB, urlwatch {per['urlwatch'] / 1024:.1f} KiB")
+        print("  monitor outcomes: " + " ".join(f"{k}={v}" for k, v in size["outcomes"].items()))
+        print("  read-only start-up (best of %d): " % STARTUP_ROUNDS
+              + ", ".join(f"monitor {k} {v:.3f} s" for k, v in size["startup_s"].items()))
+        bad = [r for r in size["runs"] if r["exit_code"] != 0]
+        for r in bad:
+            print(f"  {r['tool']} {r['label']} run exited {r['exit_code']}")
+        print("  bars: " + ", ".join(f"{k}: {'yes' if ok else 'NO'}" for k, ok in verdict(size).items()))
+        if size.get("work"):
+            print(f"  kept: {size['work']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, nargs="+", default=[1000, 10000], help="page counts (default 1000 10000)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--concurrency", type=int, default=64, help="the monitor's concurrency and per_host")
+    ap.add_argument("--server", choices=("auto", "nginx", "python"), default="auto")
+    ap.add_argument("--out", type=Path, help="keep everything under this folder (n<N>/ per size)")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary folders")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # the finally blocks stop the servers
+    monitor = bench.monitor_exe()
+    urlwatch = urlwatch_exe()
+    result: dict[str, Any] = {"cpus": os.cpu_count(), "load": os.getloadavg()[0], "urlwatch": URLWATCH,
+                              "extraction": extraction_ms(), "sizes": []}
+    for n in args.n:
+        result["sizes"].append(one_size(n, args, monitor, urlwatch))
+    if args.json:
+        print(json.dumps(result, indent=1))
+    else:
+        print_report(result)
+    return 0 if all(r["exit_code"] == 0 for s in result["sizes"] for r in s["runs"]) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Start-up and the extraction workers: each process loads only what its job needs.
+
+A read-only command (``--help``, ``diff``, ``sources``, ``notices``) must start in well under 0.2 s,
+so it must not import the HTTP stack, the extractor, the scheduler or sqlite-utils; a worker must not
+import the command line, the store or the HTTP stack. Checked with ``python -X importtime`` on real
+processes against a real database, and the workers on real pages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+from monitor.worker import ExtractionPool, Job
+
+from .conftest import PAGES
+
+HEAVY = ("aiohttp", "httpx", "markdown_it", "selectolax", "monitor.extract", "apscheduler", "apprise",
+         "sqlite_utils", "rapidfuzz", "charset_normalizer", "monitor.fetch", "monitor.pipeline")
+NOT_IN_A_WORKER = ("click", "aiohttp", "httpx", "sqlite_utils", "sqlite3", "yaml", "apscheduler", "asyncio",
+                   "monitor.cli", "monitor.store", "monitor.fetch", "monitor.pipeline", "monitor.notify")
+
+
+def imported(argv: list[str], stdin: bytes | None = None) -> set[str]:
+    """The modules a Python process imports (``-X importtime``), with the process's output checked."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", *argv], input=stdin or b"", capture_output=True,
+                          timeout=120)
+    assert proc.returncode in (0, 2), proc.stderr.decode()[-2000:]
+    names = set()
+    for line in proc.stderr.decode().splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip())
+    return names
+
+
+def test_read_only_commands_load_neither_the_http_stack_nor_the_extractor(tmp_path, page_server):
+    page_server.set("/dana/", (PAGES / "v1.html").read_bytes())
+    config = tmp_path / "sources.yaml"
+    config.write_text(f"sources:\n  - name: Dana Example\n    url: {page_server.url('/dana/')}\n")
+    db = tmp_path / "monitor.db"
+    run = subprocess.run([sys.executable, "-m", "monitor", "--config", str(config), "--db", str(db), "run", "--once"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    for args in (["--help"], ["diff"], ["sources"], ["notices"], ["feed"]):
+        names = imported(["-m", "monitor", "--config", str(config), "--db", str(db), *args])
+        assert "click" in names and "monitor.cli" in names  # the check itself sees imports
+        loaded = sorted(h for h in HEAVY if h in names)
+        assert not loaded, (args, loaded)
+    assert "monitor.pipeline" in imported(["-m", "monitor", "--config", str(config), "--db", str(db), "run"])
+
+
+def test_a_worker_imports_the_extractor_and_nothing_of_the_command_line():
+    names = imported(["-m", "monitor.worker_process"])
+    assert "monitor.extract" in names and "monitor.decode" in names
+    loaded = sorted(n for n in NOT_IN_A_WORKER if n in names)
+    assert not loaded, loaded
+
+
+def test_a_worker_is_sent_bytes_and_decodes_them_with_the_declared_charset():
+    text = (PAGES / "v1.html").read_text().replace("Sparse Attention Without Tears", "Sparse Attention — Ça Marche")
+    pool = ExtractionPool(size=1)
+    try:
+        for charset in ("utf-8", "cp1252"):
+            body = text.replace("—", "-").encode(charset) if charset == "cp1252" else text.encode(charset)
+            page = asyncio.run(pool.extract(Job(body=body, charset=charset, content_type="text/html")))
+            assert page.publications[0].title.startswith("Sparse Attention") and "Ça Marche" in page.publications[0].title
+    finally:
+        pool.close()
+
+
+def test_a_worker_that_grew_past_the_limit_is_replaced_and_the_page_still_read():
+    pool = ExtractionPool(size=1, rss_limit=1)  # every worker is "too big" after its first page
+    body = (PAGES / "v1.html").read_bytes()
+    try:
+        pids = []
+        for _ in range(3):
+            page = asyncio.run(pool.extract(Job(body=body, content_type="text/html")))
+            assert page.publications[0].title == "Sparse Attention Without Tears"
+            assert not pool._idle and not pool._busy  # the worker was let go, not kept
+        assert pool.recycled == 3
+        big = ExtractionPool(size=1)
+        asyncio.run(big.extract(Job(body=body)))
+        asyncio.run(big.extract(Job(body=body)))
+        pids = [w.process.pid for w in big._idle]
+        assert big.recycled == 0 and len(pids) == 1  # under the limit, one worker serves both pages
+        big.close()
+        assert not Path(f"/proc/{pids[0]}").exists() or "zombie" in Path(f"/proc/{pids[0]}/status").read_text()
+    finally:
+        pool.close()
