@@ -3,12 +3,12 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install bench score score-fast clean
+.PHONY: run test install bench versus score score-fast clean
 
 $(BIN)/monitor: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $(BIN)/monitor
 
 install: $(BIN)/monitor
@@ -21,6 +21,9 @@ test: install
 
 bench: install
 	$(BIN)/python bench/bench.py
+
+versus: install
+	$(BIN)/python bench/versus.py
 
 score: install
 	PATH=$(CURDIR)/$(BIN):$$PATH python3 ../shared/corpus/score.py

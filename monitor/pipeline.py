@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
 from .config import Config
-from .diff import diff_pages, drop_returning, is_outage, is_revert, is_suspect
 from .errors import ConfigError, ExtractError
 from .fetch import Fetcher, FetchResult, user_agent
 from .health import Health, after_check
@@ -115,6 +114,8 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult, *
             _finish(store, source, source_id, out, base, None, outbox, row)
         return out
 
+    from .diff import is_outage, is_suspect  # only for a page that changed: an unchanged run never loads the diff
+
     out.papers, out.news = len(page.publications), len(page.news)
     baseline = store.latest_snapshot(source_id, accepted_only=True)
     outage = is_outage(baseline.page if baseline else None, page)
@@ -172,6 +173,8 @@ def _finish(store: Store, source: Source, source_id: int, out: CheckResult, base
 
 def _new_events(store: Store, source_id: int, baseline: Page, page: Page) -> list[Event]:
     """The changes from the last accepted page, without the items that are only coming back."""
+    from .diff import diff_pages, drop_returning, is_revert
+
     events = diff_pages(baseline, page)
     if not any(e.type in ("paper_added", "news_added", "announcement") for e in events):
         return events

@@ -1,4 +1,4 @@
-"""The SQLite store (sqlite-utils over one WAL connection), with versioned migrations from ``db/``.
+"""The SQLite store (one WAL connection), with versioned migrations from ``db/``.
 
 One check is one transaction: the check row, the snapshot, the items and the events (and, once
 delivery is configured, the pending deliveries) are written together or not at all, so a crash
@@ -88,16 +88,21 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(out)
 
 
-class ReadOnlyDatabase:
-    """The part of ``sqlite_utils.Database`` the read-only commands use, over plain ``sqlite3``.
+class Database:
+    """The few calls the store makes on its connection (``query`` for rows as dicts, ``execute``,
+    ``enable_wal``), over plain ``sqlite3``.
 
-    ``monitor diff``, ``sources``, ``notices`` and ``feed`` should start in well under 0.2 s; importing
-    sqlite-utils alone costs 30 to 90 ms of that (it loads click, pluggy, dateutil). Writers keep
-    sqlite-utils.
+    sqlite-utils offered them, but importing it costs 30 to 90 ms (it loads click's extras, pluggy
+    and dateutil), a third of what a read-only command may take to start and a tenth of a whole
+    unchanged run of a thousand sources.
     """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+
+    def enable_wal(self) -> None:
+        if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            self.conn.execute("PRAGMA journal_mode = wal")
 
     def execute(self, sql: str, parameters: Any = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, parameters)
@@ -130,13 +135,11 @@ class Store:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"{self.path}: cannot create the database there: {exc.strerror or exc}") from None
-        import sqlite_utils
-
         try:
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
             conn.execute("PRAGMA busy_timeout = 30000")
             conn.execute("PRAGMA foreign_keys = ON")
-            self.db = sqlite_utils.Database(conn)
+            self.db = Database(conn)
             if self.path != ":memory:":
                 self.db.enable_wal()
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -167,7 +170,7 @@ class Store:
                 conn = None
         if conn is None:
             raise StoreError(f"{self.path}: cannot open the database: {error}")
-        self.db: Any = ReadOnlyDatabase(conn)
+        self.db = Database(conn)
         known = migrations()
         latest = known[-1][0] if known else 0
         if self.version == 0:
@@ -368,22 +371,12 @@ class Store:
 
     # ------------------------------------------------------------ checks, items, events
 
-    def insert_check(self, source_id: int, *, started_at: str, duration: float, status: int | None, size: int,
-                     attempts: int, outcome: str, error: str | None, snapshot_id: int | None, events: int) -> int:
-        cur = self.db.execute(
-            "INSERT INTO checks (source_id, started_at, duration, status, bytes, attempts, outcome, error,"
-            " snapshot_id, events) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [source_id, started_at, duration, status, size, attempts, outcome, error, snapshot_id, events])
-        fields = "last_check_at = ?, last_outcome = ?, last_error = ?"
-        self.db.execute(f"UPDATE sources SET {fields} WHERE id = ?", [started_at, outcome, error, source_id])
-        return int(cur.lastrowid)
-
     def record_check(self, source_id: int, *, started_at: str, duration: float, status: int | None, size: int,
                      attempts: int, outcome: str, error: str | None, snapshot_id: int | None, events: int,
                      health: dict[str, Any], validators: dict[str, str | None] | None) -> int:
-        """The end of a check in two statements: its ``checks`` row, and its source's row (last check,
-        ``health`` as ``set_health`` takes it, and the ``validators`` as ``set_validators`` takes them
-        when the check got an answer to keep)."""
+        """The end of a check in two statements: its ``checks`` row, and its source's row (last check;
+        ``health``: last_success_at, failing_since, failures, failing_alerted; ``validators``: etag,
+        last_modified and body_hash, when the check got an answer to keep)."""
         cur = self.db.conn.execute(
             "INSERT INTO checks (source_id, started_at, duration, status, bytes, attempts, outcome, error,"
             " snapshot_id, events) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -397,11 +390,6 @@ class Store:
             params += [validators["etag"], validators["last_modified"], validators["body_hash"]]
         self.db.conn.execute(f"UPDATE sources SET {fields} WHERE id = ?", [*params, source_id])
         return int(cur.lastrowid or 0)
-
-    def set_validators(self, source_id: int, *, etag: str | None, last_modified: str | None,
-                       body_hash: str | None) -> None:
-        self.db.execute("UPDATE sources SET etag = ?, last_modified = ?, content_hash = COALESCE(?, content_hash)"
-                        " WHERE id = ?", [etag, last_modified, body_hash, source_id])
 
     def update_items(self, source_id: int, page: Page, seen_at: str, *, bulk_loss: bool = False) -> None:
         """Keep one row per paper, news item and announcement with when it was first and last seen.
@@ -463,12 +451,6 @@ class Store:
     def health(self, source_id: int) -> dict[str, Any]:
         return next(self.db.query("SELECT last_success_at, failing_since, failures, failing_alerted FROM sources"
                                   " WHERE id = ?", [source_id]))
-
-    def set_health(self, source_id: int, *, last_success_at: str | None, failing_since: str | None,
-                   failures: int, failing_alerted: bool) -> None:
-        self.db.execute("UPDATE sources SET last_success_at = ?, failing_since = ?, failures = ?,"
-                        " failing_alerted = ? WHERE id = ?",
-                        [last_success_at, failing_since, failures, int(failing_alerted), source_id])
 
     def insert_events(self, source_id: int, snapshot_id: int | None, events: list[Event],
                       detected_at: str) -> list[int]:

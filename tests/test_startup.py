@@ -1,7 +1,7 @@
 """Start-up and the extraction workers: each process loads only what its job needs.
 
 A read-only command (``--help``, ``diff``, ``sources``, ``notices``) must start in well under 0.2 s,
-so it must not import the HTTP stack, the extractor, the scheduler or sqlite-utils; a worker must not
+so it must not import the HTTP stack, the extractor, the scheduler or the diff; a worker must not
 import the command line, the store or the HTTP stack. Checked with ``python -X importtime`` on real
 processes against a real database, and the workers on real pages.
 """
@@ -18,7 +18,7 @@ from monitor.worker import ExtractionPool, Job
 from .conftest import PAGES
 
 HEAVY = ("aiohttp", "httpx", "markdown_it", "selectolax", "monitor.extract", "apscheduler", "apprise",
-         "sqlite_utils", "rapidfuzz", "charset_normalizer", "monitor.fetch", "monitor.pipeline")
+         "sqlite_utils", "rapidfuzz", "monitor.diff", "charset_normalizer", "monitor.fetch", "monitor.pipeline")
 NOT_IN_A_WORKER = ("click", "aiohttp", "httpx", "sqlite_utils", "sqlite3", "yaml", "apscheduler", "asyncio",
                    "monitor.cli", "monitor.store", "monitor.fetch", "monitor.pipeline", "monitor.notify")
 
