@@ -93,6 +93,7 @@ class ExtractionPool:
             try:
                 worker.jobs.send(job)
                 await asyncio.wait_for(answered, timeout)
+                os.set_blocking(fd, True)  # uvloop makes a watched fd non-blocking; recv reads a whole message
                 kind, value, rss = worker.answers.recv()
             except asyncio.TimeoutError:
                 raise ExtractError(f"extraction took longer than {timeout:g} s (the time budget)") from None

@@ -89,3 +89,20 @@ def test_a_worker_that_grew_past_the_limit_is_replaced_and_the_page_still_read()
         assert not Path(f"/proc/{pids[0]}").exists() or "zombie" in Path(f"/proc/{pids[0]}/status").read_text()
     finally:
         pool.close()
+
+
+def test_a_big_answer_arrives_whole_under_uvloop():
+    """uvloop makes a file descriptor it watches non-blocking; an answer larger than the pipe's buffer
+    must still be read whole (``monitor run`` runs on uvloop)."""
+    import uvloop
+
+    rows = "".join(f"<li><b>Paper number {i} about sparse attention and tears</b><br>Ann Lee, Tom Wu"
+                   f"<br><i>ACL {2000 + i % 25}</i></li>" for i in range(400))
+    page_html = f"<html><body><h2>Publications</h2><ul>{rows}</ul></body></html>"
+    pool = ExtractionPool(size=1)
+    try:
+        for _ in range(3):
+            page = uvloop.run(pool.extract(Job(body=page_html.encode(), content_type="text/html")))
+            assert len(page.publications) == 400
+    finally:
+        pool.close()
