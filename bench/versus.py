@@ -261,9 +261,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, help="keep everything under this folder (n<N>/ per size)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folders")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--monitor", type=Path, help="another build's monitor command, to compare (default: this venv's)")
     args = ap.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # the finally blocks stop the servers
-    monitor = bench.monitor_exe()
+    monitor = args.monitor or bench.monitor_exe()
     urlwatch = urlwatch_exe()
     result: dict[str, Any] = {"cpus": os.cpu_count(), "load": os.getloadavg()[0], "urlwatch": URLWATCH,
                               "extraction": extraction_ms(), "sizes": []}

@@ -139,7 +139,7 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult, *
                 out.outcome = "changed"
             else:
                 out.outcome = "new"
-            store.update_items(source_id, page, started, bulk_loss=bulk_loss)
+            store.update_items(source_id, page, started, snapshot_id=snapshot_id, bulk_loss=bulk_loss)
             out.event_ids = store.insert_events(source_id, snapshot_id, out.events, started)
         else:
             out.outcome, out.error = "suspect", reason
@@ -190,7 +190,7 @@ def _confirm(store: Store, source_id: int, suspect, started: str) -> tuple[list[
     baseline = store.latest_snapshot(source_id, accepted_only=True)
     store.accept_snapshot(suspect.id)
     events = _new_events(store, source_id, baseline.page, suspect.page) if baseline else []
-    store.update_items(source_id, suspect.page, started, bulk_loss=True)
+    store.update_items(source_id, suspect.page, started, snapshot_id=suspect.id, bulk_loss=True)
     ids = store.insert_events(source_id, suspect.id, events, started)
     return events, ids
 

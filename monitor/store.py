@@ -52,8 +52,22 @@ def _returning_key(kind: str, key: str, text: str | None, date: str | None) -> s
     return returning_key(kind, key, text, date)
 
 
+ITEM_LISTS = {"paper": "publications", "news": "news", "announcement": "announcements"}  # kind -> page JSON list
+
+
+def item_key(kind: str, data: str) -> str:
+    """The key ``update_items`` gives an item of ``kind`` whose JSON is ``data`` (an element of a page)."""
+    page = Page.from_json({ITEM_LISTS[kind]: [json.loads(data)]})
+    if kind == "paper":
+        return paper_key(page.publications[0])
+    if kind == "news":
+        return news_key(page.news[0])
+    return page.announcements[0].kind
+
+
 # Python functions the migrations may call (registered on the connection while they run).
-MIGRATION_FUNCTIONS: dict[str, tuple[int, Any]] = {"returning_key": (4, _returning_key), "item_hash": (1, item_hash)}
+MIGRATION_FUNCTIONS: dict[str, tuple[int, Any]] = {"returning_key": (4, _returning_key), "item_hash": (1, item_hash),
+                                                   "item_key": (2, item_key)}
 
 
 @dataclass
@@ -391,29 +405,45 @@ class Store:
         self.db.conn.execute(f"UPDATE sources SET {fields} WHERE id = ?", [*params, source_id])
         return int(cur.lastrowid or 0)
 
-    def update_items(self, source_id: int, page: Page, seen_at: str, *, bulk_loss: bool = False) -> None:
-        """Keep one row per paper, news item and announcement with when it was first and last seen.
+    def update_items(self, source_id: int, page: Page, seen_at: str, *, snapshot_id: int,
+                     bulk_loss: bool = False) -> None:
+        """Keep one row per paper, news item and announcement with when it was first and last seen, and
+        where its content is: its place in the page of ``snapshot_id`` (the snapshot that shows it).
 
         ``bulk_loss``: this page lost most of the items at once; those it lost are marked so.
         """
         from .diff import returning_key
 
-        current: list[tuple[str, str, dict[str, Any]]] = []
-        current += [("paper", paper_key(p), p.to_json()) for p in page.publications]
-        current += [("news", news_key(n), n.to_json()) for n in page.news]
-        current += [("announcement", a.kind, a.to_json()) for a in page.announcements]
+        current: list[tuple[str, str, int, dict[str, Any]]] = []
+        current += [("paper", paper_key(p), i, p.to_json()) for i, p in enumerate(page.publications)]
+        current += [("news", news_key(n), i, n.to_json()) for i, n in enumerate(page.news)]
+        current += [("announcement", a.kind, i, a.to_json()) for i, a in enumerate(page.announcements)]
         conn = self.db.conn
         conn.execute("UPDATE items SET present = 0, lost_in_bulk = CASE WHEN present = 1 THEN ? ELSE lost_in_bulk"
                      " END WHERE source_id = ?", [int(bulk_loss), source_id])
         rows = []
-        for kind, key, data in current:
+        for kind, key, pos, data in current:
             rkey = returning_key(kind, key, data.get("text"), data.get("date"))
-            rows.append((source_id, kind, key, None if rkey == key else rkey, item_hash(data), seen_at, seen_at))
+            rows.append((source_id, kind, key, None if rkey == key else rkey, item_hash(data), seen_at, seen_at,
+                         snapshot_id, pos))
         conn.executemany(
-            "INSERT INTO items (source_id, kind, key, rkey, hash, first_seen, last_seen, present)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 1)"
+            "INSERT INTO items (source_id, kind, key, rkey, hash, first_seen, last_seen, present, snapshot_id, pos)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)"
             " ON CONFLICT (source_id, kind, key) DO UPDATE SET rkey = excluded.rkey, hash = excluded.hash,"
-            " last_seen = excluded.last_seen, present = 1, lost_in_bulk = 0", rows)
+            " last_seen = excluded.last_seen, present = 1, lost_in_bulk = 0, snapshot_id = excluded.snapshot_id,"
+            " pos = excluded.pos, data = NULL", rows)
+
+    def item_contents(self, source_id: int, *, present_only: bool = True) -> list[dict[str, Any]]:
+        """Items with their content (``data``, decoded) read from the snapshot that shows them: kind,
+        key, data, first and last seen, present. What ``items.data`` used to hold."""
+        where = "AND i.present" if present_only else ""
+        lists = " ".join(f"WHEN '{kind}' THEN '{name}'" for kind, name in ITEM_LISTS.items())
+        rows = self.db.query(
+            "SELECT i.kind, i.key, i.first_seen, i.last_seen, i.present, COALESCE(i.data, json_extract(n.page,"
+            f" '$.' || CASE i.kind {lists} END || '[' || i.pos || ']')) AS data"
+            f" FROM items i LEFT JOIN snapshots n ON n.id = i.snapshot_id WHERE i.source_id = ? {where}"
+            " ORDER BY i.id", [source_id])
+        return [{**r, "data": json.loads(r["data"]) if r["data"] else None} for r in rows]
 
     def gone(self, source_id: int) -> Gone:
         """The items this source showed once and not on its newest accepted page, for ``drop_returning``."""
