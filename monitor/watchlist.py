@@ -115,7 +115,8 @@ def page_key(url: str) -> str:
 
 
 def default_name(page: Page | None, url: str) -> str:
-    """A name for a page nobody named: the person the page is about, else its title, else its host."""
+    """A name for a page nobody named: the person the page is about, else its title, else its address
+    without the scheme (``dana.github.io``, ``example.edu/~dana``) or its file name."""
     if page is not None:
         person = " ".join((page.profile.name or "").split())
         if person and len(person) <= NAME_MAX:
@@ -126,7 +127,8 @@ def default_name(page: Page | None, url: str) -> str:
             return named[0]
     parts = urlsplit(url)
     if parts.scheme in ("http", "https") and parts.hostname:
-        return parts.hostname
+        path = re.sub(r"/(index\.html?)?$", "", parts.path)  # dana.github.io, example.edu/~dana
+        return parts.hostname + path
     return Path(url).stem or url
 
 
