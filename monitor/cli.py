@@ -17,7 +17,7 @@ from . import __version__
 from . import watchlist
 from .channels import SendError
 from .config import Config, parse_interval
-from .errors import ConfigError, MonitorError
+from .errors import MonitorError
 from .models import Event, Page, Source
 from .fetch import Fetcher, user_agent
 from .names import resolve, suggestions, unknown
@@ -92,7 +92,7 @@ def run(obj: Ctx, once: bool, names: tuple[str, ...]) -> None:
     for s in sources:
         if not s.enabled:
             click.echo(f"warning: source {s.name!r} is paused (enabled: false), so it is not checked;"
-                       f" `monitor resume {_quoted(s.name)}` lets it be checked again", err=True)
+                       f" `monitor resume {shlex.quote(s.name)}` lets it be checked again", err=True)
     if names and not any(s.enabled for s in sources):
         _fail("nothing to check: every source named is paused")
     sources = [s for s in sources if s.enabled]
@@ -100,11 +100,6 @@ def run(obj: Ctx, once: bool, names: tuple[str, ...]) -> None:
         click.echo(warning, err=True)
     with writer_lock(obj.db_path, "monitor run --once"):
         _run_once(obj, config, sources)
-
-
-def _quoted(name: str) -> str:
-    """A name as it would be typed in a shell."""
-    return shlex.quote(name)
 
 
 def _run_once(obj: Ctx, config: Config, sources: list[Source]) -> None:
@@ -386,7 +381,8 @@ def _print_found(page: Page, url: str) -> None:
 
 
 def _reload_hint(obj: Ctx) -> str:
-    """How the change reaches a daemon running on this database (it reads sources.yaml on SIGHUP), if any."""
+    """``; the running daemon (pid N) takes the change after a reload: kill -HUP N`` when a daemon runs on
+    this database (it reads sources.yaml again on SIGHUP), else ''."""
     held = holder(obj.db_path) if obj.db_path != ":memory:" else None
     if not held or "daemon" not in held:
         return ""
@@ -396,7 +392,7 @@ def _reload_hint(obj: Ctx) -> str:
 
 @main.command()
 @click.argument("url")
-@click.option("--name", help="The source's name (default: whom the page is about, its title, or its host).")
+@click.option("--name", help="The source's name (default: whom the page is about, its title, or its address).")
 @click.option("--tag", "tags", multiple=True, help="A tag, for routing alerts (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="How to read the page (default auto).")
 @click.option("--no-check", is_flag=True, help="Add it without reading the page first.")
@@ -494,12 +490,11 @@ def remove(obj: Ctx, name: str) -> None:
     counts = watchlist.history(obj.db_path, source.name)
     if counts and counts["checks"]:
         click.echo(f"Its history stays in {obj.db_path} ({_counted(counts['checks'], 'check')},"
-                   f" {_counted(counts['events'], 'event')}): `monitor diff {_quoted(source.name)} --since 1y`"
+                   f" {_counted(counts['events'], 'event')}): `monitor diff {shlex.quote(source.name)} --since 1y`"
                    f" shows it, and a source added again as {source.name!r} continues it.")
     else:
         click.echo("Nothing was stored for it.")
-    if _reload_hint(obj):
-        click.echo(_reload_hint(obj).lstrip("; ").capitalize())
+    click.echo(f"`monitor run` no longer checks it{_reload_hint(obj)}")
 
 
 @main.command()
@@ -528,7 +523,7 @@ def _set_enabled(obj: Ctx, name: str, enabled: bool) -> None:
         click.echo(f"resumed {source.name!r}: `monitor run` checks it again{_reload_hint(obj)}")
     else:
         click.echo(f"paused {source.name!r} (enabled: false): `monitor run` skips it until"
-                   f" `monitor resume {_quoted(source.name)}`{_reload_hint(obj)}")
+                   f" `monitor resume {shlex.quote(source.name)}`{_reload_hint(obj)}")
 
 
 @main.command()

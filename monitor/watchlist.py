@@ -88,7 +88,7 @@ def written_url(raw: str, config_path: str) -> tuple[str, str]:
     relative to the folder of sources.yaml, which is how sources.yaml reads it.
     """
     raw = raw.strip()
-    resolved = check_url(raw, f"{config_path}: {raw!r}", Path.cwd())
+    resolved = check_url(raw, config_path, Path.cwd())
     if urlsplit(raw).scheme in ("http", "https"):
         return raw, resolved
     if urlsplit(raw).scheme == "file":

@@ -151,7 +151,7 @@ def test_no_check_adds_without_a_request_and_names_the_page_by_its_address(tmp_p
     assert result.exit_code == 0, result.output
     assert page_server.hits("/kai/") == []
     kai = load_config(config).sources[-1]
-    assert kai.name == f"127.0.0.1/kai" and kai.format == "html"
+    assert kai.name == "127.0.0.1/kai" and kai.format == "html"
 
 
 def test_a_local_file_is_written_relative_to_the_folder_of_sources_yaml(tmp_path, page_server, monkeypatch):
