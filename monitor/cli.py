@@ -422,7 +422,7 @@ def add(obj: Ctx, url: str, name: str | None, tags: tuple[str, ...], fmt: str | 
     watchlist.append(config.path, [placed])
     tagged = f", tags: {', '.join(placed.candidate.tags)}" if placed.candidate.tags else ""
     click.echo(f"added {placed.name!r} to {config.path} ({redact_url(placed.url)}{tagged})")
-    note = watchlist.stored_note(obj.db_path, placed.name)
+    note = watchlist.stored_note(obj.db_path, config, placed.name, placed.resolved)
     if note:
         click.echo(note)
     click.echo(f"`monitor run --once` checks it from now on{_reload_hint(obj)}")

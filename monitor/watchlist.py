@@ -33,6 +33,7 @@ from .lock import holder, writer_lock
 from .models import Page, Source
 from .names import same_name
 from .probe import Look, look_at_all
+from .safe import redact_url
 from .sources import check_url, parse_config
 from .store import Store
 from .yamledit import Document, render_entry
@@ -494,12 +495,30 @@ def history(db_path: str, name: str) -> dict[str, int] | None:
         store.close()
 
 
-def stored_note(db_path: str, name: str) -> str | None:
-    """For a new entry: the history of a removed source of the same name, which it continues."""
-    counts = history(db_path, name)
-    if counts and counts["checks"]:
-        return f"it continues the history stored for {name!r} ({counts['checks']} checks, {counts['events']} events)"
-    return None
+def stored_note(db_path: str, config: Config, name: str, url: str) -> str | None:
+    """For a new entry: the stored history it continues, that of a removed source of the same name, or
+    of the one removed source at the same address (``Store.sync_sources`` adopts it at the next check)."""
+    store = _reader(db_path)
+    if store is None:
+        return None
+    try:
+        rows = store.source_summaries()
+    finally:
+        store.close()
+    configured = {s.name for s in config.sources}
+    by_name = [r for r in rows if r["name"] == name]
+    by_page = [r for r in rows if r["url"] == redact_url(url) and r["name"] not in configured]
+    found = by_name or (by_page if len(by_page) == 1 else [])
+    if not found or not found[0]["checks"]:
+        return None
+    r = found[0]
+    why = "" if r["name"] == name else " (the same address)"
+    return (f"it continues the history stored for {r['name']!r}{why}: {_counted(r['checks'], 'check')},"
+            f" {_counted(r['events'], 'event')}")
+
+
+def _counted(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 @dataclass

@@ -243,11 +243,26 @@ def test_remove_keeps_the_history_and_adding_it_again_continues_it(tmp_path, pag
 
     back = cli(config, db, "add", page_server.url("/dana/"), "--tag", "nlp")
     assert back.exit_code == 0, back.output
-    assert "it continues the history stored for 'Dana Example' (2 checks, 2 events)" in back.output
+    assert "it continues the history stored for 'Dana Example': 2 checks, 2 events" in back.output
     run = cli(config, db, "run", "--once")
     assert "Dana Example  not_modified" in run.output, run.output  # not "new": the history goes on
     names = [row[0] for row in stored(db)]
     assert sorted(names) == ["Dana Example", "Jane Roe"] and stored(db)[0][1] == 3  # one row, one more check
+
+
+def test_a_page_added_again_under_another_name_continues_its_history(tmp_path, page_server):
+    serve_homepages(page_server)
+    config = rich_config(tmp_path, page_server)
+    config.write_text(config.read_text().replace("[Jane Roe, nlp]", "[Jane Roe]"))
+    db = tmp_path / "m.db"
+    cli(config, db, "run", "--once")
+    history = stored(db)
+    cli(config, db, "remove", "Dana Example")
+    back = cli(config, db, "add", page_server.url("/dana/"), "--name", "D. Example")
+    assert "it continues the history stored for 'Dana Example' (the same address): 1 check, 0 events" in back.output
+    cli(config, db, "run", "--once")
+    assert [row[0] for row in stored(db)] == ["D. Example", "Jane Roe"]
+    assert stored(db)[0][1:] == (history[0][1] + 1, *history[0][2:])  # one more check, nothing else new
 
 
 def test_remove_refuses_a_source_a_route_names_and_an_unknown_one(tmp_path, page_server):
