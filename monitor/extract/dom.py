@@ -112,6 +112,8 @@ def nesting_estimate(html: str, stop_at: int) -> int:
 
 def clean(text: str) -> str:
     """Collapse white space and drop zero-width characters (they hide inside titles)."""
+    if text.isascii() and text.isprintable():  # the common case: only plain spaces to collapse
+        return " ".join(text.split())
     return _SPACES.sub(" ", _ZERO_WIDTH.sub("", text)).strip()
 
 
@@ -247,7 +249,7 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
     Raises ``PageTooComplex`` when the page exceeds the current ``limits``.
     """
     budget = _limits.get()
-    if nesting_estimate(html, budget.max_depth * MARKUP_DEPTH_FACTOR) > budget.max_depth * MARKUP_DEPTH_FACTOR:
+    if html.count("<") > budget.max_depth * MARKUP_DEPTH_FACTOR and nesting_estimate(html, budget.max_depth * MARKUP_DEPTH_FACTOR) > budget.max_depth * MARKUP_DEPTH_FACTOR:
         raise PageTooComplex(f"page nested deeper than {budget.max_depth} levels")
     tree = LexborHTMLParser(html)
     root_node = tree.body or tree.root

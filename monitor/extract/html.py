@@ -388,7 +388,11 @@ def _wrap(parts: list[El]) -> El:
 
 
 def _record_lines(el: El) -> list[str]:
-    """The lines of a record, leaving out collapsed abstracts and BibTeX blocks (parts, not content)."""
+    """The lines of a record, leaving out collapsed abstracts and BibTeX blocks (parts, not content).
+
+    Computed once per record (callers must not change the list)."""
+    if "record-lines" in el.memo:
+        return el.memo["record-lines"]
     parts: list[str] = []
 
     def walk(node: El) -> None:
@@ -407,32 +411,40 @@ def _record_lines(el: El) -> list[str]:
             parts.append("\n")
 
     walk(el)
-    return [ln for ln in (clean(x) for x in "".join(parts).split("\n")) if ln]
+    lines = el.memo["record-lines"] = [ln for ln in (clean(x) for x in "".join(parts).split("\n")) if ln]
+    return lines
 
 
 # ---------------------------------------------------------------- papers
 
-def _up_to(e: El, top: El) -> list[El]:
-    """``e`` and its ancestors inside ``top``."""
-    chain = [e]
-    chain += [a for a in e.ancestors() if top.contains(a) and a is not top]
-    return chain
+_TITLE_CLASS = re.compile(r"(?:^|[\s_-])(?:paper-?)?title\b")
+_STYLED = frozenset({"strong", "b", "a", "em", "i", "span", "font", "u"})
 
 
 def _title_candidates(el: El) -> list[tuple[str, str]]:
-    """(text, rule) for elements marked up as a title, most explicit first."""
-    out: list[tuple[str, str]] = []
+    """(text, rule) for elements marked up as a title, most explicit first (computed once per record).
+
+    One pass in document order: a subtree under a skipped part (abstract, BibTeX) is passed over
+    whole for the title markup, as its descendants come right after it."""
+    if "title-candidates" in el.memo:
+        return el.memo["title-candidates"]
+    marked: list[tuple[str, str]] = []
+    styled: list[tuple[str, str]] = []
+    skip_end = -1
     for e in el.elements():
-        if any(c.lower() in SKIP_IN_RECORD for a in _up_to(e, el) for c in a.classes):
+        if e.tag in _STYLED and e.text():
+            styled.append((e.text(), f"<{e.tag}>"))
+        if e.pre <= skip_end:
             continue
-        cls = " ".join(e.classes).lower()
-        if e.tag == "papertitle" or re.search(r"(?:^|[\s_-])(?:paper-?)?title\b", cls):
-            out.append((e.text(), "title-markup"))
+        classes = e.classes
+        if classes and any(c.lower() in SKIP_IN_RECORD for c in classes):
+            skip_end = e.post
+            continue
+        if e.tag == "papertitle" or (classes and _TITLE_CLASS.search(" ".join(classes).lower())):
+            marked.append((e.text(), "title-markup"))
         elif e.tag in ("h2", "h3", "h4", "h5", "h6"):
-            out.append((e.text(), "heading-in-record"))
-    for e in el.elements():
-        if e.tag in ("strong", "b", "a", "em", "i", "span", "font", "u") and e.text():
-            out.append((e.text(), f"<{e.tag}>"))
+            marked.append((e.text(), "heading-in-record"))
+    out = el.memo["title-candidates"] = marked + styled
     return out
 
 
