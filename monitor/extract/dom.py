@@ -266,6 +266,7 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
         node = next(children, None)
         if node is None:
             parent.post = counter - 1
+            _measure(parent)
             stack.pop()
             continue
         tag = node.tag
@@ -286,14 +287,30 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
         counter += 1
         parent.children.append(el)
         stack.append((el, iter(list(node.iter(include_text=True))), depth + 1))
-    for el in reversed(doc):  # children come after their parent in document order
-        el._size = sum(len(c) if isinstance(c, str) else c._size for c in el.children)
-        el._visible = any(c.strip() if isinstance(c, str) else (c.tag != "img" and c._visible) for c in el.children)
     return root, tree
 
 
+def _measure(el: El) -> None:
+    """Size and visibility from the children's, once the element is complete (so bottom-up)."""
+    size = 0
+    visible = False
+    for c in el.children:
+        if isinstance(c, str):
+            size += len(c)
+            if not visible and not c.isspace():
+                visible = True
+        else:
+            size += c._size
+            if not visible and c._visible and c.tag != "img":
+                visible = True
+    el._size = size
+    el._visible = visible
+
+
 def _element(node, parent: El | None, pre: int) -> El:
-    attrs = {k: (v if v is not None else "") for k, v in (node.attributes or {}).items()}
+    attrs = node.attributes or {}
+    if None in attrs.values():
+        attrs = {k: (v if v is not None else "") for k, v in attrs.items()}
     return El(tag=node.tag, attrs=attrs, parent=parent, pre=pre, mem_id=node.mem_id)
 
 

@@ -538,9 +538,10 @@ def _link_labels(link_texts: frozenset[str]) -> list[str]:
         _LINK_LABEL.match(t) or (len(t.split()) <= 3 and not _is_venue_line(t)))), key=len, reverse=True)
 
 
-def _strip_links_text(line: str, link_texts: set[str]) -> str:
+@lru_cache(maxsize=65536)
+def _strip_links_text(line: str, link_texts: frozenset[str]) -> str:
     """Remove link labels ("[pdf] [code]", "Paper / Code") from the end of a line."""
-    labels = _link_labels(frozenset(link_texts))
+    labels = _link_labels(link_texts)
     s = line
     for t in labels:
         s = s.replace(f"[[{t}]]", " ").replace(f"[{t}]", " ")
@@ -613,7 +614,7 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
     if not lines:
         return None
     links = el.links()
-    link_texts = {clean(t) for t, _ in links}
+    link_texts = frozenset(clean(t) for t, _ in links)
     lines = [ln for i, ln in enumerate(lines)
              if not _LINK_LABEL.match(ln) and not (i and ln in link_texts and len(ln.split()) <= 2)]
     if not lines:
