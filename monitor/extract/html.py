@@ -417,6 +417,7 @@ def _record_lines(el: El) -> list[str]:
 
 # ---------------------------------------------------------------- papers
 
+_MORE_AUTHORS = re.compile(r"\s*[*†‡#\d]*\s*(?:,|\(|and\b|&)")  # after a name: the list of authors goes on
 _TITLE_CLASS = re.compile(r"(?:^|[\s_-])(?:paper-?)?title\b")
 _STYLED = frozenset({"strong", "b", "a", "em", "i", "span", "font", "u"})
 
@@ -547,13 +548,24 @@ def _strip_links_text(line: str, link_texts: frozenset[str]) -> str:
         s = s.replace(f"[[{t}]]", " ").replace(f"[{t}]", " ")
     s = re.sub(r"(\s*(?:\[[^\]]{0,30}\]|\|))+\s*$", "", s)
     if labels:
-        s = _labels_at_end(tuple(labels)).sub("", s)
+        s = _cut_labels_at_end(s, labels)
     return clean(s).strip(" |/•·")
 
 
-@lru_cache(maxsize=4096)
-def _labels_at_end(labels: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile(r"(?:\s*[/|•·]?\s*(?:" + "|".join(map(re.escape, labels)) + r"))+\s*$")
+def _cut_labels_at_end(line: str, labels: list[str]) -> str:
+    """``line`` without the run of labels that ends it ("Title Code / PDF"), each with the separator
+    before it; string work from the end, as a pattern compiled per page's labels would cost more."""
+    kept = line
+    s = line.rstrip()
+    while True:
+        label = next((t for t in labels if s.endswith(t)), None)
+        if label is None:
+            return kept
+        s = s[:-len(label)].rstrip()
+        kept = s
+        if s.endswith(("/", "|", "•", "·")):
+            s = s[:-1].rstrip()
+            kept = s
 
 
 def _venue_from(line: str) -> str | None:
@@ -646,7 +658,8 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
             continue
         if _pure_venue(t):
             continue
-        if why.startswith("<") and cues.looks_like_name(t) and re.match(re.escape(t) + r"\s*[*†‡#\d]*\s*(?:,|\(|and\b|&)", lines[idx]):
+        if why.startswith("<") and cues.looks_like_name(t) and lines[idx].startswith(t) \
+                and _MORE_AUTHORS.match(lines[idx], len(t)):
             continue  # the first of a list of authors
         title, rule, title_idx = t, why, idx
         break
