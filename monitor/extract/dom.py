@@ -72,7 +72,8 @@ _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "
                    "track", "wbr", "image", "keygen"})
 _SELF_CLOSING = frozenset({"p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead", "tbody",
                            "tfoot", "colgroup", "caption", "rb", "rt", "rp", "a", "nobr", "html", "head", "body"})
-MARKUP_DEPTH_FACTOR = 4  # the scan is an estimate: it refuses only well beyond the tree's own limit
+MARKUP_DEPTH_FACTOR = 4
+EAGER_TEXT = 1000  # characters: elements this small get their text while the tree is built  # the scan is an estimate: it refuses only well beyond the tree's own limit
 
 
 def nesting_estimate(html: str, stop_at: int) -> int:
@@ -305,6 +306,19 @@ def _measure(el: El) -> None:
                 visible = True
     el._size = size
     el._visible = visible
+    if size <= EAGER_TEXT:  # small elements are nearly all read: their text is built here from the children's
+        block = el.tag in BLOCK
+        parts = ["\n"] if block else []
+        for c in el.children:
+            if isinstance(c, str):
+                parts.append(c if el.tag == "pre" else c.replace("\n", " "))
+            elif c.tag == "br":
+                parts.append("\n")
+            elif c.tag != "img":
+                parts.append(c._raw)  # type: ignore[arg-type]  (a child is never larger than its parent)
+        if block:
+            parts.append("\n")
+        el._raw = "".join(parts)
 
 
 def _element(node, parent: El | None, pre: int) -> El:
