@@ -681,7 +681,7 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
 
     if title is None and len(lines) == 1:
         # a one-line reference ("A. Author and B. Author. Title. In Venue, 2023."): the reference reader
-        bib = parse_bib_line(_strip_links_text(first, link_texts), in_publications=not strict)
+        bib = _reference(_strip_links_text(first, link_texts), not strict)
         if bib is not None and bib[1]:
             pub = bib[0]
             pub.venue = _venue_from(pub.venue) if pub.venue else None
@@ -783,6 +783,20 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
         venue = venue.strip(" .")
     return Publication(title=title, authors=authors, venue=venue, year=year, links=kinds,
                        section=section.title or None, rule=f"html:{rule}")
+
+
+@lru_cache(maxsize=16384)
+def _read_reference(line: str, in_publications: bool) -> tuple[Publication, bool] | None:
+    return parse_bib_line(line, in_publications=in_publications)
+
+
+def _reference(line: str, in_publications: bool) -> tuple[Publication, bool] | None:
+    """A one-line reference read once per text (records are read in several contexts); a fresh copy."""
+    found = _read_reference(line, in_publications)
+    if found is None:
+        return None
+    pub, has_authors = found
+    return replace(pub, authors=list(pub.authors), links=dict(pub.links)), has_authors
 
 
 def _link_kinds(links: list[tuple[str, str]]) -> dict[str, str]:
@@ -956,7 +970,7 @@ def _one_per_line(records: list[El], kind: str | None, section: Section) -> list
                 out.extend(lines)
                 continue
             if kind in ("publications", None) and all(
-                    (bib := parse_bib_line(ln.text(), in_publications=kind is not None)) and bib[1] for ln in lines):
+                    (bib := _reference(ln.text(), kind is not None)) and bib[1] for ln in lines):
                 out.extend(lines)
                 continue
         out.append(r)
