@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterator
 
 from selectolax.lexbor import LexborHTMLParser
@@ -119,21 +119,33 @@ def clean(text: str) -> str:
     return _SPACES.sub(" ", _ZERO_WIDTH.sub("", text)).strip()
 
 
-@dataclass(eq=False)
 class El:
-    tag: str
-    attrs: dict[str, str]
-    parent: El | None = None
-    children: list[El | str] = field(default_factory=list)
-    pre: int = 0  # document-order index of this element
-    post: int = 0  # largest index among its descendants
-    mem_id: int = 0  # selectolax identity, to map CSS selections back
-    _raw: str | None = field(default=None, repr=False)  # the tree never changes: text is computed once
-    _lines: list[str] | None = field(default=None, repr=False)
-    memo: dict = field(default_factory=dict, repr=False)  # per-extraction results about this element
-    doc: list[El] | None = field(default=None, repr=False)  # the parsed page's elements in document order
-    _size: int = field(default=-1, repr=False)  # characters of text inside, counted once bottom-up
-    _visible: bool | None = field(default=None, repr=False)  # holds any non-blank text (also bottom-up)
+    """One element: tag, attributes, children (elements and text), and what is computed about it once.
+
+    A plain slotted class: pages have thousands of elements, and building them is a large share of
+    reading a page."""
+
+    __slots__ = ("tag", "attrs", "parent", "children", "pre", "post", "mem_id", "_raw", "_lines", "memo", "doc",
+                 "_size", "_visible")
+
+    def __init__(self, tag: str, attrs: dict[str, str], parent: El | None = None,
+                 children: list[El | str] | None = None, pre: int = 0, mem_id: int = 0) -> None:
+        self.tag = tag
+        self.attrs = attrs
+        self.parent = parent
+        self.children: list[El | str] = [] if children is None else children
+        self.pre = pre  # document-order index of this element
+        self.post = 0  # largest index among its descendants
+        self.mem_id = mem_id  # selectolax identity, to map CSS selections back
+        self._raw: str | None = None  # the tree never changes: text is computed once
+        self._lines: list[str] | None = None
+        self.memo: dict = {}  # per-extraction results about this element
+        self.doc: list[El] | None = None  # the parsed page's elements in document order
+        self._size = -1  # characters of text inside, counted once bottom-up
+        self._visible: bool | None = None  # holds any non-blank text (also bottom-up)
+
+    def __repr__(self) -> str:
+        return f"El({self.tag!r}, pre={self.pre}, post={self.post})"
 
     @property
     def has_text(self) -> bool:
