@@ -12,13 +12,15 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from monitor.cli import main
+from monitor.errors import ConfigError
 from monitor.lock import writer_lock
 from monitor.models import Page, Profile
 from monitor.sources import load_config, parse_config
-from monitor.watchlist import Candidate, Placed, append, default_name, page_key, unique_name
+from monitor.watchlist import Candidate, Placed, append, default_name, page_key, read_import, unique_name
 
 from .conftest import PAGES
 from .test_daemon import Proc, wait_until
@@ -192,7 +194,7 @@ def test_concurrent_edits_all_land(tmp_path):
         try:
             url = f"https://p{i}.example.org/"
             append(str(config), [Placed(candidate=Candidate(raw=url), name=f"P{i}", url=url, resolved=url)])
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # reported below, with the others
             errors.append(exc)
 
     threads = [threading.Thread(target=add, args=(i,)) for i in range(8)]
@@ -388,19 +390,13 @@ def test_a_paused_source_is_listed_but_never_checked(tmp_path, page_server):
 
 def test_enabled_must_be_a_boolean_and_names_unique_ignoring_case():
     bad = "sources:\n  - name: A\n    url: https://a.org/\n    enabled: sometimes\n"
-    try:
+    with pytest.raises(ConfigError) as exc:
         parse_config(bad, "s.yaml")
-    except Exception as exc:  # noqa: BLE001 - the message is what is tested
-        assert str(exc) == "s.yaml: source 'A': 'enabled' must be true or false, not 'sometimes'"
-    else:
-        raise AssertionError("accepted enabled: sometimes")
+    assert str(exc.value) == "s.yaml: source 'A': 'enabled' must be true or false, not 'sometimes'"
     twice = "sources:\n  - name: Dana\n    url: https://a.org/\n  - name: DANA\n    url: https://b.org/\n"
-    try:
+    with pytest.raises(ConfigError) as exc:
         parse_config(twice, "s.yaml")
-    except Exception as exc:  # noqa: BLE001
-        assert "source 'DANA': duplicate name (as 'Dana')" in str(exc)
-    else:
-        raise AssertionError("accepted two names differing only in case")
+    assert "source 'DANA': duplicate name (as 'Dana') (names must be unique, ignoring case)" in str(exc.value)
 
 
 # ---------------------------------------------------------------- import
@@ -526,3 +522,22 @@ def test_the_daemon_skips_paused_sources_and_follows_a_rename_on_reload(tmp_path
         if daemon.proc.poll() is None:
             daemon.proc.kill()
             daemon.proc.wait(10)
+
+
+def test_an_import_file_without_a_header_reads_its_columns_in_order(tmp_path):
+    listing = tmp_path / "people.csv"
+    listing.write_bytes("\ufeffhttps://a.example.org/,\"Roe, Jane\",nlp | vision\n# later\n\n"
+                        "https://b.example.org/\n,No address,\nhttps://c.example.org/,,ml;nlp\n".encode())
+    lines = read_import(str(listing))
+    assert [(ln.where.rsplit(":", 1)[1], ln.candidate and (ln.candidate.raw, ln.candidate.name, ln.candidate.tags),
+             ln.error) for ln in lines] == [
+        ("1", ("https://a.example.org/", "Roe, Jane", ["nlp", "vision"]), None),
+        ("4", ("https://b.example.org/", None, []), None),
+        ("5", None, "no url"),
+        ("6", ("https://c.example.org/", None, ["ml", "nlp"]), None),
+    ]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("url,homepage\nhttps://a.example.org/,x\n")
+    with pytest.raises(ConfigError) as exc:
+        read_import(str(bad))
+    assert str(exc.value) == f"{bad}:1: unknown column 'homepage' (columns: url, name, tags)"
