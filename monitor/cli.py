@@ -14,9 +14,10 @@ import click
 
 from . import __version__
 from .channels import SendError
-from .config import Config, parse_interval
-from .errors import ExtractError, MonitorError
+from .config import Config, find_source, parse_interval, sources_tagged
+from .errors import ConfigError, ExtractError, MonitorError
 from .models import Event
+from .overview import HISTORY_LIMIT, history_lines, overview_lines, source_history, source_overview, when
 from .fetch import Fetcher, user_agent
 from .notify import deliver_due, outbox_hook, retry_failed, retry_waiting, send_test
 from .notify import notices as list_delivery_notices
@@ -26,6 +27,7 @@ from .report import describe_event, event_json, group_by_source
 from .lock import writer_lock
 from .sources import config_warnings, load_config, source_headers
 from .store import Store
+from .textdiff import PageText, page_lines, unified
 from .worker import Job, shared_pool
 
 
@@ -48,6 +50,22 @@ class Ctx:
 def _fail(message: str) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
+
+
+def _stored_source(obj: Ctx, store: Store, name: str) -> str:
+    """The name, as the database spells it, of the source ``name`` designates (any case; "did you mean"
+    for a typo): the read-only commands look back at what is stored, configured now or not."""
+    try:
+        return find_source(store.source_names(), name)
+    except ConfigError as exc:
+        try:
+            configured: str | None = find_source(obj.config(), name).name
+        except MonitorError:
+            configured = None
+        if configured:
+            _fail(f"{obj.db_path}: source {configured!r} has not been checked yet (`monitor run --once` checks it)")
+        _fail(f"{obj.db_path}: {exc}")
+        raise  # unreachable: _fail exits
 
 
 class Group(click.Group):
@@ -272,12 +290,27 @@ def parse_since(value: str) -> str:
 @click.option("--since", help="Every event since then: a duration (2d, 12h, 1w) or a date (2025-01-31).")
 @click.option("--json", "as_json", is_flag=True, help="Print the events as a JSON list.")
 @click.option("--all", "show_all", is_flag=True, help="Include events that are not alerts (removals, links...).")
+@click.option("--text", "as_text", is_flag=True,
+              help="Show how the page's text changed between two snapshots (a unified diff); needs SOURCE.")
+@click.option("--from", "id_from", type=int, metavar="ID", help="With --text: the older snapshot (ids: `monitor history`).")
+@click.option("--to", "id_to", type=int, metavar="ID", help="With --text: the newer snapshot (default: the newest).")
 @click.pass_obj
-def diff(obj: Ctx, source: str | None, since: str | None, as_json: bool, show_all: bool) -> None:
-    """What changed: the newest check's events per source, or every event since a time."""
+def diff(obj: Ctx, source: str | None, since: str | None, as_json: bool, show_all: bool, as_text: bool,
+         id_from: int | None, id_to: int | None) -> None:
+    """What changed: the newest check's events per source, or every event since a time; with --text, the
+    page's own text between two stored snapshots."""
+    if (id_from is not None or id_to is not None) and not as_text:
+        _fail("--from and --to choose the snapshots of `diff SOURCE --text`")
+    if as_text:
+        if not source:
+            _fail("--text needs a SOURCE: `monitor diff NAME --text`")
+        if since or show_all or as_json:
+            _fail("--text compares two snapshots: it does not go with --since, --all or --json")
+        _text_diff(obj, source, id_from, id_to)
+        return
     store = obj.reader()
-    if source and store.source_id(source) is None:
-        _fail(f"no source named {source!r} in {obj.db_path} (run `monitor run --once` first)")
+    if source:
+        source = _stored_source(obj, store, source)
     rows = store.events(source=source, since=parse_since(since) if since else None)
     if as_json:
         click.echo(json.dumps([event_json(r) for r in rows], ensure_ascii=False, indent=1))
@@ -291,6 +324,101 @@ def diff(obj: Ctx, source: str | None, since: str | None, as_json: bool, show_al
         click.echo(f"{name}:")
         for e in events:
             click.echo(f"  - {describe_event(e)}")
+
+
+def _text_diff(obj: Ctx, name: str, id_from: int | None, id_to: int | None) -> None:
+    """The unified diff of the text of two snapshots of a source (the newest two by default)."""
+    store = obj.reader()
+    name = _stored_source(obj, store, name)
+    record = store.source_record(name)
+    assert record is not None
+    snaps = store.snapshot_list(record["id"])  # newest first
+    if not snaps:
+        _fail(f"{name}: no snapshot stored yet: a text diff needs two")
+    if len(snaps) == 1 and id_from is None:
+        _fail(f"{name}: only one snapshot so far (id {snaps[0]['id']}): a text diff needs two")
+    by_id = {s["id"]: s for s in snaps}
+    for flag, wanted in (("--from", id_from), ("--to", id_to)):
+        if wanted is not None and wanted not in by_id:
+            known = ", ".join(str(s["id"]) for s in snaps[:10]) + (", ..." if len(snaps) > 10 else "")
+            _fail(f"{name}: {flag} {wanted} is no snapshot of this source (its snapshots, newest first:"
+                  f" {known or 'none'}; see `monitor history`)")
+    new = by_id[id_to] if id_to is not None else snaps[0]
+    if id_from is not None:
+        old = by_id[id_from]
+    else:
+        older = [s for s in snaps if s["id"] < new["id"]]
+        if not older:
+            _fail(f"{name}: snapshot {new['id']} is the first one stored; give --from ID to compare it with another")
+        old = older[0]
+    fmt = _configured_format(obj, name)
+    sides = [PageText(f"{name} snapshot {s['id']} ({when(s['taken_at'])} UTC)",
+                      page_lines(store.snapshot_body(s["id"]), content_type=s["content_type"], url=record["url"],
+                                 format=fmt)) for s in (old, new)]
+    lines = unified(*sides)
+    if not lines:
+        click.echo(f"No difference in the text of snapshots {old['id']} and {new['id']}"
+                   " (the pages differ in markup, links, scripts or styles only).")
+        return
+    for line in lines:
+        click.echo(_diff_style(line))
+
+
+def _configured_format(obj: Ctx, name: str) -> str:
+    """The format sources.yaml gives the source (auto when it names none, or cannot be read)."""
+    try:
+        return find_source(obj.config(), name).format
+    except MonitorError:
+        return "auto"
+
+
+def _diff_style(line: str) -> str:
+    """Colours for a terminal (click drops them when the output is not one)."""
+    if line.startswith(("+++", "---")):
+        return click.style(line, bold=True)
+    if line.startswith("@@"):
+        return click.style(line, fg="cyan")
+    if line.startswith("+"):
+        return click.style(line, fg="green")
+    if line.startswith("-"):
+        return click.style(line, fg="red")
+    return line
+
+
+# ---------------------------------------------------------------- show, history
+
+@main.command()
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print it as a JSON object.")
+@click.pass_obj
+def show(obj: Ctx, name: str, as_json: bool) -> None:
+    """What the monitor knows of one source now: its papers, news and announcements as stored, when it
+    was last checked and last changed (reads the database only)."""
+    store = obj.reader()
+    data = source_overview(store, _stored_source(obj, store, name))
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    for line in overview_lines(data):
+        click.echo(line)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--limit", type=click.IntRange(min=0), default=HISTORY_LIMIT, show_default=True,
+              help="At most this many entries, newest first (0: all).")
+@click.option("--json", "as_json", is_flag=True, help="Print it as a JSON object.")
+@click.pass_obj
+def history(obj: Ctx, name: str, limit: int, as_json: bool) -> None:
+    """One source over time: each stored snapshot with its outcome, counts and events, and when it was
+    failing or recovered (reads the database only)."""
+    store = obj.reader()
+    data = source_history(store, _stored_source(obj, store, name), limit)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    for line in history_lines(data):
+        click.echo(line)
 
 
 # ---------------------------------------------------------------- sources
@@ -435,12 +563,28 @@ def test_notify(obj: Ctx, channel: str) -> None:
 @click.option("--since", default="30d", show_default=True, help="Events since: a duration (30d) or a date.")
 @click.option("--all", "show_all", is_flag=True, help="Include events that are not alerts (removals, links...).")
 @click.option("--self-url", help="The URL the feed is published at (its rel=self link).")
+@click.option("--source", "names", multiple=True, metavar="NAME", help="Only this source's events (repeatable).")
+@click.option("--tag", "tags", multiple=True, metavar="TAG",
+              help="Only the events of the sources with this tag in sources.yaml (repeatable).")
 @click.pass_obj
-def feed(obj: Ctx, out: str | None, since: str, show_all: bool, self_url: str | None) -> None:
-    """An Atom feed of recent events, for feed readers."""
+def feed(obj: Ctx, out: str | None, since: str, show_all: bool, self_url: str | None, names: tuple[str, ...],
+         tags: tuple[str, ...]) -> None:
+    """An Atom feed of recent events, for feed readers: of every source, or of some (--source, --tag)."""
     from .feed import build_feed, write_feed
 
-    data = build_feed(obj.reader(), parse_since(since), include_all=show_all, self_url=self_url)
+    store = obj.reader()
+    chosen: list[str] | None = None
+    scope: str | None = None
+    if names or tags:
+        named = {_stored_source(obj, store, n) for n in names}
+        members = set(named)
+        config = obj.config() if tags else None
+        for tag in tags:
+            members |= {s.name for s in sources_tagged(config, tag)}
+        chosen = sorted(members)
+        scope = ", ".join(sorted(named) + sorted({f"tag {t.strip().casefold()}" for t in tags}))
+    data = build_feed(store, parse_since(since), include_all=show_all, self_url=self_url, sources=chosen,
+                      scope=scope)
     if out:
         write_feed(data, out)
         click.echo(f"wrote {out}", err=True)

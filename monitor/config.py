@@ -8,10 +8,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable, overload
+
+from rapidfuzz import fuzz, process, utils
 
 from .errors import ConfigError
 from .models import FailingAfter, Source
+
+# "did you mean": a name is suggested for a mistyped one when rapidfuzz's WRatio (0-100, case and
+# punctuation ignored, a part of a name scoring as the whole) reaches this; at most so many suggestions.
+SUGGEST_SCORE = 80.0
+SUGGEST_MAX = 3
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _INTERVAL = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
@@ -60,3 +67,63 @@ def parse_interval(value: Any) -> int:
     if pos != len(text) or not text or total <= 0:
         raise ValueError(f"bad interval {value!r} (use e.g. 30m, 12h, 1d, 1h30m)")
     return int(total)
+
+
+def closest(name: str, candidates: Iterable[str]) -> list[str]:
+    """The candidates a mistyped ``name`` most likely meant, best first (the "did you mean" list)."""
+    found = process.extract(name, list(candidates), scorer=fuzz.WRatio, processor=utils.default_process,
+                            limit=SUGGEST_MAX, score_cutoff=SUGGEST_SCORE)
+    return [match for match, _score, _index in found]
+
+
+def match_name(name: str, candidates: Iterable[str], what: str = "source") -> str:
+    """The candidate ``name`` designates: itself, or the only one equal to it ignoring case.
+
+    ConfigError otherwise, with a "did you mean" when some candidate is close, so a typo on the
+    command line is one clear line rather than an empty answer.
+    """
+    names = list(dict.fromkeys(candidates))
+    if name in names:
+        return name
+    folded = [c for c in names if c.casefold() == name.strip().casefold()]
+    if len(folded) == 1:
+        return folded[0]
+    if folded:
+        raise ConfigError(f"{what} {name!r} is ambiguous: {', '.join(repr(c) for c in folded)} differ only in case;"
+                          " give the exact name")
+    hints = closest(name, names)
+    hint = f" (did you mean {' or '.join(repr(h) for h in hints)}?)" if hints else ""
+    raise ConfigError(f"no {what} named {name!r}{hint}")
+
+
+@overload
+def find_source(config_or_names: Config, name: str) -> Source: ...
+
+
+@overload
+def find_source(config_or_names: Iterable[str], name: str) -> str: ...
+
+
+def find_source(config_or_names: Config | Iterable[str], name: str) -> Source | str:
+    """The source ``name`` designates, matched case-insensitively, with a "did you mean" when unknown.
+
+    Given a ``Config``, its ``Source`` (the error names the file); given names (those in the database,
+    say), the name as it is spelled there. Every command that takes a source name goes through here.
+    """
+    if isinstance(config_or_names, Config):
+        config = config_or_names
+        try:
+            return config.source(match_name(name, [s.name for s in config.sources]))
+        except ConfigError as exc:
+            raise ConfigError(f"{config.path}: {exc}") from None
+    return match_name(name, config_or_names)
+
+
+def sources_tagged(config: Config, tag: str) -> list[Source]:
+    """The sources that carry ``tag`` (case-insensitively); ConfigError with a "did you mean" for an unknown tag."""
+    tags = [t for s in config.sources for t in s.tags]
+    try:
+        wanted = match_name(tag, {t.casefold(): t for t in tags}.values(), "tag").casefold()
+    except ConfigError as exc:
+        raise ConfigError(f"{config.path}: {exc}") from None
+    return [s for s in config.sources if wanted in (t.casefold() for t in s.tags)]
