@@ -2,7 +2,9 @@
 
 Ids must never change, or readers show old entries as new: the feed id is a URN built from the
 database's random ``instance_id`` (written once by migration 0002), and each entry id is a name-based
-UUID of that instance and the event id. Built with ElementTree alone, no extra dependency.
+UUID of that instance and the event id. A feed of some sources only (``monitor feed --source/--tag``)
+is a feed of its own: its id is a name-based UUID of the instance and the selection. Built with
+ElementTree alone, no extra dependency.
 """
 
 from __future__ import annotations

@@ -95,6 +95,15 @@ def test_show_says_when_a_newer_page_is_held_as_suspect(tmp_path, page_server):
     history = world.cli("history", "Dana Example").output
     assert "suspect" in history.splitlines()[2] and "(held as suspect: " in history
 
+    world.cli("run", "--once", "--source", "Dana Example")  # the same page again: believed now
+    data = json.loads(world.cli("show", "Dana Example", "--json").output)
+    assert data["suspect"] is None and [p["title"] for p in data["publications"]] == [
+        "Calibrated Language Models for Science"]
+    history = world.cli("history", "Dana Example").output.splitlines()
+    assert history[2].split()[2:4] == [str(data["snapshot"]["id"]), "suspect"]
+    assert history[3].startswith("    (suspect, confirmed by the check of ")
+    assert "    - paper no longer listed: 'Sparse Attention Without Tears'" in history
+
 
 # ---------------------------------------------------------------- history
 
