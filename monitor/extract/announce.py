@@ -85,14 +85,21 @@ def _all_announcements(bio: list[str], news: list[NewsItem], *, recent_news: int
     seen: set[str] = set()
     texts = [(t, False) for t in bio] + [(n.text, True) for n in news[:recent_news]]
     for text, is_news in texts:
+        # a pattern that matches no stretch of the whole text matches none of its sentences: most texts
+        # announce nothing, and are searched once per pattern instead of once per sentence and pattern
+        kinds = [(kind, pattern) for kind, pattern in PATTERNS if kind not in seen and pattern.search(text)]
+        finished = "graduating" not in seen and bool(
+            _RECENTLY_GRADUATED.search(text) or (is_news and _JUST_GRADUATED.search(text)))
+        if not kinds and not finished:
+            continue
         for sent in sentences(text):
             if len(sent) > 600:
                 continue
-            if "graduating" not in seen and not _NEG.search(sent) and (
+            if finished and "graduating" not in seen and not _NEG.search(sent) and (
                     _RECENTLY_GRADUATED.search(sent) or (is_news and _JUST_GRADUATED.search(sent))):
                 seen.add("graduating")
                 out.append(Announcement(kind="graduating", text=sent))
-            for kind, pattern in PATTERNS:  # one sentence can state several ("on the market when I graduate")
+            for kind, pattern in kinds:  # one sentence can state several ("on the market when I graduate")
                 if kind == "other" or not _NEG.search(sent):
                     if pattern.search(sent) and (kind != "joining" or not re.search(r"\b(?:join(?:ed)? (?:us|our|me|the lab)|join my)\b", sent, re.I)):
                         if kind not in seen:

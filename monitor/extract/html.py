@@ -388,7 +388,11 @@ def _wrap(parts: list[El]) -> El:
 
 
 def _record_lines(el: El) -> list[str]:
-    """The lines of a record, leaving out collapsed abstracts and BibTeX blocks (parts, not content)."""
+    """The lines of a record, leaving out collapsed abstracts and BibTeX blocks (parts, not content).
+
+    Computed once per record (callers must not change the list)."""
+    if "record-lines" in el.memo:
+        return el.memo["record-lines"]
     parts: list[str] = []
 
     def walk(node: El) -> None:
@@ -407,32 +411,41 @@ def _record_lines(el: El) -> list[str]:
             parts.append("\n")
 
     walk(el)
-    return [ln for ln in (clean(x) for x in "".join(parts).split("\n")) if ln]
+    lines = el.memo["record-lines"] = [ln for ln in (clean(x) for x in "".join(parts).split("\n")) if ln]
+    return lines
 
 
 # ---------------------------------------------------------------- papers
 
-def _up_to(e: El, top: El) -> list[El]:
-    """``e`` and its ancestors inside ``top``."""
-    chain = [e]
-    chain += [a for a in e.ancestors() if top.contains(a) and a is not top]
-    return chain
+_MORE_AUTHORS = re.compile(r"\s*[*†‡#\d]*\s*(?:,|\(|and\b|&)")  # after a name: the list of authors goes on
+_TITLE_CLASS = re.compile(r"(?:^|[\s_-])(?:paper-?)?title\b")
+_STYLED = frozenset({"strong", "b", "a", "em", "i", "span", "font", "u"})
 
 
 def _title_candidates(el: El) -> list[tuple[str, str]]:
-    """(text, rule) for elements marked up as a title, most explicit first."""
-    out: list[tuple[str, str]] = []
+    """(text, rule) for elements marked up as a title, most explicit first (computed once per record).
+
+    One pass in document order: a subtree under a skipped part (abstract, BibTeX) is passed over
+    whole for the title markup, as its descendants come right after it."""
+    if "title-candidates" in el.memo:
+        return el.memo["title-candidates"]
+    marked: list[tuple[str, str]] = []
+    styled: list[tuple[str, str]] = []
+    skip_end = -1
     for e in el.elements():
-        if any(c.lower() in SKIP_IN_RECORD for a in _up_to(e, el) for c in a.classes):
+        if e.tag in _STYLED and e.text():
+            styled.append((e.text(), f"<{e.tag}>"))
+        if e.pre <= skip_end:
             continue
-        cls = " ".join(e.classes).lower()
-        if e.tag == "papertitle" or re.search(r"(?:^|[\s_-])(?:paper-?)?title\b", cls):
-            out.append((e.text(), "title-markup"))
+        classes = e.classes
+        if classes and any(c.lower() in SKIP_IN_RECORD for c in classes):
+            skip_end = e.post
+            continue
+        if e.tag == "papertitle" or (classes and _TITLE_CLASS.search(" ".join(classes).lower())):
+            marked.append((e.text(), "title-markup"))
         elif e.tag in ("h2", "h3", "h4", "h5", "h6"):
-            out.append((e.text(), "heading-in-record"))
-    for e in el.elements():
-        if e.tag in ("strong", "b", "a", "em", "i", "span", "font", "u") and e.text():
-            out.append((e.text(), f"<{e.tag}>"))
+            marked.append((e.text(), "heading-in-record"))
+    out = el.memo["title-candidates"] = marked + styled
     return out
 
 
@@ -526,21 +539,33 @@ def _link_labels(link_texts: frozenset[str]) -> list[str]:
         _LINK_LABEL.match(t) or (len(t.split()) <= 3 and not _is_venue_line(t)))), key=len, reverse=True)
 
 
-def _strip_links_text(line: str, link_texts: set[str]) -> str:
+@lru_cache(maxsize=65536)
+def _strip_links_text(line: str, link_texts: frozenset[str]) -> str:
     """Remove link labels ("[pdf] [code]", "Paper / Code") from the end of a line."""
-    labels = _link_labels(frozenset(link_texts))
+    labels = _link_labels(link_texts)
     s = line
     for t in labels:
         s = s.replace(f"[[{t}]]", " ").replace(f"[{t}]", " ")
     s = re.sub(r"(\s*(?:\[[^\]]{0,30}\]|\|))+\s*$", "", s)
     if labels:
-        s = _labels_at_end(tuple(labels)).sub("", s)
+        s = _cut_labels_at_end(s, labels)
     return clean(s).strip(" |/•·")
 
 
-@lru_cache(maxsize=4096)
-def _labels_at_end(labels: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile(r"(?:\s*[/|•·]?\s*(?:" + "|".join(map(re.escape, labels)) + r"))+\s*$")
+def _cut_labels_at_end(line: str, labels: list[str]) -> str:
+    """``line`` without the run of labels that ends it ("Title Code / PDF"), each with the separator
+    before it; string work from the end, as a pattern compiled per page's labels would cost more."""
+    kept = line
+    s = line.rstrip()
+    while True:
+        label = next((t for t in labels if s.endswith(t)), None)
+        if label is None:
+            return kept
+        s = s[:-len(label)].rstrip()
+        kept = s
+        if s.endswith(("/", "|", "•", "·")):
+            s = s[:-1].rstrip()
+            kept = s
 
 
 def _venue_from(line: str) -> str | None:
@@ -601,7 +626,7 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
     if not lines:
         return None
     links = el.links()
-    link_texts = {clean(t) for t, _ in links}
+    link_texts = frozenset(clean(t) for t, _ in links)
     lines = [ln for i, ln in enumerate(lines)
              if not _LINK_LABEL.match(ln) and not (i and ln in link_texts and len(ln.split()) <= 2)]
     if not lines:
@@ -633,7 +658,8 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
             continue
         if _pure_venue(t):
             continue
-        if why.startswith("<") and cues.looks_like_name(t) and re.match(re.escape(t) + r"\s*[*†‡#\d]*\s*(?:,|\(|and\b|&)", lines[idx]):
+        if why.startswith("<") and cues.looks_like_name(t) and lines[idx].startswith(t) \
+                and _MORE_AUTHORS.match(lines[idx], len(t)):
             continue  # the first of a list of authors
         title, rule, title_idx = t, why, idx
         break
@@ -655,7 +681,7 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
 
     if title is None and len(lines) == 1:
         # a one-line reference ("A. Author and B. Author. Title. In Venue, 2023."): the reference reader
-        bib = parse_bib_line(_strip_links_text(first, link_texts), in_publications=not strict)
+        bib = _reference(_strip_links_text(first, link_texts), not strict)
         if bib is not None and bib[1]:
             pub = bib[0]
             pub.venue = _venue_from(pub.venue) if pub.venue else None
@@ -757,6 +783,20 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
         venue = venue.strip(" .")
     return Publication(title=title, authors=authors, venue=venue, year=year, links=kinds,
                        section=section.title or None, rule=f"html:{rule}")
+
+
+@lru_cache(maxsize=16384)
+def _read_reference(line: str, in_publications: bool) -> tuple[Publication, bool] | None:
+    return parse_bib_line(line, in_publications=in_publications)
+
+
+def _reference(line: str, in_publications: bool) -> tuple[Publication, bool] | None:
+    """A one-line reference read once per text (records are read in several contexts); a fresh copy."""
+    found = _read_reference(line, in_publications)
+    if found is None:
+        return None
+    pub, has_authors = found
+    return replace(pub, authors=list(pub.authors), links=dict(pub.links)), has_authors
 
 
 def _link_kinds(links: list[tuple[str, str]]) -> dict[str, str]:
@@ -930,7 +970,7 @@ def _one_per_line(records: list[El], kind: str | None, section: Section) -> list
                 out.extend(lines)
                 continue
             if kind in ("publications", None) and all(
-                    (bib := parse_bib_line(ln.text(), in_publications=kind is not None)) and bib[1] for ln in lines):
+                    (bib := _reference(ln.text(), kind is not None)) and bib[1] for ln in lines):
                 out.extend(lines)
                 continue
         out.append(r)
