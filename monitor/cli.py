@@ -8,7 +8,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -17,7 +17,7 @@ from .channels import SendError
 from .config import Config, find_source, parse_interval, sources_tagged
 from .errors import ConfigError, ExtractError, MonitorError
 from .models import Event
-from .overview import HISTORY_LIMIT, history_lines, overview_lines, source_history, source_overview, when
+from .overview import HISTORY_LIMIT, history_lines, overview_lines, source_history, source_overview
 from .fetch import Fetcher, user_agent
 from .notify import deliver_due, outbox_hook, retry_failed, retry_waiting, send_test
 from .notify import notices as list_delivery_notices
@@ -27,7 +27,7 @@ from .report import describe_event, event_json, group_by_source
 from .lock import writer_lock
 from .sources import config_warnings, load_config, source_headers
 from .store import Store
-from .textdiff import PageText, page_lines, unified
+from .textdiff import pick_pair, snapshot_diff
 from .worker import Job, shared_pool
 
 
@@ -47,7 +47,7 @@ class Ctx:
         return Store(self.db_path, readonly=True)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
 
@@ -65,7 +65,6 @@ def _stored_source(obj: Ctx, store: Store, name: str) -> str:
         if configured:
             _fail(f"{obj.db_path}: source {configured!r} has not been checked yet (`monitor run --once` checks it)")
         _fail(f"{obj.db_path}: {exc}")
-        raise  # unreachable: _fail exits
 
 
 class Group(click.Group):
@@ -330,38 +329,14 @@ def _text_diff(obj: Ctx, name: str, id_from: int | None, id_to: int | None) -> N
     """The unified diff of the text of two snapshots of a source (the newest two by default)."""
     store = obj.reader()
     name = _stored_source(obj, store, name)
-    record = store.source_record(name)
-    assert record is not None
-    snaps = store.snapshot_list(record["id"])  # newest first
-    if not snaps:
-        _fail(f"{name}: no snapshot stored yet: a text diff needs two")
-    if len(snaps) == 1 and id_from is None:
-        _fail(f"{name}: only one snapshot so far (id {snaps[0]['id']}): a text diff needs two")
-    by_id = {s["id"]: s for s in snaps}
-    for flag, wanted in (("--from", id_from), ("--to", id_to)):
-        if wanted is not None and wanted not in by_id:
-            known = ", ".join(str(s["id"]) for s in snaps[:10]) + (", ..." if len(snaps) > 10 else "")
-            _fail(f"{name}: {flag} {wanted} is no snapshot of this source (its snapshots, newest first:"
-                  f" {known or 'none'}; see `monitor history`)")
-    new = by_id[id_to] if id_to is not None else snaps[0]
-    if id_from is not None:
-        old = by_id[id_from]
-    else:
-        older = [s for s in snaps if s["id"] < new["id"]]
-        if not older:
-            _fail(f"{name}: snapshot {new['id']} is the first one stored; give --from ID to compare it with another")
-        old = older[0]
-    fmt = _configured_format(obj, name)
-    sides = [PageText(f"{name} snapshot {s['id']} ({when(s['taken_at'])} UTC)",
-                      page_lines(store.snapshot_body(s["id"]), content_type=s["content_type"], url=record["url"],
-                                 format=fmt)) for s in (old, new)]
-    lines = unified(*sides)
+    old, new = pick_pair(store, name, id_from, id_to)
+    lines = snapshot_diff(store, name, old, new, format=_configured_format(obj, name))
     if not lines:
         click.echo(f"No difference in the text of snapshots {old['id']} and {new['id']}"
                    " (the pages differ in markup, links, scripts or styles only).")
         return
-    for line in lines:
-        click.echo(_diff_style(line))
+    for i, line in enumerate(lines):
+        click.echo(_diff_style(line, header=i < 2))
 
 
 def _configured_format(obj: Ctx, name: str) -> str:
@@ -372,9 +347,9 @@ def _configured_format(obj: Ctx, name: str) -> str:
         return "auto"
 
 
-def _diff_style(line: str) -> str:
-    """Colours for a terminal (click drops them when the output is not one)."""
-    if line.startswith(("+++", "---")):
+def _diff_style(line: str, header: bool) -> str:
+    """Colours for a terminal (click drops them when the output is not one); ``header``: a ---/+++ line."""
+    if header:
         return click.style(line, bold=True)
     if line.startswith("@@"):
         return click.style(line, fg="cyan")

@@ -136,7 +136,8 @@ def source_history(store: Store, name: str, limit: int = HISTORY_LIMIT) -> dict[
     snapshots = store.snapshot_list(row["id"], limit=limit or None)
     health = store.health_events(row["id"])
     by_snapshot: dict[int, list[dict[str, Any]]] = {}
-    for e in store.source_events(row["id"], [s["id"] for s in snapshots]):
+    events = store.snapshot_events(row["id"], snapshots[-1]["id"]) if snapshots else []
+    for e in events:  # the shown snapshots are the newest ones: every event from the oldest shown on
         by_snapshot.setdefault(e["snapshot_id"], []).append(e)
     entries: list[dict[str, Any]] = []
     for s in snapshots:

@@ -394,20 +394,17 @@ class Store:
                f" WHERE {' AND '.join(where)} ORDER BY s.name, e.id")
         return list(self.db.query(sql, params))
 
-    def source_events(self, source_id: int, snapshot_ids: list[int]) -> list[dict[str, Any]]:
-        """The events these snapshots of one source brought, with the source's name, oldest first."""
-        if not snapshot_ids:
-            return []
-        marks = ",".join("?" * len(snapshot_ids))
-        sql = (f"SELECT e.*, s.name AS source FROM events e JOIN sources s ON s.id = e.source_id"
-               f" WHERE e.source_id = ? AND e.snapshot_id IN ({marks}) ORDER BY e.id")
-        return list(self.db.query(sql, [source_id, *snapshot_ids]))
+    def snapshot_events(self, source_id: int, from_snapshot: int) -> list[dict[str, Any]]:
+        """The events of one source's snapshots from ``from_snapshot`` on, with the source's name, oldest first."""
+        sql = ("SELECT e.*, s.name AS source FROM events e JOIN sources s ON s.id = e.source_id"
+               " WHERE e.source_id = ? AND e.snapshot_id >= ? ORDER BY e.id")
+        return list(self.db.query(sql, [source_id, from_snapshot]))
 
-    def health_events(self, source_id: int, limit: int | None = None) -> list[dict[str, Any]]:
+    def health_events(self, source_id: int) -> list[dict[str, Any]]:
         """The source's source_failing / source_recovered events (those of no snapshot), newest first."""
         sql = ("SELECT e.*, s.name AS source FROM events e JOIN sources s ON s.id = e.source_id"
-               " WHERE e.source_id = ? AND e.snapshot_id IS NULL ORDER BY e.id DESC LIMIT ?")
-        return list(self.db.query(sql, [source_id, -1 if limit is None else limit]))
+               " WHERE e.source_id = ? AND e.snapshot_id IS NULL ORDER BY e.id DESC")
+        return list(self.db.query(sql, [source_id]))
 
     def event_types(self, event_ids: list[int]) -> list[tuple[int, str, bool]]:
         """(id, type, alert) of these events, by id: what routing needs, without the rest of the row."""

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from .errors import MonitorError
 from .extract import detect_format
 from .fetch import decode_body
+from .overview import when
 from .safe import clean_text
+from .store import Store
 
 # Elements that start and end a line of their own.
 BLOCKS = frozenset({
@@ -33,6 +37,7 @@ CELLS = frozenset({"td", "th"})
 LISTS = frozenset({"ul", "ol"})
 CELL_SEPARATOR = " | "
 CONTEXT_LINES = 3  # unchanged lines shown around each change, as in ``diff -u``
+IDS_NAMED = 10  # snapshot ids an error lists when asked for one the source does not have
 
 
 @dataclass
@@ -138,3 +143,41 @@ def unified(old: PageText, new: PageText, context: int = CONTEXT_LINES) -> list[
     """The unified diff of two renderings (empty when their text is the same)."""
     return list(difflib.unified_diff(old.lines, new.lines, fromfile=old.label, tofile=new.label, lineterm="",
                                      n=context))
+
+
+def pick_pair(store: Store, name: str, id_from: int | None, id_to: int | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The (older, newer) snapshots of source ``name`` to compare: the newest two by default; ``id_to``
+    alone compares it with the one before it, ``id_from`` alone with the newest. MonitorError, one line,
+    when the source has too few snapshots or not the ones asked for."""
+    record = store.source_record(name)
+    snaps = store.snapshot_list(record["id"]) if record else []  # newest first
+    if not snaps:
+        raise MonitorError(f"{name}: no snapshot stored yet: a text diff needs two")
+    if len(snaps) == 1 and id_from is None:
+        raise MonitorError(f"{name}: only one snapshot so far (id {snaps[0]['id']}): a text diff needs two")
+    by_id = {s["id"]: s for s in snaps}
+    for flag, wanted in (("--from", id_from), ("--to", id_to)):
+        if wanted is not None and wanted not in by_id:
+            known = ", ".join(str(s["id"]) for s in snaps[:IDS_NAMED]) + (", ..." if len(snaps) > IDS_NAMED else "")
+            raise MonitorError(f"{name}: {flag} {wanted} is no snapshot of this source (its snapshots, newest"
+                               f" first: {known}; see `monitor history`)")
+    new = by_id[id_to] if id_to is not None else snaps[0]
+    if id_from is not None:
+        return by_id[id_from], new
+    older = [s for s in snaps if s["id"] < new["id"]]
+    if not older:
+        raise MonitorError(f"{name}: snapshot {new['id']} is the first one stored; give --from ID to compare it"
+                           " with another")
+    return older[0], new
+
+
+def snapshot_diff(store: Store, name: str, old: dict[str, Any], new: dict[str, Any], *, format: str = "auto"
+                  ) -> list[str]:
+    """The unified diff of two snapshots' text (rows of ``Store.snapshot_list``), labelled with their ids
+    and times; ``format`` is the source's (auto: read from the content type, the address, the page)."""
+    record = store.source_record(name)
+    url = record["url"] if record else None
+    sides = [PageText(f"{name} snapshot {s['id']} ({when(s['taken_at'])} UTC)",
+                      page_lines(store.snapshot_body(s["id"]), content_type=s["content_type"], url=url,
+                                 format=format)) for s in (old, new)]
+    return unified(*sides)

@@ -11,7 +11,9 @@ import json
 import os
 
 import pytest
+from click.testing import CliRunner
 
+from monitor.cli import main
 from monitor.config import find_source, match_name
 from monitor.errors import ConfigError
 from monitor.sources import load_config
@@ -166,6 +168,11 @@ def test_diff_text_shows_what_changed_on_the_page(tmp_path, page_server):
     swapped = world.cli("diff", "Dana Example", "--text", "--from", str(newer), "--to", str(older)).output.splitlines()
     assert "-- [1] Mixture of Depths for Tiny Models" in swapped and "+Preprint [arXiv]" in swapped
     assert world.cli("diff", "Dana Example", "--text", "--to", str(newer)).output == out  # --from: the one before
+    coloured = CliRunner().invoke(main, ["--config", str(world.config), "--db", str(world.db), "diff", "Dana Example",
+                                         "--text"], color=True).output.splitlines()
+    assert coloured[0] == f"\x1b[1m{lines[0]}\x1b[0m"  # the header in bold
+    assert "\x1b[31m-- [1] Sparse Attention Without Tears\x1b[0m" in coloured  # removed: red, though it starts "--"
+    assert "\x1b[32m+ACL 2025 [arXiv]\x1b[0m" in coloured and " ## Publications" in coloured
     assert world.cli("diff", "Dana Example", "--text", "--from", str(older)).output == out  # --to: the newest
     assert fingerprint(world) == before
 
@@ -243,3 +250,20 @@ def test_find_source_takes_a_config_or_names(tmp_path, page_server):
         match_name("dana", ["Dana", "DANA"])
     with pytest.raises(ConfigError, match=r"no source named 'x'$"):
         find_source([], "x")
+
+
+def test_html_is_read_as_its_visible_text_one_line_per_block():
+    from monitor.textdiff import html_lines, page_lines
+
+    html = """<html><head><title>Dana</title><style>p {}</style></head><body>
+      <h2>Papers</h2><p>Sparse <b>Attention</b>
+         Without   Tears<br>ICML<!-- hidden --> 2025</p>
+      <ul><li>one<ul><li>two</li></ul></li></ul>
+      <table><tr><th>Year</th><td>2025</td></tr></table>
+      <pre>a  b\n\nc</pre><script>alert(1)</script><noscript>enable js</noscript><svg><text>logo</text></svg>
+    </body></html>"""
+    assert html_lines(html) == ["Dana", "## Papers", "Sparse Attention Without Tears", "ICML 2025", "- one", "  - two",
+                                "Year | 2025", "a  b", "", "c"]
+    latin = '<meta charset="windows-1252"><p>caf\xe9 \x1b[31m</p>'.encode("cp1252")  # with an escape sequence
+    assert page_lines(latin, content_type="text/html") == ["café [31m"]
+    assert page_lines(b"# Title\n\n- item  \n", content_type="text/markdown") == ["# Title", "", "- item"]
