@@ -17,8 +17,9 @@ import datetime as dt
 import re
 from bisect import bisect_left
 from functools import lru_cache
+from itertools import islice
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 from ..models import NewsItem, Page, Profile, Publication, news_key, norm, paper_key
@@ -311,9 +312,14 @@ def _one_paper(el: El) -> bool:
         same_shape = 2 <= len(parts) <= 8 and el.size <= 2500 and len({_sig(c) for c in parts}) == 1
         # (a paper's box is short and has few parts; different shapes tell its parts apart already)
         whole = same_shape and parse_paper(el, section=_ANY, strict=True)
-        el.memo["one-paper"] = bool(whole and whole.authors) and sum(
-            1 for c in parts if parse_paper(c, section=_ANY, strict=False)) <= 1
+        el.memo["one-paper"] = bool(whole and whole.authors) and not _at_least(
+            2, (c for c in parts if parse_paper(c, section=_ANY, strict=False)))
     return el.memo["one-paper"]
+
+
+def _at_least(n: int, found: Iterator[object]) -> bool:
+    """Whether ``found`` yields ``n`` items (stops there)."""
+    return sum(1 for _ in islice(found, n)) >= n
 
 
 def _flat_row(tr: El) -> bool:
