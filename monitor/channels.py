@@ -354,7 +354,7 @@ def markdown_body(notice: Notice) -> str:
     lines = [f"**{md(notice.summary)}**", ""]
     for name, rows in group_by_source(notice.entries):
         url = safe_url(rows[0].get("source_url"))
-        lines.append(f"**[{md(name)}]({_md_url(url)})**" if url else f"**{md(name)}**")
+        lines += [f"**[{md(name)}]({_md_url(url)})**" if url else f"**{md(name)}**", ""]
         for row in rows:
             lines.append(f"- {md(describe_entry(row))}")
             extra = [md(by)] if (by := authors_line(row)) else []
@@ -685,14 +685,13 @@ class AppriseChannel(Channel):
         return list(out.values())
 
     async def send(self, notice: Notice) -> str:
-        title = subject(notice, self.prefix)
-        body = markdown_body(notice)
+        message = Message(subject(notice, self.prefix), markdown_body(notice), text_body(notice))
         answers, errors, reached, retry = [], [], [], False
         for key, url, label in self.targets():
             if key in notice.reached:
                 continue
             try:
-                service = await asyncio.to_thread(apprise_notify, url, title, body, self.timeout)
+                service = await asyncio.to_thread(apprise_notify, url, message, self.timeout)
             except SendError as exc:
                 errors.append(f"{label}: {exc}")
                 retry = retry or exc.retry
@@ -727,34 +726,75 @@ def _mask(text: str, url: str) -> str:
     return text
 
 
+class _MaskSecrets(logging.Filter):
+    """Masks the URLs Apprise was given, and their token-like parts, in its log records before any
+    handler sees them: some of its services log a token in full when they refuse it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        masked = text
+        for part in sorted(self.secrets, key=len, reverse=True):
+            masked = masked.replace(part, "***")
+        if masked != text:
+            record.msg, record.args = masked, ()
+        return True
+
+
+_APPRISE_LOG_MASK = _MaskSecrets()
+
+
 @lru_cache(maxsize=1)
 def _apprise_asset() -> Any:
     """Apprise, imported on first use (it loads every service's plugin), with nothing kept on disk.
 
-    Its own log lines can quote a token; they reach the user only through ``SendError``, masked, so
-    they are kept from the monitor's log."""
+    Its log lines reach the user through ``SendError``; they stay out of the monitor's own log, and
+    are masked (``_MaskSecrets``) for any handler that reads them anyway."""
     import apprise
 
-    logging.getLogger(apprise.logger.name).propagate = False
+    logger = logging.getLogger(apprise.logger.name)
+    logger.propagate = False
+    logger.addFilter(_APPRISE_LOG_MASK)
     return apprise.AppriseAsset(storage_mode="memory")
 
 
-def apprise_notify(url: str, title: str, body: str, timeout: float) -> str:
-    """Send one message to one Apprise URL (blocking; runs in a thread); the service's name, or SendError."""
+@dataclass(frozen=True)
+class Message:
+    """One alert for chat services: a title, and the body in Markdown and in plain text."""
+
+    title: str
+    markdown: str
+    text: str
+
+
+def apprise_notify(url: str, message: Message, timeout: float) -> str:
+    """Send one message to one Apprise URL (blocking; runs in a thread); the service's name, or SendError.
+
+    A service that takes Markdown or HTML gets the Markdown body (Apprise converts it to the service's
+    dialect); a text-only one gets the email's plain text, which reads well as is. A message longer than
+    the service allows is split into several rather than refused."""
     import apprise
 
     asset = _apprise_asset()
+    _APPRISE_LOG_MASK.secrets.update([url, *url_secrets(url)])
     plugin = apprise.Apprise.instantiate(url, asset=asset)
     if plugin is None:
         scheme = url.split("://", 1)[0] if "://" in url else url[:12]
         raise SendError(f"not a URL Apprise can send to (scheme {_mask(scheme, url)!r}; "
                         f"see https://github.com/caronc/apprise/wiki)", retry=False)
-    if "overflow=" not in url:
-        plugin.overflow_mode = apprise.OverflowMode.SPLIT  # a long digest becomes several messages
+    formats = plugin.notify_format if isinstance(plugin.notify_format, tuple) else (plugin.notify_format,)
+    rich = apprise.NotifyFormat.MARKDOWN in formats or apprise.NotifyFormat.HTML in formats
+    body = message.markdown if rich else message.text
+    if "overflow=" not in url and len(message.title) + len(body) + 16 > plugin.body_maxlen:
+        plugin.overflow_mode = apprise.OverflowMode.SPLIT
     service = str(plugin.service_name)
     sender = apprise.Apprise(asset=asset)
     sender.add(plugin)
-    result = sender.notify(body=body, title=title, body_format=apprise.NotifyFormat.MARKDOWN, timeout=timeout)
+    result = sender.notify(body=body, title=message.title, timeout=timeout,
+                           body_format=apprise.NotifyFormat.MARKDOWN if rich else apprise.NotifyFormat.TEXT)
     if result:
         return service
     said = [e.message for e in result.logs() if e.level in ("WARNING", "ERROR", "CRITICAL")]

@@ -18,9 +18,12 @@ Pure functions over event rows (dicts as ``Outbox.events`` returns them); no I/O
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Iterable
 
 from rapidfuzz import fuzz
+
+_NUMBER = re.compile(r"\d+")
 
 SAME_TITLE = 95.0  # rapidfuzz ratio of two normalised titles at or above which two pages list one paper
 WINDOW = dt.timedelta(days=7)  # an alert names the pages that listed the same paper this long before
@@ -29,12 +32,13 @@ CONTEXT_TYPES = frozenset({"paper_added"})  # earlier events that make an alert 
 
 
 def same_paper(a: str, b: str) -> bool:
-    """Whether two paper keys name one paper: equal, or titles within a typo of each other."""
+    """Whether two paper keys name one paper: equal, or titles within a typo of each other and with
+    the same numbers ("Part 1" and "Part 2", "GPT-3" and "GPT-4" are two papers)."""
     if a == b:
         return True
     if a.startswith("text:") or b.startswith("text:"):  # untitled papers: only the same text
         return False
-    return fuzz.ratio(a, b) >= SAME_TITLE
+    return _NUMBER.findall(a) == _NUMBER.findall(b) and fuzz.ratio(a, b) >= SAME_TITLE
 
 
 def same_change(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -69,8 +73,8 @@ def merge(rows: list[dict[str, Any]], earlier: Iterable[dict[str, Any]] = ()) ->
     """One entry per change: rows about the same paper from several sources become one.
 
     Each entry is a copy of its first row (by source name, then id: where it is listed) with
-    ``sources``, the names of the pages it is on in the order they showed it, and ``ids``, the
-    events of this delivery it stands for. ``earlier`` are events from outside this delivery (same
+    ``sources``, the names of the pages it is on (those that showed it earlier first, then this
+    delivery's by name), and ``ids``, the events of this delivery it stands for. ``earlier`` are events from outside this delivery (same
     paper on another page within ``WINDOW`` before); they add names, never entries. The result
     depends only on stored rows with smaller ids, so every attempt of a delivery says the same.
     """
@@ -86,10 +90,9 @@ def merge(rows: list[dict[str, Any]], earlier: Iterable[dict[str, Any]] = ()) ->
     entries = []
     for group in groups:
         entry = dict(group[0])
-        own = sorted(group, key=lambda r: r.get("id") or 0)
-        names = [r["source"] for r in _context(own, before)] + [r["source"] for r in own]
+        names = [r["source"] for r in _context(group, before)] + [r["source"] for r in group]
         entry["sources"] = list(dict.fromkeys(names))
-        entry["ids"] = [r.get("id") for r in own]
+        entry["ids"] = [r.get("id") for r in group]
         entries.append(entry)
     return entries
 
