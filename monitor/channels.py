@@ -334,11 +334,13 @@ def html_body(notice: Notice) -> str:
     return "\n".join(parts) + "\n"
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
+# '*' and '_' are left alone: CommonMark keeps a lone or intra-word one literal ("k_NN", "k*-means"),
+# and Slack's dialect would show the backslash of an escaped one.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`\[\]<>])")
 
 
 def md(text: str) -> str:
-    """Text shown as itself in CommonMark: a title with '*' or '[' stays a title."""
+    """Text shown as itself in CommonMark: a title with '[', '<' or '`' stays a title, not a link or code."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 

@@ -17,6 +17,11 @@ The delivery unit (table ``deliveries``, events attached in ``delivery_events``;
   digest becomes due; its first attempt seals it, so its content never changes afterwards.
 * an event that several routes send to the same channel goes there once, by the earliest
   schedule (immediate beats a digest).
+* one paper on several pages (``shared``): an event about a paper that an unsent immediate delivery
+  on the same channel already announces from another page joins that delivery, so the message names
+  both pages. An immediate route's ``hold`` keeps its deliveries unsent (due later) to give a
+  collaborator's page checked meanwhile that chance; ``monitor run`` releases them at the end of its
+  pass (``release_held``).
 
 Each delivery gets a random UUID when it is created; it is stored once and never recomputed. It is
 the webhook's ``Idempotency-Key`` and payload ``id`` and the email's ``Message-ID`` (see
@@ -31,11 +36,16 @@ permanent error, or ``max_attempts`` reached); ``failed --monitor retry--> pendi
 Claiming bumps ``attempts`` and sets a lease (``lease_until``), so two dispatchers never send the
 same delivery at once and a dispatcher that died mid-send is noticed once the lease expires.
 
+A channel with several targets (an apprise channel with several URLs) may reach some and fail on
+others: the targets reached are kept with the delivery (``reached``, fingerprints) and a retry goes
+only to the rest.
+
 Exactly once, as far as the receiver can tell: a delivered row is never sent again (a restart only
 looks at pending rows and expired leases). The one window left is a crash after the server accepted
 a message but before ``delivered`` was committed: the lease expires and the *same* id is sent
 again, which receivers drop (the webhook's Idempotency-Key, the email's Message-ID). At-least-once
 sending plus a stable id is the exactly-once effect; a new id for the same content is never made.
+Chat services (apprise) take no id: there the id is only shown, on the message's last line.
 
 Secrets stay in the environment: channels keep variable names, and every error text stored or
 printed goes through ``redact``.

@@ -102,12 +102,12 @@ class Outbox:
         return next(self.db.query("SELECT * FROM deliveries WHERE id = ?", [delivery_id]))
 
     def earlier_papers(self, since: str, before_id: int) -> list[dict[str, Any]]:
-        """New-paper events detected since ``since`` with ids below ``before_id``, with their source's name:
-        what other watched pages listed shortly before a delivery's papers (see ``shared``)."""
+        """Paper events (added, updated) detected since ``since`` with ids below ``before_id``, with their
+        source's name: what other watched pages said shortly before a delivery's papers (see ``shared``)."""
         return list(self.db.query(
-            "SELECT e.id, e.type, e.key, e.detected_at, s.name AS source FROM events e"
-            " JOIN sources s ON s.id = e.source_id WHERE e.type = 'paper_added' AND e.detected_at >= ?"
-            " AND e.id < ? ORDER BY e.id", [since, before_id]))
+            "SELECT e.id, e.type, e.key, e.field, e.after, e.detected_at, s.name AS source FROM events e"
+            " JOIN sources s ON s.id = e.source_id WHERE e.type IN ('paper_added', 'paper_updated')"
+            " AND e.detected_at >= ? AND e.id < ? ORDER BY e.id", [since, before_id]))
 
     def events(self, delivery_id: str) -> list[dict[str, Any]]:
         """A delivery's events, each with its source's name and URL, by source then event."""

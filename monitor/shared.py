@@ -4,8 +4,8 @@ Collaborators list the same paper. When their pages change in the same digest, o
 pass of ``monitor run``, an alert would otherwise say "new paper 'X'" once per person. Here the
 events of one delivery that concern the same paper become one entry whose ``sources`` name every
 page it appeared on ("'X' — on the pages of A and B"). A later alert for a paper another watched
-page listed shortly before (within ``WINDOW``) names both people too, so the second message reads
-as "B lists it as well", not as news already told.
+page listed shortly before (within ``WINDOW``), or for the same venue change, names both people
+too, so the second message reads as "B lists it as well", not as news already told.
 
 Identity is the diff's: the event key is ``models.paper_key`` (the normalised title). Titles
 written slightly differently on two pages (a typo, a dropped accent) still match when their
@@ -28,7 +28,6 @@ _NUMBER = re.compile(r"\d+")
 SAME_TITLE = 95.0  # rapidfuzz ratio of two normalised titles at or above which two pages list one paper
 WINDOW = dt.timedelta(days=7)  # an alert names the pages that listed the same paper this long before
 MERGED_TYPES = frozenset({"paper_added", "paper_updated"})  # the events told once per paper
-CONTEXT_TYPES = frozenset({"paper_added"})  # earlier events that make an alert name their page too
 
 
 def same_paper(a: str, b: str) -> bool:
@@ -61,9 +60,9 @@ def pages_of(names: list[str]) -> str:
 
 
 def earliest(rows: Iterable[dict[str, Any]]) -> str | None:
-    """The earliest ``detected_at`` among the rows that can have earlier context, minus the window: what
-    the outbox reads back for ``merge``'s ``earlier``; None when no row needs it."""
-    times = [r["detected_at"] for r in rows if r["type"] in CONTEXT_TYPES]
+    """The earliest ``detected_at`` among the paper events, minus the window: from when the outbox reads
+    back other pages' events for ``merge``'s ``earlier``; None when no row needs any."""
+    times = [r["detected_at"] for r in rows if r["type"] in MERGED_TYPES]
     if not times:
         return None
     return (dt.datetime.fromisoformat(min(times)) - WINDOW).isoformat()
@@ -98,14 +97,14 @@ def merge(rows: list[dict[str, Any]], earlier: Iterable[dict[str, Any]] = ()) ->
 
 
 def _context(group: list[dict[str, Any]], earlier: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Earlier events, on other pages, that announced the same new paper within the window."""
+    """Earlier events, on other pages, that said the same about the same paper within the window."""
     head = group[0]
-    if head["type"] not in CONTEXT_TYPES:
+    if head["type"] not in MERGED_TYPES:
         return []
     first_id = min(r.get("id") or 0 for r in group)
     since = dt.datetime.fromisoformat(min(r["detected_at"] for r in group)) - WINDOW
     names = {r["source"] for r in group}
     found = [e for e in earlier
-             if e["type"] in CONTEXT_TYPES and e["source"] not in names and (e.get("id") or 0) < first_id
-             and dt.datetime.fromisoformat(e["detected_at"]) >= since and same_paper(e["key"], head["key"])]
+             if e["source"] not in names and (e.get("id") or 0) < first_id
+             and dt.datetime.fromisoformat(e["detected_at"]) >= since and same_change(e, head)]
     return sorted(found, key=lambda e: e.get("id") or 0)

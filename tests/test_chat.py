@@ -139,6 +139,37 @@ def test_a_new_paper_reaches_each_service(service, tmp_path, page_server, dana, 
     assert "https://arxiv.org/abs/2507.00003" in sent
 
 
+@pytest.mark.parametrize("service", ["telegram", "slack", "discord", "matrix"])
+def test_news_with_its_date_and_a_title_full_of_markup(service, tmp_path, page_server, chat, monkeypatch):
+    """A title with '*', '_' and '[' stays text (Telegram refuses unbalanced Markdown), and news has its date."""
+    monkeypatch.setenv("LAB_CHAT_URL", chat.urls[service])
+    page_server.set("/eve/", markup_page(with_new=False))
+    eve = {"name": "Eve_Doe [lab]", "url": page_server.url("/eve/")}
+    config = write_config(tmp_path, [eve], {"lab": apprise_channel()})
+    db = tmp_path / "m.db"
+    cli(config, db, "run", "--once")
+    page_server.set("/eve/", markup_page(with_new=True))
+    cli(config, db, "run", "--once")
+    [row] = deliveries(db)
+    assert row["state"] == "delivered", row["last_error"]
+    [text] = chat[service].messages()
+    assert "news (2025.06): Our paper on k_NN search was accepted to SIGIR 2025." in text.replace("\\", "")
+    assert "k*-means" in text.replace("\\", "")
+
+
+def markup_page(*, with_new: bool) -> str:
+    news = "<li><b>2025.06</b>: Our paper on k_NN search was accepted to SIGIR 2025.</li>" if with_new else ""
+    paper = ("<li><strong>Beyond k*-means: [Re]clustering with_underscores</strong><br>Eve Doe, Ann Lee<br>"
+             "<em>SIGIR 2025</em></li>") if with_new else ""
+    return ("<html><head><title>Eve</title></head><body><h1>Eve Doe</h1><h2>News</h2><ul>" + news +
+            "<li><b>2024.11</b>: I gave a talk at the Example Lab seminar.</li>"
+            "<li><b>2024.09</b>: I started my PhD at Example University.</li></ul>"
+            "<h2>Publications</h2><ol>" + paper +
+            "<li><strong>Sparse Attention Without Tears</strong><br>Eve Doe, Bo Li<br><em>ICML 2025</em></li>"
+            "<li><strong>Calibrated Language Models for Science</strong><br>Eve Doe<br><em>EMNLP 2023</em></li>"
+            "</ol></body></html>")
+
+
 # ---------------------------------------------------------------- failures, retries, digests
 
 def test_a_500_is_retried_and_the_retry_says_the_same(tmp_path, page_server, dana, chat, monkeypatch):
