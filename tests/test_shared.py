@@ -268,3 +268,30 @@ def test_earlier_pages_are_named_within_the_window_only():
 
 def later(**kw: float) -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc) + dt.timedelta(**kw)
+
+
+@pytest.mark.parametrize("route, problem", [
+    ("{channel: inbox, schedule: daily 08:00, hold: 5m}", "'hold' is for immediate routes (a digest already gathers a whole day or week)"),
+    ("{channel: inbox, hold: soon}", "hold: bad interval 'soon' (use e.g. 30m, 12h, 1d, 1h30m)"),
+    ("{channel: inbox, hold: -5}", "hold: bad interval -5: must be positive"),
+])
+def test_a_bad_hold_is_a_one_line_error(route, problem):
+    from monitor.errors import ConfigError
+    from monitor.sources import parse_config
+
+    text = ("sources:\n  - name: Dana\n    url: http://127.0.0.1/dana/\nchannels:\n"
+            "  inbox: {type: email, host: h, from: m@example.org, to: [me@example.org]}\nroutes:\n  - " + route + "\n")
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, "sources.yaml")
+    assert str(info.value) == f"sources.yaml: routes[0] (channel 'inbox'): {problem}"
+
+
+def test_hold_values():
+    from monitor.notify import delivery_settings
+    from monitor.sources import parse_config
+
+    text = ("sources:\n  - name: Dana\n    url: http://127.0.0.1/dana/\nchannels:\n"
+            "  inbox: {type: email, host: h, from: m@example.org, to: [me@example.org]}\nroutes:\n"
+            "  - {channel: inbox, hold: 0}\n  - {channel: inbox, hold: 1h30m}\n")
+    settings = delivery_settings(parse_config(text, "sources.yaml"))
+    assert [r.hold for r in settings.routes] == [0.0, 5400.0]
