@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import sqlite3
 from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import unquote_plus
@@ -23,8 +22,7 @@ from monitor.errors import ConfigError
 from monitor.sources import parse_config
 
 from . import chat_services as cs
-from .test_notify import (V1, V2, bo_page, cli, deliveries, dispatch, endpoint, webhook_channel,  # noqa: F401
-                          write_config)
+from .test_notify import V1, V2, cli, deliveries, dispatch, write_config
 
 SLACK = "https://hooks.slack.com/services/T1JJ3T3L2/B1BRTD4JD/TIiajkdnlazkcOXrIdevi7"
 DISCORD = "https://discord.com/api/webhooks/4174216298/JHMHI8qBe7bk2ZwO5U711o3dV_js"
