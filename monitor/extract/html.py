@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left
 from functools import lru_cache
 from collections import Counter
 from collections.abc import Callable
@@ -388,12 +389,28 @@ def _wrap(parts: list[El]) -> El:
     return record
 
 
+def _plain(el: El) -> bool:
+    """No collapsed part, BibTeX block or preformatted text anywhere in ``el`` (itself included)."""
+    if el.doc is None:  # a record made of parts: each part decides
+        return all(_plain(c) for c in el.children if isinstance(c, El))
+    root = el.doc[0]
+    if "hidden" not in root.memo:  # once per page: where such parts are, in document order
+        root.memo["hidden"] = [e.pre for e in el.doc if e.tag in ("details", "pre")
+                               or any(c.lower() in SKIP_IN_RECORD for c in e.classes)]
+    hidden = root.memo["hidden"]
+    i = bisect_left(hidden, el.pre)
+    return i == len(hidden) or hidden[i] > el.post
+
+
 def _record_lines(el: El) -> list[str]:
     """The lines of a record, leaving out collapsed abstracts and BibTeX blocks (parts, not content).
 
     Computed once per record (callers must not change the list)."""
     if "record-lines" in el.memo:
         return el.memo["record-lines"]
+    if _plain(el):  # nothing to leave out: the record's lines are its text's (often read already)
+        lines = el.memo["record-lines"] = el.lines()
+        return lines
     parts: list[str] = []
 
     def walk(node: El) -> None:
