@@ -22,7 +22,7 @@ from .models import Event, Page, Source
 from .overview import HISTORY_LIMIT, history_lines, overview_lines, source_history, source_overview
 from .fetch import Fetcher, user_agent
 from .names import resolve, suggestions, unknown
-from .notify import deliver_due, outbox_hook, retry_failed, retry_waiting, send_test
+from .notify import deliver_due, outbox_hook, release_held, retry_failed, retry_waiting, send_test
 from .notify import notices as list_delivery_notices
 from .pipeline import CheckResult, check_sources
 from .probe import read_page
@@ -130,6 +130,7 @@ def _run_once(obj: Ctx, config: Config, sources: list[Source]) -> None:
 
 async def _run_and_deliver(config: Config, store: Store, sources, progress) -> list[CheckResult]:
     results = await check_sources(config, store, sources, on_result=progress, outbox=outbox_hook(config))
+    release_held(store)  # the pass is over: no page it checks can join a held alert any more
     await deliver_due(config, store)
     return results
 
@@ -708,7 +709,7 @@ def retry(obj: Ctx, delivery_id: str | None) -> None:
 
 @main.command()
 @click.option("--now", "hurry", is_flag=True,
-              help="Also send the deliveries waiting out a retry backoff (digests keep their slot).")
+              help="Also send the deliveries waiting out a retry backoff or a hold (digests keep their slot).")
 @click.pass_obj
 def deliver(obj: Ctx, hurry: bool) -> None:
     """Send what is due in the outbox now, without checking any page."""
