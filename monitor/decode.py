@@ -44,7 +44,13 @@ _META_CHARSET = re.compile(rb"""<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([A-Za-z0-9
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]+)""")
 
 
-def decode_body(body: bytes, charset: str | None, content_type: str | None) -> tuple[str, str]:
+def decode_body(body: bytes, content_type: str | None = None) -> str:
+    """A stored body as text, decoded as it was when fetched (the charset parameter is not stored, so the
+    in-document declaration, then detection, stand in for it)."""
+    return decode_bytes(body, None, content_type)[0]
+
+
+def decode_bytes(body: bytes, charset: str | None, content_type: str | None) -> tuple[str, str]:
     """Decode a page to text; returns (text, codec name).
 
     Order: a byte-order mark (it cannot be wrong, so it beats the header, as in browsers), the

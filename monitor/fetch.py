@@ -49,7 +49,7 @@ import aiohttp
 from yarl import URL
 
 from . import __version__
-from .decode import BOMS, decode_body
+from .decode import BOMS, decode_bytes
 from .errors import FetchError
 
 ROBOTS_TOKEN = "scholarwatch"
@@ -167,7 +167,7 @@ class Fetcher:
         self.max_retry_after = max_retry_after
         self.respect_robots = respect_robots
         # False: bodies are left as bytes (``text`` None) for an extraction worker to decode
-        # (``decode.decode_body``), so the parent never decodes a body that turns out unchanged.
+        # (``decode.decode_bytes``), so the parent never decodes a body that turns out unchanged.
         self.decode = decode
         self._client: aiohttp.ClientSession | None = None
         self._global = asyncio.Semaphore(concurrency)
@@ -389,9 +389,9 @@ class Fetcher:
         if not self.decode:
             return
         if len(body) > OFFLOAD_DECODE_BYTES:
-            text, encoding = await asyncio.to_thread(decode_body, body, charset, result.content_type)
+            text, encoding = await asyncio.to_thread(decode_bytes, body, charset, result.content_type)
         else:
-            text, encoding = decode_body(body, charset, result.content_type)
+            text, encoding = decode_bytes(body, charset, result.content_type)
         result.text, result.encoding = text, encoding
 
     @asynccontextmanager

@@ -44,9 +44,9 @@ class Job:
             return self.text
         if self.body is None:
             raise ExtractError("nothing to extract (no text and no body)")
-        from .decode import decode_body
+        from .decode import decode_bytes
 
-        return decode_body(self.body, self.charset, self.content_type)[0]
+        return decode_bytes(self.body, self.charset, self.content_type)[0]
 
 
 def run_job(job: Job) -> Page:

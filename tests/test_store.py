@@ -78,13 +78,14 @@ def test_a_database_from_the_future_is_refused(tmp_path):
         Store(db)
 
 
-def _database_at(path, version: int) -> sqlite3.Connection:
-    """A database built by the migrations up to ``version`` only, as an older monitor left it."""
+def _database_at(path, version: int, without: tuple[int, ...] = ()) -> sqlite3.Connection:
+    """A database built by the migrations up to ``version`` only (less those ``without``), as an older
+    monitor left it."""
     from monitor.store import _statements
 
     conn = sqlite3.connect(path, isolation_level=None)
     for number, _, sql in migrations():
-        if number <= version:
+        if number <= version and number not in without:
             for statement in _statements(sql):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number}")
@@ -208,3 +209,25 @@ with store.batch(checks=3, seconds=3600):
                                   " GROUP BY c.source_id)").fetchone()[0]
     assert per_source == 6
     assert store.db.execute("SELECT COUNT(*) FROM snapshots").fetchone()[0] == 6
+
+
+def test_a_migration_that_lands_after_a_newer_one_is_still_applied(tmp_path):
+    """Numbers are handed out ahead: a database already at a newer version that lacks the slim-items
+    change gets it (its ``applied if`` line tells), and the read-only commands ask for the upgrade."""
+    from monitor.errors import StoreError
+
+    db = tmp_path / "ahead.db"
+    latest = migrations()[-1][0]
+    conn = _database_at(db, latest, without=(5,))
+    conn.execute("INSERT INTO sources (id, name, url, created_at) VALUES (1, 'S', 'http://x/', '2025-01-01')")
+    conn.execute("INSERT INTO items (source_id, kind, key, data, first_seen, last_seen) VALUES"
+                 " (1, 'paper', 'a', '{\"title\": \"A\"}', '2025-01-01', '2025-01-01')")
+    conn.close()
+    with pytest.raises(StoreError, match="upgrades it"):
+        Store(db, readonly=True)
+    store = Store(db)
+    assert store.version == latest
+    assert {"rkey", "hash", "snapshot_id"} <= {r[1] for r in store.db.execute("PRAGMA table_info(items)")}
+    assert [r["data"] for r in store.item_contents(1)] == [{"title": "A"}]
+    store.close()
+    Store(db, readonly=True).close()  # nothing left to apply

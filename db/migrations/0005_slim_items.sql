@@ -1,3 +1,4 @@
+-- applied if: EXISTS (SELECT 1 FROM pragma_table_info('items') WHERE name = 'rkey')
 -- Items keep what identifies them and where their content is, not the content itself: the page
 -- JSON of the snapshot that last showed an item holds it (items.data repeated it, about half the
 -- database). Each item keeps its key, kind, when it was first and last seen, whether the page shows
@@ -10,6 +11,7 @@
 --                so its content is json_extract(page, '$.<list>[' || pos || ']');
 --   data:        the content itself only for an item no snapshot lists any more (none is written now;
 --                kept so this migration loses nothing it cannot point to).
+-- The view items_with_data gives every item with its content, as items.data did.
 -- returning_key(), item_hash() and item_key() are the store's own functions, registered for the migration.
 -- Snapshots gain their paper and news counts, so a check reads them without parsing the page JSON.
 CREATE TABLE items_new (
@@ -51,6 +53,13 @@ UPDATE items_new SET data = NULL WHERE snapshot_id IS NOT NULL;
 DROP TABLE items;
 ALTER TABLE items_new RENAME TO items;
 CREATE INDEX IF NOT EXISTS items_snapshot ON items(snapshot_id);
+-- Each item with its content (data, JSON) read from where it is: for SQL readers (Datasette) and Store.
+CREATE VIEW items_with_data AS
+    SELECT i.id, i.source_id, i.kind, i.key, i.first_seen, i.last_seen, i.present, i.lost_in_bulk, i.snapshot_id,
+           i.pos, i.hash,
+           COALESCE(i.data, json_extract(n.page, '$.' || CASE i.kind WHEN 'paper' THEN 'publications'
+                    WHEN 'news' THEN 'news' ELSE 'announcements' END || '[' || i.pos || ']')) AS data
+    FROM items i LEFT JOIN snapshots n ON n.id = i.snapshot_id;
 
 ALTER TABLE snapshots ADD COLUMN papers INTEGER;
 ALTER TABLE snapshots ADD COLUMN news INTEGER;
