@@ -129,7 +129,10 @@ def _run_once(obj: Ctx, config: Config, sources: list[Source]) -> None:
             click.echo(f"\r  checked {done[0]}/{len(sources)}: {res.source[:40]:<40}", err=True, nl=False)
 
     started = dt.datetime.now(dt.timezone.utc)
-    results = _run_loop(_run_and_deliver(config, store, sources, progress))
+    try:
+        results = _run_loop(_run_and_deliver(config, store, sources, progress))
+    finally:
+        store.close()  # now, not whenever the collector gets to it: closing folds the WAL into the file
     if tty:
         click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
     click.echo(f"monitor run --once at {started:%Y-%m-%d %H:%M:%S} UTC ({obj.config_path})")

@@ -177,7 +177,13 @@ class Store:
                              "`monitor run --once` creates it)")
         uri = p.absolute().as_uri()
         conn = None
-        for query in ("?mode=ro", "?mode=ro&immutable=1"):  # immutable: no -shm can be made beside it
+        # With no -wal beside it, every write is in the file itself (a writer that closed folded its log
+        # in; one that opens now writes to a new log, and into the file only at a checkpoint, thousands
+        # of pages later): read it as immutable, so no -wal or -shm is created beside it. Otherwise
+        # read-only, and immutable only when no -shm can be made (a read-only folder).
+        wal = Path(f"{self.path}-wal").exists()
+        queries = ("?mode=ro", "?mode=ro&immutable=1") if wal else ("?mode=ro&immutable=1",)
+        for query in queries:
             try:
                 conn = sqlite3.connect(uri + query, uri=True, isolation_level=None, timeout=30,
                                        check_same_thread=False)

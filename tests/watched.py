@@ -10,6 +10,7 @@ in between.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +59,7 @@ class Watched:
         return result
 
     def sql(self, query: str, params: tuple = ()) -> list[tuple]:
-        with sqlite3.connect(self.db) as conn:
+        with contextlib.closing(sqlite3.connect(self.db)) as conn:  # closed: no -wal left open beside the file
             return conn.execute(query, params).fetchall()
 
 
