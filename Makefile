@@ -9,6 +9,7 @@ $(BIN)/monitor: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m compileall -q monitor
 	touch $(BIN)/monitor
 
 install: $(BIN)/monitor

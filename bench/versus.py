@@ -266,6 +266,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # the finally blocks stop the servers
     monitor = args.monitor or bench.monitor_exe()
     urlwatch = urlwatch_exe()
+    # An installed package comes byte-compiled (pip compiles urlwatch's); an editable checkout may not,
+    # and with PYTHONDONTWRITEBYTECODE set every start would compile the monitor's modules again.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "monitor")], check=False)
     result: dict[str, Any] = {"cpus": os.cpu_count(), "load": os.getloadavg()[0], "urlwatch": URLWATCH,
                               "extraction": extraction_ms(), "sizes": []}
     for n in args.n:
