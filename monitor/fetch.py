@@ -241,8 +241,11 @@ class Fetcher:
             target = target.with_user(None)
         result.url = str(target)
 
-        async with self._slot(host):
-            allowed = await self._allowed(target)
+        if not self.respect_robots or str(target.origin()) in self._robots:
+            allowed = await self._allowed(target)  # known rules: no request, so no slot to wait for
+        else:
+            async with self._slot(host):
+                allowed = await self._allowed(target)
         if not allowed:
             result.error = "disallowed by robots.txt"
             return

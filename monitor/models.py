@@ -178,12 +178,23 @@ class Event:
         return self.type in ALERT_TYPES
 
 
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
 def norm(text: str | None) -> str:
-    """Case, accents, punctuation, zero-width characters and spacing do not make a different item."""
-    text = unicodedata.normalize("NFKD", text or "")
+    """Case, accents, punctuation, zero-width characters and spacing do not make a different item.
+
+    ASCII text (most titles) takes a short cut with the same result: it has no accents or zero-width
+    characters, NFKD leaves it as it is, and its casefold is its lower case.
+    """
+    text = text or ""
+    if text.isascii():
+        return " ".join(_NOT_WORD.sub(" ", text.lower()).split())
+    text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    text = re.sub(r"[\u200b-\u200d\u2060\ufeff]", "", text)
-    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+    text = _ZERO_WIDTH.sub("", text)
+    return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
 def paper_key(p: Publication) -> str:

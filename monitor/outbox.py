@@ -61,6 +61,11 @@ class Outbox:
 
     # ------------------------------------------------------------ the dispatcher's transitions
 
+    def unsent(self) -> bool:
+        """Whether any delivery is still to be sent (pending or sending)."""
+        return self.db.execute("SELECT 1 FROM deliveries WHERE state IN ('pending', 'sending') LIMIT 1"
+                               ).fetchone() is not None
+
     def due(self, now: str) -> list[dict[str, Any]]:
         """Id and channel of each delivery to send: pending and due, or sending with an expired lease."""
         return list(self.db.query(
