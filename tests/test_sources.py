@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from monitor.errors import ConfigError
@@ -88,3 +90,34 @@ def test_a_file_with_no_sources_is_loaded_with_a_warning():
 
     assert config_warnings(parse_config("sources: []\n", "my/sources.yaml")) == [
         "warning: my/sources.yaml: no sources to watch"]
+
+
+@pytest.mark.parametrize("text", [
+    "sources: [", "sources:\n  - name: A\n\tnot: indented\n", "sources:\n  - name: [A\n", "a: b: c\n",
+    "sources:\n  - name: A\n    url: https://a.org/\n    url: https://b.org/\n", "sources:\n- name: 'A\n",
+    "sources:\n  - name: A\x01\n", "sources:\n  - &x name: A\n  - *y\n", "{sources: [}\n",
+])
+def test_the_fast_yaml_reader_gives_the_pure_readers_messages(text, monkeypatch):
+    """sources.yaml is read by libyaml when PyYAML has it; a file it refuses is read again by the
+    pure-Python loader, so every message is the one that loader gives, word for word."""
+    import yaml
+
+    from monitor import sources
+
+    assert sources._FastUniqueKeyLoader.__mro__[1] is yaml.CSafeLoader  # the fast path is the one tested
+    with pytest.raises(ConfigError) as fast:
+        parse_config(text, "my/sources.yaml")
+    monkeypatch.setattr(sources, "_FastUniqueKeyLoader", sources._UniqueKeyLoader)
+    with pytest.raises(ConfigError) as pure:
+        parse_config(text, "my/sources.yaml")
+    assert str(fast.value) == str(pure.value)
+    assert str(fast.value).startswith("my/sources.yaml")
+
+
+def test_the_fast_yaml_reader_reads_what_the_pure_one_reads(monkeypatch):
+    from monitor import sources
+
+    text = (Path(__file__).parent.parent / "sources.yaml").read_text()
+    fast = parse_config(text, "sources.yaml")
+    monkeypatch.setattr(sources, "_FastUniqueKeyLoader", sources._UniqueKeyLoader)
+    assert parse_config(text, "sources.yaml") == fast
