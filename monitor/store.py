@@ -2,7 +2,8 @@
 
 One check is one transaction: the check row, the snapshot, the items and the events (and, once
 delivery is configured, the pending deliveries) are written together or not at all, so a crash
-leaves the previous state intact, never half a snapshot.
+leaves the previous state intact, never half a snapshot. A one-pass run groups many checks into one
+commit (``batch``), each check a savepoint in it, so that still holds check by check.
 """
 
 from __future__ import annotations
