@@ -15,6 +15,7 @@ import click
 from . import __version__
 from .channels import SendError
 from .config import Config, parse_interval
+from .dbfaults import DATABASE_ERRORS, database_error
 from .errors import ExtractError, MonitorError
 from .models import Event
 from .fetch import Fetcher, user_agent
@@ -51,13 +52,15 @@ def _fail(message: str) -> None:
 
 
 class Group(click.Group):
-    """Turns every MonitorError into one clear line on stderr and exit status 2."""
+    """Turns every MonitorError (and every database failure) into one clear line on stderr and exit status 2."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except MonitorError as exc:
             _fail(str(exc))
+        except DATABASE_ERRORS as exc:  # a full disk, a damaged file...: what it means, in one line
+            _fail(str(database_error(ctx.obj.db_path if isinstance(ctx.obj, Ctx) else "the database", exc)))
 
 
 @click.group(cls=Group)

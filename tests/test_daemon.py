@@ -147,13 +147,15 @@ def events_of(db: Path) -> list[tuple]:
 class Proc:
     """A daemon process whose stderr goes to a file we can read while it runs."""
 
-    def __init__(self, tmp: Path, config: Path, db: Path, args: tuple[str, ...]) -> None:
+    def __init__(self, tmp: Path, config: Path, db: Path, args: tuple[str, ...],
+                 env: dict[str, str] | None = None) -> None:
         self.log = tmp / f"daemon-{time.monotonic_ns()}.log"
         self.started = time.monotonic()
         with open(self.log, "wb") as err:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "monitor.cli", "--config", str(config), "--db", str(db), "daemon", *args],
-                stdout=subprocess.DEVNULL, stderr=err, cwd=tmp, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                stdout=subprocess.DEVNULL, stderr=err, cwd=tmp,
+                env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
 
     def text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")

@@ -236,7 +236,7 @@ def test_a_damaged_or_uncreatable_database_is_one_line_and_nothing_changes(tmp_p
     nowhere = tmp_path / "a-file"
     nowhere.write_text("x")
     for db in (damaged, nowhere / "sub" / "m.db"):
-        for args in (("run",), ("diff",), ("sources",)):
+        for args in (("run",), ("diff",), ("sources",), ("deliver",), ("retry",), ("daemon",)):
             result = CliRunner().invoke(main, ["--config", str(config), "--db", str(db), *args])
             assert result.exit_code == 2, (db, args, result.output)
             assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
