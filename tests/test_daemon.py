@@ -291,6 +291,22 @@ def test_sigterm_gives_up_on_a_check_after_the_grace_period(tmp_path, server, st
     assert "abandoned at shutdown" in daemon.text() and "stopped cleanly" in daemon.lines()[-1]
 
 
+def test_a_second_signal_stops_at_once(tmp_path, server, start):
+    server.set("/slow/", V1)
+    server.routes.delays["/slow/"] = 6
+    config = write_config(tmp_path / "sources.yaml", [("Slow", server.url("/slow/"), "1h")])
+    daemon = start(config, tmp_path / "monitor.db", "--grace", "30", "--start-spread", "0.2")
+    assert wait_until(lambda: hits(server, "/slow/"), 5), daemon.text()
+    stop = time.monotonic()
+    daemon.send(signal.SIGTERM)
+    daemon.wait_log("stopping: in_flight=1")
+    daemon.send(signal.SIGTERM)
+    assert daemon.wait(10) == 0, daemon.text()
+    assert time.monotonic() - stop < 3, daemon.text()  # neither the 30 s grace nor the 6 s answer
+    assert "second stop signal: abandoning in_flight=1" in daemon.text()
+    assert "stopped cleanly" in daemon.lines()[-1]
+
+
 def test_sigkill_mid_check_loses_nothing_and_duplicates_nothing(tmp_path, server, start):
     server.set("/k/", V1)
     config = write_config(tmp_path / "sources.yaml", [("K", server.url("/k/"), "2s")])

@@ -145,6 +145,11 @@ def test_a_source_failing_for_good_is_announced_once_and_its_recovery_too(tmp_pa
     diff = json.loads(cli(config, db, "diff", "--since", "1d", "--json").output)
     failing = [e for e in diff if e["type"] == "source_failing"]
     assert len(failing) == 1 and failing[0]["text"] == "HTTP 404" and failing[0]["failures"] == 3 and failing[0]["alert"]
+    with sqlite3.connect(db) as conn:
+        first_failure = conn.execute("SELECT MIN(c.started_at) FROM checks c JOIN sources s ON s.id = c.source_id"
+                                     " WHERE s.name = 'Gone' AND c.outcome = 'failed'").fetchone()[0]
+    assert failing[0]["failing_since"] == first_failure
+    assert "Gone:\n  - source failing since" in cli(config, db, "diff").output  # after its newest snapshot
 
     page_server.set("/gone/", V1)
     run = cli(config, db, "run", "--once")
@@ -249,3 +254,20 @@ def test_returning_items_in_the_pure_diff():
     assert drop_returning([added], first_seen) == [added]  # an edit may list an old item again
     assert drop_returning([added], first_seen, revert=True) == []
     assert is_revert(after, [item_keys(after)]) and not is_revert(after, [item_keys(before)])
+
+
+def test_a_route_can_carry_the_failure_alerts_alone(tmp_path, page_server, receiver):  # noqa: F811
+    page_server.set("/gone/", V1)
+    config = write_config(tmp_path, [("Gone", page_server.url("/gone/"))], extra="  failing_after: 1")
+    config.write_text(config.read_text() + f"channels:\n  ops:\n    type: webhook\n    url: {receiver.url()}\n"
+                      "routes:\n  - channel: ops\n    events: [source_failing, source_recovered]\n")
+    db = tmp_path / "monitor.db"
+    cli(config, db, "run", "--once")
+    page_server.set("/gone/", (PAGES / "v2.html").read_bytes())  # a new paper: not for this route
+    cli(config, db, "run", "--once")
+    page_server.routes.pop("/gone/")
+    cli(config, db, "run", "--once")
+    page_server.set("/gone/", (PAGES / "v2.html").read_bytes())
+    cli(config, db, "run", "--once")
+    assert posted(receiver) == ["source_failing", "source_recovered"]
+    assert "paper_added" in [t for t, _ in events(db)]
