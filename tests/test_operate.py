@@ -214,6 +214,31 @@ def test_extraction_workers_die_with_a_killed_run(tmp_path):
     assert not any(_alive(w) for w in workers), "extraction workers outlived their killed parent"
 
 
+def test_a_worker_in_the_middle_of_a_big_page_dies_with_a_killed_run(tmp_path, page_server):
+    from .test_budget import many_papers
+
+    page_server.set("/big/", many_papers(40_000))  # about 15 s of extraction on this machine
+    config = tmp_path / "sources.yaml"
+    config.write_text(f"defaults:\n  extraction_timeout: 600\nsources:\n  - name: Big\n    url: {page_server.url('/big/')}\n")
+    run = subprocess.Popen([sys.executable, "-m", "monitor.cli", "--config", str(config), "--db", str(tmp_path / "m.db"),
+                            "run"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (page_server.hits("/big/") and _workers_of(run.pid)):
+            time.sleep(0.05)
+        workers = _workers_of(run.pid)
+        assert workers and run.poll() is None
+        time.sleep(1.0)  # the page is in its worker
+    finally:
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait(timeout=10)
+    killed = time.monotonic()
+    while time.monotonic() < killed + 10 and any(_alive(w) for w in workers):
+        time.sleep(0.1)
+    assert not any(_alive(w) for w in workers), "a busy worker outlived its killed parent"
+    assert time.monotonic() - killed < 3
+
+
 def test_check_by_source_name_uses_its_selectors_and_a_tried_one(tmp_path):
     page = tmp_path / "dana.html"
     page.write_text("<html><body><div class='odd'><span>Alpha beta gamma delta paper one</span>"
