@@ -271,3 +271,39 @@ def test_a_route_can_carry_the_failure_alerts_alone(tmp_path, page_server, recei
     cli(config, db, "run", "--once")
     assert posted(receiver) == ["source_failing", "source_recovered"]
     assert "paper_added" in [t for t, _ in events(db)]
+
+
+TITLES = ["Sparse Attention Without Tears", "Retrieval Heads Are All You Need", "Calibrated Models for Science",
+          "Graph Kernels on a Budget", "Learning to Parse Receipts", "Federated Tuning of Speech Models",
+          "Robust Optimal Transport Revisited", "Protein Folding with Small Data", "Tokenizers Without Borders"]
+
+
+def papers_page(titles: list[str]) -> str:
+    items = "".join(f'<li class="paper"><strong>{t}</strong><br><b>Dana Example</b>, Bo Li<br><em>ACL 2024</em></li>'
+                    for t in titles)
+    return f"<html><body><h1>Dana Example</h1><h2>Publications</h2><ol>{items}</ol></body></html>"
+
+
+def test_a_page_that_lost_most_items_is_held_then_believed_and_what_comes_back_is_not_new(tmp_path, page_server):
+    full, part = TITLES[:8], TITLES[:3]  # 3 of 8: most of it gone, but not (nearly) all
+    page_server.set("/d/", papers_page(full))
+    config = write_config(tmp_path, [("Dana", page_server.url("/d/"))])
+    db = tmp_path / "monitor.db"
+    assert outcome(cli(config, db, "run").output, "Dana") == "new"
+
+    page_server.set("/d/", papers_page(part))  # a broken deploy, say
+    assert outcome(cli(config, db, "run").output, "Dana") == "suspect"
+    page_server.set("/d/", papers_page(full))  # and fixed: as if nothing had happened
+    back = cli(config, db, "run")
+    assert "No new changes." in back.output and events(db) == []
+
+    page_server.set("/d/", papers_page(part))  # this time it is meant
+    assert outcome(cli(config, db, "run").output, "Dana") == "suspect"
+    assert events(db) == []  # held: no removals yet
+    assert outcome(cli(config, db, "run").output, "Dana") == "confirmed"
+    assert sorted(x for t, x in events(db)) == sorted(full[3:]) and {t for t, _ in events(db)} == {"paper_removed"}
+
+    page_server.set("/d/", papers_page(full + [TITLES[8]]))  # the old list is restored, with one new paper
+    again = cli(config, db, "run")
+    assert [(t, x) for t, x in events(db) if t == "paper_added"] == [("paper_added", TITLES[8])]
+    assert "new paper 'Tokenizers Without Borders'" in again.output
