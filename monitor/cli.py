@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,21 +14,23 @@ from typing import Any
 import click
 
 from . import __version__
+from . import watchlist
 from .channels import SendError
 from .config import Config, parse_interval
 from .dbfaults import DATABASE_ERRORS, database_error
-from .errors import ExtractError, MonitorError
-from .models import Event
+from .errors import MonitorError
+from .models import Event, Page, Source
 from .fetch import Fetcher, user_agent
+from .names import resolve, suggestions, unknown
 from .notify import deliver_due, outbox_hook, retry_failed, retry_waiting, send_test
 from .notify import notices as list_delivery_notices
 from .pipeline import CheckResult, check_sources
-from .safe import clean_text, redact_in, redact_url
+from .probe import read_page
+from .safe import redact_url
 from .report import describe_event, event_json, group_by_source
-from .lock import writer_lock
-from .sources import config_warnings, load_config, source_headers
+from .lock import holder, writer_lock
+from .sources import FORMATS, config_warnings, load_config, source_headers
 from .store import Store
-from .worker import Job, shared_pool
 
 
 class Ctx:
@@ -88,14 +91,21 @@ def run(obj: Ctx, once: bool, names: tuple[str, ...]) -> None:
     checked failed, 2 on a configuration or database error.
     """
     config = obj.config()
-    sources = [config.source(n) for n in names] if names else config.sources
+    sources = [config.source(n) for n in names] if names else config.enabled_sources
+    for s in sources:
+        if not s.enabled:
+            click.echo(f"warning: source {s.name!r} is paused (enabled: false), so it is not checked;"
+                       f" `monitor resume {shlex.quote(s.name)}` lets it be checked again", err=True)
+    if names and not any(s.enabled for s in sources):
+        _fail("nothing to check: every source named is paused")
+    sources = [s for s in sources if s.enabled]
     for warning in config_warnings(config):
         click.echo(warning, err=True)
     with writer_lock(obj.db_path, "monitor run --once"):
         _run_once(obj, config, sources)
 
 
-def _run_once(obj: Ctx, config: Config, sources) -> None:
+def _run_once(obj: Ctx, config: Config, sources: list[Source]) -> None:
     store = obj.store()
     tty = sys.stderr.isatty()
     done = [0]
@@ -111,6 +121,9 @@ def _run_once(obj: Ctx, config: Config, sources) -> None:
         click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
     click.echo(f"monitor run --once at {started:%Y-%m-%d %H:%M:%S} UTC ({obj.config_path})")
     _print_run_table(results)
+    paused = [s.name for s in config.sources if not s.enabled]
+    if paused:
+        click.echo(f"{len(paused)} paused, not checked: {', '.join(paused)}")
     _print_changes(results)
     if results and all(r.outcome == "failed" for r in results):
         sys.exit(1)
@@ -186,19 +199,11 @@ def check(obj: Ctx, target: str, as_json: bool, explain: bool, fmt: str | None, 
     fmt = fmt or (source.format if source else "auto")
     headers = source_headers(source) if source else None
 
-    async def get():
+    async def get() -> Page:
         async with Fetcher(user_agent=user_agent(None), respect_robots=True) as fetcher:
-            return await fetcher.fetch(url, headers=headers)
+            return await read_page(fetcher, url, fmt=fmt, selectors=selectors, headers=headers, explain=explain)
 
-    result = asyncio.run(get())
-    if not result.ok or result.text is None:
-        _fail(f"{redact_url(url)}: {clean_text(redact_in(result.error, url)) or 'no content'}")
-    job = Job(text=result.text, format=fmt, content_type=result.content_type, url=result.final_url or url,
-              selectors=selectors or None, explain=explain)
-    try:
-        page = asyncio.run(shared_pool().extract(job))
-    except ExtractError as exc:
-        _fail(f"{redact_url(target)}: extraction failed: {clean_text(str(exc))}")
+    page = asyncio.run(get())
     if as_json:
         data = page.to_json()
         if explain:
@@ -240,15 +245,22 @@ def check(obj: Ctx, target: str, as_json: bool, explain: bool, fmt: str | None, 
                     click.echo(f"      |   {role:<8} {line[:100]}")
 
 
-def _named_source(obj: Ctx, target: str):
-    """The source ``target`` names (case-insensitively) in the config, when it is not a URL or a file."""
+def _named_source(obj: Ctx, target: str) -> Source | None:
+    """The source ``target`` names (ignoring case) in the config, when it is not a URL or a file; a
+    near miss of a name ("Dana Exmple") is an error that offers the closest names."""
     if "://" in target or Path(target).exists():
         return None
     try:
         config = obj.config()
     except MonitorError:
         return None
-    return next((s for s in config.sources if s.name.casefold() == target.strip().casefold()), None)
+    names = [s.name for s in config.sources]
+    found = resolve(target.strip(), names)
+    if found is not None:
+        return config.source(found)
+    if "/" not in target and suggestions(target.strip(), names):
+        _fail(unknown(target.strip(), names, config.path))
+    return None
 
 
 # ---------------------------------------------------------------- diff
@@ -279,8 +291,8 @@ def parse_since(value: str) -> str:
 def diff(obj: Ctx, source: str | None, since: str | None, as_json: bool, show_all: bool) -> None:
     """What changed: the newest check's events per source, or every event since a time."""
     store = obj.reader()
-    if source and store.source_id(source) is None:
-        _fail(f"no source named {source!r} in {obj.db_path} (run `monitor run --once` first)")
+    if source:
+        source = _stored_name(obj, store, source)
     rows = store.events(source=source, since=parse_since(since) if since else None)
     if as_json:
         click.echo(json.dumps([event_json(r) for r in rows], ensure_ascii=False, indent=1))
@@ -296,6 +308,22 @@ def diff(obj: Ctx, source: str | None, since: str | None, as_json: bool, show_al
             click.echo(f"  - {describe_event(e)}")
 
 
+def _stored_name(obj: Ctx, store: Store, name: str) -> str:
+    """The stored source ``name`` designates (ignoring case; removed sources' history included)."""
+    stored = store.source_names()
+    found = resolve(name.strip(), stored)
+    if found is not None:
+        return found
+    try:
+        configured = resolve(name.strip(), [s.name for s in obj.config().sources])
+    except MonitorError:
+        configured = None
+    if configured is not None:
+        _fail(f"source {configured!r} has no history in {obj.db_path} yet (`monitor run --once` checks it)")
+    _fail(unknown(name.strip(), stored, obj.db_path))
+    raise AssertionError("unreachable")
+
+
 # ---------------------------------------------------------------- sources
 
 @main.command("sources")
@@ -309,6 +337,9 @@ def sources_cmd(obj: Ctx) -> None:
                  papers=0, news=0, events=0, last_error=None)
     # the configuration decides what is listed (the database is only read); the address shown is redacted
     rows = [{**known.get(s.name, never), "name": s.name, "url": redact_url(s.url)} for s in config.sources]
+    for r, s in zip(rows, config.sources):
+        if not s.enabled:  # the outcome column says so: `run` and the daemon skip it
+            r["last_outcome"] = "paused"
     header = ("source", "last check", "outcome", "last success", "failing since", "papers", "news", "events", "url")
     table = [header] + [(r["name"], _when(r["last_check_at"]) if r["last_check_at"] else "never",
                          r["last_outcome"] or "-", _when(r["last_success_at"]) if r["last_success_at"] else "never",
@@ -319,6 +350,199 @@ def sources_cmd(obj: Ctx) -> None:
     for r in rows:
         if r["last_error"]:
             click.echo(f"  {r['name']}: {r['last_error']}")
+
+
+# ---------------------------------------------------------------- keeping the watch list
+
+FOUND_PAPERS = 3  # what `add` shows of a page it looked at: this many paper titles,
+FOUND_NEWS = 2  # news items,
+FOUND_ANNOUNCEMENTS = 2  # and announcements
+
+
+def _counted(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+def _found(page: Page) -> str:
+    return (f"{_counted(len(page.publications), 'paper')}, {_counted(len(page.news), 'news item')},"
+            f" {_counted(len(page.announcements), 'announcement')}")
+
+
+def _print_found(page: Page, url: str) -> None:
+    """What a look at a page found: whom it is about, the counts and a few titles."""
+    prof = page.profile
+    if prof.name or prof.position or prof.affiliation:
+        click.echo(", ".join(x for x in (prof.name, prof.position, prof.affiliation) if x))
+    click.echo(f"{redact_url(url)}: {_found(page)}")
+    for p in page.publications[:FOUND_PAPERS]:
+        label = p.title or f"(untitled) {(p.text or '')[:80]}"
+        click.echo(f"  paper: {label}" + (f" ({p.venue})" if p.venue else ""))
+    for n in page.news[:FOUND_NEWS]:
+        click.echo(f"  news: {n.date + ': ' if n.date else ''}{n.text[:100]}")
+    for a in page.announcements[:FOUND_ANNOUNCEMENTS]:
+        click.echo(f"  announcement [{a.kind}]: {a.text[:100]}")
+
+
+def _reload_hint(obj: Ctx) -> str:
+    """``; the running daemon (pid N) takes the change after a reload: kill -HUP N`` when a daemon runs on
+    this database (it reads sources.yaml again on SIGHUP), else ''."""
+    held = holder(obj.db_path) if obj.db_path != ":memory:" else None
+    if not held or "daemon" not in held:
+        return ""
+    pid = held.split()[1] if held.startswith("pid ") else "PID"
+    return f"; the running daemon (pid {pid}) takes the change after a reload: kill -HUP {pid}"
+
+
+@main.command()
+@click.argument("url")
+@click.option("--name", help="The source's name (default: whom the page is about, its title, or its address).")
+@click.option("--tag", "tags", multiple=True, help="A tag, for routing alerts (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="How to read the page (default auto).")
+@click.option("--no-check", is_flag=True, help="Add it without reading the page first.")
+@click.option("--force", is_flag=True, help="Add it even when the page cannot be read now.")
+@click.pass_obj
+def add(obj: Ctx, url: str, name: str | None, tags: tuple[str, ...], fmt: str | None, no_check: bool,
+        force: bool) -> None:
+    """Add a page to sources.yaml, after reading it once to show what the monitor finds there.
+
+    Comments and layout of sources.yaml are kept. Exits 0 when added, 1 when the page could not be
+    read (not added, unless --force), 2 when refused (a duplicate address or name, a bad address).
+    """
+    config = obj.config()
+    candidate = watchlist.Candidate(raw=url, name=name, tags=list(tags), format=fmt)
+    [outcome] = asyncio.run(watchlist.place(config, [candidate], check=not no_check, force=force))
+    if outcome.page is not None:
+        _print_found(outcome.page, outcome.placed.resolved if outcome.placed else url)
+    if outcome.status in ("duplicate", "invalid"):
+        _fail(f"{config.path}: {outcome.message}")
+    if outcome.status == "failed":
+        click.echo(f"error: {outcome.message}: not added (--force adds it anyway)", err=True)
+        sys.exit(1)
+    placed = outcome.placed
+    assert placed is not None
+    if outcome.message:
+        click.echo(f"warning: {outcome.message}; added anyway (--force)", err=True)
+    watchlist.append(config.path, [placed])
+    tagged = f", tags: {', '.join(placed.candidate.tags)}" if placed.candidate.tags else ""
+    click.echo(f"added {placed.name!r} to {config.path} ({redact_url(placed.url)}{tagged})")
+    note = watchlist.stored_note(obj.db_path, config, placed.name, placed.resolved)
+    if note:
+        click.echo(note)
+    click.echo(f"`monitor run --once` checks it from now on{_reload_hint(obj)}")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--tag", "tags", multiple=True, help="A tag for every source imported (repeatable).")
+@click.option("--no-check", is_flag=True, help="Add the pages without reading them first (fast).")
+@click.option("--force", is_flag=True, help="Add pages that cannot be read now too.")
+@click.pass_obj
+def import_cmd(obj: Ctx, file: str, tags: tuple[str, ...], no_check: bool, force: bool) -> None:
+    """Add many pages at once: a CSV file (url,name,tags; header optional) or one URL a line.
+
+    Each page is read first like `add` does (several at once); duplicates are skipped with a note, and a
+    bad line never stops the others. Exits 0 when every line was added or skipped as a duplicate, 1 when
+    some failed (they are listed), 2 when the file cannot be read.
+    """
+    config = obj.config()
+    lines = watchlist.read_import(file)
+    candidates = [ln.candidate for ln in lines if ln.candidate is not None]
+    for c in candidates:
+        c.tags = list(dict.fromkeys([*c.tags, *tags]))
+    if candidates and not no_check and sys.stderr.isatty():
+        click.echo(f"reading {_counted(len(candidates), 'page')}...", err=True)
+    outcomes = iter(asyncio.run(watchlist.place(config, candidates, check=not no_check, force=force)))
+    placed: list[watchlist.Placed] = []
+    counts = {"added": 0, "duplicate": 0, "failed": 0}
+    for ln in lines:
+        if ln.candidate is None:
+            click.echo(f"{ln.where}: failed: {ln.error}")
+            counts["failed"] += 1
+            continue
+        o = next(outcomes)
+        if o.status == "added" and o.placed is not None:
+            placed.append(o.placed)
+            found = f": {_found(o.page)}" if o.page is not None else ""
+            forced = f" (--force: {o.message})" if o.message else ""
+            click.echo(f"{ln.where}: added {o.placed.name!r} ({redact_url(o.placed.url)}){found}{forced}")
+            counts["added"] += 1
+        elif o.status == "duplicate":
+            click.echo(f"{ln.where}: skipped: {o.message}")
+            counts["duplicate"] += 1
+        else:
+            click.echo(f"{ln.where}: failed: {o.message}" + ("" if o.status == "invalid" else ": not added"))
+            counts["failed"] += 1
+    if placed:
+        watchlist.append(config.path, placed)
+    click.echo(f"\n{file}: {counts['added']} added to {config.path}, {_counted(counts['duplicate'], 'duplicate')}"
+               f" skipped, {counts['failed']} failed" + (" (--force adds pages that cannot be read now)"
+                                                         if counts["failed"] and not force else ""))
+    if placed:
+        click.echo(f"`monitor run --once` checks them from now on{_reload_hint(obj)}")
+    if counts["failed"]:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("name")
+@click.pass_obj
+def remove(obj: Ctx, name: str) -> None:
+    """Take a source out of sources.yaml (its stored history stays in the database)."""
+    source = watchlist.remove(obj.config_path, name)
+    click.echo(f"removed {source.name!r} from {obj.config_path}")
+    counts = watchlist.history(obj.db_path, source.name)
+    if counts and counts["checks"]:
+        click.echo(f"Its history stays in {obj.db_path} ({_counted(counts['checks'], 'check')},"
+                   f" {_counted(counts['events'], 'event')}): `monitor diff {shlex.quote(source.name)} --since 1y`"
+                   f" shows it, and a source added again as {source.name!r} continues it.")
+    else:
+        click.echo("Nothing was stored for it.")
+    click.echo(f"`monitor run` no longer checks it{_reload_hint(obj)}")
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+@click.pass_obj
+def rename(obj: Ctx, old: str, new: str) -> None:
+    """Rename a source in sources.yaml (and in the routes that name it) with its stored history."""
+    done = watchlist.rename(obj.config_path, obj.db_path, old, new)
+    routes = f" (and in {_counted(done.routes, 'route')})" if done.routes else ""
+    click.echo(f"renamed {done.old!r} to {done.new!r} in {obj.config_path}{routes}")
+    if done.held_by:
+        click.echo(f"{obj.db_path} is in use by {done.held_by}: it gives the stored history the new name when it"
+                   " next reads sources.yaml (it finds the source by its address)" + _reload_hint(obj))
+    elif done.stored and done.stored["checks"]:
+        click.echo(f"its history ({_counted(done.stored['checks'], 'check')}, {_counted(done.stored['events'], 'event')})"
+                   f" follows it in {obj.db_path}")
+
+
+def _set_enabled(obj: Ctx, name: str, enabled: bool) -> None:
+    source, changed = watchlist.set_enabled(obj.config_path, name, enabled)
+    if not changed:
+        click.echo(f"{source.name!r} is already {'active' if enabled else 'paused'}")
+        return
+    if enabled:
+        click.echo(f"resumed {source.name!r}: `monitor run` checks it again{_reload_hint(obj)}")
+    else:
+        click.echo(f"paused {source.name!r} (enabled: false): `monitor run` skips it until"
+                   f" `monitor resume {shlex.quote(source.name)}`{_reload_hint(obj)}")
+
+
+@main.command()
+@click.argument("name")
+@click.pass_obj
+def pause(obj: Ctx, name: str) -> None:
+    """Stop checking a source for now (enabled: false); it stays listed, with its history."""
+    _set_enabled(obj, name, False)
+
+
+@main.command()
+@click.argument("name")
+@click.pass_obj
+def resume(obj: Ctx, name: str) -> None:
+    """Check a paused source again."""
+    _set_enabled(obj, name, True)
 
 
 # ---------------------------------------------------------------- daemon

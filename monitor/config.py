@@ -12,6 +12,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .models import FailingAfter, Source
+from .names import resolve, unknown
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _INTERVAL = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
@@ -35,11 +36,17 @@ class Config:
     channels: dict[str, Any] = field(default_factory=dict)
     routes: list[Any] = field(default_factory=list)
 
+    @property
+    def enabled_sources(self) -> list[Source]:
+        """The sources `run` and the daemon check: all but the paused ones (``enabled: false``)."""
+        return [s for s in self.sources if s.enabled]
+
     def source(self, name: str) -> Source:
-        for s in self.sources:
-            if s.name == name:
-                return s
-        raise ConfigError(f"{self.path}: no source named {name!r}")
+        """The source ``name`` designates, ignoring case; ConfigError with the closest names otherwise."""
+        found = resolve(name, [s.name for s in self.sources])
+        if found is None:
+            raise ConfigError(unknown(name, [s.name for s in self.sources], self.path))
+        return next(s for s in self.sources if s.name == found)
 
 
 def parse_interval(value: Any) -> int:

@@ -56,6 +56,7 @@ class Source:
     selectors: dict[str, str] = field(default_factory=dict)  # per-source overrides: publications, news
     failing_after: FailingAfter = field(default_factory=FailingAfter)  # when failures are alerted
     headers_env: dict[str, str] = field(default_factory=dict)  # request header -> NAME of an environment variable
+    enabled: bool = True  # False: paused, listed but never checked by `run` or the daemon
 
 
 @dataclass

@@ -24,7 +24,8 @@ from .safe import redact_url
 
 FORMATS = ("auto", "html", "markdown", "text")
 SELECTOR_KEYS = ("publications", "news")
-SOURCE_KEYS = {"name", "url", "every", "cron", "format", "tags", "selectors", "failing_after", "headers_env"}
+SOURCE_KEYS = {"name", "url", "every", "cron", "format", "tags", "selectors", "failing_after", "headers_env",
+               "enabled"}
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 DEFAULT_KEYS = {"every", "user_agent_contact", "concurrency", "per_host", "timeout", "max_bytes", "politeness",
@@ -87,7 +88,7 @@ def _resolve_path(url: str, where: str, base_dir: Path) -> str:
     return os.path.normpath(str(path))
 
 
-def _check_url(url: Any, where: str, base_dir: Path | None = None) -> str:
+def check_url(url: Any, where: str, base_dir: Path | None = None) -> str:
     if not isinstance(url, str) or not url.strip():
         raise ConfigError(f"{where}: 'url' must be an http(s) URL or a file path")
     url = url.strip()
@@ -144,7 +145,7 @@ def config_warnings(config: Config) -> list[str]:
     """Said once, at start: one line per source whose headers_env names an unset variable, one per channel
     whose password_env, url_env or secret_env does, and one for a file that lists no source at all."""
     out = [] if config.sources else [f"warning: {config.path}: no sources to watch"]
-    for s in config.sources:
+    for s in config.enabled_sources:
         for env in missing_header_envs(s):
             header = next(h for h, e in s.headers_env.items() if e == env)
             out.append(f"warning: {config.path}: source {s.name!r}: headers_env: environment variable {env} is"
@@ -197,7 +198,7 @@ def _source(entry: Any, index: int, path: str, default_every: int,
         raise ConfigError(f"{where}: 'name' is required and must be a non-empty string")
     if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in name):
         raise ConfigError(f"{where}: the name holds a control character or a line break")
-    url = _check_url(entry.get("url"), where, Path(path).absolute().parent)
+    url = check_url(entry.get("url"), where, Path(path).absolute().parent)
     try:
         every = parse_interval(entry["every"]) if "every" in entry else default_every
         failing = parse_failing_after(entry["failing_after"]) if "failing_after" in entry else default_failing
@@ -228,8 +229,12 @@ def _source(entry: Any, index: int, path: str, default_every: int,
         if not _css_ok(str(css)):
             raise ConfigError(f"{where}: selectors: {kind}: {css!r} is not a CSS selector")
     headers_env = _headers_env(entry["headers_env"], where) if "headers_env" in entry else {}
+    enabled = entry.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"{where}: 'enabled' must be true or false, not {enabled!r}")
     return Source(name=name.strip(), url=url, every=every, cron=cron, format=fmt, tags=tags,
-                  selectors={k: str(v) for k, v in selectors.items()}, failing_after=failing, headers_env=headers_env)
+                  selectors={k: str(v) for k, v in selectors.items()}, failing_after=failing, headers_env=headers_env,
+                  enabled=enabled)
 
 
 def parse_config(text: str, path: str = "sources.yaml") -> Config:
@@ -279,12 +284,15 @@ def parse_config(text: str, path: str = "sources.yaml") -> Config:
         sources = []
     if not isinstance(sources, list):
         raise ConfigError(f"{path}: 'sources' must be a list")
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     for i, entry in enumerate(sources):
         src = _source(entry, i, path, config.every, config.failing_after)
-        if src.name in seen:
-            raise ConfigError(f"{path}: source {src.name!r}: duplicate name (names must be unique)")
-        seen.add(src.name)
+        other = seen.get(src.name.casefold())
+        if other is not None:
+            also = "" if other == src.name else f" (as {other!r})"
+            raise ConfigError(f"{path}: source {src.name!r}: duplicate name{also}"
+                              " (names must be unique, ignoring case)")
+        seen[src.name.casefold()] = src.name
         config.sources.append(src)
     channels = data.get("channels") or {}
     routes = data.get("routes") or []

@@ -11,13 +11,14 @@ import datetime as dt
 import hashlib
 import importlib.resources
 import json
+import logging
 import os
 import sqlite3
 import zlib
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import sqlite_utils
 
@@ -27,6 +28,7 @@ from .diff import ADDED, Gone, item_keys, returning_key
 from .models import Event, Page, Source, news_key, paper_key
 from .safe import redact_url
 
+log = logging.getLogger("monitor.store")
 
 def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
@@ -207,10 +209,19 @@ class Store:
     # ------------------------------------------------------------ sources
 
     def sync_sources(self, sources: list[Source]) -> dict[str, int]:
-        """Make the sources table match the configuration; returns name -> id."""
+        """Make the sources table match the configuration; returns name -> id.
+
+        An entry whose name the table does not know, at the same address as a stored source that is no
+        longer in the configuration, is that source renamed by hand: its row takes the new name and
+        keeps its history (``adopted_by_url``), so nothing stored is lost or duplicated.
+        """
         ids: dict[str, int] = {}
         with self.transaction():
             existing = {r["name"]: r for r in self.db.query("SELECT id, name, url FROM sources")}
+            for old, new in adopted_by_url(sources, existing.values()):
+                self.db.execute("UPDATE sources SET name = ? WHERE name = ?", [new, old])
+                existing[new] = {**existing.pop(old), "name": new}
+                log.info("source %r is now %r in the configuration (same address): its history follows", old, new)
             for s in sources:
                 row = existing.get(s.name)
                 url = redact_url(s.url)  # never credentials or a token in clear (``safe.redact_url``)
@@ -227,6 +238,36 @@ class Store:
             self.db.execute(
                 f"UPDATE sources SET active = (name IN ({','.join('?' * len(names))})) ", names)
         return ids
+
+    def rename_source(self, old: str, new: str) -> bool:
+        """Give a stored source a new name, history and all; False when nothing is stored under ``old``.
+
+        StoreError when ``new`` already names another stored source (a removed one's history): two
+        histories are never merged.
+        """
+        with self.transaction():
+            if self.source_id(old) is None:
+                return False
+            other = self.source_id(new)
+            if other is not None and other != self.source_id(old):
+                raise StoreError(f"{self.path}: the history of another source named {new!r} is stored there"
+                                 " (removed from the configuration); choose another name")
+            self.db.execute("UPDATE sources SET name = ? WHERE name = ?", [new, old])
+        return True
+
+    def source_names(self) -> list[str]:
+        """Every stored source's name, those no longer configured included (their history stays)."""
+        return [r["name"] for r in self.db.query("SELECT name FROM sources ORDER BY name")]
+
+    def history(self, name: str) -> dict[str, int]:
+        """How much is stored for a source: checks, snapshots, items and events (zeros when none)."""
+        sid = self.source_id(name)
+        counts = {"checks": 0, "snapshots": 0, "items": 0, "events": 0}
+        if sid is None:
+            return counts
+        for table in counts:
+            counts[table] = self.db.execute(f"SELECT COUNT(*) FROM {table} WHERE source_id = ?", [sid]).fetchone()[0]
+        return counts
 
     def source_row(self, source_id: int) -> dict[str, Any]:
         return next(self.db.query("SELECT * FROM sources WHERE id = ?", [source_id]))
@@ -421,6 +462,25 @@ class Store:
                (SELECT COUNT(*) FROM checks c WHERE c.source_id = s.id) AS checks
         FROM sources s ORDER BY s.active DESC, s.name"""
         return list(self.db.query(sql))
+
+
+def adopted_by_url(sources: list[Source], rows: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(stored name, configured name) for each entry renamed by hand: a configured name not stored, at
+    the address of exactly one stored source whose name is no longer configured (and no other new entry
+    shares that address)."""
+    rows = list(rows)
+    stored = {r["name"] for r in rows}
+    configured = {s.name for s in sources}
+    orphans: dict[str, list[str]] = {}
+    for r in rows:
+        if r["name"] not in configured:
+            orphans.setdefault(r["url"], []).append(r["name"])
+    newcomers: dict[str, list[str]] = {}
+    for s in sources:
+        if s.name not in stored:
+            newcomers.setdefault(redact_url(s.url), []).append(s.name)
+    return [(orphans[url][0], names[0]) for url, names in newcomers.items()
+            if len(names) == 1 and len(orphans.get(url, [])) == 1]
 
 
 def _statements(sql: str) -> list[str]:
