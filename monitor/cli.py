@@ -9,20 +9,21 @@ import logging
 import shlex
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from . import __version__
 from . import watchlist
 from .channels import SendError
-from .config import Config, parse_interval
+from .config import Config, find_source, parse_interval, sources_tagged
 from .dbfaults import DATABASE_ERRORS, database_error
 from .errors import MonitorError
 from .models import Event, Page, Source
+from .overview import HISTORY_LIMIT, history_lines, overview_lines, source_history, source_overview
 from .fetch import Fetcher, user_agent
 from .names import resolve, suggestions, unknown
-from .notify import deliver_due, outbox_hook, retry_failed, retry_waiting, send_test
+from .notify import deliver_due, outbox_hook, release_held, retry_failed, retry_waiting, send_test
 from .notify import notices as list_delivery_notices
 from .pipeline import CheckResult, check_sources
 from .probe import read_page
@@ -31,6 +32,7 @@ from .report import describe_event, event_json, group_by_source
 from .lock import holder, writer_lock
 from .sources import FORMATS, config_warnings, load_config, source_headers
 from .store import Store
+from .textdiff import pick_pair, snapshot_diff
 
 
 class Ctx:
@@ -49,7 +51,7 @@ class Ctx:
         return Store(self.db_path, readonly=True)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
 
@@ -131,6 +133,7 @@ def _run_once(obj: Ctx, config: Config, sources: list[Source]) -> None:
 
 async def _run_and_deliver(config: Config, store: Store, sources, progress) -> list[CheckResult]:
     results = await check_sources(config, store, sources, on_result=progress, outbox=outbox_hook(config))
+    release_held(store)  # the pass is over: no page it checks can join a held alert any more
     await deliver_due(config, store)
     return results
 
@@ -287,9 +290,24 @@ def parse_since(value: str) -> str:
 @click.option("--since", help="Every event since then: a duration (2d, 12h, 1w) or a date (2025-01-31).")
 @click.option("--json", "as_json", is_flag=True, help="Print the events as a JSON list.")
 @click.option("--all", "show_all", is_flag=True, help="Include events that are not alerts (removals, links...).")
+@click.option("--text", "as_text", is_flag=True,
+              help="Show how the page's text changed between two snapshots (a unified diff); needs SOURCE.")
+@click.option("--from", "id_from", type=int, metavar="ID", help="With --text: the older snapshot (ids: `monitor history`).")
+@click.option("--to", "id_to", type=int, metavar="ID", help="With --text: the newer snapshot (default: the newest).")
 @click.pass_obj
-def diff(obj: Ctx, source: str | None, since: str | None, as_json: bool, show_all: bool) -> None:
-    """What changed: the newest check's events per source, or every event since a time."""
+def diff(obj: Ctx, source: str | None, since: str | None, as_json: bool, show_all: bool, as_text: bool,
+         id_from: int | None, id_to: int | None) -> None:
+    """What changed: the newest check's events per source, or every event since a time; with --text, the
+    page's own text between two stored snapshots."""
+    if (id_from is not None or id_to is not None) and not as_text:
+        _fail("--from and --to choose the snapshots of `diff SOURCE --text`")
+    if as_text:
+        if not source:
+            _fail("--text needs a SOURCE: `monitor diff NAME --text`")
+        if since or show_all or as_json:
+            _fail("--text compares two snapshots: it does not go with --since, --all or --json")
+        _text_diff(obj, source, id_from, id_to)
+        return
     store = obj.reader()
     if source:
         source = _stored_name(obj, store, source)
@@ -322,6 +340,77 @@ def _stored_name(obj: Ctx, store: Store, name: str) -> str:
         _fail(f"source {configured!r} has no history in {obj.db_path} yet (`monitor run --once` checks it)")
     _fail(unknown(name.strip(), stored, obj.db_path))
     raise AssertionError("unreachable")
+
+
+def _text_diff(obj: Ctx, name: str, id_from: int | None, id_to: int | None) -> None:
+    """The unified diff of the text of two snapshots of a source (the newest two by default)."""
+    store = obj.reader()
+    name = _stored_name(obj, store, name)
+    old, new = pick_pair(store, name, id_from, id_to)
+    lines = snapshot_diff(store, name, old, new, format=_configured_format(obj, name))
+    if not lines:
+        click.echo(f"No difference in the text of snapshots {old['id']} and {new['id']}"
+                   " (the pages differ in markup, links, scripts or styles only).")
+        return
+    for i, line in enumerate(lines):
+        click.echo(_diff_style(line, header=i < 2))
+
+
+def _configured_format(obj: Ctx, name: str) -> str:
+    """The format sources.yaml gives the source (auto when it names none, or cannot be read)."""
+    try:
+        return find_source(obj.config(), name).format
+    except MonitorError:
+        return "auto"
+
+
+def _diff_style(line: str, header: bool) -> str:
+    """Colours for a terminal (click drops them when the output is not one); ``header``: a ---/+++ line."""
+    if header:
+        return click.style(line, bold=True)
+    if line.startswith("@@"):
+        return click.style(line, fg="cyan")
+    if line.startswith("+"):
+        return click.style(line, fg="green")
+    if line.startswith("-"):
+        return click.style(line, fg="red")
+    return line
+
+
+# ---------------------------------------------------------------- show, history
+
+@main.command()
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print it as a JSON object.")
+@click.pass_obj
+def show(obj: Ctx, name: str, as_json: bool) -> None:
+    """What the monitor knows of one source now: its papers, news and announcements as stored, when it
+    was last checked and last changed (reads the database only)."""
+    store = obj.reader()
+    data = source_overview(store, _stored_name(obj, store, name))
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    for line in overview_lines(data):
+        click.echo(line)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--limit", type=click.IntRange(min=0), default=HISTORY_LIMIT, show_default=True,
+              help="At most this many entries, newest first (0: all).")
+@click.option("--json", "as_json", is_flag=True, help="Print it as a JSON object.")
+@click.pass_obj
+def history(obj: Ctx, name: str, limit: int, as_json: bool) -> None:
+    """One source over time: each stored snapshot with its outcome, counts and events, and when it was
+    failing or recovered (reads the database only)."""
+    store = obj.reader()
+    data = source_history(store, _stored_name(obj, store, name), limit)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    for line in history_lines(data):
+        click.echo(line)
 
 
 # ---------------------------------------------------------------- sources
@@ -623,7 +712,7 @@ def retry(obj: Ctx, delivery_id: str | None) -> None:
 
 @main.command()
 @click.option("--now", "hurry", is_flag=True,
-              help="Also send the deliveries waiting out a retry backoff (digests keep their slot).")
+              help="Also send the deliveries waiting out a retry backoff or a hold (digests keep their slot).")
 @click.pass_obj
 def deliver(obj: Ctx, hurry: bool) -> None:
     """Send what is due in the outbox now, without checking any page."""
@@ -662,12 +751,28 @@ def test_notify(obj: Ctx, channel: str) -> None:
 @click.option("--since", default="30d", show_default=True, help="Events since: a duration (30d) or a date.")
 @click.option("--all", "show_all", is_flag=True, help="Include events that are not alerts (removals, links...).")
 @click.option("--self-url", help="The URL the feed is published at (its rel=self link).")
+@click.option("--source", "names", multiple=True, metavar="NAME", help="Only this source's events (repeatable).")
+@click.option("--tag", "tags", multiple=True, metavar="TAG",
+              help="Only the events of the sources with this tag in sources.yaml (repeatable).")
 @click.pass_obj
-def feed(obj: Ctx, out: str | None, since: str, show_all: bool, self_url: str | None) -> None:
-    """An Atom feed of recent events, for feed readers."""
+def feed(obj: Ctx, out: str | None, since: str, show_all: bool, self_url: str | None, names: tuple[str, ...],
+         tags: tuple[str, ...]) -> None:
+    """An Atom feed of recent events, for feed readers: of every source, or of some (--source, --tag)."""
     from .feed import build_feed, write_feed
 
-    data = build_feed(obj.reader(), parse_since(since), include_all=show_all, self_url=self_url)
+    store = obj.reader()
+    chosen: list[str] | None = None
+    scope: str | None = None
+    if names or tags:
+        named = {_stored_name(obj, store, n) for n in names}
+        members = set(named)
+        config = obj.config() if tags else None
+        for tag in tags:
+            members |= {s.name for s in sources_tagged(config, tag)}
+        chosen = sorted(members)
+        scope = ", ".join(sorted(named) + sorted({f"tag {t.strip().casefold()}" for t in tags}))
+    data = build_feed(store, parse_since(since), include_all=show_all, self_url=self_url, sources=chosen,
+                      scope=scope)
     if out:
         write_feed(data, out)
         click.echo(f"wrote {out}", err=True)

@@ -53,10 +53,11 @@ def did_you_mean(query: str, names: Iterable[str]) -> str:
     return " (did you mean " + " or ".join(repr(n) for n in close) + "?)"
 
 
-def unknown(query: str, names: Iterable[str], where: str) -> str:
+def unknown(query: str, names: Iterable[str], where: str | None = None, what: str = "source") -> str:
     """The one-line message for a name that designates no source (or several, differing only in case)."""
     names = list(names)
+    prefix = f"{where}: " if where else ""
     several = matches(query, names)
     if len(several) > 1:
-        return f"{where}: {query!r} could be any of {', '.join(repr(n) for n in several)}: give the exact name"
-    return f"{where}: no source named {query!r}{did_you_mean(query, names)}"
+        return f"{prefix}{query!r} could be any of {', '.join(repr(n) for n in several)}: give the exact name"
+    return f"{prefix}no {what} named {query!r}{did_you_mean(query, names)}"

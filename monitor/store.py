@@ -276,6 +276,21 @@ class Store:
         row = next(self.db.query("SELECT id FROM sources WHERE name = ?", [name]), None)
         return row["id"] if row else None
 
+    def source_record(self, name: str) -> dict[str, Any] | None:
+        """A source's row with what is known of its past: counts of checks, failed checks, snapshots and
+        events, its first check, its newest snapshot (the last time its page changed) and newest event."""
+        sql = """
+        SELECT s.*,
+               (SELECT COUNT(*) FROM checks c WHERE c.source_id = s.id) AS checks,
+               (SELECT COUNT(*) FROM checks c WHERE c.source_id = s.id AND c.outcome = 'failed') AS failed_checks,
+               (SELECT MIN(c.started_at) FROM checks c WHERE c.source_id = s.id) AS first_check_at,
+               (SELECT COUNT(*) FROM snapshots n WHERE n.source_id = s.id) AS snapshots,
+               (SELECT MAX(n.taken_at) FROM snapshots n WHERE n.source_id = s.id) AS last_changed_at,
+               (SELECT COUNT(*) FROM events e WHERE e.source_id = s.id) AS events,
+               (SELECT MAX(e.detected_at) FROM events e WHERE e.source_id = s.id) AS last_event_at
+        FROM sources s WHERE s.name = ?"""
+        return next(self.db.query(sql, [name]), None)
+
     # ------------------------------------------------------------ snapshots
 
     def _snapshot(self, row: dict[str, Any] | None) -> Snapshot | None:
@@ -304,9 +319,30 @@ class Store:
             raise StoreError(f"{self.path}: no snapshot {snapshot_id}")
         return snap
 
+    def snapshot_list(self, source_id: int, limit: int | None = None) -> list[dict[str, Any]]:
+        """A source's snapshots, newest first, without decoding them: when, state, item counts, the
+        outcome of the check that stored it and, for a suspect page believed later, when it was confirmed."""
+        sql = """
+        SELECT n.id, n.taken_at, n.state, n.suspect_reason, n.content_type,
+               json_array_length(n.page, '$.publications') AS papers,
+               json_array_length(n.page, '$.news') AS news,
+               json_array_length(n.page, '$.announcements') AS announcements,
+               (SELECT c.outcome FROM checks c WHERE c.source_id = n.source_id AND c.snapshot_id = n.id
+                ORDER BY c.id LIMIT 1) AS outcome,
+               (SELECT c.started_at FROM checks c WHERE c.source_id = n.source_id AND c.snapshot_id = n.id
+                AND c.outcome = 'confirmed' ORDER BY c.id LIMIT 1) AS confirmed_at
+        FROM snapshots n WHERE n.source_id = ? ORDER BY n.id DESC LIMIT ?"""
+        return list(self.db.query(sql, [source_id, -1 if limit is None else limit]))
+
     def snapshot_body(self, snapshot_id: int) -> bytes:
-        row = next(self.db.query("SELECT body FROM snapshots WHERE id = ?", [snapshot_id]))
-        return zlib.decompress(row["body"])
+        """The raw body a snapshot was made from, as fetched."""
+        row = next(self.db.query("SELECT body FROM snapshots WHERE id = ?", [snapshot_id]), None)
+        if row is None:
+            raise StoreError(f"{self.path}: no snapshot {snapshot_id}")
+        try:
+            return zlib.decompress(row["body"])
+        except (zlib.error, TypeError) as exc:
+            raise StoreError(f"{self.path}: snapshot {snapshot_id}: the stored body is damaged ({exc})") from None
 
     def insert_snapshot(self, source_id: int, *, body: bytes, page: Page, state: str, reason: str | None,
                         content_type: str | None, taken_at: str) -> int:
@@ -384,6 +420,12 @@ class Store:
                 break
         return out
 
+    def present_items(self, source_id: int) -> list[dict[str, Any]]:
+        """The items on the source's newest accepted page: kind, key, the item (decoded), first and last seen."""
+        rows = self.db.query("SELECT kind, key, data, first_seen, last_seen FROM items WHERE source_id = ? AND present"
+                             " ORDER BY id", [source_id])
+        return [{**r, "data": json.loads(r["data"])} for r in rows]
+
     # ------------------------------------------------------------ source health
 
     def health(self, source_id: int) -> dict[str, Any]:
@@ -428,6 +470,18 @@ class Store:
                f" WHERE {' AND '.join(where)} ORDER BY s.name, e.id")
         return list(self.db.query(sql, params))
 
+    def snapshot_events(self, source_id: int, from_snapshot: int) -> list[dict[str, Any]]:
+        """The events of one source's snapshots from ``from_snapshot`` on, with the source's name, oldest first."""
+        sql = ("SELECT e.*, s.name AS source FROM events e JOIN sources s ON s.id = e.source_id"
+               " WHERE e.source_id = ? AND e.snapshot_id >= ? ORDER BY e.id")
+        return list(self.db.query(sql, [source_id, from_snapshot]))
+
+    def health_events(self, source_id: int) -> list[dict[str, Any]]:
+        """The source's source_failing / source_recovered events (those of no snapshot), newest first."""
+        sql = ("SELECT e.*, s.name AS source FROM events e JOIN sources s ON s.id = e.source_id"
+               " WHERE e.source_id = ? AND e.snapshot_id IS NULL ORDER BY e.id DESC")
+        return list(self.db.query(sql, [source_id]))
+
     def event_types(self, event_ids: list[int]) -> list[tuple[int, str, bool]]:
         """(id, type, alert) of these events, by id: what routing needs, without the rest of the row."""
         marks = ",".join("?" * len(event_ids))
@@ -435,13 +489,17 @@ class Store:
                                list(event_ids)).fetchall()
         return [(int(i), t, bool(a)) for i, t, a in rows]
 
-    def recent_events(self, since: str | None, *, include_all: bool = False, limit: int = 200
-                      ) -> list[dict[str, Any]]:
-        """Newest first, with their source's name and URL: alert-worthy events (or all) since ``since``."""
+    def recent_events(self, since: str | None, *, include_all: bool = False, limit: int = 200,
+                      sources: list[str] | None = None) -> list[dict[str, Any]]:
+        """Newest first, with their source's name and URL: alert-worthy events (or all) since ``since``,
+        of every source or of the named ``sources`` only."""
         where, params = ["1 = 1"], []
         if since:
             where.append("e.detected_at >= ?")
             params.append(since)
+        if sources is not None:
+            where.append(f"s.name IN ({','.join('?' * len(sources))})")
+            params.extend(sources)
         if not include_all:
             where.append("e.alert = 1")
         sql = (f"SELECT e.*, s.name AS source, s.url AS source_url FROM events e JOIN sources s ON s.id = e.source_id"
