@@ -88,8 +88,8 @@ def test_a_second_writer_is_refused_with_the_holder_named(tmp_path, page_server)
         assert second.returncode == 2, second.stdout + second.stderr
         assert f"is in use by pid {daemon.pid} (monitor daemon, since " in second.stderr
         assert second.stdout == ""
-        for args in READERS:  # readers take no lock: they work while the daemon writes
-            read = monitor_cmd(config, db, *args)
+        for args in [a for a in READERS if "--text" not in a]:  # (a text diff needs two snapshots: one so far)
+            read = monitor_cmd(config, db, *args)  # readers take no lock: they work while the daemon writes
             assert read.returncode == 0 and read.stderr == "", (args, read.stderr)
     finally:
         daemon.send_signal(signal.SIGTERM)
