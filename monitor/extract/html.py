@@ -908,7 +908,7 @@ def parse_news(el: El, *, section: Section, today: dt.date, last_date: str | Non
         date_el = next((e for e in around if "date" in " ".join(e.classes).lower()), None)
         if date_el is not None:
             date = date_el.text() or last_date
-    if date is None and rest == text and len(text.split()) < 4:  # an undated item is a sentence
+    if date is None and rest == text and cues.word_count(text) < 4:  # an undated item is a sentence
         return None
     links = [href for _, href in el.links()]
     return NewsItem(date=date, text=rest.strip(" :-–—"), parsed_date=cues.parse_date(date, today) if date else None,
