@@ -279,7 +279,8 @@ def _pages_read(source: Source, site: SiteRead) -> list[dict[str, Any]]:
 def _page_line(entry: dict[str, Any]) -> str:
     if entry["papers"] is None:
         return f"{entry['url']} ({entry['why']}): not read: {entry['error']}"
-    got = f"{entry['papers']} papers, {entry['news']} news"
+    papers, news = entry["papers"], entry["news"]
+    got = f"{papers} paper{'s' if papers != 1 else ''}, {news} news item{'s' if news != 1 else ''}"
     return f"{entry['url']} ({entry['why']}): {got}" + (f" (failed: {entry['error']})" if entry["error"] else "")
 
 

@@ -6,6 +6,11 @@ reported; it never stops the others, and a run of failures becomes a ``source_fa
 page that lost nearly everything) is an outage: a failed check, never a list of removals, however
 long it lasts. A page that suddenly lost most of its items is held as suspect: stored, but its
 removals wait until the next check sees the same result.
+
+A source can be a small site (``sitefetch``): its pages are merged into the one page that is stored and
+diffed (``merge``), each page's validators, last good extraction and health are written in the check's
+transaction, a page read for the first time brings no alerts, and a page that stops being read takes
+its items away only after a second check agrees.
 """
 
 from __future__ import annotations
