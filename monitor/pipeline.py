@@ -93,14 +93,16 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult | 
     fresh_home = home_page
     reads = sorted((r for r in site.pages if r.page is not None), key=lambda r: r.key)
     digest = site_hash([(home_state.url, home_hash or "")] + [(r.key, r.content_hash or "") for r in reads])
+    # a failure that matters: a page whose last good copy now stands in, or one sources.yaml lists (a link
+    # that never worked is only shown by `monitor check`: it is tried again at each check, quietly)
     out.page_errors = [f"{r.key}: {r.error}" + ("; its last good copy is used" if r.page is not None else "")
-                       for r in site.pages if r.error]
+                       for r in site.pages if r.error and (r.page is not None or r.role == "listed")]
 
     row = store.source_row(source_id)
     info = store.latest_snapshot_info(source_id)
     if info is not None and digest == row["content_hash"]:
         with store.transaction():
-            unread = result.not_modified and all(r.not_modified or r.skipped for r in site.pages)
+            unread = result.not_modified and all(r.not_modified for r in site.pages if r.page is not None)
             out.outcome = "not_modified" if unread else "unchanged"
             if info["state"] == "suspect":
                 out.outcome, out.events, out.event_ids = "confirmed", *_confirm(

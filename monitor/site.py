@@ -182,17 +182,16 @@ def _stands_alone(a: LexborNode) -> bool:
     return not re.sub(r"[\W_]+", "", rest)
 
 
-def _anchors(html: str, base: str) -> tuple[str, list[tuple[str, str, bool]]]:
-    """(base address, [(href, text, stands alone)]) of a document's links."""
+def _anchors(html: str, base: str) -> tuple[str, list[tuple[str, str, LexborNode | None]]]:
+    """(base address, [(href, text, element)]) of a document's links."""
     tree = LexborHTMLParser(html)
     tag = tree.css_first("base[href]")
     if tag is not None and is_web(urljoin(base, tag.attributes.get("href") or "")):
         base = urljoin(base, tag.attributes.get("href") or "")
-    out = []
+    out: list[tuple[str, str, LexborNode | None]] = []
     for a in tree.css("a[href]"):
-        href = (a.attributes.get("href") or "").strip()
-        text = " ".join(a.text(deep=True).split()) or (a.attributes.get("title") or a.attributes.get("aria-label") or "")
-        out.append((href, " ".join(text.split()), _stands_alone(a)))
+        text = a.text(deep=True) or a.attributes.get("title") or a.attributes.get("aria-label") or ""
+        out.append(((a.attributes.get("href") or "").strip(), " ".join(text.split()), a))
     return base, out
 
 
@@ -203,20 +202,22 @@ def discover(text: str, *, fmt: str, url: str, content_type: str | None = None) 
         return []
     fmt = detect_format(text, content_type, url) if fmt == "auto" else fmt
     if fmt == "text":
-        base, anchors = url, [(m.group(0).rstrip(".,;:"), "", False) for m in _URL_IN_TEXT.finditer(text)]
+        base, anchors = url, [(m.group(0).rstrip(".,;:"), "", None) for m in _URL_IN_TEXT.finditer(text)]
     else:
         base, anchors = _anchors(markdown_to_html(text) if fmt == "markdown" else text, url)
     found: dict[str, tuple[int, int, SiteLink]] = {}
-    for order, (href, label, alone) in enumerate(anchors):
+    for order, (href, label, element) in enumerate(anchors):
         if not href or href.startswith("#"):
             continue
-        target = urljoin(base, href)
-        target = urlunsplit(urlsplit(target)._replace(fragment=""))
-        if refusal(url, target, label) is not None:
+        target = urlunsplit(urlsplit(urljoin(base, href))._replace(fragment=""))
+        named = link_kind(label, urlsplit(target).path or "/")
+        if named is None or refusal(url, target, label) is not None:
             continue
-        named = link_kind(label if alone else "", urlsplit(target).path or "/")
-        if named is None:
-            continue
+        if named[2] == TEXT_SCORE and (element is None or not _stands_alone(element)):
+            continue  # named by a word inside a sentence or a citation ("[paper]"), not by a menu entry
+        if named[2] > PATH_SCORE and (element is None or not _stands_alone(element)):
+            named = link_kind("", urlsplit(target).path or "/")
+        assert named is not None
         kind, why, score = named
         key = canonical(target)
         if key not in found or found[key][0] < score:

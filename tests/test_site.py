@@ -431,3 +431,21 @@ def test_the_daemon_reads_the_whole_site_politely(tmp_path, server, start):  # n
     assert 'check source="Dana" outcome=new' in daemon.text() and "outcome=not_modified" in daemon.text()
     site = [t for t, path in server.requests.times if path in ("/", "/publications/", "/news.html")]
     assert min(b - a for a, b in zip(site, site[1:])) >= 0.28  # one site, one host: politeness between requests
+
+
+def test_a_link_that_never_worked_is_tried_quietly_but_a_listed_page_that_fails_is_reported(tmp_path, page_server):
+    url = serve_site(page_server, news="")
+    del page_server.routes["/news.html"]  # the News link is broken from the start
+    config = write_config(tmp_path, url)
+    db = tmp_path / "m.db"
+    first = run(config, db)
+    assert outcome(first) == "new" and "followed page" not in first
+    second = run(config, db)
+    assert outcome(second) == "not_modified" and len(page_server.hits("/news.html")) == 2
+    assert query(db, "SELECT COUNT(*) FROM source_pages WHERE url LIKE '%news.html'") == [(0,)]
+    assert f"{page_server.url('/news.html')} (link text 'News', path /news.html): not read: HTTP 404" in \
+        cli(config, db, "check", "Dana", "--explain").output
+
+    listed = write_config(tmp_path, url, f"    pages: [{page_server.url('/news.html')}]\n")
+    third = run(listed, db)
+    assert f"Dana: page {page_server.url('/news.html')}: HTTP 404" in third and "1 followed page failed" in third
