@@ -57,11 +57,11 @@ ALL_TITLES = {"Sparse Attention for Long Documents", "Calibrated Retrieval for Q
               "Tiny Models Think Too"}
 
 
-def serve_site(server: PageServer, home: str = HOME, pubs: str = PUBS, news: str = NEWS) -> str:
-    server.set("/", home)
-    server.set("/publications/", pubs)
-    server.set("/news.html", news)
-    return server.url("/")
+def serve_site(pages: PageServer, home: str = HOME, pubs: str = PUBS, news: str = NEWS) -> str:
+    pages.set("/", home)
+    pages.set("/publications/", pubs)
+    pages.set("/news.html", news)
+    return pages.url("/")
 
 
 def write_config(tmp: Path, url: str, extra: str = "", defaults: str = "") -> Path:
@@ -449,3 +449,26 @@ def test_a_link_that_never_worked_is_tried_quietly_but_a_listed_page_that_fails_
     listed = write_config(tmp_path, url, f"    pages: [{page_server.url('/news.html')}]\n")
     third = run(listed, db)
     assert f"Dana: page {page_server.url('/news.html')}: HTTP 404" in third and "1 followed page failed" in third
+
+
+def test_a_protected_sites_pages_get_its_credentials_and_headers_and_store_none(tmp_path, page_server, monkeypatch):
+    url = serve_site(page_server).replace("http://", "http://dana:s3cret@")
+    monkeypatch.setenv("DANA_KEY", "k-123")
+    config = write_config(tmp_path, url, "    headers_env: {X-Api-Key: DANA_KEY}\n")
+    db = tmp_path / "m.db"
+    run(config, db)
+    for path in ("/", "/publications/", "/news.html"):
+        [hit] = page_server.hits(path)
+        assert hit["authorization"].startswith("Basic ") and hit["x-api-key"] == "k-123"
+    stored = "\n".join(str(row) for row in query(db, "SELECT url, why, links FROM source_pages"))
+    assert "s3cret" not in stored and "dana:" not in stored and page_server.url("/publications/") in stored
+
+
+def test_a_new_address_forgets_the_old_sites_pages(tmp_path, page_server):
+    serve_site(page_server)
+    page_server.set("/v2/", HOME.replace(NAV, ""))
+    db = tmp_path / "m.db"
+    run(write_config(tmp_path, page_server.url("/")), db)
+    assert len(query(db, "SELECT * FROM source_pages")) == 3
+    run(write_config(tmp_path, page_server.url("/v2/")), db)
+    assert query(db, "SELECT url, role FROM source_pages") == [(page_server.url("/v2/"), "home")]
