@@ -68,7 +68,7 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult | 
     started = dt.datetime.fromtimestamp(result.started_at or time.time(), dt.timezone.utc).isoformat(timespec="seconds")
     fetched = [result] + [r.result for r in site.pages if r.result is not None]
     base = dict(started_at=started, duration=sum(f.duration for f in fetched), status=result.status,
-                size=sum(f.bytes for f in fetched), attempts=sum(f.attempts for f in fetched) or 1)
+                size=sum(f.bytes for f in fetched), attempts=sum(f.attempts for f in fetched))
     out = CheckResult(source=source.name, outcome="failed", status=result.status, duration=base["duration"])
     if not result.ok:
         out.error = result.error or "no content"
