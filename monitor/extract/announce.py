@@ -3,6 +3,9 @@
 People announce in a handful of ways: "I am on the job market", "I will join X as ...", "I expect to
 graduate in 2025", "I am looking for PhD students". A negated sentence ("I do not have openings")
 announces nothing.
+
+Every pattern here is matched against lowercased text (written in lower case, with no IGNORECASE
+flag: lowercasing once is much cheaper than a case-blind search).
 """
 
 from __future__ import annotations
@@ -12,20 +15,18 @@ import re
 from ..models import Announcement, NewsItem, Profile
 
 _NEG = re.compile(r"\b(?:not|no longer|don'?t|do not|isn'?t|aren'?t|never|no)\b\s+(?:\w+\s+){0,3}?"
-                  r"(?:have|accept|taking|take|hiring|recruit|looking|openings?|available|seeking|on the)", re.I)
+                  r"(?:have|accept|taking|take|hiring|recruit|looking|openings?|available|seeking|on the)")
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("on_market", re.compile(
         r"\bon the (?:[\w-]+\s+){0,2}(?:job|academic|faculty|industry|tenure[- ]track)\s*market\b|"
         r"\bon the market\b|"
         r"\b(?:actively\s+)?(?:seeking|looking for|searching for|open to|exploring)\s+(?:new\s+)?"
-        r"(?:\w+[- ]?){0,4}(?:jobs?|positions?|job opportunities|career opportunities|opportunities|roles|employment)\b",
-        re.I)),
+        r"(?:\w+[- ]?){0,4}(?:jobs?|positions?|job opportunities|career opportunities|opportunities|roles|employment)\b")),
     ("graduating", re.compile(
         r"\b(?:expect(?:ed|s|ing)?|plan(?:ned|ning)?|set|going|due|scheduled|about)\s+to\s+graduate\b|"
         r"\bwill\s+(?:be\s+)?graduat(?:e|ing)\b|\bgraduating\s+(?:in|this|next|soon)\b|"
         r"\b(?:will|going to)\s+defend\s+my\s+(?:ph\.?\s?d\.?\s*)?(?:thesis|dissertation)\b|"
-        r"\bwhen\s+i\s+graduate\b|\bexpected\s+graduation\b|\bgraduation\s+date\s+is\b",
-        re.I)),
+        r"\bwhen\s+i\s+graduate\b|\bexpected\s+graduation\b|\bgraduation\s+date\s+is\b")),
     ("hiring_students", re.compile(
         r"\b(?:looking|searching|recruiting|seeking|hiring)\s+(?:for\s+)?(?:\d+\s*[~\-–]\s*\d+\s+|a few\s+|several\s+|one or two\s+)?"
         r"(?:\w+[- ]?){0,4}(?:ph\.?\s?d\.?|graduate|master'?s?|undergraduate|msc|phd|postdoc\w*|research)?\s*"
@@ -36,8 +37,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"\bopenings?\s*:|\bprospective\s+(?:ph\.?\s?d\.?\s+|graduate\s+|master'?s?\s+)?students?\s*[:：]|"
         r"(?:招收|招募|招聘|招生)[^。！!]{0,30}?(?:博士|硕士|研究生|学生|本科生|实习生)|"
         r"\bif you are (?:a|an)\s+(?:\w+\s+){0,3}(?:students?|undergrad\w*|interns?)\b.{0,80}?\binterested in\b"
-        r".{0,100}?\b(?:fill out|fill in|apply|e-?mail me|contact me|send me|reach out|get in touch)\b",
-        re.I)),
+        r".{0,100}?\b(?:fill out|fill in|apply|e-?mail me|contact me|send me|reach out|get in touch)\b")),
     ("joining", re.compile(
         r"\b(?:i|she|he|we)\s+(?:will|am going to|'ll|am about to|am excited to|am thrilled to|am happy to|"
         r"am delighted to)\s+(?:be\s+)?(?:join(?:ing)?|start(?:ing)?\s+(?:as|at)|move\s+to)\b|"
@@ -47,19 +47,19 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"faculty member)\b|"
         r"\bwill\s+(?:be\s+)?join(?:ing)?\b.{0,80}?\bas\s+an?\b|"
         r"\b(?:an?|the)\s+incoming\s+(?:\d{4}\s+)?(?:\w+\s+){0,3}(?:professor|fellow|postdoc\w*|researcher|scientist|"
-        r"faculty|lecturer)\b",
-        re.I)),
+        r"faculty|lecturer)\b")),
     ("other", re.compile(
-        r"\btransition(?:ing)?\s+to\s+industry\b|\bno\s+longer\s+(?:taking|accepting)\s+(?:new\s+)?students\b", re.I)),
+        r"\btransition(?:ing)?\s+to\s+industry\b|\bno\s+longer\s+(?:taking|accepting)\s+(?:new\s+)?students\b")),
 ]
 # Finished now, told as news: a recent news item, or a bio sentence that says "recently".
 _JUST_GRADUATED = re.compile(
     r"\b(?:successfully\s+)?defended\s+(?:my\s+|the\s+|his\s+|her\s+)?(?:ph\.?\s?d\.?\s*)?(?:thesis|dissertation)\b|"
     r"\b(?:ph\.?\s?d\.?\s+)?(?:thesis|dissertation)\s+(?:was\s+|is\s+)?(?:successfully\s+)?defended\b|"
-    r"\bpass(?:ed)?\s+(?:my\s+|the\s+)?(?:ph\.?\s?d\.?\s+)?(?:final\s+)?(?:thesis\s+|dissertation\s+)?defen[cs]e\b", re.I)
+    r"\bpass(?:ed)?\s+(?:my\s+|the\s+)?(?:ph\.?\s?d\.?\s+)?(?:final\s+)?(?:thesis\s+|dissertation\s+)?defen[cs]e\b")
 _RECENTLY_GRADUATED = re.compile(
     r"\b(?:just|recently)\s+(?:completed|finished|obtained|received|earned|defended)\s+(?:my\s+)?"
-    r"(?:ph\.?\s?d\.?|doctora(?:te|l))", re.I)
+    r"(?:ph\.?\s?d\.?|doctora(?:te|l))")
+_JOINS_US = re.compile(r"\b(?:join(?:ed)? (?:us|our|me|the lab)|join my)\b")  # an invitation, not a move
 _SENTENCE = re.compile(r"(?<=[.!?。])\s+(?=[A-Z0-9\"“(])|\n+")
 
 
@@ -85,16 +85,25 @@ def _all_announcements(bio: list[str], news: list[NewsItem], *, recent_news: int
     seen: set[str] = set()
     texts = [(t, False) for t in bio] + [(n.text, True) for n in news[:recent_news]]
     for text, is_news in texts:
+        low = text.lower()
+        # a pattern that matches no stretch of the whole text matches none of its sentences: most texts
+        # announce nothing, and are searched once per pattern instead of once per sentence and pattern
+        kinds = [(kind, pattern) for kind, pattern in PATTERNS if kind not in seen and pattern.search(low)]
+        finished = "graduating" not in seen and bool(
+            _RECENTLY_GRADUATED.search(low) or (is_news and _JUST_GRADUATED.search(low)))
+        if not kinds and not finished:
+            continue
         for sent in sentences(text):
             if len(sent) > 600:
                 continue
-            if "graduating" not in seen and not _NEG.search(sent) and (
-                    _RECENTLY_GRADUATED.search(sent) or (is_news and _JUST_GRADUATED.search(sent))):
+            said = sent.lower()
+            if finished and "graduating" not in seen and not _NEG.search(said) and (
+                    _RECENTLY_GRADUATED.search(said) or (is_news and _JUST_GRADUATED.search(said))):
                 seen.add("graduating")
                 out.append(Announcement(kind="graduating", text=sent))
-            for kind, pattern in PATTERNS:  # one sentence can state several ("on the market when I graduate")
-                if kind == "other" or not _NEG.search(sent):
-                    if pattern.search(sent) and (kind != "joining" or not re.search(r"\b(?:join(?:ed)? (?:us|our|me|the lab)|join my)\b", sent, re.I)):
+            for kind, pattern in kinds:  # one sentence can state several ("on the market when I graduate")
+                if kind == "other" or not _NEG.search(said):
+                    if pattern.search(said) and (kind != "joining" or not _JOINS_US.search(said)):
                         if kind not in seen:
                             seen.add(kind)
                             out.append(Announcement(kind=kind, text=sent))

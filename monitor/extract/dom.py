@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterator
 
 from selectolax.lexbor import LexborHTMLParser
@@ -72,7 +72,9 @@ _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "
                    "track", "wbr", "image", "keygen"})
 _SELF_CLOSING = frozenset({"p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead", "tbody",
                            "tfoot", "colgroup", "caption", "rb", "rt", "rp", "a", "nobr", "html", "head", "body"})
-MARKUP_DEPTH_FACTOR = 4  # the scan is an estimate: it refuses only well beyond the tree's own limit
+MARKUP_DEPTH_FACTOR = 4
+SCAN_ABOVE_TAGS = 5000  # fewer tags than this parse fast at any nesting (5,000 nested divs: ~30 ms)
+EAGER_TEXT = 1000  # characters: elements this small get their text while the tree is built  # the scan is an estimate: it refuses only well beyond the tree's own limit
 
 
 def nesting_estimate(html: str, stop_at: int) -> int:
@@ -112,24 +114,38 @@ def nesting_estimate(html: str, stop_at: int) -> int:
 
 def clean(text: str) -> str:
     """Collapse white space and drop zero-width characters (they hide inside titles)."""
+    if text.isascii() and text.isprintable():  # the common case: only plain spaces to collapse
+        return " ".join(text.split())
     return _SPACES.sub(" ", _ZERO_WIDTH.sub("", text)).strip()
 
 
-@dataclass(eq=False)
 class El:
-    tag: str
-    attrs: dict[str, str]
-    parent: El | None = None
-    children: list[El | str] = field(default_factory=list)
-    pre: int = 0  # document-order index of this element
-    post: int = 0  # largest index among its descendants
-    mem_id: int = 0  # selectolax identity, to map CSS selections back
-    _raw: str | None = field(default=None, repr=False)  # the tree never changes: text is computed once
-    _lines: list[str] | None = field(default=None, repr=False)
-    memo: dict = field(default_factory=dict, repr=False)  # per-extraction results about this element
-    doc: list[El] | None = field(default=None, repr=False)  # the parsed page's elements in document order
-    _size: int = field(default=-1, repr=False)  # characters of text inside, counted once bottom-up
-    _visible: bool | None = field(default=None, repr=False)  # holds any non-blank text (also bottom-up)
+    """One element: tag, attributes, children (elements and text), and what is computed about it once.
+
+    A plain slotted class: pages have thousands of elements, and building them is a large share of
+    reading a page."""
+
+    __slots__ = ("tag", "attrs", "parent", "children", "pre", "post", "mem_id", "_raw", "_lines", "memo", "doc",
+                 "_size", "_visible")
+
+    def __init__(self, tag: str, attrs: dict[str, str], parent: El | None = None,
+                 children: list[El | str] | None = None, pre: int = 0, mem_id: int = 0) -> None:
+        self.tag = tag
+        self.attrs = attrs
+        self.parent = parent
+        self.children: list[El | str] = [] if children is None else children
+        self.pre = pre  # document-order index of this element
+        self.post = 0  # largest index among its descendants
+        self.mem_id = mem_id  # selectolax identity, to map CSS selections back
+        self._raw: str | None = None  # the tree never changes: text is computed once
+        self._lines: list[str] | None = None
+        self.memo: dict = {}  # per-extraction results about this element
+        self.doc: list[El] | None = None  # the parsed page's elements in document order
+        self._size = -1  # characters of text inside, counted once bottom-up
+        self._visible: bool | None = None  # holds any non-blank text (also bottom-up)
+
+    def __repr__(self) -> str:
+        return f"El({self.tag!r}, pre={self.pre}, post={self.post})"
 
     @property
     def has_text(self) -> bool:
@@ -247,7 +263,7 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
     Raises ``PageTooComplex`` when the page exceeds the current ``limits``.
     """
     budget = _limits.get()
-    if nesting_estimate(html, budget.max_depth * MARKUP_DEPTH_FACTOR) > budget.max_depth * MARKUP_DEPTH_FACTOR:
+    if html.count("<") > max(SCAN_ABOVE_TAGS, budget.max_depth * MARKUP_DEPTH_FACTOR) and nesting_estimate(html, budget.max_depth * MARKUP_DEPTH_FACTOR) > budget.max_depth * MARKUP_DEPTH_FACTOR:
         raise PageTooComplex(f"page nested deeper than {budget.max_depth} levels")
     tree = LexborHTMLParser(html)
     root_node = tree.body or tree.root
@@ -264,6 +280,7 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
         node = next(children, None)
         if node is None:
             parent.post = counter - 1
+            _measure(parent)
             stack.pop()
             continue
         tag = node.tag
@@ -284,14 +301,43 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
         counter += 1
         parent.children.append(el)
         stack.append((el, iter(list(node.iter(include_text=True))), depth + 1))
-    for el in reversed(doc):  # children come after their parent in document order
-        el._size = sum(len(c) if isinstance(c, str) else c._size for c in el.children)
-        el._visible = any(c.strip() if isinstance(c, str) else (c.tag != "img" and c._visible) for c in el.children)
     return root, tree
 
 
+def _measure(el: El) -> None:
+    """Size and visibility from the children's, once the element is complete (so bottom-up)."""
+    size = 0
+    visible = False
+    for c in el.children:
+        if isinstance(c, str):
+            size += len(c)
+            if not visible and not c.isspace():
+                visible = True
+        else:
+            size += c._size
+            if not visible and c._visible and c.tag != "img":
+                visible = True
+    el._size = size
+    el._visible = visible
+    if size <= EAGER_TEXT:  # small elements are nearly all read: their text is built here from the children's
+        block = el.tag in BLOCK
+        parts = ["\n"] if block else []
+        for c in el.children:
+            if isinstance(c, str):
+                parts.append(c if el.tag == "pre" else c.replace("\n", " "))
+            elif c.tag == "br":
+                parts.append("\n")
+            elif c.tag != "img":
+                parts.append(c._raw)  # type: ignore[arg-type]  (a child is never larger than its parent)
+        if block:
+            parts.append("\n")
+        el._raw = "".join(parts)
+
+
 def _element(node, parent: El | None, pre: int) -> El:
-    attrs = {k: (v if v is not None else "") for k, v in (node.attributes or {}).items()}
+    attrs = node.attributes or {}
+    if None in attrs.values():
+        attrs = {k: (v if v is not None else "") for k, v in attrs.items()}
     return El(tag=node.tag, attrs=attrs, parent=parent, pre=pre, mem_id=node.mem_id)
 
 

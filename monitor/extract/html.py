@@ -17,6 +17,7 @@ import datetime as dt
 import re
 from functools import lru_cache
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from ..models import NewsItem, Page, Profile, Publication, news_key, norm, paper_key
@@ -388,7 +389,11 @@ def _wrap(parts: list[El]) -> El:
 
 
 def _record_lines(el: El) -> list[str]:
-    """The lines of a record, leaving out collapsed abstracts and BibTeX blocks (parts, not content)."""
+    """The lines of a record, leaving out collapsed abstracts and BibTeX blocks (parts, not content).
+
+    Computed once per record (callers must not change the list)."""
+    if "record-lines" in el.memo:
+        return el.memo["record-lines"]
     parts: list[str] = []
 
     def walk(node: El) -> None:
@@ -407,32 +412,41 @@ def _record_lines(el: El) -> list[str]:
             parts.append("\n")
 
     walk(el)
-    return [ln for ln in (clean(x) for x in "".join(parts).split("\n")) if ln]
+    lines = el.memo["record-lines"] = [ln for ln in (clean(x) for x in "".join(parts).split("\n")) if ln]
+    return lines
 
 
 # ---------------------------------------------------------------- papers
 
-def _up_to(e: El, top: El) -> list[El]:
-    """``e`` and its ancestors inside ``top``."""
-    chain = [e]
-    chain += [a for a in e.ancestors() if top.contains(a) and a is not top]
-    return chain
+_MORE_AUTHORS = re.compile(r"\s*[*†‡#\d]*\s*(?:,|\(|and\b|&)")  # after a name: the list of authors goes on
+_TITLE_CLASS = re.compile(r"(?:^|[\s_-])(?:paper-?)?title\b")
+_STYLED = frozenset({"strong", "b", "a", "em", "i", "span", "font", "u"})
 
 
 def _title_candidates(el: El) -> list[tuple[str, str]]:
-    """(text, rule) for elements marked up as a title, most explicit first."""
-    out: list[tuple[str, str]] = []
+    """(text, rule) for elements marked up as a title, most explicit first (computed once per record).
+
+    One pass in document order: a subtree under a skipped part (abstract, BibTeX) is passed over
+    whole for the title markup, as its descendants come right after it."""
+    if "title-candidates" in el.memo:
+        return el.memo["title-candidates"]
+    marked: list[tuple[str, str]] = []
+    styled: list[tuple[str, str]] = []
+    skip_end = -1
     for e in el.elements():
-        if any(c.lower() in SKIP_IN_RECORD for a in _up_to(e, el) for c in a.classes):
+        if e.tag in _STYLED and e.text():
+            styled.append((e.text(), f"<{e.tag}>"))
+        if e.pre <= skip_end:
             continue
-        cls = " ".join(e.classes).lower()
-        if e.tag == "papertitle" or re.search(r"(?:^|[\s_-])(?:paper-?)?title\b", cls):
-            out.append((e.text(), "title-markup"))
+        classes = e.classes
+        if classes and any(c.lower() in SKIP_IN_RECORD for c in classes):
+            skip_end = e.post
+            continue
+        if e.tag == "papertitle" or (classes and _TITLE_CLASS.search(" ".join(classes).lower())):
+            marked.append((e.text(), "title-markup"))
         elif e.tag in ("h2", "h3", "h4", "h5", "h6"):
-            out.append((e.text(), "heading-in-record"))
-    for e in el.elements():
-        if e.tag in ("strong", "b", "a", "em", "i", "span", "font", "u") and e.text():
-            out.append((e.text(), f"<{e.tag}>"))
+            marked.append((e.text(), "heading-in-record"))
+    out = el.memo["title-candidates"] = marked + styled
     return out
 
 
@@ -526,21 +540,33 @@ def _link_labels(link_texts: frozenset[str]) -> list[str]:
         _LINK_LABEL.match(t) or (len(t.split()) <= 3 and not _is_venue_line(t)))), key=len, reverse=True)
 
 
-def _strip_links_text(line: str, link_texts: set[str]) -> str:
+@lru_cache(maxsize=65536)
+def _strip_links_text(line: str, link_texts: frozenset[str]) -> str:
     """Remove link labels ("[pdf] [code]", "Paper / Code") from the end of a line."""
-    labels = _link_labels(frozenset(link_texts))
+    labels = _link_labels(link_texts)
     s = line
     for t in labels:
         s = s.replace(f"[[{t}]]", " ").replace(f"[{t}]", " ")
     s = re.sub(r"(\s*(?:\[[^\]]{0,30}\]|\|))+\s*$", "", s)
     if labels:
-        s = _labels_at_end(tuple(labels)).sub("", s)
+        s = _cut_labels_at_end(s, labels)
     return clean(s).strip(" |/•·")
 
 
-@lru_cache(maxsize=4096)
-def _labels_at_end(labels: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile(r"(?:\s*[/|•·]?\s*(?:" + "|".join(map(re.escape, labels)) + r"))+\s*$")
+def _cut_labels_at_end(line: str, labels: list[str]) -> str:
+    """``line`` without the run of labels that ends it ("Title Code / PDF"), each with the separator
+    before it; string work from the end, as a pattern compiled per page's labels would cost more."""
+    kept = line
+    s = line.rstrip()
+    while True:
+        label = next((t for t in labels if s.endswith(t)), None)
+        if label is None:
+            return kept
+        s = s[:-len(label)].rstrip()
+        kept = s
+        if s.endswith(("/", "|", "•", "·")):
+            s = s[:-1].rstrip()
+            kept = s
 
 
 def _venue_from(line: str) -> str | None:
@@ -596,12 +622,67 @@ def parse_paper(el: El, *, section: Section, strict: bool) -> Publication | None
     return replace(found, links=dict(found.links), authors=list(found.authors)) if found else None
 
 
+@dataclass
+class _Reading:
+    """What a record says, whatever its context: read once, then judged per section (strict or not)."""
+
+    reference: str | None  # a one-line record with no marked title: the line for the reference reader
+    links: list[tuple[str, str]]
+    by_roles: Callable[[], _Draft | None]  # the reading by roles, computed when the reference reader declines
+
+
+@dataclass
+class _Draft:
+    title: str
+    rule: str | None
+    authors: list[str]
+    venue: str | None
+    venue_line: str | None
+    lead_year: int | None
+    links: list[tuple[str, str]]
+
+
 def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | None:
+    if "reading" not in el.memo:
+        el.memo["reading"] = _read_record(el)
+    reading: _Reading | None = el.memo["reading"]
+    if reading is None:
+        return None
+    if reading.reference is not None:
+        bib = _reference(reading.reference, not strict)
+        if bib is not None and bib[1]:
+            pub = bib[0]
+            pub.venue = _venue_from(pub.venue) if pub.venue else None
+            pub.links = _link_kinds(reading.links)
+            pub.year = pub.year or section.year
+            pub.section, pub.rule = section.title or None, "html:reference-line"
+            return pub
+    draft = reading.by_roles()
+    if draft is None:
+        return None
+    title, rule, authors, venue, venue_line, lead_year, links = (
+        draft.title, draft.rule, draft.authors, draft.venue, draft.venue_line, draft.lead_year, draft.links)
+    kinds = _link_kinds(links)
+    year = scholarly.find_year(venue or "") or (scholarly.find_year(venue_line) if venue_line else None) or lead_year \
+        or section.year
+    own_year = year is not None and year != section.year or bool(lead_year)
+    evidence = bool(authors) + bool(venue) + bool(set(kinds) & {"pdf", "arxiv", "doi"}) + own_year
+    if strict and (not authors or evidence < 2):
+        return None
+    if not strict and evidence < 1:
+        return None
+    if venue and re.fullmatch(r"preprint|arxiv(?: preprint)?", venue.strip(" .").lower()):
+        venue = venue.strip(" .")
+    return Publication(title=title, authors=authors, venue=venue, year=year, links=kinds,
+                       section=section.title or None, rule=f"html:{rule}")
+
+
+def _read_record(el: El) -> _Reading | None:
     lines = _record_lines(el)
     if not lines:
         return None
     links = el.links()
-    link_texts = {clean(t) for t, _ in links}
+    link_texts = frozenset(clean(t) for t, _ in links)
     lines = [ln for i, ln in enumerate(lines)
              if not _LINK_LABEL.match(ln) and not (i and ln in link_texts and len(ln.split()) <= 2)]
     if not lines:
@@ -633,7 +714,8 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
             continue
         if _pure_venue(t):
             continue
-        if why.startswith("<") and cues.looks_like_name(t) and re.match(re.escape(t) + r"\s*[*†‡#\d]*\s*(?:,|\(|and\b|&)", lines[idx]):
+        if why.startswith("<") and cues.looks_like_name(t) and lines[idx].startswith(t) \
+                and _MORE_AUTHORS.match(lines[idx], len(t)):
             continue  # the first of a list of authors
         title, rule, title_idx = t, why, idx
         break
@@ -653,110 +735,113 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
     elif lead and _is_venue_line(lead.group(1)):
         venue = lead.group(1)
 
-    if title is None and len(lines) == 1:
-        # a one-line reference ("A. Author and B. Author. Title. In Venue, 2023."): the reference reader
-        bib = parse_bib_line(_strip_links_text(first, link_texts), in_publications=not strict)
-        if bib is not None and bib[1]:
-            pub = bib[0]
-            pub.venue = _venue_from(pub.venue) if pub.venue else None
-            pub.links = _link_kinds(links)
-            pub.year = pub.year or section.year
-            pub.section, pub.rule = section.title or None, "html:reference-line"
-            return pub
-    if title is None:
-        cand = first
-        if venue and cand.startswith(venue):
-            cand = cand[len(venue):]
-        cand = _BRACKET_VENUE.sub("", cand) if lead and venue else cand
-        status = _LEADING_STATUS.match(cand)
-        if status:  # "在投 Title" / "Preprint Title": a status badge before the title
-            venue = venue or status.group(1)
-            cand = cand[status.end():]
-        if len(lines) > 1:
-            cand = _strip_links_text(cand, link_texts)  # "Title Code [PDF]": buttons after the title
-        t = _clean_title(cand)
-        if len(lines) == 1:
-            # one-line bibliography: "Title, A. Author, B. Author" or "Authors. Title. Venue."
-            t = _one_line_title(t)
-        if t and _title_like(t):
-            title, rule, title_idx = t, "first-line", 0
-    if title is None:
-        return None
+    reference = _strip_links_text(first, link_texts) if title is None and len(lines) == 1 else None
+    once: list[_Draft | None] = []
 
-    rest = [ln for i, ln in enumerate(lines) if i != title_idx]
-    if title_idx is not None and len(lines) > 1:
-        # "Title AAAI, 2024" / "Title. Authors": what follows the title on its line is a line of its own
-        line = lines[title_idx]
-        pos = line.find(title)
-        tail = _strip_links_text(line[pos + len(title):], link_texts).strip(" ,.;:-–—|") if pos >= 0 else ""
-        if tail and not _LINK_LABEL.match(tail):
-            rest.insert(title_idx, tail)
-    authors: list[str] = []
-    lead_year: int | None = None
-    tail_note: str | None = None
-    if title_idx == 0 and len(lines) == 1:
-        whole = _strip_links_text(clean(lines[0]), link_texts)
-        pos = whole.find(title)
-        before = re.sub(r"\(\s*" + scholarly.YEAR + r"[a-z]?\s*\)[.:,]?\s*$", "", whole[:pos]).strip(" ,.") if pos > 0 else ""
-        after = whole[pos + len(title):].strip(" ,.") if pos >= 0 else ""
-        if before and _names_before(before):
-            authors = cues.split_authors(before)
-            if after and not _is_author_line(after):
-                venue = venue or _venue_from(after)
-            rest = []
-            lead_year = scholarly.find_year(whole[:pos])
-        elif after:
-            note = re.search(r"[\s,]*(\([^()]{2,60}\))\s*[.,]?\s*$", after)
-            if note and cues.author_share(after[:note.start()]) >= 0.6:  # "authors, (Oral)": a note on the venue
-                tail_note, after = note.group(1), after[:note.start()]
-            rest = [after]
-    # the first line may also hold authors or the venue after the title ("Title. Authors. Venue")
-    venue_line = None
-    for ln in rest:
-        ln2 = _strip_links_text(ln, link_texts)
-        if not ln2:
-            continue
-        if not authors:
-            a, v = _split_author_venue(ln2)
-            if a and v:
-                authors = cues.split_authors(a)
-                venue_line = venue_line or v
-                continue
-        if not authors and cues.author_share(ln2) >= 0.6:
-            if not _is_venue_line(ln2) or cues.author_share(ln2) >= 0.9:
-                authors = cues.split_authors(ln2)
-                continue
-        if venue_line is None and _is_venue_line(ln2) and len(ln2) < 250:
-            a, v = _split_author_venue(ln2)
-            if a and v and not authors:
-                authors = cues.split_authors(a)
-                venue_line = v
-            else:
-                venue_line = ln2
-    if venue is None and venue_line:
-        venue = _venue_from(venue_line)
-    elif venue and venue_line and re.fullmatch(r"[\[(]?(?:oral|spotlight|poster|highlight)[\])]?", venue.strip(), re.I):
-        venue = f"{_venue_from(venue_line)} ({venue.strip('[]()')})"  # an "Oral" badge belongs to the venue line
-    if venue is None and badge and _is_venue_line(badge) and badge.lower() not in _CATEGORY_BADGES:
-        venue = badge
-    if venue and cues.author_share(venue) >= 0.8 and not scholarly.ACRONYM_YEAR.search(venue):
-        venue = None
-    if venue and tail_note and tail_note not in venue:
-        venue = f"{venue} {tail_note}"
+    def by_roles() -> _Draft | None:
+        if not once:
+            once.append(_roles())
+        return once[0]
 
-    kinds = _link_kinds(links)
-    year = scholarly.find_year(venue or "") or (scholarly.find_year(venue_line) if venue_line else None) or lead_year \
-        or section.year
-    own_year = year is not None and year != section.year or bool(lead_year)
-    evidence = bool(authors) + bool(venue) + bool(set(kinds) & {"pdf", "arxiv", "doi"}) + own_year
-    if strict and (not authors or evidence < 2):
+    def _roles() -> _Draft | None:
+        nonlocal title, rule, title_idx, venue
+        if title is None:
+            cand = first
+            if venue and cand.startswith(venue):
+                cand = cand[len(venue):]
+            cand = _BRACKET_VENUE.sub("", cand) if lead and venue else cand
+            status = _LEADING_STATUS.match(cand)
+            if status:  # "在投 Title" / "Preprint Title": a status badge before the title
+                venue = venue or status.group(1)
+                cand = cand[status.end():]
+            if len(lines) > 1:
+                cand = _strip_links_text(cand, link_texts)  # "Title Code [PDF]": buttons after the title
+            t = _clean_title(cand)
+            if len(lines) == 1:
+                # one-line bibliography: "Title, A. Author, B. Author" or "Authors. Title. Venue."
+                t = _one_line_title(t)
+            if t and _title_like(t):
+                title, rule, title_idx = t, "first-line", 0
+        if title is None:
+            return None
+
+        rest = [ln for i, ln in enumerate(lines) if i != title_idx]
+        if title_idx is not None and len(lines) > 1:
+            # "Title AAAI, 2024" / "Title. Authors": what follows the title on its line is a line of its own
+            line = lines[title_idx]
+            pos = line.find(title)
+            tail = _strip_links_text(line[pos + len(title):], link_texts).strip(" ,.;:-–—|") if pos >= 0 else ""
+            if tail and not _LINK_LABEL.match(tail):
+                rest.insert(title_idx, tail)
+        authors: list[str] = []
+        lead_year: int | None = None
+        tail_note: str | None = None
+        if title_idx == 0 and len(lines) == 1:
+            whole = _strip_links_text(clean(lines[0]), link_texts)
+            pos = whole.find(title)
+            before = re.sub(r"\(\s*" + scholarly.YEAR + r"[a-z]?\s*\)[.:,]?\s*$", "", whole[:pos]).strip(" ,.") if pos > 0 else ""
+            after = whole[pos + len(title):].strip(" ,.") if pos >= 0 else ""
+            if before and _names_before(before):
+                authors = cues.split_authors(before)
+                if after and not _is_author_line(after):
+                    venue = venue or _venue_from(after)
+                rest = []
+                lead_year = scholarly.find_year(whole[:pos])
+            elif after:
+                note = re.search(r"[\s,]*(\([^()]{2,60}\))\s*[.,]?\s*$", after)
+                if note and cues.author_share(after[:note.start()]) >= 0.6:  # "authors, (Oral)": a note on the venue
+                    tail_note, after = note.group(1), after[:note.start()]
+                rest = [after]
+        # the first line may also hold authors or the venue after the title ("Title. Authors. Venue")
+        venue_line = None
+        for ln in rest:
+            ln2 = _strip_links_text(ln, link_texts)
+            if not ln2:
+                continue
+            if not authors:
+                a, v = _split_author_venue(ln2)
+                if a and v:
+                    authors = cues.split_authors(a)
+                    venue_line = venue_line or v
+                    continue
+            if not authors and cues.author_share(ln2) >= 0.6:
+                if not _is_venue_line(ln2) or cues.author_share(ln2) >= 0.9:
+                    authors = cues.split_authors(ln2)
+                    continue
+            if venue_line is None and _is_venue_line(ln2) and len(ln2) < 250:
+                a, v = _split_author_venue(ln2)
+                if a and v and not authors:
+                    authors = cues.split_authors(a)
+                    venue_line = v
+                else:
+                    venue_line = ln2
+        if venue is None and venue_line:
+            venue = _venue_from(venue_line)
+        elif venue and venue_line and re.fullmatch(r"[\[(]?(?:oral|spotlight|poster|highlight)[\])]?", venue.strip(), re.I):
+            venue = f"{_venue_from(venue_line)} ({venue.strip('[]()')})"  # an "Oral" badge belongs to the venue line
+        if venue is None and badge and _is_venue_line(badge) and badge.lower() not in _CATEGORY_BADGES:
+            venue = badge
+        if venue and cues.author_share(venue) >= 0.8 and not scholarly.ACRONYM_YEAR.search(venue):
+            venue = None
+        if venue and tail_note and tail_note not in venue:
+            venue = f"{venue} {tail_note}"
+        return _Draft(title, rule, authors, venue, venue_line, lead_year, links)
+
+    return _Reading(reference, links, by_roles)
+
+
+@lru_cache(maxsize=16384)
+def _read_reference(line: str, in_publications: bool) -> tuple[Publication, bool] | None:
+    return parse_bib_line(line, in_publications=in_publications)
+
+
+def _reference(line: str, in_publications: bool) -> tuple[Publication, bool] | None:
+    """A one-line reference read once per text (records are read in several contexts); a fresh copy."""
+    found = _read_reference(line, in_publications)
+    if found is None:
         return None
-    if not strict and evidence < 1:
-        return None
-    if venue and re.fullmatch(r"preprint|arxiv(?: preprint)?", venue.strip(" .").lower()):
-        venue = venue.strip(" .")
-    return Publication(title=title, authors=authors, venue=venue, year=year, links=kinds,
-                       section=section.title or None, rule=f"html:{rule}")
+    pub, has_authors = found
+    return replace(pub, authors=list(pub.authors), links=dict(pub.links)), has_authors
 
 
 def _link_kinds(links: list[tuple[str, str]]) -> dict[str, str]:
@@ -930,7 +1015,7 @@ def _one_per_line(records: list[El], kind: str | None, section: Section) -> list
                 out.extend(lines)
                 continue
             if kind in ("publications", None) and all(
-                    (bib := parse_bib_line(ln.text(), in_publications=kind is not None)) and bib[1] for ln in lines):
+                    (bib := _reference(ln.text(), kind is not None)) and bib[1] for ln in lines):
                 out.extend(lines)
                 continue
         out.append(r)
