@@ -156,10 +156,17 @@ def refusal(home: str, url: str, text: str = "") -> str | None:
     return None
 
 
+def _naming(words: str) -> str:
+    """The words that can name a page: numbers (ids, dates, counts) never do, and a long run of digits is
+    slow for the heading patterns to refuse."""
+    return " ".join(w for w in words.split() if not re.fullmatch(r"[\d\W_]+", w))
+
+
 def link_kind(text: str, path: str) -> tuple[str, str, int] | None:
     """(kind, why, score) when the link's text or path names a publications or news page."""
-    by_text = heading_kind(text) if text and len(text) <= LINK_TEXT_MAX else None
-    words = path_words(path)
+    named = _naming(text) if len(text) <= LINK_TEXT_MAX else ""
+    by_text = heading_kind(named) if named else None
+    words = _naming(path_words(path))
     by_path = heading_kind(words) if words else None
     reasons, score, kind = [], 0, None
     if by_text in FOLLOW_KINDS:
@@ -195,6 +202,20 @@ def _anchors(html: str, base: str) -> tuple[str, list[tuple[str, str, LexborNode
     return base, out
 
 
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def _elsewhere(href: str, own: tuple[str, ...]) -> bool:
+    """A quick look, before resolving a link: another scheme (mailto:, javascript:) or another host."""
+    if href.startswith("//") or href[:8].lower().startswith(("http://", "https://")):
+        parts = href.split("/", 3)
+        if len(parts) < 3:  # "http:x": left to the full check
+            return False
+        netloc = parts[2].rsplit("@", 1)[-1].lower()
+        return netloc.split(":", 1)[0].removeprefix("www.") not in own
+    return bool(_SCHEME.match(href))
+
+
 def discover(text: str, *, fmt: str, url: str, content_type: str | None = None) -> list[SiteLink]:
     """The pages of the homepage's site its links name as publications or news, best first, at most
     ``FOLLOW_MAX``. ``url``: the homepage's address after redirects (links resolve against it)."""
@@ -206,8 +227,9 @@ def discover(text: str, *, fmt: str, url: str, content_type: str | None = None) 
     else:
         base, anchors = _anchors(markdown_to_html(text) if fmt == "markdown" else text, url)
     found: dict[str, tuple[int, int, SiteLink]] = {}
+    own = _host(urlsplit(base)), _host(urlsplit(url))
     for order, (href, label, element) in enumerate(anchors):
-        if not href or href.startswith("#"):
+        if not href or href.startswith("#") or _elsewhere(href, own):
             continue
         target = urlunsplit(urlsplit(urljoin(base, href))._replace(fragment=""))
         named = link_kind(label, urlsplit(target).path or "/")
