@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import signal
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -121,6 +122,16 @@ def test_links_named_as_publications_or_news_are_followed_and_nothing_else():
     ]
     assert links[0].why == "link text 'Publications', path /publications/"
     assert links[2].why == "path /Paper.html"
+
+
+def test_numbers_in_links_name_nothing_and_cost_nothing():
+    digits = "164166132562435277123456"  # a status id: a run of digits the heading patterns are slow to refuse
+    page = f'<ul><li><a href="/status/{digits}">{digits}</a></li><li><a href="/2024/news/">2024 News</a></li></ul>'
+    started = time.monotonic()
+    links = discover(page, fmt="html", url="https://dana.example.org/")
+    assert time.monotonic() - started < 1.0
+    assert [(link.url, link.why) for link in links] == [("https://dana.example.org/2024/news/",
+                                                         "link text '2024 News', path /2024/news/")]
 
 
 def test_at_most_follow_max_pages_are_followed_the_best_named_first():
