@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import html
 import json
+import logging
 import os
 import re
 import smtplib
@@ -24,6 +25,7 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, ClassVar
@@ -37,6 +39,7 @@ from .fetch import retry_after
 from .errors import ConfigError, DeliveryError
 from .report import describe_event, event_json, group_by_source, summary_line
 from .safe import safe_url
+from .shared import merge, pages_of
 
 PAYLOAD_VERSION = 1
 SIGNATURE_HEADER = "X-Scholarwatch-Signature"
@@ -46,6 +49,12 @@ DEFAULT_MAX_ATTEMPTS = 8
 DEFAULT_RETRY_BASE = 300.0  # 5 min, doubling: 8 attempts span about 10 hours of outage
 DEFAULT_RETRY_MAX = 6 * 3600.0
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Service names people write as a channel type; the error then points them to the apprise type.
+CHAT_SERVICES = frozenset({"slack", "discord", "teams", "msteams", "microsoftteams", "matrix", "telegram", "ntfy",
+                           "mattermost", "rocketchat", "rocket", "gotify", "zulip", "googlechat", "gchat", "signal",
+                           "pushover", "webex", "whatsapp", "mastodon", "chat", "sms"})
+MAX_AUTHORS = 8  # an alert names this many authors of a paper, then "et al."
+MAX_TEXT_LINES = 20  # lines of the webhook payload's plain ``text`` before "... and N more"
 _LINK_LABELS = {"arxiv": "arXiv", "pdf": "PDF", "code": "code", "doi": "DOI", "project": "project", "other": "link"}
 # Quoted-printable bodies and CRLF lines: any SMTP server takes them, 8BITMIME or not. Headers are
 # written unfolded up to RFC 5322's 998: CPython's folder may otherwise move a whole subject to a
@@ -57,10 +66,12 @@ WIRE_POLICY = email.policy.SMTP.clone(max_line_length=998)
 class SendError(DeliveryError):
     """One failed attempt; ``retry`` says whether trying again later may succeed."""
 
-    def __init__(self, message: str, *, retry: bool, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, *, retry: bool, retry_after: float | None = None,
+                 reached: list[str] | None = None) -> None:
         super().__init__(message)
         self.retry = retry
         self.retry_after = retry_after
+        self.reached = reached or []  # targets that accepted it in this attempt (a channel with several)
 
 
 @dataclass
@@ -73,10 +84,17 @@ class Notice:
     schedule: str
     created_at: str
     rows: list[dict[str, Any]] = field(default_factory=list)  # events with source and source_url
+    earlier: list[dict[str, Any]] = field(default_factory=list)  # the same new papers on other pages, before
+    reached: frozenset[str] = frozenset()  # targets that already accepted this delivery
+
+    @cached_property
+    def entries(self) -> list[dict[str, Any]]:
+        """The rows with one entry per paper however many pages list it (``shared.merge``)."""
+        return merge(self.rows, self.earlier)
 
     @property
     def summary(self) -> str:
-        return "test message" if self.kind == "test" else summary_line(self.rows)
+        return "test message" if self.kind == "test" else summary_line(self.entries)
 
     @property
     def sources(self) -> list[str]:
@@ -106,7 +124,10 @@ def parse_channels(raw: dict[str, Any], path: str) -> dict[str, Channel]:
         cls = CHANNEL_TYPES.get(kind) if isinstance(kind, str) else None
         if cls is None:
             what = "'type' is required" if kind is None else f"unknown type {kind!r}"
-            raise ConfigError(f"{where}: {what} (one of: {', '.join(sorted(CHANNEL_TYPES))})")
+            hint = ""
+            if isinstance(kind, str) and kind.lower().replace("-", "").replace(" ", "") in CHAT_SERVICES:
+                hint = f"; {kind} is reached with type: apprise and urls_env naming a variable that holds its Apprise URL"
+            raise ConfigError(f"{where}: {what} (one of: {', '.join(sorted(CHANNEL_TYPES))}){hint}")
         out[name] = cls(name, entry, where, Path(path).parent)
     return out
 
@@ -195,6 +216,10 @@ class Channel:
         """Names of the environment variables holding this channel's secrets (for redaction)."""
         return []
 
+    def secret_values(self) -> list[str]:
+        """The secret values to mask in any text stored or shown: those variables' values."""
+        return [v for v in (os.environ.get(n) for n in self.secret_envs()) if v]
+
     def backoff(self, attempts: int) -> float:
         """Seconds to wait after the ``attempts``-th failure: exponential, capped."""
         return min(self.retry_max, self.retry_base * (2 ** max(0, attempts - 1)))
@@ -237,17 +262,47 @@ def subject(notice: Notice, prefix: str) -> str:
     return f"{prefix} {label}{_who(notice)}: {notice.summary}".strip()
 
 
+def _data(row: dict[str, Any]) -> dict[str, Any]:
+    data = row.get("data")
+    if isinstance(data, str):
+        data = json.loads(data or "{}")
+    return data if isinstance(data, dict) else {}
+
+
+def authors_line(row: dict[str, Any]) -> str | None:
+    """'by A, B and C' for a new paper (the first few, then 'et al.'); None for anything else."""
+    authors = [a for a in (_data(row).get("authors") or []) if isinstance(a, str) and a.strip()]
+    if row.get("type") != "paper_added" or not authors:
+        return None
+    if len(authors) > MAX_AUTHORS:
+        return "by " + ", ".join(authors[:MAX_AUTHORS]) + " et al."
+    return "by " + (authors[0] if len(authors) == 1 else ", ".join(authors[:-1]) + " and " + authors[-1])
+
+
+def describe_entry(entry: dict[str, Any]) -> str:
+    """An alert's line for one entry: the event in words, and every page it is on when several are."""
+    line = describe_event(entry)
+    names = entry.get("sources") or []
+    return f"{line} — {pages_of(names)}" if len(names) > 1 else line
+
+
+def _test_text(notice: Notice) -> str:
+    return (f"This is a test message from scholarwatch's channel {notice.channel!r}.\n"
+            "If you can read it, alerts will reach you here.")
+
+
 def text_body(notice: Notice) -> str:
     if notice.kind == "test":
-        return (f"This is a test message from scholarwatch's channel {notice.channel!r}.\n"
-                f"If you can read it, alerts will reach you here.\n\n-- \nscholarwatch, delivery {notice.id}\n")
+        return f"{_test_text(notice)}\n\n-- \nscholarwatch, delivery {notice.id}\n"
     lines = [f"{notice.summary}.", ""]
-    for name, rows in group_by_source(notice.rows):
+    for name, rows in group_by_source(notice.entries):
         url = rows[0].get("source_url") or ""
         heading = name + (f"  <{url}>" if url else "")
         lines += [heading, "-" * len(heading)]
         for row in rows:
-            lines.append(f"  - {describe_event(row)}")
+            lines.append(f"  - {describe_entry(row)}")
+            by = authors_line(row)
+            lines += [f"      {by}"] if by else []
             lines += [f"      {label}: {url}" for label, url in event_links(row)]
         lines.append("")
     lines += ["-- ", f"scholarwatch, delivery {notice.id}"]
@@ -263,18 +318,69 @@ def html_body(notice: Notice) -> str:
                      "If you can read it, alerts will reach you here.</p>")
     else:
         parts.append(f"<p><b>{e(notice.summary, quote=False)}</b></p>")
-        for name, rows in group_by_source(notice.rows):
+        for name, rows in group_by_source(notice.entries):
             url = safe_url(rows[0].get("source_url"))
             head = f'<a href="{e(url)}">{e(name, quote=False)}</a>' if url else e(name, quote=False)
             parts.append(f"<h2 style=\"font-size: 1.1em\">{head}</h2><ul>")
             for row in rows:
+                by = authors_line(row)
                 links = " · ".join(f'<a href="{e(u)}">{e(label, quote=False)}</a>' for label, u in event_links(row))
-                parts.append(f"<li>{e(describe_event(row), quote=False)}" + (f"<br><small>{links}</small>" if links else "")
-                             + "</li>")
+                parts.append(f"<li>{e(describe_entry(row), quote=False)}"
+                             + (f"<br><small>{e(by, quote=False)}</small>" if by else "")
+                             + (f"<br><small>{links}</small>" if links else "") + "</li>")
             parts.append("</ul>")
     parts.append(f'<p style="color: #777; font-size: small">scholarwatch, delivery {e(notice.id)}</p>')
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+# '*' and '_' are left alone: CommonMark keeps a lone or intra-word one literal ("k_NN", "k*-means"),
+# and Slack's dialect would show the backslash of an escaped one.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`\[\]<>])")
+
+
+def md(text: str) -> str:
+    """Text shown as itself in CommonMark: a title with '[', '<' or '`' stays a title, not a link or code."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _md_url(url: str) -> str:
+    """A link destination that no parenthesis or space in the URL can cut short."""
+    return url.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
+
+
+def markdown_body(notice: Notice) -> str:
+    """The email's message in Markdown, for chat services (Apprise converts it to each one's dialect)."""
+    if notice.kind == "test":
+        return f"{md(_test_text(notice))}\n\nscholarwatch · delivery {notice.id}\n"
+    lines = [f"**{md(notice.summary)}**", ""]
+    for name, rows in group_by_source(notice.entries):
+        url = safe_url(rows[0].get("source_url"))
+        lines += [f"**[{md(name)}]({_md_url(url)})**" if url else f"**{md(name)}**", ""]
+        for row in rows:
+            lines.append(f"- {md(describe_entry(row))}")
+            extra = [md(by)] if (by := authors_line(row)) else []
+            extra += [f"[{md(label)}]({_md_url(u)})" for label, u in event_links(row)]
+            if extra:
+                lines.append("  " + " · ".join(extra))
+        lines.append("")
+    lines.append(f"scholarwatch · delivery {notice.id}")
+    return "\n".join(lines) + "\n"
+
+
+def plain_text(notice: Notice) -> str:
+    """A short plain summary (the subject and one line per entry): the webhook payload's ``text``, which
+    Slack-style incoming webhooks (Slack, Mattermost, Rocket.Chat) show as the message."""
+    if notice.kind == "test":
+        return f"[scholarwatch] test message from channel {notice.channel!r}"
+    lines = [subject(notice, "[scholarwatch]")]
+    entries = sorted(notice.entries, key=lambda r: (r["source"], r.get("id") or 0))
+    for row in entries[:MAX_TEXT_LINES]:
+        who = "" if len(row.get("sources") or []) > 1 else f"{row['source']}: "
+        lines.append(f"• {who}{describe_entry(row)}")
+    if len(entries) > MAX_TEXT_LINES:
+        lines.append(f"… and {len(entries) - MAX_TEXT_LINES} more")
+    return "\n".join(lines)
 
 
 def message_id(delivery_id: str) -> str:
@@ -292,9 +398,19 @@ def payload(notice: Notice) -> dict[str, Any]:
         "kind": notice.kind,
         "schedule": notice.schedule,
         "summary": notice.summary,
+        "text": plain_text(notice),
         "sources": [{"name": name, "url": rows[0].get("source_url")} for name, rows in group_by_source(notice.rows)],
-        "events": [event_json(r) for r in sorted(notice.rows, key=lambda r: (r["source"], r["id"]))],
+        "events": [entry_json(r) for r in sorted(notice.entries, key=lambda r: (r["source"], r["id"]))],
     }
+
+
+def entry_json(entry: dict[str, Any]) -> dict[str, Any]:
+    """One event of the payload: its documented shape, the pages it is on (``sources``, the first being
+    ``source``'s when it is the only one) and the events it stands for (``ids``)."""
+    out = event_json(entry)
+    out["sources"] = list(entry.get("sources") or [entry["source"]])
+    out["ids"] = list(entry.get("ids") or [entry.get("id")])
+    return out
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:
@@ -500,3 +616,193 @@ def _cause(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+
+
+# ---------------------------------------------------------------- apprise: chat and push services
+
+# Apprise's services report a refused request as "... error=<HTTP status>." in their log lines. A 4xx
+# answer other than these says the URL, the token or the message is wrong: trying again cannot help.
+_APPRISE_STATUS = re.compile(r"\berror=(\d{3})\b")
+RETRYABLE_4XX = frozenset({408, 425, 429})
+# One variable may hold several URLs: separated by white space, or by commas before the next scheme.
+_URL_SEPARATOR = re.compile(r"\s+|,\s*(?=[A-Za-z][A-Za-z0-9+.-]*://)")
+_URL_PARTS = re.compile(r"[/:@?&=#,;]+")
+
+
+@register
+class AppriseChannel(Channel):
+    """Slack, Discord, Teams, Matrix, Telegram, ntfy and the other services Apprise speaks to, by URL.
+
+    An Apprise URL carries its service's token, so the URLs come only from the environment
+    (``urls_env``). The message is the email's, in Markdown, which Apprise turns into each service's
+    dialect; a message too long for a service is split rather than refused. Apprise gives no message
+    ids, so a delivery is sent at least once: a crash between a service's acceptance and its record
+    sends it again, recognisable by the delivery id on its last line. With several URLs, a retry goes
+    only to the URLs that have not accepted the delivery yet (``Notice.reached``).
+    """
+
+    type = "apprise"
+    keys = frozenset({"urls_env", "title_prefix"})
+    default_timeout = 30.0
+
+    def __init__(self, name: str, entry: dict[str, Any], where: str, base_dir: Path) -> None:
+        super().__init__(name, entry, where, base_dir)
+        raw = entry.get("urls_env")
+        names = [raw] if isinstance(raw, str) else raw
+        if not names or not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+            raise ConfigError(f"{where}: 'urls_env' is required for an apprise channel: the name of the environment "
+                              f"variable that holds its Apprise URLs (or a list of names)")
+        for value in names:
+            if not _ENV_NAME.fullmatch(value.strip()):
+                raise ConfigError(f"{where}: 'urls_env' must name environment variables (like LAB_SLACK_URL), "
+                                  f"not hold the URLs themselves")
+        self.urls_env = tuple(dict.fromkeys(n.strip() for n in names))
+        self.prefix = str(entry.get("title_prefix", "[scholarwatch]"))
+
+    def _reject_literal_secrets(self, entry: dict[str, Any]) -> None:
+        super()._reject_literal_secrets(entry)
+        for key in ("url", "urls"):
+            if key in entry:
+                raise ConfigError(f"{self.where}: {key!r} is not allowed: an Apprise URL carries its service's token, "
+                                  f"so it comes from the environment (use 'urls_env: VARIABLE_NAME')")
+
+    def secret_envs(self) -> list[str]:
+        return list(self.urls_env)
+
+    def secret_values(self) -> list[str]:
+        """The variables' values, and each URL's token-like parts, which a service's error may quote alone."""
+        values = super().secret_values()
+        return values + [part for value in values for url in split_urls(value) for part in url_secrets(url)]
+
+    def targets(self) -> list[tuple[str, str, str]]:
+        """(fingerprint, URL, label) of each URL, read from the environment now; the label names no secret."""
+        out: dict[str, tuple[str, str, str]] = {}
+        for env in self.urls_env:
+            urls = split_urls(self._secret(env) or "")
+            if not urls:
+                raise SendError(f"environment variable {env} holds no URL", retry=True)
+            for i, url in enumerate(urls, 1):
+                label = f"${env}" + (f" #{i}" if len(urls) > 1 else "")
+                out.setdefault(fingerprint(url), (fingerprint(url), url, label))
+        return list(out.values())
+
+    async def send(self, notice: Notice) -> str:
+        message = Message(subject(notice, self.prefix), markdown_body(notice), text_body(notice))
+        answers, errors, reached, retry = [], [], [], False
+        for key, url, label in self.targets():
+            if key in notice.reached:
+                continue
+            try:
+                service = await asyncio.to_thread(apprise_notify, url, message, self.timeout)
+            except SendError as exc:
+                errors.append(f"{label}: {exc}")
+                retry = retry or exc.retry
+                continue
+            reached.append(key)
+            answers.append(f"{label}: accepted by {service}")
+        if errors:
+            raise SendError("; ".join(errors), retry=retry, reached=reached)
+        return "; ".join(answers) or "every URL had accepted it already"
+
+
+def split_urls(value: str) -> list[str]:
+    return [u for u in _URL_SEPARATOR.split(value.strip()) if u]
+
+
+def fingerprint(url: str) -> str:
+    """What the outbox keeps of a URL that accepted a delivery: a hash, never the URL and its token."""
+    return hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+def url_secrets(url: str) -> list[str]:
+    """The parts of a URL that may be a token or a password (long, or with digits), for masking."""
+    rest = url.split("://", 1)[-1]
+    host = urlparse(url).hostname if "@" in rest.split("/", 1)[0] else None
+    return [p for p in _URL_PARTS.split(rest)
+            if p != host and (len(p) >= 16 or (len(p) >= 8 and any(c.isdigit() for c in p)))]
+
+
+def _mask(text: str, url: str) -> str:
+    for part in sorted([url, *url_secrets(url)], key=len, reverse=True):
+        text = text.replace(part, "***")
+    return text
+
+
+class _MaskSecrets(logging.Filter):
+    """Masks the URLs Apprise was given, and their token-like parts, in its log records before any
+    handler sees them: some of its services log a token in full when they refuse it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        masked = text
+        for part in sorted(self.secrets, key=len, reverse=True):
+            masked = masked.replace(part, "***")
+        if masked != text:
+            record.msg, record.args = masked, ()
+        return True
+
+
+_APPRISE_LOG_MASK = _MaskSecrets()
+
+
+@lru_cache(maxsize=1)
+def _apprise_asset() -> Any:
+    """Apprise, imported on first use (it loads every service's plugin), with nothing kept on disk.
+
+    Its log lines reach the user through ``SendError``; they stay out of the monitor's own log, and
+    are masked (``_MaskSecrets``) for any handler that reads them anyway."""
+    import apprise
+
+    logger = logging.getLogger(apprise.logger.name)
+    logger.propagate = False
+    logger.addFilter(_APPRISE_LOG_MASK)
+    return apprise.AppriseAsset(storage_mode="memory")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One alert for chat services: a title, and the body in Markdown and in plain text."""
+
+    title: str
+    markdown: str
+    text: str
+
+
+def apprise_notify(url: str, message: Message, timeout: float) -> str:
+    """Send one message to one Apprise URL (blocking; runs in a thread); the service's name, or SendError.
+
+    A service that takes Markdown or HTML gets the Markdown body (Apprise converts it to the service's
+    dialect); a text-only one gets the email's plain text, which reads well as is. A message longer than
+    the service allows is split into several rather than refused."""
+    import apprise
+
+    asset = _apprise_asset()
+    _APPRISE_LOG_MASK.secrets.update([url, *url_secrets(url)])
+    plugin = apprise.Apprise.instantiate(url, asset=asset)
+    if plugin is None:
+        scheme = url.split("://", 1)[0] if "://" in url else url[:12]
+        raise SendError(f"not a URL Apprise can send to (scheme {_mask(scheme, url)!r}; "
+                        f"see https://github.com/caronc/apprise/wiki)", retry=False)
+    formats = plugin.notify_format if isinstance(plugin.notify_format, tuple) else (plugin.notify_format,)
+    rich = apprise.NotifyFormat.MARKDOWN in formats or apprise.NotifyFormat.HTML in formats
+    body = message.markdown if rich else message.text
+    if "overflow=" not in url and len(message.title) + len(body) + 16 > plugin.body_maxlen:
+        plugin.overflow_mode = apprise.OverflowMode.SPLIT
+    service = str(plugin.service_name)
+    sender = apprise.Apprise(asset=asset)
+    sender.add(plugin)
+    result = sender.notify(body=body, title=message.title, timeout=timeout,
+                           body_format=apprise.NotifyFormat.MARKDOWN if rich else apprise.NotifyFormat.TEXT)
+    if result:
+        return service
+    said = [e.message for e in result.logs() if e.level in ("WARNING", "ERROR", "CRITICAL")]
+    if result.status == apprise.AppriseResultStatus.TIMEOUT:
+        raise SendError(f"{service}: timed out after {timeout:g}s", retry=True)
+    codes = [int(c) for line in said for c in _APPRISE_STATUS.findall(line)]
+    permanent = bool(codes) and all(400 <= c < 500 and c not in RETRYABLE_4XX for c in codes)
+    detail = " ".join(said[-1].split()) if said else "not accepted"
+    raise SendError(f"{service}: {_mask(detail, url)}", retry=not permanent)

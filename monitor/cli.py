@@ -6,29 +6,34 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import shlex
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from . import __version__
+from . import watchlist
 from .channels import SendError
-from .config import Config, parse_interval
+from .config import Config, find_source, parse_interval, sources_tagged
 from .errors import MonitorError
 from .merge import merge_pages
 from .models import Event, Page, PageState, Source
+from .overview import HISTORY_LIMIT, history_lines, overview_lines, source_history, source_overview
 from .fetch import Fetcher, user_agent
-from .notify import deliver_due, outbox_hook, retry_failed, retry_waiting, send_test
+from .names import resolve, suggestions, unknown
+from .notify import deliver_due, outbox_hook, release_held, retry_failed, retry_waiting, send_test
 from .notify import notices as list_delivery_notices
 from .pipeline import CheckResult, check_sources
 from .safe import clean_text, redact_in, redact_url
 from .report import describe_event, event_json, group_by_source
-from .lock import writer_lock
+from .lock import holder, writer_lock
 from .sitefetch import SiteRead, discovers, read_site
-from .sources import config_warnings, load_config
+from .sources import FORMATS, config_warnings, load_config
 from .store import Store
+from .textdiff import pick_pair, snapshot_diff
 from .worker import shared_pool
 
 
@@ -48,7 +53,7 @@ class Ctx:
         return Store(self.db_path, readonly=True)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
 
@@ -88,14 +93,21 @@ def run(obj: Ctx, once: bool, names: tuple[str, ...]) -> None:
     checked failed, 2 on a configuration or database error.
     """
     config = obj.config()
-    sources = [config.source(n) for n in names] if names else config.sources
+    sources = [config.source(n) for n in names] if names else config.enabled_sources
+    for s in sources:
+        if not s.enabled:
+            click.echo(f"warning: source {s.name!r} is paused (enabled: false), so it is not checked;"
+                       f" `monitor resume {shlex.quote(s.name)}` lets it be checked again", err=True)
+    if names and not any(s.enabled for s in sources):
+        _fail("nothing to check: every source named is paused")
+    sources = [s for s in sources if s.enabled]
     for warning in config_warnings(config):
         click.echo(warning, err=True)
     with writer_lock(obj.db_path, "monitor run --once"):
         _run_once(obj, config, sources)
 
 
-def _run_once(obj: Ctx, config: Config, sources) -> None:
+def _run_once(obj: Ctx, config: Config, sources: list[Source]) -> None:
     store = obj.store()
     tty = sys.stderr.isatty()
     done = [0]
@@ -111,6 +123,9 @@ def _run_once(obj: Ctx, config: Config, sources) -> None:
         click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
     click.echo(f"monitor run --once at {started:%Y-%m-%d %H:%M:%S} UTC ({obj.config_path})")
     _print_run_table(results)
+    paused = [s.name for s in config.sources if not s.enabled]
+    if paused:
+        click.echo(f"{len(paused)} paused, not checked: {', '.join(paused)}")
     _print_changes(results)
     if results and all(r.outcome == "failed" for r in results):
         sys.exit(1)
@@ -118,6 +133,7 @@ def _run_once(obj: Ctx, config: Config, sources) -> None:
 
 async def _run_and_deliver(config: Config, store: Store, sources, progress) -> list[CheckResult]:
     results = await check_sources(config, store, sources, on_result=progress, outbox=outbox_hook(config))
+    release_held(store)  # the pass is over: no page it checks can join a held alert any more
     await deliver_due(config, store)
     return results
 
@@ -284,15 +300,22 @@ def _page_line(entry: dict[str, Any]) -> str:
     return f"{entry['url']} ({entry['why']}): {got}" + (f" (failed: {entry['error']})" if entry["error"] else "")
 
 
-def _named_source(obj: Ctx, target: str):
-    """The source ``target`` names (case-insensitively) in the config, when it is not a URL or a file."""
+def _named_source(obj: Ctx, target: str) -> Source | None:
+    """The source ``target`` names (ignoring case) in the config, when it is not a URL or a file; a
+    near miss of a name ("Dana Exmple") is an error that offers the closest names."""
     if "://" in target or Path(target).exists():
         return None
     try:
         config = obj.config()
     except MonitorError:
         return None
-    return next((s for s in config.sources if s.name.casefold() == target.strip().casefold()), None)
+    names = [s.name for s in config.sources]
+    found = resolve(target.strip(), names)
+    if found is not None:
+        return config.source(found)
+    if "/" not in target and suggestions(target.strip(), names):
+        _fail(unknown(target.strip(), names, config.path))
+    return None
 
 
 # ---------------------------------------------------------------- diff
@@ -319,12 +342,27 @@ def parse_since(value: str) -> str:
 @click.option("--since", help="Every event since then: a duration (2d, 12h, 1w) or a date (2025-01-31).")
 @click.option("--json", "as_json", is_flag=True, help="Print the events as a JSON list.")
 @click.option("--all", "show_all", is_flag=True, help="Include events that are not alerts (removals, links...).")
+@click.option("--text", "as_text", is_flag=True,
+              help="Show how the page's text changed between two snapshots (a unified diff); needs SOURCE.")
+@click.option("--from", "id_from", type=int, metavar="ID", help="With --text: the older snapshot (ids: `monitor history`).")
+@click.option("--to", "id_to", type=int, metavar="ID", help="With --text: the newer snapshot (default: the newest).")
 @click.pass_obj
-def diff(obj: Ctx, source: str | None, since: str | None, as_json: bool, show_all: bool) -> None:
-    """What changed: the newest check's events per source, or every event since a time."""
+def diff(obj: Ctx, source: str | None, since: str | None, as_json: bool, show_all: bool, as_text: bool,
+         id_from: int | None, id_to: int | None) -> None:
+    """What changed: the newest check's events per source, or every event since a time; with --text, the
+    page's own text between two stored snapshots."""
+    if (id_from is not None or id_to is not None) and not as_text:
+        _fail("--from and --to choose the snapshots of `diff SOURCE --text`")
+    if as_text:
+        if not source:
+            _fail("--text needs a SOURCE: `monitor diff NAME --text`")
+        if since or show_all or as_json:
+            _fail("--text compares two snapshots: it does not go with --since, --all or --json")
+        _text_diff(obj, source, id_from, id_to)
+        return
     store = obj.reader()
-    if source and store.source_id(source) is None:
-        _fail(f"no source named {source!r} in {obj.db_path} (run `monitor run --once` first)")
+    if source:
+        source = _stored_name(obj, store, source)
     rows = store.events(source=source, since=parse_since(since) if since else None)
     if as_json:
         click.echo(json.dumps([event_json(r) for r in rows], ensure_ascii=False, indent=1))
@@ -340,6 +378,93 @@ def diff(obj: Ctx, source: str | None, since: str | None, as_json: bool, show_al
             click.echo(f"  - {describe_event(e)}")
 
 
+def _stored_name(obj: Ctx, store: Store, name: str) -> str:
+    """The stored source ``name`` designates (ignoring case; removed sources' history included)."""
+    stored = store.source_names()
+    found = resolve(name.strip(), stored)
+    if found is not None:
+        return found
+    try:
+        configured = resolve(name.strip(), [s.name for s in obj.config().sources])
+    except MonitorError:
+        configured = None
+    if configured is not None:
+        _fail(f"source {configured!r} has no history in {obj.db_path} yet (`monitor run --once` checks it)")
+    _fail(unknown(name.strip(), stored, obj.db_path))
+    raise AssertionError("unreachable")
+
+
+def _text_diff(obj: Ctx, name: str, id_from: int | None, id_to: int | None) -> None:
+    """The unified diff of the text of two snapshots of a source (the newest two by default)."""
+    store = obj.reader()
+    name = _stored_name(obj, store, name)
+    old, new = pick_pair(store, name, id_from, id_to)
+    lines = snapshot_diff(store, name, old, new, format=_configured_format(obj, name))
+    if not lines:
+        click.echo(f"No difference in the text of snapshots {old['id']} and {new['id']}"
+                   " (the pages differ in markup, links, scripts or styles only).")
+        return
+    for i, line in enumerate(lines):
+        click.echo(_diff_style(line, header=i < 2))
+
+
+def _configured_format(obj: Ctx, name: str) -> str:
+    """The format sources.yaml gives the source (auto when it names none, or cannot be read)."""
+    try:
+        return find_source(obj.config(), name).format
+    except MonitorError:
+        return "auto"
+
+
+def _diff_style(line: str, header: bool) -> str:
+    """Colours for a terminal (click drops them when the output is not one); ``header``: a ---/+++ line."""
+    if header:
+        return click.style(line, bold=True)
+    if line.startswith("@@"):
+        return click.style(line, fg="cyan")
+    if line.startswith("+"):
+        return click.style(line, fg="green")
+    if line.startswith("-"):
+        return click.style(line, fg="red")
+    return line
+
+
+# ---------------------------------------------------------------- show, history
+
+@main.command()
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print it as a JSON object.")
+@click.pass_obj
+def show(obj: Ctx, name: str, as_json: bool) -> None:
+    """What the monitor knows of one source now: its papers, news and announcements as stored, when it
+    was last checked and last changed (reads the database only)."""
+    store = obj.reader()
+    data = source_overview(store, _stored_name(obj, store, name))
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    for line in overview_lines(data):
+        click.echo(line)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--limit", type=click.IntRange(min=0), default=HISTORY_LIMIT, show_default=True,
+              help="At most this many entries, newest first (0: all).")
+@click.option("--json", "as_json", is_flag=True, help="Print it as a JSON object.")
+@click.pass_obj
+def history(obj: Ctx, name: str, limit: int, as_json: bool) -> None:
+    """One source over time: each stored snapshot with its outcome, counts and events, and when it was
+    failing or recovered (reads the database only)."""
+    store = obj.reader()
+    data = source_history(store, _stored_name(obj, store, name), limit)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    for line in history_lines(data):
+        click.echo(line)
+
+
 # ---------------------------------------------------------------- sources
 
 @main.command("sources")
@@ -353,6 +478,9 @@ def sources_cmd(obj: Ctx) -> None:
                  papers=0, news=0, events=0, last_error=None)
     # the configuration decides what is listed (the database is only read); the address shown is redacted
     rows = [{**known.get(s.name, never), "name": s.name, "url": redact_url(s.url)} for s in config.sources]
+    for r, s in zip(rows, config.sources):
+        if not s.enabled:  # the outcome column says so: `run` and the daemon skip it
+            r["last_outcome"] = "paused"
     header = ("source", "last check", "outcome", "last success", "failing since", "papers", "news", "events", "url")
     table = [header] + [(r["name"], _when(r["last_check_at"]) if r["last_check_at"] else "never",
                          r["last_outcome"] or "-", _when(r["last_success_at"]) if r["last_success_at"] else "never",
@@ -363,6 +491,199 @@ def sources_cmd(obj: Ctx) -> None:
     for r in rows:
         if r["last_error"]:
             click.echo(f"  {r['name']}: {r['last_error']}")
+
+
+# ---------------------------------------------------------------- keeping the watch list
+
+FOUND_PAPERS = 3  # what `add` shows of a page it looked at: this many paper titles,
+FOUND_NEWS = 2  # news items,
+FOUND_ANNOUNCEMENTS = 2  # and announcements
+
+
+def _counted(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+def _found(page: Page) -> str:
+    return (f"{_counted(len(page.publications), 'paper')}, {_counted(len(page.news), 'news item')},"
+            f" {_counted(len(page.announcements), 'announcement')}")
+
+
+def _print_found(page: Page, url: str) -> None:
+    """What a look at a page found: whom it is about, the counts and a few titles."""
+    prof = page.profile
+    if prof.name or prof.position or prof.affiliation:
+        click.echo(", ".join(x for x in (prof.name, prof.position, prof.affiliation) if x))
+    click.echo(f"{redact_url(url)}: {_found(page)}")
+    for p in page.publications[:FOUND_PAPERS]:
+        label = p.title or f"(untitled) {(p.text or '')[:80]}"
+        click.echo(f"  paper: {label}" + (f" ({p.venue})" if p.venue else ""))
+    for n in page.news[:FOUND_NEWS]:
+        click.echo(f"  news: {n.date + ': ' if n.date else ''}{n.text[:100]}")
+    for a in page.announcements[:FOUND_ANNOUNCEMENTS]:
+        click.echo(f"  announcement [{a.kind}]: {a.text[:100]}")
+
+
+def _reload_hint(obj: Ctx) -> str:
+    """``; the running daemon (pid N) takes the change after a reload: kill -HUP N`` when a daemon runs on
+    this database (it reads sources.yaml again on SIGHUP), else ''."""
+    held = holder(obj.db_path) if obj.db_path != ":memory:" else None
+    if not held or "daemon" not in held:
+        return ""
+    pid = held.split()[1] if held.startswith("pid ") else "PID"
+    return f"; the running daemon (pid {pid}) takes the change after a reload: kill -HUP {pid}"
+
+
+@main.command()
+@click.argument("url")
+@click.option("--name", help="The source's name (default: whom the page is about, its title, or its address).")
+@click.option("--tag", "tags", multiple=True, help="A tag, for routing alerts (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="How to read the page (default auto).")
+@click.option("--no-check", is_flag=True, help="Add it without reading the page first.")
+@click.option("--force", is_flag=True, help="Add it even when the page cannot be read now.")
+@click.pass_obj
+def add(obj: Ctx, url: str, name: str | None, tags: tuple[str, ...], fmt: str | None, no_check: bool,
+        force: bool) -> None:
+    """Add a page to sources.yaml, after reading it once to show what the monitor finds there.
+
+    Comments and layout of sources.yaml are kept. Exits 0 when added, 1 when the page could not be
+    read (not added, unless --force), 2 when refused (a duplicate address or name, a bad address).
+    """
+    config = obj.config()
+    candidate = watchlist.Candidate(raw=url, name=name, tags=list(tags), format=fmt)
+    [outcome] = asyncio.run(watchlist.place(config, [candidate], check=not no_check, force=force))
+    if outcome.page is not None:
+        _print_found(outcome.page, outcome.placed.resolved if outcome.placed else url)
+    if outcome.status in ("duplicate", "invalid"):
+        _fail(f"{config.path}: {outcome.message}")
+    if outcome.status == "failed":
+        click.echo(f"error: {outcome.message}: not added (--force adds it anyway)", err=True)
+        sys.exit(1)
+    placed = outcome.placed
+    assert placed is not None
+    if outcome.message:
+        click.echo(f"warning: {outcome.message}; added anyway (--force)", err=True)
+    watchlist.append(config.path, [placed])
+    tagged = f", tags: {', '.join(placed.candidate.tags)}" if placed.candidate.tags else ""
+    click.echo(f"added {placed.name!r} to {config.path} ({redact_url(placed.url)}{tagged})")
+    note = watchlist.stored_note(obj.db_path, config, placed.name, placed.resolved)
+    if note:
+        click.echo(note)
+    click.echo(f"`monitor run --once` checks it from now on{_reload_hint(obj)}")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--tag", "tags", multiple=True, help="A tag for every source imported (repeatable).")
+@click.option("--no-check", is_flag=True, help="Add the pages without reading them first (fast).")
+@click.option("--force", is_flag=True, help="Add pages that cannot be read now too.")
+@click.pass_obj
+def import_cmd(obj: Ctx, file: str, tags: tuple[str, ...], no_check: bool, force: bool) -> None:
+    """Add many pages at once: a CSV file (url,name,tags; header optional) or one URL a line.
+
+    Each page is read first like `add` does (several at once); duplicates are skipped with a note, and a
+    bad line never stops the others. Exits 0 when every line was added or skipped as a duplicate, 1 when
+    some failed (they are listed), 2 when the file cannot be read.
+    """
+    config = obj.config()
+    lines = watchlist.read_import(file)
+    candidates = [ln.candidate for ln in lines if ln.candidate is not None]
+    for c in candidates:
+        c.tags = list(dict.fromkeys([*c.tags, *tags]))
+    if candidates and not no_check and sys.stderr.isatty():
+        click.echo(f"reading {_counted(len(candidates), 'page')}...", err=True)
+    outcomes = iter(asyncio.run(watchlist.place(config, candidates, check=not no_check, force=force)))
+    placed: list[watchlist.Placed] = []
+    counts = {"added": 0, "duplicate": 0, "failed": 0}
+    for ln in lines:
+        if ln.candidate is None:
+            click.echo(f"{ln.where}: failed: {ln.error}")
+            counts["failed"] += 1
+            continue
+        o = next(outcomes)
+        if o.status == "added" and o.placed is not None:
+            placed.append(o.placed)
+            found = f": {_found(o.page)}" if o.page is not None else ""
+            forced = f" (--force: {o.message})" if o.message else ""
+            click.echo(f"{ln.where}: added {o.placed.name!r} ({redact_url(o.placed.url)}){found}{forced}")
+            counts["added"] += 1
+        elif o.status == "duplicate":
+            click.echo(f"{ln.where}: skipped: {o.message}")
+            counts["duplicate"] += 1
+        else:
+            click.echo(f"{ln.where}: failed: {o.message}" + ("" if o.status == "invalid" else ": not added"))
+            counts["failed"] += 1
+    if placed:
+        watchlist.append(config.path, placed)
+    click.echo(f"\n{file}: {counts['added']} added to {config.path}, {_counted(counts['duplicate'], 'duplicate')}"
+               f" skipped, {counts['failed']} failed" + (" (--force adds pages that cannot be read now)"
+                                                         if counts["failed"] and not force else ""))
+    if placed:
+        click.echo(f"`monitor run --once` checks them from now on{_reload_hint(obj)}")
+    if counts["failed"]:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("name")
+@click.pass_obj
+def remove(obj: Ctx, name: str) -> None:
+    """Take a source out of sources.yaml (its stored history stays in the database)."""
+    source = watchlist.remove(obj.config_path, name)
+    click.echo(f"removed {source.name!r} from {obj.config_path}")
+    counts = watchlist.history(obj.db_path, source.name)
+    if counts and counts["checks"]:
+        click.echo(f"Its history stays in {obj.db_path} ({_counted(counts['checks'], 'check')},"
+                   f" {_counted(counts['events'], 'event')}): `monitor diff {shlex.quote(source.name)} --since 1y`"
+                   f" shows it, and a source added again as {source.name!r} continues it.")
+    else:
+        click.echo("Nothing was stored for it.")
+    click.echo(f"`monitor run` no longer checks it{_reload_hint(obj)}")
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+@click.pass_obj
+def rename(obj: Ctx, old: str, new: str) -> None:
+    """Rename a source in sources.yaml (and in the routes that name it) with its stored history."""
+    done = watchlist.rename(obj.config_path, obj.db_path, old, new)
+    routes = f" (and in {_counted(done.routes, 'route')})" if done.routes else ""
+    click.echo(f"renamed {done.old!r} to {done.new!r} in {obj.config_path}{routes}")
+    if done.held_by:
+        click.echo(f"{obj.db_path} is in use by {done.held_by}: it gives the stored history the new name when it"
+                   " next reads sources.yaml (it finds the source by its address)" + _reload_hint(obj))
+    elif done.stored and done.stored["checks"]:
+        click.echo(f"its history ({_counted(done.stored['checks'], 'check')}, {_counted(done.stored['events'], 'event')})"
+                   f" follows it in {obj.db_path}")
+
+
+def _set_enabled(obj: Ctx, name: str, enabled: bool) -> None:
+    source, changed = watchlist.set_enabled(obj.config_path, name, enabled)
+    if not changed:
+        click.echo(f"{source.name!r} is already {'active' if enabled else 'paused'}")
+        return
+    if enabled:
+        click.echo(f"resumed {source.name!r}: `monitor run` checks it again{_reload_hint(obj)}")
+    else:
+        click.echo(f"paused {source.name!r} (enabled: false): `monitor run` skips it until"
+                   f" `monitor resume {shlex.quote(source.name)}`{_reload_hint(obj)}")
+
+
+@main.command()
+@click.argument("name")
+@click.pass_obj
+def pause(obj: Ctx, name: str) -> None:
+    """Stop checking a source for now (enabled: false); it stays listed, with its history."""
+    _set_enabled(obj, name, False)
+
+
+@main.command()
+@click.argument("name")
+@click.pass_obj
+def resume(obj: Ctx, name: str) -> None:
+    """Check a paused source again."""
+    _set_enabled(obj, name, True)
 
 
 # ---------------------------------------------------------------- daemon
@@ -443,7 +764,7 @@ def retry(obj: Ctx, delivery_id: str | None) -> None:
 
 @main.command()
 @click.option("--now", "hurry", is_flag=True,
-              help="Also send the deliveries waiting out a retry backoff (digests keep their slot).")
+              help="Also send the deliveries waiting out a retry backoff or a hold (digests keep their slot).")
 @click.pass_obj
 def deliver(obj: Ctx, hurry: bool) -> None:
     """Send what is due in the outbox now, without checking any page."""
@@ -482,12 +803,28 @@ def test_notify(obj: Ctx, channel: str) -> None:
 @click.option("--since", default="30d", show_default=True, help="Events since: a duration (30d) or a date.")
 @click.option("--all", "show_all", is_flag=True, help="Include events that are not alerts (removals, links...).")
 @click.option("--self-url", help="The URL the feed is published at (its rel=self link).")
+@click.option("--source", "names", multiple=True, metavar="NAME", help="Only this source's events (repeatable).")
+@click.option("--tag", "tags", multiple=True, metavar="TAG",
+              help="Only the events of the sources with this tag in sources.yaml (repeatable).")
 @click.pass_obj
-def feed(obj: Ctx, out: str | None, since: str, show_all: bool, self_url: str | None) -> None:
-    """An Atom feed of recent events, for feed readers."""
+def feed(obj: Ctx, out: str | None, since: str, show_all: bool, self_url: str | None, names: tuple[str, ...],
+         tags: tuple[str, ...]) -> None:
+    """An Atom feed of recent events, for feed readers: of every source, or of some (--source, --tag)."""
     from .feed import build_feed, write_feed
 
-    data = build_feed(obj.reader(), parse_since(since), include_all=show_all, self_url=self_url)
+    store = obj.reader()
+    chosen: list[str] | None = None
+    scope: str | None = None
+    if names or tags:
+        named = {_stored_name(obj, store, n) for n in names}
+        members = set(named)
+        config = obj.config() if tags else None
+        for tag in tags:
+            members |= {s.name for s in sources_tagged(config, tag)}
+        chosen = sorted(members)
+        scope = ", ".join(sorted(named) + sorted({f"tag {t.strip().casefold()}" for t in tags}))
+    data = build_feed(store, parse_since(since), include_all=show_all, self_url=self_url, sources=chosen,
+                      scope=scope)
     if out:
         write_feed(data, out)
         click.echo(f"wrote {out}", err=True)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable, overload
 
 from .errors import ConfigError
 from .models import FailingAfter, Source
+from .names import resolve, unknown
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _INTERVAL = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
@@ -35,11 +36,17 @@ class Config:
     channels: dict[str, Any] = field(default_factory=dict)
     routes: list[Any] = field(default_factory=list)
 
+    @property
+    def enabled_sources(self) -> list[Source]:
+        """The sources `run` and the daemon check: all but the paused ones (``enabled: false``)."""
+        return [s for s in self.sources if s.enabled]
+
     def source(self, name: str) -> Source:
-        for s in self.sources:
-            if s.name == name:
-                return s
-        raise ConfigError(f"{self.path}: no source named {name!r}")
+        """The source ``name`` designates, ignoring case; ConfigError with the closest names otherwise."""
+        found = resolve(name, [s.name for s in self.sources])
+        if found is None:
+            raise ConfigError(unknown(name, [s.name for s in self.sources], self.path))
+        return next(s for s in self.sources if s.name == found)
 
 
 def parse_interval(value: Any) -> int:
@@ -60,3 +67,36 @@ def parse_interval(value: Any) -> int:
     if pos != len(text) or not text or total <= 0:
         raise ValueError(f"bad interval {value!r} (use e.g. 30m, 12h, 1d, 1h30m)")
     return int(total)
+
+
+@overload
+def find_source(config_or_names: Config, name: str) -> Source: ...
+
+
+@overload
+def find_source(config_or_names: Iterable[str], name: str) -> str: ...
+
+
+def find_source(config_or_names: Config | Iterable[str], name: str) -> Source | str:
+    """The source ``name`` designates, matched case-insensitively, with a "did you mean" when unknown.
+
+    Given a ``Config``, its ``Source`` (the error names the file); given names (those in the database,
+    say), the name as it is spelled there. Every command that takes a source name goes through here.
+    """
+    if isinstance(config_or_names, Config):
+        return config_or_names.source(name)
+    names = list(config_or_names)
+    found = resolve(name.strip(), names)
+    if found is None:
+        raise ConfigError(unknown(name.strip(), names))
+    return found
+
+
+def sources_tagged(config: Config, tag: str) -> list[Source]:
+    """The sources that carry ``tag`` (case-insensitively); ConfigError with a "did you mean" for an unknown tag."""
+    tags = list({t.casefold(): t for s in config.sources for t in s.tags}.values())
+    found = resolve(tag.strip(), tags)
+    if found is None:
+        raise ConfigError(unknown(tag.strip(), tags, config.path, what="tag"))
+    wanted = found.casefold()
+    return [s for s in config.sources if wanted in (t.casefold() for t in s.tags)]

@@ -335,7 +335,7 @@ class Daemon:
         self.deliver_every = deliver_every
         self.startup_spread = startup_spread
         self.triggers = make_triggers(config)
-        self.sources = {s.name: s for s in config.sources}
+        self.sources = {s.name: s for s in config.enabled_sources}  # what is scheduled: paused ones are not
         self.ids: dict[str, int] = {}  # source name -> id, synced at start and on every reload
         self.hook = outbox_hook(config)
         self.gate = HostGate()
@@ -370,7 +370,7 @@ class Daemon:
             ids = self.ids = self.store.sync_sources(self.config.sources)
             self.scheduler.start(paused=True)
             now = dt.datetime.now(UTC)
-            for source in self.config.sources:
+            for source in self.sources.values():
                 self._schedule(source, self._last_check(ids[source.name]), now)
             self.scheduler.add_job(self._deliver_job, IntervalTrigger(seconds=self.deliver_every, timezone=UTC),
                                    id="daemon:deliver", name="delivery", next_run_time=now)
@@ -379,8 +379,9 @@ class Daemon:
                                    id="daemon:summary", name="summary")
             if not self._stopping:
                 self.scheduler.resume()
-            log.info("started: pid=%d sources=%d config=%s delivery=%s", os.getpid(), len(self.sources),
-                     self.config_path, "on" if self.hook else "off (no channels)")
+            log.info("started: pid=%d sources=%d paused=%d config=%s delivery=%s", os.getpid(), len(self.sources),
+                     len(self.config.sources) - len(self.sources), self.config_path,
+                     "on" if self.hook else "off (no channels)")
             await self._stop.wait()
             await self._shutdown()
         finally:
@@ -469,7 +470,7 @@ class Daemon:
             if self._stopping:
                 return
             old = self.sources
-            new = {s.name: s for s in config.sources}
+            new = {s.name: s for s in config.enabled_sources}  # pausing one unschedules it, resuming reschedules
             added = [n for n in new if n not in old]
             removed = [n for n in old if n not in new]
             changed = [n for n in new if n in old and new[n] != old[n]]
@@ -487,8 +488,8 @@ class Daemon:
                 self._slots, self._slots_limit = asyncio.Semaphore(config.concurrency), config.concurrency
             self.gate.forget({h for s in config.sources if (h := host_of(s.url))})
             await self.fetchers.configure(config)
-            log.info("reloaded %s: sources=%d added=%d removed=%d changed=%d", self.config_path, len(new),
-                     len(added), len(removed), len(changed))
+            log.info("reloaded %s: sources=%d paused=%d added=%d removed=%d changed=%d", self.config_path, len(new),
+                     len(config.sources) - len(new), len(added), len(removed), len(changed))
 
     # ------------------------------------------------------------ jobs
 

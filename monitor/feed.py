@@ -2,7 +2,9 @@
 
 Ids must never change, or readers show old entries as new: the feed id is a URN built from the
 database's random ``instance_id`` (written once by migration 0002), and each entry id is a name-based
-UUID of that instance and the event id. Built with ElementTree alone, no extra dependency.
+UUID of that instance and the event id. A feed of some sources only (``monitor feed --source/--tag``)
+is a feed of its own: its id is a name-based UUID of the instance and the selection. Built with
+ElementTree alone, no extra dependency.
 """
 
 from __future__ import annotations
@@ -46,14 +48,23 @@ def _content(row: dict[str, Any]) -> str:
     return body
 
 
-def build_feed(store: Store, since: str | None = None, *, include_all: bool = False, title: str = DEFAULT_TITLE,
-               self_url: str | None = None, limit: int = 200) -> bytes:
-    """The feed document as UTF-8 bytes."""
+def feed_id(base: uuid.UUID, scope: str | None) -> str:
+    """The whole feed is the database's own URN; a narrower one (``scope``: "Dana Example", "tag nlp")
+    derives its id from what it selects, so each selection is one feed to readers, whichever sources
+    a tag covers today."""
+    return uuid.uuid5(base, f"feed:{scope}").urn if scope else base.urn
+
+
+def build_feed(store: Store, since: str | None = None, *, include_all: bool = False, title: str | None = None,
+               self_url: str | None = None, limit: int = 200, sources: list[str] | None = None,
+               scope: str | None = None) -> bytes:
+    """The feed document as UTF-8 bytes: every source's events, or those of ``sources`` only, a
+    selection ``scope`` describes (it goes into the feed's id and its default title)."""
     base = uuid.UUID(store.instance_id())
-    rows = store.recent_events(since, include_all=include_all, limit=limit)
+    rows = store.recent_events(since, include_all=include_all, limit=limit, sources=sources)
     feed = _el(None, "feed")
-    _el(feed, "id", base.urn)
-    _el(feed, "title", title)
+    _el(feed, "id", feed_id(base, scope))
+    _el(feed, "title", title or (f"scholarwatch: {scope}" if scope else DEFAULT_TITLE))
     updated = rows[0]["detected_at"] if rows else dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     _el(feed, "updated", updated)
     author = _el(feed, "author")

@@ -548,6 +548,12 @@ def _redirect_request(response: httpx.Response) -> httpx.Request | None:
     return httpx.Request("GET", next_request.url, headers=headers, extensions=next_request.extensions)
 
 
+def decode_body(body: bytes, content_type: str | None = None) -> str:
+    """A stored body as text, decoded as it was when fetched (the charset parameter is not stored, so the
+    in-document declaration, then detection, stand in for it)."""
+    return _decode_body(body, None, content_type)[0]
+
+
 def _decode_body(body: bytes, charset: str | None, content_type: str | None) -> tuple[str, str]:
     """Decode a page to text; returns (text, codec name).
 

@@ -69,3 +69,21 @@ def writer_lock(db_path: str, what: str, wait: float | None = None) -> Iterator[
     finally:
         os.close(fd)
 
+
+
+def holder(db_path: str) -> str | None:
+    """Who holds the database's writer lock now ("pid 4242 (monitor daemon, since ...)"), or None."""
+    path = lock_path(db_path)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return os.pread(fd, 500, 0).decode("utf-8", "replace").strip() or "another process"
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)

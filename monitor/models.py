@@ -58,6 +58,7 @@ class Source:
     headers_env: dict[str, str] = field(default_factory=dict)  # request header -> NAME of an environment variable
     follow: str = "auto"  # auto: also read the pages the homepage links to as its publications or news; none
     pages: list[str] = field(default_factory=list)  # pages read with the homepage, named in sources.yaml (no discovery)
+    enabled: bool = True  # False: paused, listed but never checked by `run` or the daemon
 
 
 @dataclass

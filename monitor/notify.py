@@ -17,6 +17,11 @@ The delivery unit (table ``deliveries``, events attached in ``delivery_events``;
   digest becomes due; its first attempt seals it, so its content never changes afterwards.
 * an event that several routes send to the same channel goes there once, by the earliest
   schedule (immediate beats a digest).
+* one paper on several pages (``shared``): an event about a paper that an unsent immediate delivery
+  on the same channel already announces from another page joins that delivery, so the message names
+  both pages. An immediate route's ``hold`` keeps its deliveries unsent (due later) to give a
+  collaborator's page checked meanwhile that chance; ``monitor run`` releases them at the end of its
+  pass (``release_held``).
 
 Each delivery gets a random UUID when it is created; it is stored once and never recomputed. It is
 the webhook's ``Idempotency-Key`` and payload ``id`` and the email's ``Message-ID`` (see
@@ -31,11 +36,16 @@ permanent error, or ``max_attempts`` reached); ``failed --monitor retry--> pendi
 Claiming bumps ``attempts`` and sets a lease (``lease_until``), so two dispatchers never send the
 same delivery at once and a dispatcher that died mid-send is noticed once the lease expires.
 
+A channel with several targets (an apprise channel with several URLs) may reach some and fail on
+others: the targets reached are kept with the delivery (``reached``, fingerprints) and a retry goes
+only to the rest.
+
 Exactly once, as far as the receiver can tell: a delivered row is never sent again (a restart only
 looks at pending rows and expired leases). The one window left is a crash after the server accepted
 a message but before ``delivered`` was committed: the lease expires and the *same* id is sent
 again, which receivers drop (the webhook's Idempotency-Key, the email's Message-ID). At-least-once
 sending plus a stable id is the exactly-once effect; a new id for the same content is never made.
+Chat services (apprise) take no id: there the id is only shown, on the message's last line.
 
 Secrets stay in the environment: channels keep variable names, and every error text stored or
 printed goes through ``redact``.
@@ -45,8 +55,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
-import os
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -54,15 +64,16 @@ from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .channels import CHANNEL_TYPES, Channel, Notice, SendError, parse_channels
-from .config import Config
+from .config import Config, parse_interval
 from .errors import ConfigError, DeliveryError
 from .models import ALERT_TYPES, EVENT_TYPES, Source
 from .outbox import Outbox
+from .shared import MERGED_TYPES, earliest, same_change
 from .store import Store
 
 log = logging.getLogger(__name__)
 
-ROUTE_KEYS = {"channel", "sources", "events", "schedule", "timezone"}
+ROUTE_KEYS = {"channel", "sources", "events", "schedule", "timezone", "hold"}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LEASE = 600.0  # seconds a claimed delivery belongs to its dispatcher (longer than any send)
 _SCHEDULE = re.compile(r"(?:(daily)|weekly\s+([a-z]+))\s+(\d{1,2}):(\d{2})")
@@ -130,6 +141,7 @@ class Route:
     sources: tuple[str, ...] | None = None  # names or tags; None = all
     events: tuple[str, ...] | None = None  # event types; None = every alert-worthy event
     schedule: Schedule = Schedule()
+    hold: float = 0.0  # immediate routes: seconds to wait for the same paper on a collaborator's page
 
     def matches(self, source: Source, event_type: str, alert: bool) -> bool:
         if self.sources is not None and source.name not in self.sources \
@@ -148,8 +160,7 @@ class Settings:
     routes: list[Route]
 
     def secret_values(self) -> list[str]:
-        names = [n for ch in self.channels.values() for n in ch.secret_envs()]
-        return [v for v in (os.environ.get(n) for n in names) if v]
+        return [v for ch in self.channels.values() for v in ch.secret_values()]
 
 
 def _route(entry: Any, index: int, config: Config, channels: dict[str, Channel]) -> Route:
@@ -165,8 +176,10 @@ def _route(entry: Any, index: int, config: Config, channels: dict[str, Channel])
         what = "'channel' is required" if name is None else f"unknown channel {name!r}"
         raise ConfigError(f"{where}: {what} (channels: {known})")
     where = f"{config.path}: routes[{index}] (channel {name!r})"
+    schedule = _route_schedule(entry, where)
     return Route(channel=name, sources=_route_sources(entry.get("sources", "all"), where, config),
-                 events=_route_events(entry.get("events"), where), schedule=_route_schedule(entry, where))
+                 events=_route_events(entry.get("events"), where), schedule=schedule,
+                 hold=_route_hold(entry.get("hold"), schedule, where))
 
 
 def _route_sources(value: Any, where: str, config: Config) -> tuple[str, ...] | None:
@@ -194,6 +207,20 @@ def _route_events(value: Any, where: str) -> tuple[str, ...] | None:
         if v not in EVENT_TYPES:
             raise ConfigError(f"{where}: unknown event type {v!r} (one of: {', '.join(EVENT_TYPES)})")
     return tuple(value)
+
+
+def _route_hold(value: Any, schedule: Schedule, where: str) -> float:
+    """How long an immediate alert waits for the same paper on another watched page (0: not at all)."""
+    if value is None:
+        return 0.0
+    if not schedule.immediate:
+        raise ConfigError(f"{where}: 'hold' is for immediate routes (a digest already gathers a whole day or week)")
+    if value == 0 or str(value).strip() == "0":
+        return 0.0
+    try:
+        return float(parse_interval(value))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: hold: {exc}") from None
 
 
 def _route_schedule(entry: dict[str, Any], where: str) -> Schedule:
@@ -253,32 +280,54 @@ def enqueue(store: Store, settings: Settings, source: Source, event_ids: list[in
     if not event_ids:
         return []
     rows = store.event_types(event_ids)
-    plan: dict[tuple[str, str | None, str], list[int]] = {}
+    plan: dict[tuple[str, str | None, str, float], list[int]] = {}
     for event_id, event_type, alert in rows:
         for channel in settings.channels:
-            best: tuple[dt.datetime | None, str] | None = None
+            best: tuple[dt.datetime | None, str, float] | None = None
             for route in settings.routes:
                 if route.channel != channel or not route.matches(source, event_type, bool(alert)):
                     continue
                 slot = route.schedule.next_slot(now)
                 if best is None or (best[0] is not None and (slot is None or slot < best[0])):
-                    best = (slot, route.schedule.text)
+                    best = (slot, route.schedule.text, route.hold)
+                elif slot is None and best[0] is None:
+                    best = (None, best[1], min(best[2], route.hold))  # two immediate routes: the shorter hold
             if best is not None:
-                key = (channel, iso(best[0]) if best[0] else None, best[1])
+                key = (channel, iso(best[0]) if best[0] else None, best[1], best[2])
                 plan.setdefault(key, []).append(event_id)
     outbox = Outbox(store)
     made = []
-    for (channel, slot, schedule), ids in plan.items():
+    for (channel, slot, schedule, hold), ids in plan.items():
+        if slot is None:
+            ids = _join_open(outbox, channel, ids)
+            if not ids:
+                continue
         delivery_id = outbox.open_digest(channel, slot) if slot else None
         if delivery_id is None:
             delivery_id = str(uuid.uuid4())
             outbox.add(delivery_id, channel=channel, kind="digest" if slot else "immediate", schedule=schedule,
                        slot=slot, source_id=None if slot else store.source_id(source.name),
-                       next_attempt_at=slot or iso(now), created_at=iso(now))
+                       next_attempt_at=slot or iso(now + dt.timedelta(seconds=hold)), created_at=iso(now))
             made.append(delivery_id)
         for event_id in ids:
             outbox.attach(delivery_id, event_id)
     return made
+
+
+def _join_open(outbox: Outbox, channel: str, event_ids: list[int]) -> list[int]:
+    """Attach each event about a paper that another page's unsent immediate delivery on this channel
+    already announces to that delivery (one message naming both pages); returns the other events."""
+    rows = [r for r in outbox.event_rows(event_ids) if r["type"] in MERGED_TYPES]
+    if not rows:
+        return event_ids
+    waiting = outbox.open_immediate(channel)
+    joined: set[int] = set()
+    for row in rows:
+        match = next((w for w in waiting if w["source"] != row["source"] and same_change(w, row)), None)
+        if match is not None:
+            outbox.attach(match["delivery_id"], row["id"])
+            joined.add(row["id"])
+    return [i for i in event_ids if i not in joined]
 
 
 # ---------------------------------------------------------------- the dispatcher
@@ -349,7 +398,8 @@ def _failed(store: Store, settings: Settings, channel: Channel, notice: Notice, 
     final = not exc.retry or attempts >= channel.max_attempts
     wait = exc.retry_after if exc.retry_after is not None else channel.backoff(attempts)
     wait = min(wait, max(channel.retry_max, 86400.0))
-    _finish(store, notice.id, now, error=error, final=final, retry_at=now + dt.timedelta(seconds=wait))
+    _finish(store, notice.id, now, error=error, final=final, retry_at=now + dt.timedelta(seconds=wait),
+            reached=exc.reached)
     short = notice.id[:8]
     if final:
         why = "" if not exc.retry else f" after {attempts} attempts"
@@ -373,10 +423,13 @@ def _claim(store: Store, delivery_id: str, channel: str, now: dt.datetime) -> No
 
 
 def _finish(store: Store, delivery_id: str, now: dt.datetime, *, answer: str | None = None,
-            error: str | None = None, final: bool = False, retry_at: dt.datetime | None = None) -> None:
-    """sending -> delivered | pending | failed, in one transaction."""
+            error: str | None = None, final: bool = False, retry_at: dt.datetime | None = None,
+            reached: list[str] | None = None) -> None:
+    """sending -> delivered | pending | failed, in one transaction (with the targets a partial attempt reached)."""
     outbox = Outbox(store)
     with store.transaction():
+        if reached:
+            outbox.add_reached(delivery_id, reached)
         if error is None:
             outbox.mark_delivered(delivery_id, iso(now), answer)
         elif final:
@@ -386,12 +439,19 @@ def _finish(store: Store, delivery_id: str, now: dt.datetime, *, answer: str | N
 
 
 def load_notice(store: Store, delivery_id: str) -> Notice:
-    """A delivery with its events, each with its source's name and URL."""
+    """A delivery with its events, each with its source's name and URL, and the same new papers other
+    watched pages listed shortly before (so the alert names them too; see ``shared``)."""
     outbox = Outbox(store)
     d = outbox.delivery(delivery_id)
     rows = outbox.events(delivery_id)
+    since = earliest(rows)
+    earlier: list[dict[str, Any]] = []
+    if since is not None:
+        own = {r["id"] for r in rows}
+        earlier = [e for e in outbox.earlier_papers(since, max(own)) if e["id"] not in own]
     return Notice(id=d["id"], channel=d["channel"], kind=d["kind"], schedule=d["schedule"],
-                  created_at=d["created_at"], rows=rows)
+                  created_at=d["created_at"], rows=rows, earlier=earlier,
+                  reached=frozenset(json.loads(d.get("reached") or "[]")))
 
 
 # ---------------------------------------------------------------- commands: notices, retry, test
@@ -403,6 +463,12 @@ def notices(store: Store, state: str | None = None, limit: int = 200) -> list[di
         row["sources"] = sorted((row["sources"] or "").split(",")) if row["sources"] else []
         out.append(row)
     return out
+
+
+def release_held(store: Store, *, now: dt.datetime | None = None) -> int:
+    """At the end of a ``monitor run`` pass every page it will check is checked: nothing is worth holding."""
+    with store.transaction():
+        return Outbox(store).release_held(iso(now or utcnow()))
 
 
 def retry_waiting(store: Store, *, now: dt.datetime | None = None) -> int:
@@ -449,5 +515,5 @@ async def send_test(config: Config, channel_name: str) -> str:
 
 
 __all__ = ["CHANNEL_TYPES", "DispatchReport", "Route", "Schedule", "Settings", "deliver_due", "delivery_settings",
-           "enqueue", "load_notice", "notices", "outbox_hook", "parse_schedule", "redact", "retry_failed",
+           "enqueue", "load_notice", "notices", "outbox_hook", "parse_schedule", "redact", "release_held", "retry_failed",
            "send_test", "validate_delivery"]

@@ -8,6 +8,7 @@ state transitions run in ``Store.transaction()`` as the caller chooses. It reads
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .store import Store
@@ -34,6 +35,23 @@ class Outbox:
             "INSERT INTO deliveries (id, channel, kind, schedule, slot, source_id, state, attempts, next_attempt_at,"
             " created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
             [delivery_id, channel, kind, schedule, slot, source_id, next_attempt_at, created_at])
+
+    def open_immediate(self, channel: str) -> list[dict[str, Any]]:
+        """The paper events of this channel's immediate deliveries not yet attempted, with their source:
+        a collaborator's page listing the same paper joins one of these instead of making its own."""
+        return list(self.db.query(
+            "SELECT d.id AS delivery_id, e.id, e.type, e.key, e.field, e.after, s.name AS source FROM deliveries d"
+            " JOIN delivery_events de ON de.delivery_id = d.id JOIN events e ON e.id = de.event_id"
+            " JOIN sources s ON s.id = e.source_id WHERE d.channel = ? AND d.kind = 'immediate'"
+            " AND d.state = 'pending' AND d.attempts = 0 AND e.type IN ('paper_added', 'paper_updated')"
+            " ORDER BY d.created_at, d.rowid, e.id", [channel]))
+
+    def event_rows(self, event_ids: list[int]) -> list[dict[str, Any]]:
+        """Type, key, field and after of these events, with their source's name: what joining needs."""
+        marks = ",".join("?" * len(event_ids))
+        return list(self.db.query(
+            f"SELECT e.id, e.type, e.key, e.field, e.after, s.name AS source FROM events e"
+            f" JOIN sources s ON s.id = e.source_id WHERE e.id IN ({marks}) ORDER BY e.id", list(event_ids)))
 
     def attach(self, delivery_id: str, event_id: int) -> None:
         """Add an event to a delivery; an event already attached stays attached once."""
@@ -71,10 +89,25 @@ class Outbox:
         self.db.execute("UPDATE deliveries SET state = 'pending', last_error = ?, lease_until = NULL,"
                         " next_attempt_at = ? WHERE id = ?", [error, next_attempt_at, delivery_id])
 
+    def add_reached(self, delivery_id: str, targets: list[str]) -> None:
+        """Remember the targets that accepted a delivery whose other targets failed (fingerprints only)."""
+        row = self.db.execute("SELECT reached FROM deliveries WHERE id = ?", [delivery_id]).fetchone()
+        known = json.loads(row[0] or "[]") if row else []
+        merged = known + [t for t in targets if t not in known]
+        self.db.execute("UPDATE deliveries SET reached = ? WHERE id = ?", [json.dumps(merged), delivery_id])
+
     # ------------------------------------------------------------ content
 
     def delivery(self, delivery_id: str) -> dict[str, Any]:
         return next(self.db.query("SELECT * FROM deliveries WHERE id = ?", [delivery_id]))
+
+    def earlier_papers(self, since: str, before_id: int) -> list[dict[str, Any]]:
+        """Paper events (added, updated) detected since ``since`` with ids below ``before_id``, with their
+        source's name: what other watched pages said shortly before a delivery's papers (see ``shared``)."""
+        return list(self.db.query(
+            "SELECT e.id, e.type, e.key, e.field, e.after, e.detected_at, s.name AS source FROM events e"
+            " JOIN sources s ON s.id = e.source_id WHERE e.type IN ('paper_added', 'paper_updated')"
+            " AND e.detected_at >= ? AND e.id < ? ORDER BY e.id", [since, before_id]))
 
     def events(self, delivery_id: str) -> list[dict[str, Any]]:
         """A delivery's events, each with its source's name and URL, by source then event."""
@@ -105,9 +138,15 @@ class Outbox:
             "SELECT id, state FROM deliveries WHERE substr(id, 1, ?) = ?", [len(prefix), prefix]).fetchall()]
 
     def hasten(self, now: str) -> int:
-        """Pending deliveries waiting out a retry backoff become due now (digests keep their slot)."""
-        cur = self.db.execute("UPDATE deliveries SET next_attempt_at = ? WHERE state = 'pending' AND attempts > 0"
-                              " AND next_attempt_at > ?", [now, now])
+        """Pending deliveries waiting out a retry backoff or a hold become due now (digests keep their slot)."""
+        cur = self.db.execute("UPDATE deliveries SET next_attempt_at = ? WHERE state = 'pending'"
+                              " AND (attempts > 0 OR kind = 'immediate') AND next_attempt_at > ?", [now, now])
+        return cur.rowcount
+
+    def release_held(self, now: str) -> int:
+        """Immediate deliveries held for a collaborator's page (a route's ``hold``) become due now."""
+        cur = self.db.execute("UPDATE deliveries SET next_attempt_at = ? WHERE state = 'pending' AND attempts = 0"
+                              " AND kind = 'immediate' AND next_attempt_at > ?", [now, now])
         return cur.rowcount
 
     def requeue(self, delivery_id: str, now: str) -> None:

@@ -82,7 +82,8 @@ def describe_event(row: dict[str, Any]) -> str:
             return f"paper retitled: '{row.get('before')}' -> '{row.get('after')}'"
         return f"'{title}': {field} changed"
     if t == "news_added":
-        return f"news: {_short(row.get('text'), 160)}"
+        date = _data(row).get("date")
+        return f"news{f' ({_short(date, 30)})' if date else ''}: {_short(row.get('text'), 160)}"
     if t == "news_removed":
         return f"news item gone: {_short(row.get('text'), 100)}"
     if t == "announcement":

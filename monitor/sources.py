@@ -25,8 +25,8 @@ from .site import LISTED_MAX, is_page, is_web
 
 FORMATS = ("auto", "html", "markdown", "text")
 SELECTOR_KEYS = ("publications", "news")
-SOURCE_KEYS = {"name", "url", "every", "cron", "format", "tags", "selectors", "failing_after", "headers_env", "follow",
-               "pages"}
+SOURCE_KEYS = {"name", "url", "every", "cron", "format", "tags", "selectors", "failing_after", "headers_env",
+               "enabled", "follow", "pages"}
 FOLLOW_MODES = ("auto", "none")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -90,7 +90,7 @@ def _resolve_path(url: str, where: str, base_dir: Path) -> str:
     return os.path.normpath(str(path))
 
 
-def _check_url(url: Any, where: str, base_dir: Path | None = None) -> str:
+def check_url(url: Any, where: str, base_dir: Path | None = None) -> str:
     if not isinstance(url, str) or not url.strip():
         raise ConfigError(f"{where}: 'url' must be an http(s) URL or a file path")
     url = url.strip()
@@ -147,7 +147,7 @@ def config_warnings(config: Config) -> list[str]:
     """One line per source whose headers_env names an unset variable (said once, at start), and one for a
     file that lists no source at all."""
     out = [] if config.sources else [f"warning: {config.path}: no sources to watch"]
-    for s in config.sources:
+    for s in config.enabled_sources:
         for env in missing_header_envs(s):
             header = next(h for h, e in s.headers_env.items() if e == env)
             out.append(f"warning: {config.path}: source {s.name!r}: headers_env: environment variable {env} is"
@@ -195,7 +195,7 @@ def _source(entry: Any, index: int, path: str, default_every: int,
         raise ConfigError(f"{where}: 'name' is required and must be a non-empty string")
     if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in name):
         raise ConfigError(f"{where}: the name holds a control character or a line break")
-    url = _check_url(entry.get("url"), where, Path(path).absolute().parent)
+    url = check_url(entry.get("url"), where, Path(path).absolute().parent)
     try:
         every = parse_interval(entry["every"]) if "every" in entry else default_every
         failing = parse_failing_after(entry["failing_after"]) if "failing_after" in entry else default_failing
@@ -231,9 +231,12 @@ def _source(entry: Any, index: int, path: str, default_every: int,
     if pages and "follow" in entry:
         raise ConfigError(f"{where}: give 'pages' (the pages read with the homepage, no links followed) or"
                           " 'follow', not both")
+    enabled = entry.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"{where}: 'enabled' must be true or false, not {enabled!r}")
     return Source(name=name.strip(), url=url, every=every, cron=cron, format=fmt, tags=tags,
                   selectors={k: str(v) for k, v in selectors.items()}, failing_after=failing, headers_env=headers_env,
-                  follow=follow, pages=pages)
+                  enabled=enabled, follow=follow, pages=pages)
 
 
 def _follow(value: Any, where: str) -> str:
@@ -259,7 +262,7 @@ def _pages(value: Any, url: str, where: str, base_dir: Path) -> list[str]:
         at = f"{where}: pages[{i}]"
         if not isinstance(raw, str) or not raw.strip():
             raise ConfigError(f"{at}: give the address of a page (an http(s) URL or a file path)")
-        page = _check_url(raw, at, base_dir)
+        page = check_url(raw, at, base_dir)
         if is_web(page) and not is_page(page):
             raise ConfigError(f"{at}: {redact_url(page)!r} is not a web page (HTML, Markdown or text)")
         if redact_url(page) in seen:
@@ -317,12 +320,15 @@ def parse_config(text: str, path: str = "sources.yaml") -> Config:
         sources = []
     if not isinstance(sources, list):
         raise ConfigError(f"{path}: 'sources' must be a list")
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     for i, entry in enumerate(sources):
         src = _source(entry, i, path, config.every, config.failing_after)
-        if src.name in seen:
-            raise ConfigError(f"{path}: source {src.name!r}: duplicate name (names must be unique)")
-        seen.add(src.name)
+        other = seen.get(src.name.casefold())
+        if other is not None:
+            also = "" if other == src.name else f" (as {other!r})"
+            raise ConfigError(f"{path}: source {src.name!r}: duplicate name{also}"
+                              " (names must be unique, ignoring case)")
+        seen[src.name.casefold()] = src.name
         config.sources.append(src)
     channels = data.get("channels") or {}
     routes = data.get("routes") or []

@@ -11,12 +11,13 @@ import datetime as dt
 import hashlib
 import importlib.resources
 import json
+import logging
 import sqlite3
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import sqlite_utils
 
@@ -25,6 +26,7 @@ from .diff import ADDED, Gone, item_keys, returning_key
 from .models import Event, Page, PageState, SiteLink, Source, news_key, paper_key
 from .safe import redact_url
 
+log = logging.getLogger("monitor.store")
 
 def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
@@ -168,10 +170,19 @@ class Store:
     # ------------------------------------------------------------ sources
 
     def sync_sources(self, sources: list[Source]) -> dict[str, int]:
-        """Make the sources table match the configuration; returns name -> id."""
+        """Make the sources table match the configuration; returns name -> id.
+
+        An entry whose name the table does not know, at the same address as a stored source that is no
+        longer in the configuration, is that source renamed by hand: its row takes the new name and
+        keeps its history (``adopted_by_url``), so nothing stored is lost or duplicated.
+        """
         ids: dict[str, int] = {}
         with self.transaction():
             existing = {r["name"]: r for r in self.db.query("SELECT id, name, url FROM sources")}
+            for old, new in adopted_by_url(sources, existing.values()):
+                self.db.execute("UPDATE sources SET name = ? WHERE name = ?", [new, old])
+                existing[new] = {**existing.pop(old), "name": new}
+                log.info("source %r is now %r in the configuration (same address): its history follows", old, new)
             for s in sources:
                 row = existing.get(s.name)
                 url = redact_url(s.url)  # never credentials or a token in clear (``safe.redact_url``)
@@ -190,12 +201,57 @@ class Store:
                 f"UPDATE sources SET active = (name IN ({','.join('?' * len(names))})) ", names)
         return ids
 
+    def rename_source(self, old: str, new: str) -> bool:
+        """Give a stored source a new name, history and all; False when nothing is stored under ``old``.
+
+        StoreError when ``new`` already names another stored source (a removed one's history): two
+        histories are never merged.
+        """
+        with self.transaction():
+            if self.source_id(old) is None:
+                return False
+            other = self.source_id(new)
+            if other is not None and other != self.source_id(old):
+                raise StoreError(f"{self.path}: the history of another source named {new!r} is stored there"
+                                 " (removed from the configuration); choose another name")
+            self.db.execute("UPDATE sources SET name = ? WHERE name = ?", [new, old])
+        return True
+
+    def source_names(self) -> list[str]:
+        """Every stored source's name, those no longer configured included (their history stays)."""
+        return [r["name"] for r in self.db.query("SELECT name FROM sources ORDER BY name")]
+
+    def history(self, name: str) -> dict[str, int]:
+        """How much is stored for a source: checks, snapshots, items and events (zeros when none)."""
+        sid = self.source_id(name)
+        counts = {"checks": 0, "snapshots": 0, "items": 0, "events": 0}
+        if sid is None:
+            return counts
+        for table in counts:
+            counts[table] = self.db.execute(f"SELECT COUNT(*) FROM {table} WHERE source_id = ?", [sid]).fetchone()[0]
+        return counts
+
     def source_row(self, source_id: int) -> dict[str, Any]:
         return next(self.db.query("SELECT * FROM sources WHERE id = ?", [source_id]))
 
     def source_id(self, name: str) -> int | None:
         row = next(self.db.query("SELECT id FROM sources WHERE name = ?", [name]), None)
         return row["id"] if row else None
+
+    def source_record(self, name: str) -> dict[str, Any] | None:
+        """A source's row with what is known of its past: counts of checks, failed checks, snapshots and
+        events, its first check, its newest snapshot (the last time its page changed) and newest event."""
+        sql = """
+        SELECT s.*,
+               (SELECT COUNT(*) FROM checks c WHERE c.source_id = s.id) AS checks,
+               (SELECT COUNT(*) FROM checks c WHERE c.source_id = s.id AND c.outcome = 'failed') AS failed_checks,
+               (SELECT MIN(c.started_at) FROM checks c WHERE c.source_id = s.id) AS first_check_at,
+               (SELECT COUNT(*) FROM snapshots n WHERE n.source_id = s.id) AS snapshots,
+               (SELECT MAX(n.taken_at) FROM snapshots n WHERE n.source_id = s.id) AS last_changed_at,
+               (SELECT COUNT(*) FROM events e WHERE e.source_id = s.id) AS events,
+               (SELECT MAX(e.detected_at) FROM events e WHERE e.source_id = s.id) AS last_event_at
+        FROM sources s WHERE s.name = ?"""
+        return next(self.db.query(sql, [name]), None)
 
     # ------------------------------------------------------------ snapshots
 
@@ -225,9 +281,30 @@ class Store:
             raise StoreError(f"{self.path}: no snapshot {snapshot_id}")
         return snap
 
+    def snapshot_list(self, source_id: int, limit: int | None = None) -> list[dict[str, Any]]:
+        """A source's snapshots, newest first, without decoding them: when, state, item counts, the
+        outcome of the check that stored it and, for a suspect page believed later, when it was confirmed."""
+        sql = """
+        SELECT n.id, n.taken_at, n.state, n.suspect_reason, n.content_type,
+               json_array_length(n.page, '$.publications') AS papers,
+               json_array_length(n.page, '$.news') AS news,
+               json_array_length(n.page, '$.announcements') AS announcements,
+               (SELECT c.outcome FROM checks c WHERE c.source_id = n.source_id AND c.snapshot_id = n.id
+                ORDER BY c.id LIMIT 1) AS outcome,
+               (SELECT c.started_at FROM checks c WHERE c.source_id = n.source_id AND c.snapshot_id = n.id
+                AND c.outcome = 'confirmed' ORDER BY c.id LIMIT 1) AS confirmed_at
+        FROM snapshots n WHERE n.source_id = ? ORDER BY n.id DESC LIMIT ?"""
+        return list(self.db.query(sql, [source_id, -1 if limit is None else limit]))
+
     def snapshot_body(self, snapshot_id: int) -> bytes:
-        row = next(self.db.query("SELECT body FROM snapshots WHERE id = ?", [snapshot_id]))
-        return zlib.decompress(row["body"])
+        """The raw body a snapshot was made from, as fetched."""
+        row = next(self.db.query("SELECT body FROM snapshots WHERE id = ?", [snapshot_id]), None)
+        if row is None:
+            raise StoreError(f"{self.path}: no snapshot {snapshot_id}")
+        try:
+            return zlib.decompress(row["body"])
+        except (zlib.error, TypeError) as exc:
+            raise StoreError(f"{self.path}: snapshot {snapshot_id}: the stored body is damaged ({exc})") from None
 
     def insert_snapshot(self, source_id: int, *, body: bytes, page: Page, state: str, reason: str | None,
                         content_type: str | None, taken_at: str, digest: str | None = None) -> int:
@@ -370,6 +447,12 @@ class Store:
                 break
         return out
 
+    def present_items(self, source_id: int) -> list[dict[str, Any]]:
+        """The items on the source's newest accepted page: kind, key, the item (decoded), first and last seen."""
+        rows = self.db.query("SELECT kind, key, data, first_seen, last_seen FROM items WHERE source_id = ? AND present"
+                             " ORDER BY id", [source_id])
+        return [{**r, "data": json.loads(r["data"])} for r in rows]
+
     # ------------------------------------------------------------ source health
 
     def health(self, source_id: int) -> dict[str, Any]:
@@ -414,6 +497,18 @@ class Store:
                f" WHERE {' AND '.join(where)} ORDER BY s.name, e.id")
         return list(self.db.query(sql, params))
 
+    def snapshot_events(self, source_id: int, from_snapshot: int) -> list[dict[str, Any]]:
+        """The events of one source's snapshots from ``from_snapshot`` on, with the source's name, oldest first."""
+        sql = ("SELECT e.*, s.name AS source FROM events e JOIN sources s ON s.id = e.source_id"
+               " WHERE e.source_id = ? AND e.snapshot_id >= ? ORDER BY e.id")
+        return list(self.db.query(sql, [source_id, from_snapshot]))
+
+    def health_events(self, source_id: int) -> list[dict[str, Any]]:
+        """The source's source_failing / source_recovered events (those of no snapshot), newest first."""
+        sql = ("SELECT e.*, s.name AS source FROM events e JOIN sources s ON s.id = e.source_id"
+               " WHERE e.source_id = ? AND e.snapshot_id IS NULL ORDER BY e.id DESC")
+        return list(self.db.query(sql, [source_id]))
+
     def event_types(self, event_ids: list[int]) -> list[tuple[int, str, bool]]:
         """(id, type, alert) of these events, by id: what routing needs, without the rest of the row."""
         marks = ",".join("?" * len(event_ids))
@@ -421,13 +516,17 @@ class Store:
                                list(event_ids)).fetchall()
         return [(int(i), t, bool(a)) for i, t, a in rows]
 
-    def recent_events(self, since: str | None, *, include_all: bool = False, limit: int = 200
-                      ) -> list[dict[str, Any]]:
-        """Newest first, with their source's name and URL: alert-worthy events (or all) since ``since``."""
+    def recent_events(self, since: str | None, *, include_all: bool = False, limit: int = 200,
+                      sources: list[str] | None = None) -> list[dict[str, Any]]:
+        """Newest first, with their source's name and URL: alert-worthy events (or all) since ``since``,
+        of every source or of the named ``sources`` only."""
         where, params = ["1 = 1"], []
         if since:
             where.append("e.detected_at >= ?")
             params.append(since)
+        if sources is not None:
+            where.append(f"s.name IN ({','.join('?' * len(sources))})")
+            params.extend(sources)
         if not include_all:
             where.append("e.alert = 1")
         sql = (f"SELECT e.*, s.name AS source, s.url AS source_url FROM events e JOIN sources s ON s.id = e.source_id"
@@ -454,6 +553,25 @@ def _links(text: str | None) -> list[SiteLink] | None:
     if text is None:
         return None
     return [SiteLink(url=d["url"], kind=d["kind"], why=d["why"]) for d in json.loads(text)]
+
+
+def adopted_by_url(sources: list[Source], rows: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(stored name, configured name) for each entry renamed by hand: a configured name not stored, at
+    the address of exactly one stored source whose name is no longer configured (and no other new entry
+    shares that address)."""
+    rows = list(rows)
+    stored = {r["name"] for r in rows}
+    configured = {s.name for s in sources}
+    orphans: dict[str, list[str]] = {}
+    for r in rows:
+        if r["name"] not in configured:
+            orphans.setdefault(r["url"], []).append(r["name"])
+    newcomers: dict[str, list[str]] = {}
+    for s in sources:
+        if s.name not in stored:
+            newcomers.setdefault(redact_url(s.url), []).append(s.name)
+    return [(orphans[url][0], names[0]) for url, names in newcomers.items()
+            if len(names) == 1 and len(orphans.get(url, [])) == 1]
 
 
 def _statements(sql: str) -> list[str]:

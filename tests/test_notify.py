@@ -233,16 +233,29 @@ def test_immediate_email_is_a_readable_multipart_message(tmp_path, page_server, 
     assert '<a href="https://arxiv.org/abs/2507.00003">arXiv</a>' in html and "Dana Example</a></h2>" in html
 
 
+def bo_page(page: bytes) -> bytes:
+    """A page of Bo's own: Dana's layout with other papers (so nothing is listed by both)."""
+    for a, b in RENAMED:
+        page = page.replace(a, b)
+    return page
+
+
+RENAMED = [(b"Mixture of Depths for Tiny Models", b"Token Merging for Long Documents"),
+           (b"Sparse Attention Without Tears", b"Dense Retrieval at Scale"),
+           (b"Retrieval Heads Are All You Need", b"Probing Heads for Syntax"),
+           (b"Calibrated Language Models for Science", b"Uncertainty in Code Models")]
+
+
 def test_daily_digest_groups_researchers_in_one_email(tmp_path, page_server, dana, mailbox, secrets):
     mailbox.start()
-    page_server.set("/bo/", V1)
+    page_server.set("/bo/", bo_page(V1))
     bo = {"name": "Bo Li", "url": page_server.url("/bo/")}
     config = write_config(tmp_path, [dana, bo], {"inbox": email_channel(mailbox)},
                           [{"channel": "inbox", "sources": "all", "schedule": "daily 08:00", "timezone": "UTC"}])
     db = tmp_path / "m.db"
     cli(config, db, "run", "--once")
     page_server.set("/dana/", V2)
-    page_server.set("/bo/", V2)
+    page_server.set("/bo/", bo_page(V2))
     cli(config, db, "run", "--once")
     assert mailbox.messages == []  # waits for its slot
     [row] = deliveries(db)  # both checks joined the one open digest
@@ -258,7 +271,8 @@ def test_daily_digest_groups_researchers_in_one_email(tmp_path, page_server, dan
     html = msg.get_body(("html",)).get_content()
     for part in (text, html):
         assert part.index("Bo Li") < part.index("Dana Example")  # one section per researcher
-        assert part.count("Mixture of Depths for Tiny Models") == 2
+        assert part.index("Token Merging for Long Documents") < part.index("Dana Example")
+        assert part.index("Dana Example") < part.index("Mixture of Depths for Tiny Models")
     assert f"Bo Li  <{bo['url']}>\n{'-' * len('Bo Li  <' + bo['url'] + '>')}\n  - new paper" in text
     assert html.count("<h2") == 2
 
@@ -319,7 +333,8 @@ def test_webhook_payload_is_signed_versioned_and_keyed(tmp_path, page_server, da
     assert hmac.compare_digest(v1, expected) and abs(time.time() - int(t)) < 60
     assert headers["idempotency-key"] == row["id"] and headers["content-type"] == "application/json"
     data = json.loads(body)
-    assert set(data) == {"version", "id", "created_at", "channel", "kind", "schedule", "summary", "sources", "events"}
+    assert set(data) == {"version", "id", "created_at", "channel", "kind", "schedule", "summary", "text", "sources",
+                         "events"}
     assert (data["version"], data["id"], data["kind"], data["channel"]) == (1, row["id"], "immediate", "lab-bot")
     assert data["created_at"] == row["created_at"] and data["summary"] == "1 new paper, 1 venue update"
     assert data["sources"] == [{"name": "Dana Example", "url": dana["url"]}]
@@ -327,6 +342,10 @@ def test_webhook_payload_is_signed_versioned_and_keyed(tmp_path, page_server, da
     added = next(e for e in data["events"] if e["type"] == "paper_added")
     assert added["title"] == "Mixture of Depths for Tiny Models" and added["venue"] == "Preprint"
     assert added["links"] == {"arxiv": "https://arxiv.org/abs/2507.00003"} and added["source"] == "Dana Example"
+    assert added["sources"] == ["Dana Example"] and added["ids"] == [added["id"]]
+    assert data["text"] == ("[scholarwatch] Dana Example: 1 new paper, 1 venue update\n"
+                            "• Dana Example: new paper 'Mixture of Depths for Tiny Models' (Preprint)\n"
+                            "• Dana Example: 'Retrieval Heads Are All You Need' now at ACL 2025 (was Preprint)")
 
 
 def test_4xx_fails_fast(tmp_path, page_server, dana, endpoint, secrets):
@@ -569,7 +588,7 @@ INBOX = "  inbox: {type: email, host: smtp.example.org, from: m@example.org, to:
 
 
 @pytest.mark.parametrize("text, entry, problem", [
-    ("channels:\n  inbox: {type: sms}\n", "channel 'inbox'", "unknown type 'sms' (one of: email, webhook)"),
+    ("channels:\n  inbox: {type: sms}\n", "channel 'inbox'", "unknown type 'sms' (one of: apprise, email, webhook); sms is reached with type: apprise"),
     ("channels:\n  inbox: {host: h}\n", "channel 'inbox'", "'type' is required"),
     ("channels:\n  inbox: {type: email, from: m@e.org, to: [me@e.org]}\n", "channel 'inbox'",
      "'host' is required for an email channel"),
@@ -614,7 +633,7 @@ def test_a_bad_channel_stops_the_run_before_anything_is_stored(tmp_path):
     db = tmp_path / "m.db"
     result = CliRunner().invoke(main, ["--config", str(config), "--db", str(db), "run", "--once"])
     assert result.exit_code == 2 and not db.exists()
-    assert result.output.strip() == f"error: {config}: channel 'inbox': unknown type 'pigeon' (one of: email, webhook)"
+    assert result.output.strip() == f"error: {config}: channel 'inbox': unknown type 'pigeon' (one of: apprise, email, webhook)"
 
 
 def test_the_example_configuration_from_the_issue_is_accepted():

@@ -19,7 +19,8 @@ from monitor.lock import lock_path, writer_lock
 
 from .conftest import PAGES
 
-READERS = (("diff",), ("feed",), ("notices",), ("sources",), ("diff", "--json"))
+READERS = (("diff",), ("feed",), ("notices",), ("sources",), ("diff", "--json"), ("show", "Dana Example"),
+           ("history", "dana example"), ("diff", "Dana Example", "--text"), ("feed", "--source", "Dana Example"))
 
 
 def cli(config, db, *args):

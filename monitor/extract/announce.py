@@ -70,6 +70,26 @@ def sentences(text: str) -> list[str]:
 PRIORITY = ("on_market", "joining", "graduating", "hiring_students", "other")
 
 
+RECENT_MONTHS = 6  # a news item dated this close to the newest one is still current
+
+
+def recent(news: list[NewsItem], first: int = 3) -> list[NewsItem]:
+    """The news that still speaks for now: the first few items, and any dated within ``RECENT_MONTHS``
+    of the newest dated item (a long list puts "upcoming" and award items above a recent defence)."""
+    dated = [n.parsed_date for n in news if n.parsed_date]
+    if not dated:
+        return news[:first]
+    newest = _month_index(max(dated))
+    return news[:first] + [n for n in news[first:] if n.parsed_date
+                           and newest - _month_index(n.parsed_date) <= RECENT_MONTHS]
+
+
+def _month_index(iso: str) -> int:
+    """'2025-11-03' / '2025-11' / '2025' as a count of months (a bare year counts as its January)."""
+    parts = iso.split("-")
+    return int(parts[0]) * 12 + (int(parts[1]) - 1 if len(parts) > 1 else 0)
+
+
 def find_announcements(bio: list[str], news: list[NewsItem], *, recent_news: int = 3) -> list[Announcement]:
     """The page's current career announcements (one per kind), from the bio and the newest news items.
 
@@ -83,7 +103,7 @@ def find_announcements(bio: list[str], news: list[NewsItem], *, recent_news: int
 def _all_announcements(bio: list[str], news: list[NewsItem], *, recent_news: int) -> list[Announcement]:
     out: list[Announcement] = []
     seen: set[str] = set()
-    texts = [(t, False) for t in bio] + [(n.text, True) for n in news[:recent_news]]
+    texts = [(t, False) for t in bio] + [(n.text, True) for n in recent(news, recent_news)]
     for text, is_news in texts:
         low = text.lower()
         # a pattern that matches no stretch of the whole text matches none of its sentences: most texts

@@ -139,7 +139,8 @@ DATE_PATTERNS = [
 _DATE_ANY = "(?:" + "|".join(DATE_PATTERNS) + ")"
 # A news item opens with a date, maybe bracketed or bold, then a separator.
 NEWS_DATE_RE = re.compile(
-    r"^\s*[\[(【]?\s*(" + _DATE_ANY + r"(?:\s*[,&]\s*" + _DATE_ANY + r")*)\s*[\])】]?\s*(?:[:：\-–—|,.]+\s*|\s+)(?=\S)",
+    r"^\s*[\[(【]?\s*(" + _DATE_ANY + r"(?:\s*[,&]\s*" + _DATE_ANY + r")*)"
+    r"(?:\s*[\])】]\s*(?:[:：\-–—|,.]+\s*)?|\s*(?:[:：\-–—|,.]+\s*|\s+))(?=\S)",  # a closing bracket separates too
     re.I,
 )
 
@@ -180,6 +181,14 @@ def parse_date(text: str, today: dt.date | None = None) -> str | None:
 
 
 _NEWS_BADGE = re.compile(r"^\s*[\[(]?\s*(?:new|hot|latest|updated?)\s*[!:]?\s*[\])]?\s*[:\-–—]?\s*", re.I)
+
+
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+
+
+def word_count(text: str) -> int:
+    """Words in a text, counting two CJK characters as one (those scripts put no spaces between words)."""
+    return len(text.split()) + len(_CJK_CHAR.findall(text)) // 2
 
 
 def split_news_date(text: str) -> tuple[str | None, str]:

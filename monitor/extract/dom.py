@@ -274,7 +274,7 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
     doc = root.doc = [root]
     counter += 1
     # depth-first, in document order: (parent El, its remaining lexbor children, depth of the children)
-    stack = [(root, iter(list(root_node.iter(include_text=True))), 1)]
+    stack = [(root, root_node.iter(include_text=True), 1)]
     while stack:
         parent, children, depth = stack[-1]
         node = next(children, None)
@@ -300,7 +300,7 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
         doc.append(el)
         counter += 1
         parent.children.append(el)
-        stack.append((el, iter(list(node.iter(include_text=True))), depth + 1))
+        stack.append((el, node.iter(include_text=True), depth + 1))
     return root, tree
 
 

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left
 from functools import lru_cache
+from itertools import islice
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 from ..models import NewsItem, Page, Profile, Publication, news_key, norm, paper_key
@@ -310,9 +312,14 @@ def _one_paper(el: El) -> bool:
         same_shape = 2 <= len(parts) <= 8 and el.size <= 2500 and len({_sig(c) for c in parts}) == 1
         # (a paper's box is short and has few parts; different shapes tell its parts apart already)
         whole = same_shape and parse_paper(el, section=_ANY, strict=True)
-        el.memo["one-paper"] = bool(whole and whole.authors) and sum(
-            1 for c in parts if parse_paper(c, section=_ANY, strict=False)) <= 1
+        el.memo["one-paper"] = bool(whole and whole.authors) and not _at_least(
+            2, (c for c in parts if parse_paper(c, section=_ANY, strict=False)))
     return el.memo["one-paper"]
+
+
+def _at_least(n: int, found: Iterator[object]) -> bool:
+    """Whether ``found`` yields ``n`` items (stops there)."""
+    return sum(1 for _ in islice(found, n)) >= n
 
 
 def _flat_row(tr: El) -> bool:
@@ -388,12 +395,28 @@ def _wrap(parts: list[El]) -> El:
     return record
 
 
+def _plain(el: El) -> bool:
+    """No collapsed part, BibTeX block or preformatted text anywhere in ``el`` (itself included)."""
+    if el.doc is None:  # a record made of parts: each part decides
+        return all(_plain(c) for c in el.children if isinstance(c, El))
+    root = el.doc[0]
+    if "hidden" not in root.memo:  # once per page: where such parts are, in document order
+        root.memo["hidden"] = [e.pre for e in el.doc if e.tag in ("details", "pre")
+                               or any(c.lower() in SKIP_IN_RECORD for c in e.classes)]
+    hidden = root.memo["hidden"]
+    i = bisect_left(hidden, el.pre)
+    return i == len(hidden) or hidden[i] > el.post
+
+
 def _record_lines(el: El) -> list[str]:
     """The lines of a record, leaving out collapsed abstracts and BibTeX blocks (parts, not content).
 
     Computed once per record (callers must not change the list)."""
     if "record-lines" in el.memo:
         return el.memo["record-lines"]
+    if _plain(el):  # nothing to leave out: the record's lines are its text's (often read already)
+        lines = el.memo["record-lines"] = el.lines()
+        return lines
     parts: list[str] = []
 
     def walk(node: El) -> None:
@@ -885,7 +908,7 @@ def parse_news(el: El, *, section: Section, today: dt.date, last_date: str | Non
         date_el = next((e for e in around if "date" in " ".join(e.classes).lower()), None)
         if date_el is not None:
             date = date_el.text() or last_date
-    if date is None and rest == text and len(text.split()) < 4:  # an undated item is a sentence
+    if date is None and rest == text and cues.word_count(text) < 4:  # an undated item is a sentence
         return None
     links = [href for _, href in el.links()]
     return NewsItem(date=date, text=rest.strip(" :-–—"), parsed_date=cues.parse_date(date, today) if date else None,
