@@ -235,6 +235,12 @@ def test_a_site_is_read_whole_merged_and_unchanged_it_is_all_304s(tmp_path, page
     kept = json.loads(query(db, "SELECT data FROM items WHERE key = 'sparse attention for long documents'")[0][0])
     assert kept["links"]["pdf"] == page_server.url("/publications/papers/sparse.pdf")  # the richer record
 
+    shown = cli(config, db, "show", "Dana").output
+    assert f"  also reads     {page_server.url('/publications/')} (link text 'Publications', path /publications/):" \
+           " 3 papers, 0 news" in shown
+    assert [p["role"] for p in json.loads(cli(config, db, "show", "Dana", "--json").output)["pages"]] == \
+        ["home", "linked", "linked"]
+
     second = run(config, db)
     assert outcome(second) == "not_modified"
     for path in ("/", "/publications/", "/news.html"):
