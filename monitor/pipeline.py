@@ -135,14 +135,16 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult | 
     if baseline is not None and not reason:
         reason = _held_back(source, site, page)
     bulk_loss = False
+    # the snapshot keeps the homepage's raw body (its own, when it answered 304 and another page changed)
     body = result.body if result.body is not None else store.snapshot_body(info["id"]) if info else b""
+    content_type = result.content_type if result.body is not None else info["content_type"] if info else None
     with store.transaction():
         if reason and info is not None and info["state"] == "suspect" \
                 and _same_items(store.snapshot(info["id"]).page, page):
             reason, bulk_loss = None, True  # the second check in a row that sees the same thing: believe it
         state = "suspect" if reason else "accepted"
         snapshot_id = store.insert_snapshot(source_id, body=body, page=page, state=state, reason=reason,
-                                            content_type=result.content_type, taken_at=started, digest=digest)
+                                            content_type=content_type, taken_at=started, digest=digest)
         if state == "accepted":
             if baseline is not None:
                 out.events = _new_events(store, source_id, baseline.page, page)

@@ -271,7 +271,7 @@ class Store:
     def latest_snapshot_info(self, source_id: int) -> dict[str, Any] | None:
         """Id, state and item counts of the newest snapshot, without decoding it (the unchanged path)."""
         return next(self.db.query(
-            "SELECT id, state, json_array_length(page, '$.publications') AS papers,"
+            "SELECT id, state, content_type, json_array_length(page, '$.publications') AS papers,"
             " json_array_length(page, '$.news') AS news FROM snapshots WHERE source_id = ?"
             " ORDER BY id DESC LIMIT 1", [source_id]), None)
 
