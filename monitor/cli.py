@@ -18,6 +18,7 @@ from . import __version__
 from . import watchlist
 from .channels import SendError
 from .config import Config, find_source, parse_interval, sources_tagged
+from .dbfaults import DATABASE_ERRORS, database_error
 from .errors import MonitorError
 from .merge import merge_pages
 from .models import Event, Page, PageState, Source
@@ -59,13 +60,15 @@ def _fail(message: str) -> NoReturn:
 
 
 class Group(click.Group):
-    """Turns every MonitorError into one clear line on stderr and exit status 2."""
+    """Turns every MonitorError (and every database failure) into one clear line on stderr and exit status 2."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except MonitorError as exc:
             _fail(str(exc))
+        except DATABASE_ERRORS as exc:  # a full disk, a damaged file...: what it means, in one line
+            _fail(str(database_error(ctx.obj.db_path if isinstance(ctx.obj, Ctx) else "the database", exc)))
 
 
 @click.group(cls=Group)

@@ -19,7 +19,7 @@ import yaml
 from .config import Config, parse_interval
 from .errors import ConfigError
 from .models import FailingAfter, Source
-from .notify import validate_delivery
+from .notify import delivery_settings, validate_delivery
 from .safe import redact_url
 from .site import LISTED_MAX, is_page, is_web
 
@@ -144,14 +144,19 @@ def source_headers(source: Source) -> dict[str, str]:
 
 
 def config_warnings(config: Config) -> list[str]:
-    """One line per source whose headers_env names an unset variable (said once, at start), and one for a
-    file that lists no source at all."""
+    """Said once, at start: one line per source whose headers_env names an unset variable, one per channel
+    whose password_env, url_env or secret_env does, and one for a file that lists no source at all."""
     out = [] if config.sources else [f"warning: {config.path}: no sources to watch"]
     for s in config.enabled_sources:
         for env in missing_header_envs(s):
             header = next(h for h, e in s.headers_env.items() if e == env)
             out.append(f"warning: {config.path}: source {s.name!r}: headers_env: environment variable {env} is"
                        f" not set (header {header}); its checks fail until it is")
+    for name, channel in delivery_settings(config).channels.items():
+        for env in channel.secret_envs():
+            if not os.environ.get(env):
+                out.append(f"warning: {config.path}: channel {name!r}: environment variable {env} is not set;"
+                           " its deliveries wait (and are retried) until it is")
     return out
 
 

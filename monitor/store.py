@@ -12,15 +12,17 @@ import hashlib
 import importlib.resources
 import json
 import logging
+import os
 import sqlite3
 import zlib
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 import sqlite_utils
 
+from .dbfaults import database_error, unwritable
 from .errors import StoreError
 from .diff import ADDED, Gone, item_keys, returning_key
 from .models import Event, Page, PageState, SiteLink, Source, news_key, paper_key
@@ -69,12 +71,13 @@ class Store:
         if readonly:
             self._open_readonly()
             return
-        if self.path != ":memory:":
-            try:
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StoreError(f"{self.path}: cannot create the database there: {exc.strerror or exc}") from None
+        conn: sqlite3.Connection | None = None
         try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            fault = unwritable(self.path)
+            if fault is not None:
+                raise fault
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
             conn.execute("PRAGMA busy_timeout = 30000")
             conn.execute("PRAGMA foreign_keys = ON")
@@ -82,9 +85,27 @@ class Store:
             if self.path != ":memory:":
                 self.db.enable_wal()
             conn.execute("PRAGMA synchronous = NORMAL")
-        except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: cannot open the database: {exc}") from None
-        self.migrate()
+            self._check_writable()
+            self.migrate()
+        except (sqlite3.Error, OSError) as exc:
+            if conn is not None:
+                conn.close()
+            raise database_error(self.path, exc) from None
+        except StoreError:
+            if conn is not None:
+                conn.close()
+            raise
+
+    def _check_writable(self) -> None:
+        """A database SQLite opened read-only (a read-only file, or one root may not change) says so only
+        at the first write: write nothing, now, so a writing command stops before its work."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(f"PRAGMA user_version = {self.version}")
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
 
     def _open_readonly(self) -> None:
         """For the commands that only read (diff, feed, notices, sources): never create a database or
@@ -95,7 +116,12 @@ class Store:
                              "`monitor run --once` creates it)")
         uri = p.absolute().as_uri()
         conn = None
-        for query in ("?mode=ro", "?mode=ro&immutable=1"):  # immutable: no -shm can be made beside it
+        queries = ["?mode=ro", "?mode=ro&immutable=1"]  # immutable: when no -shm can be made beside it
+        if not os.access(p, os.W_OK) and not any(Path(f"{self.path}{x}").exists() for x in ("-wal", "-shm")):
+            # A file nobody may write, and no writer's files beside it: read it as it is. Opened otherwise,
+            # SQLite would leave read-only -wal and -shm files beside it that block every later writer.
+            queries.pop(0)
+        for query in queries:
             try:
                 conn = sqlite3.connect(uri + query, uri=True, isolation_level=None, timeout=30,
                                        check_same_thread=False)
@@ -108,7 +134,7 @@ class Store:
                     conn.close()
                 conn = None
         if conn is None:
-            raise StoreError(f"{self.path}: cannot open the database: {error}")
+            raise database_error(self.path, error)
         self.db = sqlite_utils.Database(conn)
         known = migrations()
         latest = known[-1][0] if known else 0
@@ -157,15 +183,28 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception.
+
+        A database error (a full disk, a read-only or damaged file) becomes one ``DatabaseFault``
+        line; SQLite may have rolled back by itself already (it does on a full disk), so the
+        rollback is only asked for when a transaction is still open.
+        """
         conn = self.db.conn
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            yield
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                if conn.in_transaction:
+                    with suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                with suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            raise database_error(self.path, exc) from None
 
     # ------------------------------------------------------------ sources
 

@@ -9,7 +9,8 @@ Workers are started on first use and kept for the life of the process (the daemo
 so a run pays the start-up once. A worker is ``python -m monitor.worker`` talking over its stdin and
 stdout (a plain subprocess: it works from daemonic processes too, and imports only the extractor);
 it ignores SIGINT and SIGTERM (the parent decides when it stops, and kills it at exit) and leaves on
-its own when its stdin closes.
+its own when its stdin closes, or, in the middle of a page, as soon as its parent is gone (a ``kill -9``
+leaves no one to close its stdin or enforce the budget).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -31,6 +34,7 @@ from .extract.dom import Limits
 from .models import Page
 
 DEFAULT_TIMEOUT = 30.0  # seconds of extraction per page (defaults.extraction_timeout)
+PARENT_CHECK = 0.5  # seconds between a worker's looks at whether its parent is still there
 
 
 @dataclass(frozen=True)
@@ -87,8 +91,8 @@ def _serve(jobs: Connection, answers: Connection) -> None:
 
 class _Worker:
     def __init__(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "monitor.worker"], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, close_fds=True)
+        self.process = subprocess.Popen([sys.executable, "-m", "monitor.worker", str(os.getpid())],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
         assert self.process.stdin is not None and self.process.stdout is not None
         self.jobs = Connection(os.dup(self.process.stdin.fileno()), readable=False)
         self.answers = Connection(os.dup(self.process.stdout.fileno()), writable=False)
@@ -223,8 +227,18 @@ def close_shared_pool() -> None:
 atexit.register(close_shared_pool)
 
 
+def _leave_with(parent: int) -> None:
+    """Exit at once when the parent is gone (the worker is then someone else's child), whatever it is doing."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK)
+    os._exit(0)
+
+
 def main() -> None:
-    """``python -m monitor.worker``: serve jobs on stdin; stdout carries the answers only (prints go to stderr)."""
+    """``python -m monitor.worker [PARENT_PID]``: serve jobs on stdin; stdout carries the answers only
+    (prints go to stderr)."""
+    parent = int(sys.argv[1]) if len(sys.argv) > 1 else os.getppid()
+    threading.Thread(target=_leave_with, args=(parent,), daemon=True, name="parent-watch").start()
     answers = Connection(os.dup(1), readable=False)
     os.dup2(2, 1)
     _serve(Connection(os.dup(0), writable=False), answers)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -99,7 +100,7 @@ def test_error_page_with_status_200_is_held_and_removes_nothing(tmp_path, page_s
     cli(config, db, "run", "--once")
     page_server.set("/d/", (PAGES / "error200.html").read_bytes())
     result = cli(config, db, "run", "--once")
-    assert "suspect" in result.output and "error page" in result.output
+    assert re.search(r"^D +failed ", result.output, re.M) and "D: looks like an error page" in result.output
     assert json.loads(cli(config, db, "diff", "--json").output) == []
     assert json.loads(cli(config, db, "diff", "--since", "1d", "--json").output) == []
     # the page comes back: nothing happened as far as the reader is concerned
