@@ -551,7 +551,7 @@ class Daemon:
         try:
             async with self.fetchers.use() as fetcher:
                 [result] = await check_sources(config, self.store, [source], outbox=hook, fetcher=fetcher,
-                                               ids=ids)
+                                               ids=ids, spacing=config.politeness)
         except (DatabaseFault, *DATABASE_ERRORS) as exc:  # a full disk: this check is not stored, and redone
             fault = self._database_fault(exc)
             result = CheckResult(source=source.name, outcome="failed", duration=time.monotonic() - started,
@@ -582,6 +582,8 @@ class Daemon:
                 f"duration={result.duration:.2f}s events={len(result.events)}")
         if result.error:
             line += f" error={_q(redact(result.error))}"
+        if result.page_errors:
+            line += f" pages_failed={len(result.page_errors)}"  # which ones: `monitor sources` (no addresses here)
         log.log(logging.WARNING if failed else logging.INFO, line)
 
     async def _deliver_job(self) -> None:

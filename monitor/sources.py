@@ -21,11 +21,13 @@ from .errors import ConfigError
 from .models import FailingAfter, Source
 from .notify import delivery_settings, validate_delivery
 from .safe import redact_url
+from .site import LISTED_MAX, is_page, is_web
 
 FORMATS = ("auto", "html", "markdown", "text")
 SELECTOR_KEYS = ("publications", "news")
 SOURCE_KEYS = {"name", "url", "every", "cron", "format", "tags", "selectors", "failing_after", "headers_env",
-               "enabled"}
+               "enabled", "follow", "pages"}
+FOLLOW_MODES = ("auto", "none")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 DEFAULT_KEYS = {"every", "user_agent_contact", "concurrency", "per_host", "timeout", "max_bytes", "politeness",
@@ -229,12 +231,51 @@ def _source(entry: Any, index: int, path: str, default_every: int,
         if not _css_ok(str(css)):
             raise ConfigError(f"{where}: selectors: {kind}: {css!r} is not a CSS selector")
     headers_env = _headers_env(entry["headers_env"], where) if "headers_env" in entry else {}
+    follow = _follow(entry["follow"], where) if "follow" in entry else "auto"
+    pages = _pages(entry["pages"], url, where, Path(path).absolute().parent) if "pages" in entry else []
+    if pages and "follow" in entry:
+        raise ConfigError(f"{where}: give 'pages' (the pages read with the homepage, no links followed) or"
+                          " 'follow', not both")
     enabled = entry.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(f"{where}: 'enabled' must be true or false, not {enabled!r}")
     return Source(name=name.strip(), url=url, every=every, cron=cron, format=fmt, tags=tags,
                   selectors={k: str(v) for k, v in selectors.items()}, failing_after=failing, headers_env=headers_env,
-                  enabled=enabled)
+                  enabled=enabled, follow=follow, pages=pages)
+
+
+def _follow(value: Any, where: str) -> str:
+    """``auto`` (the homepage's links to its publication and news pages are followed) or ``none``."""
+    mode = value.strip().lower() if isinstance(value, str) else None
+    if mode not in FOLLOW_MODES:
+        raise ConfigError(f"{where}: follow: use auto (also read the pages the homepage links to as its"
+                          f" publications or news) or none (the homepage alone), not {value!r}")
+    return mode
+
+
+def _pages(value: Any, url: str, where: str, base_dir: Path) -> list[str]:
+    """The pages read with the homepage, in order: web pages or local files, each once, at most LISTED_MAX."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f"{where}: 'pages' must be a list of addresses, e.g. [https://dana.example.org/publications/]")
+    if len(value) > LISTED_MAX:
+        raise ConfigError(f"{where}: pages: at most {LISTED_MAX} pages per source ({len(value)} given)")
+    pages: list[str] = []
+    seen = {redact_url(url)}
+    for i, raw in enumerate(value):
+        at = f"{where}: pages[{i}]"
+        if not isinstance(raw, str) or not raw.strip():
+            raise ConfigError(f"{at}: give the address of a page (an http(s) URL or a file path)")
+        page = check_url(raw, at, base_dir)
+        if is_web(page) and not is_page(page):
+            raise ConfigError(f"{at}: {redact_url(page)!r} is not a web page (HTML, Markdown or text)")
+        if redact_url(page) in seen:
+            raise ConfigError(f"{at}: {redact_url(page)!r} is " + ("the source's own address" if redact_url(page)
+                                                                   == redact_url(url) else "listed twice"))
+        seen.add(redact_url(page))
+        pages.append(page)
+    return pages
 
 
 def parse_config(text: str, path: str = "sources.yaml") -> Config:

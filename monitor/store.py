@@ -25,7 +25,7 @@ import sqlite_utils
 from .dbfaults import database_error, unwritable
 from .errors import StoreError
 from .diff import ADDED, Gone, item_keys, returning_key
-from .models import Event, Page, Source, news_key, paper_key
+from .models import Event, Page, PageState, SiteLink, Source, news_key, paper_key
 from .safe import redact_url
 
 log = logging.getLogger("monitor.store")
@@ -231,9 +231,10 @@ class Store:
                     ids[s.name] = int(cur.lastrowid)
                 else:
                     ids[s.name] = row["id"]
-                    if row["url"] != url:  # a new address: forget the old validators
+                    if row["url"] != url:  # a new address: forget the old validators, and the old site's pages
                         self.db.execute("UPDATE sources SET url = ?, etag = NULL, last_modified = NULL, "
                                         "content_hash = NULL WHERE id = ?", [url, row["id"]])
+                        self.db.execute("DELETE FROM source_pages WHERE source_id = ?", [row["id"]])
             names = [s.name for s in sources]
             self.db.execute(
                 f"UPDATE sources SET active = (name IN ({','.join('?' * len(names))})) ", names)
@@ -309,7 +310,7 @@ class Store:
     def latest_snapshot_info(self, source_id: int) -> dict[str, Any] | None:
         """Id, state and item counts of the newest snapshot, without decoding it (the unchanged path)."""
         return next(self.db.query(
-            "SELECT id, state, json_array_length(page, '$.publications') AS papers,"
+            "SELECT id, state, content_type, json_array_length(page, '$.publications') AS papers,"
             " json_array_length(page, '$.news') AS news FROM snapshots WHERE source_id = ?"
             " ORDER BY id DESC LIMIT 1", [source_id]), None)
 
@@ -345,16 +346,81 @@ class Store:
             raise StoreError(f"{self.path}: snapshot {snapshot_id}: the stored body is damaged ({exc})") from None
 
     def insert_snapshot(self, source_id: int, *, body: bytes, page: Page, state: str, reason: str | None,
-                        content_type: str | None, taken_at: str) -> int:
+                        content_type: str | None, taken_at: str, digest: str | None = None) -> int:
+        """``body``: the homepage's; ``digest``: the hash of the whole site (default: of ``body``)."""
         cur = self.db.execute(
             "INSERT INTO snapshots (source_id, taken_at, content_hash, content_type, state, suspect_reason, page, body)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [source_id, taken_at, content_hash(body), content_type, state, reason,
+            [source_id, taken_at, digest or content_hash(body), content_type, state, reason,
              json.dumps(page.to_json(), ensure_ascii=False), zlib.compress(body, 6)])
         return int(cur.lastrowid)
 
     def accept_snapshot(self, snapshot_id: int) -> None:
         self.db.execute("UPDATE snapshots SET state = 'accepted', suspect_reason = NULL WHERE id = ?", [snapshot_id])
+
+    # ------------------------------------------------------------ the pages of a source's site
+
+    def site_state(self, source_id: int) -> tuple[PageState, dict[str, PageState]]:
+        """What is known of the homepage (without its extraction: ``home_page``) and of each other page,
+        by stored address. The homepage's validators are the source's own (``sources.etag``...)."""
+        src = self.source_row(source_id)
+        home = PageState(url=src["url"], role="home", etag=src["etag"], last_modified=src["last_modified"],
+                         content_hash=src["content_hash"])
+        others: dict[str, PageState] = {}
+        for row in self.db.query("SELECT * FROM source_pages WHERE source_id = ?", [source_id]):
+            if row["role"] == "home":
+                home.content_hash = row["content_hash"]
+                home.links = _links(row["links"])
+                home.status, home.error, home.checked_at = row["status"], row["error"], row["checked_at"]
+                continue
+            others[row["url"]] = PageState(
+                url=row["url"], role=row["role"], why=row["why"], etag=row["etag"], last_modified=row["last_modified"],
+                content_hash=row["content_hash"], page=Page.from_json(json.loads(row["page"])) if row["page"] else None,
+                status=row["status"], error=row["error"], checked_at=row["checked_at"],
+                last_success_at=row["last_success_at"], failing_since=row["failing_since"], failures=row["failures"],
+                failing_alerted=bool(row["failing_alerted"]))
+        return home, others
+
+    def home_page(self, source_id: int) -> Page | None:
+        """The homepage's own last extraction (before it had a row of its own: the newest snapshot's page)."""
+        row = next(self.db.query("SELECT page FROM source_pages WHERE source_id = ? AND role = 'home'"
+                                 " AND page IS NOT NULL", [source_id]), None)
+        if row is not None:
+            return Page.from_json(json.loads(row["page"]))
+        snap = self.latest_snapshot(source_id)
+        return snap.page if snap else None
+
+    def save_page(self, source_id: int, state: PageState, *, page: Page | None = None) -> None:
+        """Write one page's state; its extraction only when ``page`` is given (else the stored one stays)."""
+        links = None if state.links is None else json.dumps(
+            [{"url": link.url, "kind": link.kind, "why": link.why} for link in state.links], ensure_ascii=False)
+        self.db.execute(
+            "INSERT INTO source_pages (source_id, url, role, why, etag, last_modified, content_hash, page, links,"
+            " status, error, checked_at, last_success_at, failing_since, failures, failing_alerted)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (source_id, url) DO UPDATE SET role = excluded.role, why = excluded.why,"
+            " etag = excluded.etag, last_modified = excluded.last_modified, content_hash = excluded.content_hash,"
+            " page = COALESCE(excluded.page, page), links = excluded.links, status = excluded.status,"
+            " error = excluded.error, checked_at = excluded.checked_at, last_success_at = excluded.last_success_at,"
+            " failing_since = excluded.failing_since, failures = excluded.failures,"
+            " failing_alerted = excluded.failing_alerted",
+            [source_id, state.url, state.role, state.why, state.etag, state.last_modified, state.content_hash,
+             json.dumps(page.to_json(), ensure_ascii=False) if page is not None else None, links, state.status,
+             state.error, state.checked_at, state.last_success_at, state.failing_since, state.failures,
+             int(state.failing_alerted)])
+
+    def keep_pages(self, source_id: int, home: str, urls: list[str]) -> None:
+        """Forget every page of the source but its homepage (stored as ``home``) and ``urls``."""
+        keep = [home, *urls]
+        self.db.execute(f"DELETE FROM source_pages WHERE source_id = ? AND url NOT IN ({','.join('?' * len(keep))})",
+                        [source_id, *keep])
+
+    def site_pages(self, source_id: int) -> list[dict[str, Any]]:
+        """Each page of the source with why it is read and how its last check went (for reports)."""
+        return list(self.db.query("SELECT url, role, why, status, error, checked_at, last_success_at, failures,"
+                                  " json_array_length(page, '$.publications') AS papers,"
+                                  " json_array_length(page, '$.news') AS news FROM source_pages"
+                                  " WHERE source_id = ? ORDER BY role != 'home', url", [source_id]))
 
     # ------------------------------------------------------------ checks, items, events
 
@@ -520,6 +586,12 @@ class Store:
                (SELECT COUNT(*) FROM checks c WHERE c.source_id = s.id) AS checks
         FROM sources s ORDER BY s.active DESC, s.name"""
         return list(self.db.query(sql))
+
+
+def _links(text: str | None) -> list[SiteLink] | None:
+    if text is None:
+        return None
+    return [SiteLink(url=d["url"], kind=d["kind"], why=d["why"]) for d in json.loads(text)]
 
 
 def adopted_by_url(sources: list[Source], rows: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:

@@ -49,6 +49,7 @@ class Job:
     selectors: dict[str, str] | None = None
     limits: Limits = Limits()
     explain: bool = False
+    discover: bool = False  # also find the links to the site's publication and news pages (``site.discover``)
 
 
 def run_job(job: Job) -> Page:
@@ -56,8 +57,13 @@ def run_job(job: Job) -> Page:
     from .extract import extract
     from .safe import clean_page
 
-    return clean_page(extract(job.text, format=job.format, content_type=job.content_type, url=job.url,
+    page = clean_page(extract(job.text, format=job.format, content_type=job.content_type, url=job.url,
                               today=job.today, selectors=job.selectors, limits=job.limits, explain=job.explain))
+    if job.discover:  # here, beside the extraction: parsing the homepage again must not load the event loop
+        from .site import discover
+
+        page.follow = discover(job.text, fmt=job.format, url=job.url or "", content_type=job.content_type)
+    return page
 
 
 def _serve(jobs: Connection, answers: Connection) -> None:

@@ -139,7 +139,8 @@ def test_malformed_sources_file_stops_with_one_line_and_touches_nothing(tmp_path
 def test_check_prints_the_documented_json_shape():
     result = CliRunner().invoke(main, ["check", str(PAGES / "v1.html"), "--json"])
     data = json.loads(result.output)
-    assert set(data) == {"profile", "publications", "news", "announcements"}
+    assert set(data) == {"profile", "publications", "news", "announcements", "pages"}
+    assert [(p["role"], p["papers"]) for p in data["pages"]] == [("home", len(data["publications"]))]
     assert {"title", "authors", "venue", "year", "links"} <= set(data["publications"][0])
     first = data["publications"][0]
     assert first["title"] == "Sparse Attention Without Tears"
