@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import shlex
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Coroutine, NoReturn, TypeVar
 
@@ -13,17 +14,19 @@ import click
 
 from . import __version__
 from .config import FORMATS, Config, find_source, parse_interval, sources_tagged
+from .dbfaults import DATABASE_ERRORS, database_error
 from .errors import MonitorError
 from .lock import holder, writer_lock
-from .models import Event, Page, Source
+from .models import Event, Page, PageState, Source
 from .overview import HISTORY_LIMIT, history_lines, overview_lines, source_history, source_overview
 from .report import describe_event, event_json, group_by_source
-from .safe import redact_url
+from .safe import clean_text, redact_in, redact_url
 
 T = TypeVar("T")
 
 if TYPE_CHECKING:  # the commands import the rest where they use it, so a read-only command starts fast
     from .pipeline import CheckResult
+    from .sitefetch import SiteRead
     from .store import Store
 
 
@@ -55,13 +58,15 @@ def _fail(message: str) -> NoReturn:
 
 
 class Group(click.Group):
-    """Turns every MonitorError into one clear line on stderr and exit status 2."""
+    """Turns every MonitorError (and every database failure) into one clear line on stderr and exit status 2."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except MonitorError as exc:
             _fail(str(exc))
+        except DATABASE_ERRORS as exc:  # a full disk, a damaged file...: what it means, in one line
+            _fail(str(database_error(ctx.obj.db_path if isinstance(ctx.obj, Ctx) else "the database", exc)))
 
 
 @click.group(cls=Group)
@@ -176,10 +181,15 @@ def _print_run_table(results: list[CheckResult]) -> None:
         click.echo("  ".join(cell[:40].ljust(w) for cell, w in zip(row, widths)).rstrip())
     failed = [r for r in results if r.outcome == "failed"]
     suspect = [r for r in results if r.outcome == "suspect"]
+    pages = sum(len(r.page_errors) for r in results)
     click.echo(f"\n{len(results)} checked, {len(failed)} failed, {len(suspect)} held as suspect, "
-               f"{sum(len(r.events) for r in results)} new events")
+               f"{sum(len(r.events) for r in results)} new events"
+               + (f", {pages} followed page{'s' if pages != 1 else ''} failed" if pages else ""))
     for r in failed + suspect:
         click.echo(f"  {r.source}: {r.error}")
+    for r in results:  # a followed page that failed: the check went on with that page's last good copy
+        for problem in r.page_errors:
+            click.echo(f"  {r.source}: page {problem}")
 
 
 def _print_changes(results: list[CheckResult]) -> None:
@@ -210,42 +220,58 @@ def _event_row(e: Event) -> dict[str, Any]:
 @main.command()
 @click.argument("target")
 @click.option("--json", "as_json", is_flag=True, help="Print the extracted page as JSON.")
-@click.option("--explain", is_flag=True, help="Show which section and rule produced each item.")
+@click.option("--explain", is_flag=True, help="Show which pages were read and which section and rule produced each item.")
 @click.option("--format", "fmt", type=click.Choice(["auto", "html", "markdown", "text"]), default=None,
               help="How to read the page (default: the source's format, else auto).")
 @click.option("--selector", "tried", multiple=True, metavar="KIND=CSS",
               help="Try a selector (publications=CSS or news=CSS) in place of the source's; repeatable.")
+@click.option("--no-follow", is_flag=True, help="Read the page alone, not the publication and news pages it links to.")
 @click.pass_obj
-def check(obj: Ctx, target: str, as_json: bool, explain: bool, fmt: str | None, tried: tuple[str, ...]) -> None:
-    """Fetch or read one page (a URL, a file, or the name of a source) and print what is extracted (stores
-    nothing). A source's name brings its format, selectors and request headers along."""
+def check(obj: Ctx, target: str, as_json: bool, explain: bool, fmt: str | None, tried: tuple[str, ...],
+          no_follow: bool) -> None:
+    """Fetch or read one page (a URL, a file, or the name of a source) with the pages of its site it links to as
+    its publications or news, and print what is extracted (stores nothing). A source's name brings its format,
+    selectors, request headers and pages along."""
     import asyncio
     from .fetch import Fetcher, user_agent
-    from .probe import read_page
-    from .sources import source_headers
+    from .merge import merge_pages
+    from .sitefetch import read_site
+    from .worker import shared_pool
 
-    source = _named_source(obj, target)
-    url = source.url if source else target
-    selectors = dict(source.selectors) if source else {}
+    named = _named_source(obj, target)
+    source = replace(named) if named else Source(name=target, url=target)
+    selectors = dict(source.selectors)
     for item in tried:
         kind, _, css = item.partition("=")
         if kind not in ("publications", "news") or not css.strip():
             _fail(f"--selector {item!r}: use publications=CSS or news=CSS")
         selectors[kind] = css.strip()
-    fmt = fmt or (source.format if source else "auto")
-    headers = source_headers(source) if source else None
+    source.selectors, source.format = selectors, fmt or source.format
+    if no_follow:
+        source.follow, source.pages = "none", []
+    url = source.url
 
-    async def get() -> Page:
+    async def get() -> SiteRead:
+        pool = shared_pool()
         async with Fetcher(user_agent=user_agent(None), respect_robots=True) as fetcher:
-            return await read_page(fetcher, url, fmt=fmt, selectors=selectors, headers=headers, explain=explain)
+            return await read_site(source, fetcher, pool.extract, PageState(url=redact_url(url)), {}, explain=explain)
 
-    page = asyncio.run(get())
+    site = asyncio.run(get())
+    if not site.home.ok or site.home.text is None:
+        _fail(f"{redact_url(url)}: {clean_text(redact_in(site.home.error, url)) or 'no content'}")
+    if not isinstance(site.home_page, Page):
+        _fail(f"{redact_url(target)}: extraction failed: {clean_text(str(site.home_page))}")
+    reads = sorted((r for r in site.pages if r.page is not None), key=lambda r: r.key)
+    page = merge_pages([(redact_url(url), site.home_page)] + [(r.key, r.page) for r in reads if r.page]).page \
+        if reads else site.home_page
+    pages = _pages_read(source, site)
     if as_json:
         data = page.to_json()
+        data["pages"] = pages
         if explain:
             data["explain"] = {"sections": page.explain,
-                               "items": [{"title": p.title, "section": p.section, "rule": p.rule}
-                                         for p in page.publications]}
+                               "items": [{"title": p.title, "section": p.section, "rule": p.rule,
+                                          "page": p.found_on or redact_url(url)} for p in page.publications]}
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
         return
     prof = page.profile
@@ -257,7 +283,8 @@ def check(obj: Ctx, target: str, as_json: bool, explain: bool, fmt: str | None, 
         extra = ", ".join(x for x in (p.venue, str(p.year) if p.year and str(p.year) not in (p.venue or "") else None) if x)
         click.echo(f"  - {label}" + (f" ({extra})" if extra else ""))
         if explain:
-            click.echo(f"      section: {p.section or '-'}; rule: {p.rule}")
+            click.echo(f"      section: {p.section or '-'}; rule: {p.rule}"
+                       + (f"; page: {p.found_on}" if reads and p.found_on else ""))
     click.echo(f"\n{len(page.news)} news items")
     for n in page.news:
         click.echo(f"  - {n.date + ': ' if n.date else ''}{n.text[:120]}")
@@ -266,9 +293,17 @@ def check(obj: Ctx, target: str, as_json: bool, explain: bool, fmt: str | None, 
         click.echo(f"  - [{a.kind}] {a.text}")
     if page.error_page:
         click.echo("\nwarning: this looks like an error page")
+    if explain or len(pages) > 1:
+        click.echo("\npages read:")
+        for entry in pages:
+            click.echo(f"  - {_page_line(entry)}")
     if explain:
         click.echo("\nsections considered:")
+        shown = None
         for s in page.explain:
+            if reads and s.get("page") != shown:
+                shown = s.get("page")
+                click.echo(f"  on {shown}:")
             click.echo(f"  - {s['section'][:50]!r}: heading kind {s['kind']}, read as {s['read_as']}, "
                        f"{s['records']} blocks, {s['found']} items")
             if "evidence" in s:
@@ -279,6 +314,31 @@ def check(obj: Ctx, target: str, as_json: bool, explain: bool, fmt: str | None, 
                 click.echo(f"      | record -> {r['item'] or 'nothing'}")
                 for line, role in zip(r["lines"], r["roles"]):
                     click.echo(f"      |   {role:<8} {line[:100]}")
+
+
+def _pages_read(source: Source, site: SiteRead) -> list[dict[str, Any]]:
+    """The pages a check read, in order, with why each was read and what it gave (``check --json``'s list)."""
+    from .sitefetch import discovers
+
+    home = site.home_page if isinstance(site.home_page, Page) else None
+    why = ("the source's address" + ("" if discovers(source) or source.pages else " (links not followed)"))
+    out: list[dict[str, Any]] = [{"url": redact_url(source.url), "role": "home", "why": why,
+                                  "status": site.home.status, "papers": len(home.publications) if home else None,
+                                  "news": len(home.news) if home else None, "error": None}]
+    for r in site.pages:
+        out.append({"url": r.key, "role": r.role, "why": r.why, "status": r.result.status if r.result else None,
+                    "papers": len(r.page.publications) if r.page else None,
+                    "news": len(r.page.news) if r.page else None,
+                    "error": clean_text(r.skipped or r.error)})
+    return out
+
+
+def _page_line(entry: dict[str, Any]) -> str:
+    if entry["papers"] is None:
+        return f"{entry['url']} ({entry['why']}): not read: {entry['error']}"
+    papers, news = entry["papers"], entry["news"]
+    got = f"{papers} paper{'s' if papers != 1 else ''}, {news} news item{'s' if news != 1 else ''}"
+    return f"{entry['url']} ({entry['why']}): {got}" + (f" (failed: {entry['error']})" if entry["error"] else "")
 
 
 def _named_source(obj: Ctx, target: str) -> Source | None:

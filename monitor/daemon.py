@@ -29,7 +29,7 @@ import re
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,7 +41,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from .config import Config
-from .errors import ConfigError, MonitorError
+from .dbfaults import DATABASE_ERRORS, database_error
+from .errors import ConfigError, DatabaseFault, MonitorError
 from .fetch import Fetcher, user_agent
 from .models import Source
 from .notify import deliver_due, outbox_hook
@@ -201,7 +202,9 @@ class HostGate:
 
     The Fetcher's per-host limit caps parallel requests within a run; this gate is about time, and
     holds across sources: twenty researchers on one university server are checked one by one.
-    Different hosts never wait for each other.
+    Different hosts never wait for each other. A turn lasts at most ``hold`` seconds (the request
+    timeout): a source whose server hangs, and whose check goes on retrying, gives the host back
+    then, so it never holds up the other sources of its host longer than one request may take.
     """
 
     def __init__(self) -> None:
@@ -209,19 +212,33 @@ class HostGate:
         self._last: dict[str, float] = {}
 
     @contextlib.asynccontextmanager
-    async def turn(self, host: str | None, delay: float) -> AsyncIterator[None]:
+    async def turn(self, host: str | None, delay: float, hold: float | None = None) -> AsyncIterator[None]:
         if host is None:
             yield
             return
         lock = self._locks.setdefault(host, asyncio.Lock())
-        async with lock:
+        await lock.acquire()
+        given_back = False
+
+        def give_back() -> None:
+            nonlocal given_back
+            if not given_back:
+                given_back = True
+                self._last[host] = time.monotonic()
+                lock.release()
+
+        timer: asyncio.TimerHandle | None = None
+        try:
             wait = self._last.get(host, -math.inf) + delay - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
-            try:
-                yield
-            finally:
-                self._last[host] = time.monotonic()
+            if hold is not None:
+                timer = asyncio.get_running_loop().call_later(hold, give_back)
+            yield
+        finally:
+            if timer is not None:
+                timer.cancel()
+            give_back()
 
     def forget(self, hosts: set[str]) -> None:
         """Drop the state of hosts no source uses any more (unless a check holds their lock)."""
@@ -356,8 +373,9 @@ class Daemon:
         self._force = asyncio.Event()
         self._stopping = False
         self._reload_lock = asyncio.Lock()
-        self._delivering = False
+        self._delivery: asyncio.Task[None] | None = None
         self._deliver_again = False
+        self.fault: DatabaseFault | None = None  # a damaged database found while running: the exit message
         self._started = time.monotonic()
 
     # ------------------------------------------------------------ lifecycle
@@ -463,11 +481,15 @@ class Daemon:
                 config = load_config(self.config_path)
                 triggers = make_triggers(config)
                 hook = outbox_hook(config)
+                if self._stopping:
+                    return
+                ids = self.store.sync_sources(config.sources)
+            except (DatabaseFault, *DATABASE_ERRORS) as exc:
+                log.error("reload failed, keeping the running configuration: %s", self._database_fault(exc))
+                return
             except Exception as exc:  # whatever is wrong with the new file, the running setup stays
                 message = str(exc) if isinstance(exc, MonitorError) else f"{type(exc).__name__}: {exc}"
                 log.error("reload failed, keeping the running configuration: %s", redact(message))
-                return
-            if self._stopping:
                 return
             old = self.sources
             new = {s.name: s for s in config.enabled_sources}  # pausing one unschedules it, resuming reschedules
@@ -475,8 +497,7 @@ class Daemon:
             removed = [n for n in old if n not in new]
             changed = [n for n in new if n in old and new[n] != old[n]]
             rescheduled = [n for n in changed if _schedule_key(new[n]) != _schedule_key(old[n])]
-            self.config, self.sources, self.triggers, self.hook = config, new, triggers, hook
-            ids = self.ids = self.store.sync_sources(config.sources)
+            self.config, self.sources, self.triggers, self.hook, self.ids = config, new, triggers, hook, ids
             for name in removed:
                 with contextlib.suppress(Exception):
                     self.scheduler.remove_job(_job_id(name))
@@ -493,16 +514,6 @@ class Daemon:
 
     # ------------------------------------------------------------ jobs
 
-    @contextlib.contextmanager
-    def _tracked(self, group: set[asyncio.Task[Any]]) -> Iterator[None]:
-        task = asyncio.current_task()
-        assert task is not None
-        group.add(task)
-        try:
-            yield
-        finally:
-            group.discard(task)
-
     async def _check_job(self, name: str) -> None:
         """One scheduled check: wait for the host's turn and a free slot, then run the pipeline.
 
@@ -514,15 +525,16 @@ class Daemon:
             return
         self._waiting.add(task)
         try:
-            async with self.gate.turn(host_of(self.sources[name].url), self.config.politeness), self._slots:
+            host = host_of(self.sources[name].url)
+            async with self.gate.turn(host, self.config.politeness, hold=self.config.timeout), self._slots:
                 self._waiting.discard(task)
                 source = self.sources.get(name)  # a reload may have changed or removed it meanwhile
                 if source is None or self._stopping:
                     return
                 self._running.add(task)
                 found = await self._check(source)
-            if found:  # sent after the host's turn is given back: alerts never hold up the next check
-                await self._deliver()
+            if found:
+                self._send_soon()
         except asyncio.CancelledError:
             if not self._stopping:
                 raise
@@ -539,12 +551,26 @@ class Daemon:
         try:
             async with self.fetchers.use() as fetcher:
                 [result] = await check_sources(config, self.store, [source], outbox=hook, fetcher=fetcher,
-                                               ids=ids)
-        except Exception as exc:  # a pipeline or database error costs this check, never the daemon
+                                               ids=ids, spacing=config.politeness)
+        except (DatabaseFault, *DATABASE_ERRORS) as exc:  # a full disk: this check is not stored, and redone
+            fault = self._database_fault(exc)
+            result = CheckResult(source=source.name, outcome="failed", duration=time.monotonic() - started,
+                                 error=str(fault))
+        except Exception as exc:  # a pipeline error costs this check, never the daemon
             result = CheckResult(source=source.name, outcome="failed", duration=time.monotonic() - started,
                                  error=redact_in(f"check crashed: {type(exc).__name__}: {exc}", source.url))
         self._count(result)
         return bool(result.event_ids)
+
+    def _database_fault(self, exc: BaseException) -> DatabaseFault:
+        """The database error in one line; a damaged database also stops the daemon (nothing more is
+        written to it), with that line as its exit message."""
+        fault = exc if isinstance(exc, DatabaseFault) else database_error(self.store.path, exc)
+        if fault.problem == "damaged" and self.fault is None:
+            self.fault = fault
+            log.error("stopping: %s", fault)
+            self.request_stop()
+        return fault
 
     def _count(self, result: CheckResult) -> None:
         failed = result.outcome == "failed"
@@ -556,34 +582,40 @@ class Daemon:
                 f"duration={result.duration:.2f}s events={len(result.events)}")
         if result.error:
             line += f" error={_q(redact(result.error))}"
+        if result.page_errors:
+            line += f" pages_failed={len(result.page_errors)}"  # which ones: `monitor sources` (no addresses here)
         log.log(logging.WARNING if failed else logging.INFO, line)
 
     async def _deliver_job(self) -> None:
+        self._send_soon()
+
+    def _send_soon(self) -> None:
+        """Deliver what is due in a task of its own, never inside a check job: a slow channel holds up
+        neither the next check of any source nor its host. One dispatcher at a time; a request that
+        arrives meanwhile makes it pass once more."""
         if self._stopping:
             return
-        with self._tracked(self._running):
-            await self._deliver()
-
-    async def _deliver(self) -> None:
-        """Run ``deliver_due`` once at a time; a request that arrives meanwhile makes it run once more."""
-        if self._delivering:
+        if self._delivery is not None and not self._delivery.done():
             self._deliver_again = True
             return
-        self._delivering = True
-        try:
-            while True:
-                self._deliver_again = False
-                try:
-                    sent = len((await deliver_due(self.config, self.store)).delivered)
-                except Exception as exc:  # a channel that is down must not stop the checks
-                    log.error("delivery failed: %s: %s", type(exc).__name__, redact(str(exc)))
-                else:
-                    self.period.deliveries += sent
-                    self.total.deliveries += sent
-                if not self._deliver_again or self._stopping:
-                    break
-        finally:
-            self._delivering = False
+        task = self._delivery = asyncio.get_running_loop().create_task(self._deliver())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _deliver(self) -> None:
+        while True:
+            self._deliver_again = False
+            try:
+                report = await deliver_due(self.config, self.store, until=lambda: self._stopping)
+            except (DatabaseFault, *DATABASE_ERRORS) as exc:
+                log.error("delivery failed: %s", self._database_fault(exc))
+            except Exception as exc:  # a channel that is down must not stop the checks
+                log.error("delivery failed: %s: %s", type(exc).__name__, redact(str(exc)))
+            else:
+                self.period.deliveries += len(report.delivered)
+                self.total.deliveries += len(report.delivered)
+            if not self._deliver_again or self._stopping:
+                break
 
     async def _summary_job(self) -> None:
         period, self.period = self.period, Counts()
@@ -637,5 +669,11 @@ def run_daemon(config_path: str, db_path: str, *, grace: float = 30.0, summary_e
 
 
 async def _serve(config_path: str, config: Config, store: Store, **options: Any) -> None:
-    """Build the daemon inside the running loop (its locks, events and Fetcher belong to it)."""
-    await Daemon(config_path, config, store, **options).serve()
+    """Build the daemon inside the running loop (its locks, events and Fetcher belong to it).
+
+    A damaged database found while running stops the daemon cleanly, then exits with its one line.
+    """
+    daemon = Daemon(config_path, config, store, **options)
+    await daemon.serve()
+    if daemon.fault is not None:
+        raise daemon.fault

@@ -23,5 +23,14 @@ class StoreError(MonitorError):
     """The database is missing, locked, or of an unknown schema version."""
 
 
+class DatabaseFault(StoreError):
+    """The database cannot be used: ``problem`` is full, read-only, damaged, uncreatable, io or other
+    (``dbfaults.database_error`` names it and writes the message)."""
+
+    def __init__(self, message: str, problem: str) -> None:
+        super().__init__(message)
+        self.problem = problem
+
+
 class DeliveryError(MonitorError):
     """A notification channel refused or could not take a message."""

@@ -55,6 +55,7 @@ from .errors import FetchError
 ROBOTS_TOKEN = "scholarwatch"
 """The product token robots.txt groups are matched against (``User-agent: scholarwatch``)."""
 
+ROBOTS_DISALLOWED = "disallowed by robots.txt"  # the error of a fetch robots.txt does not allow
 ROBOTS_MAX_BYTES = 512_000  # RFC 9309 asks crawlers to read at least 500 KiB; we stop there.
 CONNECT_TIMEOUT_MAX = 10.0  # a host that takes longer than this to accept is down, whatever the read timeout
 OFFLOAD_DECODE_BYTES = 64 * 1024  # bigger bodies are decoded in a thread so detection does not stall the loop
@@ -97,6 +98,11 @@ class FetchResult:
     def ok(self) -> bool:
         """True when there is something to use: a body, or the word that the stored one is current."""
         return self.error is None and (self.body is not None or self.not_modified)
+
+    @property
+    def disallowed(self) -> bool:
+        """robots.txt does not let us read this page (or a page it redirects to)."""
+        return self.error == ROBOTS_DISALLOWED
 
 
 @dataclass
@@ -247,7 +253,7 @@ class Fetcher:
             async with self._slot(host):
                 allowed = await self._allowed(target)
         if not allowed:
-            result.error = "disallowed by robots.txt"
+            result.error = ROBOTS_DISALLOWED
             return
 
         headers: dict[str, str] = dict(private)
@@ -318,7 +324,7 @@ class Fetcher:
                     if current.scheme not in ("http", "https"):
                         return _Attempt(str(current), error=f"redirect to unsupported URL scheme {current.scheme}")
                     if not await self._allowed(current):
-                        return _Attempt(str(current), error="disallowed by robots.txt")
+                        return _Attempt(str(current), error=ROBOTS_DISALLOWED)
         except TimeoutError:
             return _Attempt(str(current), status=status, error=f"timed out after {self.timeout:g}s", retryable=True)
         except (aiohttp.ClientConnectionError, OSError) as exc:

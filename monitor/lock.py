@@ -14,10 +14,11 @@ import datetime as dt
 import fcntl
 import os
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Iterator
 
+from .dbfaults import database_error
 from .errors import StoreError
 
 DEFAULT_WAIT = 5.0
@@ -45,7 +46,7 @@ def writer_lock(db_path: str, what: str, wait: float | None = None) -> Iterator[
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise StoreError(f"{db_path}: cannot create the database there: {exc.strerror or exc}") from None
+        raise database_error(db_path, exc) from None
     try:
         deadline = time.monotonic() + (_wait() if wait is None else wait)
         while True:
@@ -58,13 +59,17 @@ def writer_lock(db_path: str, what: str, wait: float | None = None) -> Iterator[
                     raise StoreError(f"{db_path} is in use by {holder}; one writer at a time"
                                      " (wait for it to finish, or stop it)") from None
                 time.sleep(0.1)
-        os.ftruncate(fd, 0)
         since = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        os.pwrite(fd, f"pid {os.getpid()} ({what}, since {since} on {os.uname().nodename})\n".encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()} ({what}, since {since} on {os.uname().nodename})\n".encode(), 0)
+        except OSError as exc:  # a full disk has no room even for these few bytes
+            raise database_error(db_path, exc) from None
         try:
             yield
         finally:
-            os.ftruncate(fd, 0)
+            with suppress(OSError):
+                os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)

@@ -56,6 +56,8 @@ class Source:
     selectors: dict[str, str] = field(default_factory=dict)  # per-source overrides: publications, news
     failing_after: FailingAfter = field(default_factory=FailingAfter)  # when failures are alerted
     headers_env: dict[str, str] = field(default_factory=dict)  # request header -> NAME of an environment variable
+    follow: str = "auto"  # auto: also read the pages the homepage links to as its publications or news; none
+    pages: list[str] = field(default_factory=list)  # pages read with the homepage, named in sources.yaml (no discovery)
     enabled: bool = True  # False: paused, listed but never checked by `run` or the daemon
 
 
@@ -78,6 +80,7 @@ class Publication:
     text: str | None = None
     section: str | None = None  # the heading it was found under (for --explain)
     rule: str | None = None  # the rule that produced it (for --explain)
+    found_on: str | None = None  # the page of the source's site it was read from (for --explain)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -112,6 +115,42 @@ class Announcement:
         return {"kind": self.kind, "text": self.text}
 
 
+@dataclass(frozen=True)
+class SiteLink:
+    """A link from a homepage to another page of the same site that is read with it, and why."""
+
+    url: str  # absolute, without fragment
+    kind: str  # what the link names: publications | news
+    why: str  # the words that matched: "link text 'Publications'", "path /publications/"
+
+
+@dataclass
+class PageState:
+    """What is kept of one page of a source between checks: its validators, the hash of its last good
+    body with that body's extraction, why it is read, and its own run of failures.
+
+    ``role``: ``home`` (the source's address), ``linked`` (found by following the homepage's links) or
+    ``listed`` (named under ``pages:``). A page that fails keeps ``page`` for the merge, so a broken
+    publications page never reads as "every paper removed".
+    """
+
+    url: str
+    role: str = "home"
+    why: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+    page: Page | None = None
+    links: list[SiteLink] | None = None  # home only: the links followed from it (None: not looked for)
+    status: int | None = None
+    error: str | None = None
+    checked_at: str | None = None
+    last_success_at: str | None = None
+    failing_since: str | None = None
+    failures: int = 0
+    failing_alerted: bool = False
+
+
 @dataclass
 class Page:
     """What one fetched document says: the unit that is stored as a snapshot and diffed."""
@@ -124,6 +163,7 @@ class Page:
     bio: list[str] = field(default_factory=list)  # paragraphs where the person speaks of themselves
     title: str = ""  # the document's title and first top heading: what an error page says it is
     explain: list[dict[str, Any]] = field(default_factory=list)  # sections considered, for --explain
+    follow: list[SiteLink] | None = None  # when asked for: the links to the site's publication and news pages
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -349,8 +349,13 @@ class DispatchReport:
         return text + (f", {len(self.deferred)} deferred" if self.deferred else "")
 
 
-async def deliver_due(config: Config, store: Store, *, now: dt.datetime | None = None) -> DispatchReport:
-    """Send every delivery that is due (pending and past next_attempt_at, or with an expired lease)."""
+async def deliver_due(config: Config, store: Store, *, now: dt.datetime | None = None,
+                      until: Callable[[], bool] | None = None) -> DispatchReport:
+    """Send every delivery that is due (pending and past next_attempt_at, or with an expired lease).
+
+    ``until``: asked before each send; when it turns true (the daemon is stopping) the rest wait, still
+    pending, for the next pass, instead of being cut off in the middle of a send.
+    """
     import asyncio  # here, not at the top: `monitor notices` and `sources` never send
 
     settings = delivery_settings(config)
@@ -360,15 +365,18 @@ async def deliver_due(config: Config, store: Store, *, now: dt.datetime | None =
     by_channel: dict[str, list[str]] = {}
     for row in due:
         by_channel.setdefault(row["channel"], []).append(row["id"])
-    await asyncio.gather(*(_drain(store, settings, name, ids, now, report) for name, ids in by_channel.items()))
+    await asyncio.gather(*(_drain(store, settings, name, ids, now, report, until)
+                           for name, ids in by_channel.items()))
     return report
 
 
 async def _drain(store: Store, settings: Settings, name: str, ids: list[str], now: dt.datetime,
-                 report: DispatchReport) -> None:
+                 report: DispatchReport, until: Callable[[], bool] | None = None) -> None:
     """One channel's due deliveries in order; after a transient failure the rest wait for next time."""
     channel = settings.channels.get(name)
     for i, delivery_id in enumerate(ids):
+        if until is not None and until():
+            return
         if channel is None:
             _finish(store, delivery_id, now, error=f"channel {name!r} is no longer configured", final=True)
             report.failed.append(delivery_id)

@@ -6,6 +6,11 @@ reported; it never stops the others, and a run of failures becomes a ``source_fa
 page that lost nearly everything) is an outage: a failed check, never a list of removals, however
 long it lasts. A page that suddenly lost most of its items is held as suspect: stored, but its
 removals wait until the next check sees the same result.
+
+A source can be a small site (``sitefetch``): its pages are merged into the one page that is stored and
+diffed (``merge``), each page's validators, last good extraction and health are written in the check's
+transaction, a page read for the first time brings no alerts, and a page that stops being read takes
+its items away only after a second check agrees.
 """
 
 from __future__ import annotations
@@ -19,12 +24,14 @@ from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
 from .config import Config
-from .errors import ConfigError, ExtractError
+from .diff import diff_pages, drop_returning, is_outage, is_revert, is_suspect, item_keys
+from .errors import ExtractError
 from .fetch import Fetcher, FetchResult, user_agent
 from .health import Health, after_check
-from .models import Event, Page, Source
-from .safe import clean_text, redact_in, redact_url
-from .sources import source_headers
+from .merge import Merged, merge_pages, site_hash
+from .models import Event, Page, PageState, Source
+from .safe import clean_text, redact_in
+from .sitefetch import SiteRead, discovers, page_job, read_site
 from .store import Store, content_hash
 from .worker import ExtractionPool, Job, run_job, shared_pool
 
@@ -42,100 +49,108 @@ class CheckResult:
     news: int | None = None
     events: list[Event] = field(default_factory=list)
     event_ids: list[int] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)  # followed pages that failed ("URL: why"), the check did not
 
 
 # A hook the delivery outbox uses to add its rows inside the check's own transaction.
 OutboxHook = Callable[[Store, Source, list[int]], None]
 
 
-def extraction_job(source: Source, result: FetchResult, today: dt.date | None) -> Job:
-    """The fetched bytes and their declared charset: the worker decodes them (``worker_process``)."""
-    assert result.body is not None
-    return Job(body=result.body, charset=result.charset, format=source.format, content_type=result.content_type,
-               url=result.final_url or source.url, today=today, selectors=source.selectors or None)
-
-
-def needs_extraction(store: Store, source_id: int, result: FetchResult, row: dict | None = None) -> bool:
-    """Only a body that differs from the stored one is read (a 304 or the same hash costs nothing)."""
-    if not result.ok or result.not_modified or result.body is None:
-        return False
-    stored = (row or store.check_state(source_id))["content_hash"]
-    return content_hash(result.body) != stored
-
-
-def _snapshot_info(row: dict) -> dict | None:
-    """The newest snapshot's id, state and counts from ``Store.check_state``, or None."""
-    if row["snapshot_id"] is None:
-        return None
-    return {"id": row["snapshot_id"], "state": row["snapshot_state"], "papers": row["snapshot_papers"],
-            "news": row["snapshot_news"]}
-
-
-def process(store: Store, source: Source, source_id: int, result: FetchResult, *, today: dt.date | None = None,
-            outbox: OutboxHook | None = None, page: Page | BaseException | None = None,
-            row: dict | None = None) -> CheckResult:
-    """Turn one fetch into stored state, in a single transaction (``page``: extracted beforehand;
-    ``row``: ``Store.check_state`` read before the fetch, else read here)."""
-    started = dt.datetime.fromtimestamp(result.started_at, dt.timezone.utc).isoformat(timespec="seconds")
-    row = row or store.check_state(source_id)
-    base = dict(started_at=started, duration=result.duration, status=result.status, size=result.bytes,
-                attempts=result.attempts)
-    out = CheckResult(source=source.name, outcome="failed", status=result.status, duration=result.duration)
+def process(store: Store, source: Source, source_id: int, result: FetchResult | SiteRead, *,
+            today: dt.date | None = None, outbox: OutboxHook | None = None,
+            page: Page | BaseException | None = None) -> CheckResult:
+    """Turn one check into stored state, in a single transaction: a site read (``sitefetch.read_site``), or
+    a homepage fetched alone (``page``: its extraction, made beforehand; made here when missing)."""
+    if isinstance(result, SiteRead):
+        site = result
+    else:
+        site = SiteRead(home=result, home_state=store.site_state(source_id)[0], home_page=page)
+    result = site.home
+    started = dt.datetime.fromtimestamp(result.started_at or time.time(), dt.timezone.utc).isoformat(timespec="seconds")
+    fetched = [result] + [r.result for r in site.pages if r.result is not None]
+    base = dict(started_at=started, duration=sum(f.duration for f in fetched), status=result.status,
+                size=sum(f.bytes for f in fetched), attempts=sum(f.attempts for f in fetched))
+    out = CheckResult(source=source.name, outcome="failed", status=result.status, duration=base["duration"])
     if not result.ok:
         out.error = result.error or "no content"
         with store.transaction():
-            _finish(store, source, source_id, out, base, None, outbox, row)
+            _finish(store, source, source_id, out, base, None, outbox)
         return out
 
-    info = _snapshot_info(row)
-    body_hash = content_hash(result.body) if result.body is not None else None
-    validators = {"etag": result.etag, "last_modified": result.last_modified, "body_hash": body_hash}
-    if result.not_modified or (body_hash is not None and body_hash == row["content_hash"] and info is not None):
-        with store.transaction():
-            out.outcome = "not_modified" if result.not_modified else "unchanged"
-            if info is not None and info["state"] == "suspect":
-                out.outcome, out.events, out.event_ids = "confirmed", *_confirm(
-                    store, source_id, store.snapshot(info["id"]), started)
-            _finish(store, source, source_id, out, base, info["id"] if info else None, outbox, row, validators)
-        if info is not None:
-            out.papers, out.news = info["papers"], info["news"]
-        return out
-
-    assert result.body is not None
-    if page is None:
+    home_state = site.home_state
+    home_hash = content_hash(result.body) if result.body is not None else home_state.content_hash
+    home_page = site.home_page
+    if home_page is None and result.body is not None and home_hash != home_state.content_hash:
         try:
-            page = run_job(extraction_job(source, result, today))
+            home_page = run_job(page_job(source, result, today))
         except Exception as exc:  # an extractor bug must not lose the check or stop the run
-            page = exc
-    if isinstance(page, BaseException):
-        why = str(page) if isinstance(page, ExtractError) else f"{type(page).__name__}: {page}"
+            home_page = exc
+    if isinstance(home_page, BaseException):
+        why = str(home_page) if isinstance(home_page, ExtractError) else f"{type(home_page).__name__}: {home_page}"
         out.error = f"extraction failed: {why}"
         with store.transaction():
-            _finish(store, source, source_id, out, base, None, outbox, row)
+            _finish(store, source, source_id, out, base, None, outbox)
+        return out
+    fresh_home = home_page
+    reads = sorted((r for r in site.pages if r.page is not None), key=lambda r: r.key)
+    digest = site_hash([(home_state.url, home_hash or "")] + [(r.key, r.content_hash or "") for r in reads])
+    # a failure that matters: a page whose last good copy now stands in, or one sources.yaml lists (a link
+    # that never worked is only shown by `monitor check`: it is tried again at each check, quietly)
+    out.page_errors = [f"{r.key}: {r.error}" + ("; its last good copy is used" if r.page is not None else "")
+                       for r in site.pages if r.error and (r.page is not None or r.role == "listed")]
+
+    row = store.source_row(source_id)
+    info = store.latest_snapshot_info(source_id)
+    if info is not None and digest == row["content_hash"]:
+        with store.transaction():
+            unread = result.not_modified and all(r.not_modified for r in site.pages if r.page is not None)
+            out.outcome = "not_modified" if unread else "unchanged"
+            if info["state"] == "suspect":
+                out.outcome, out.events, out.event_ids = "confirmed", *_confirm(
+                    store, source_id, store.snapshot(info["id"]), started)
+            store.set_validators(source_id, etag=result.etag, last_modified=result.last_modified, body_hash=digest)
+            _save_site(store, source, source_id, site, home_hash, fresh_home, started, out)
+            _finish(store, source, source_id, out, base, info["id"], outbox)
+        out.papers, out.news = info["papers"], info["news"]
         return out
 
-    from .diff import is_outage, is_suspect  # only for a page that changed: an unchanged run never loads the diff
-
+    if home_page is None:
+        home_page = store.home_page(source_id)
+    if home_page is None:  # validators without anything read from them: forget them, so the next check reads all
+        out.error = "nothing stored for an unchanged homepage (it is read whole at the next check)"
+        with store.transaction():
+            store.set_validators(source_id, etag=None, last_modified=None, body_hash=None)
+            _finish(store, source, source_id, out, base, None, outbox)
+        return out
+    merged = merge_pages([(home_state.url, home_page)] + [(r.key, r.page) for r in reads if r.page]) if reads else None
+    page = merged.page if merged else home_page
     out.papers, out.news = len(page.publications), len(page.news)
     baseline = store.latest_snapshot(source_id, accepted_only=True)
     outage = is_outage(baseline.page if baseline else None, page)
     if outage:  # not the source's page: nothing stored but the failed check; validators kept, so it is read again
         out.error = outage
         with store.transaction():
-            _finish(store, source, source_id, out, base, None, outbox, row)
+            _finish(store, source, source_id, out, base, None, outbox)
         return out
     reason = is_suspect(baseline.page if baseline else None, page)
+    if baseline is not None and not reason:
+        reason = _held_back(source, site, page)
     bulk_loss = False
+    # the snapshot keeps the homepage's raw body (its own, when it answered 304 and another page changed)
+    body = result.body if result.body is not None else store.snapshot_body(info["id"]) if info else b""
+    content_type = result.content_type if result.body is not None else info["content_type"] if info else None
     with store.transaction():
         if reason and info is not None and info["state"] == "suspect" \
                 and _same_items(store.snapshot(info["id"]).page, page):
             reason, bulk_loss = None, True  # the second check in a row that sees the same thing: believe it
-        kind = "suspect" if reason else "accepted"
-        snapshot_id = store.insert_snapshot(source_id, body=result.body, page=page, state=kind, reason=reason,
-                                            content_type=result.content_type, taken_at=started)
-        if kind == "accepted":
+        state = "suspect" if reason else "accepted"
+        snapshot_id = store.insert_snapshot(source_id, body=body, page=page, state=state, reason=reason,
+                                            content_type=content_type, taken_at=started, digest=digest)
+        if state == "accepted":
             if baseline is not None:
                 out.events = _new_events(store, source_id, baseline.page, page)
+                if merged is not None:
+                    out.events = _not_first_reads(out.events, merged, {r.key for r in reads if r.first_read})
                 out.outcome = "changed"
             else:
                 out.outcome = "new"
@@ -143,17 +158,86 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult, *
             out.event_ids = store.insert_events(source_id, snapshot_id, out.events, started)
         else:
             out.outcome, out.error = "suspect", reason
-        _finish(store, source, source_id, out, base, snapshot_id, outbox, row, validators)
+        store.set_validators(source_id, etag=result.etag, last_modified=result.last_modified, body_hash=digest)
+        _save_site(store, source, source_id, site, home_hash, fresh_home, started, out)
+        _finish(store, source, source_id, out, base, snapshot_id, outbox)
     return out
 
 
+def _held_back(source: Source, site: SiteRead, page: Page) -> str | None:
+    """Why the site's new page waits for a second look: a page that is no longer read (its link left the
+    homepage, or robots.txt now forbids it) took items with it that no other page lists. A broken menu
+    comes back; a page really gone is seen gone again at the next check, and its items are then removed."""
+    leaving = [(s, "no longer linked from the homepage") for s in site.gone if s.role == "linked" and s.page
+               and discovers(source)]
+    leaving += [(r.state, r.skipped or "") for r in site.pages if r.skipped and r.state.page]
+    present = item_keys(page)
+    lost = {k for s, _ in leaving for k in item_keys(s.page) - present if s.page}
+    if not lost:
+        return None
+    pages = ", ".join(f"{s.url} ({why})" for s, why in leaving)
+    return f"{len(lost)} item{'s' if len(lost) != 1 else ''} only on {pages}: held for one check"
+
+
+_ITEM_KINDS = {"paper_added": "paper", "paper_updated": "paper", "news_added": "news", "announcement": "announcement"}
+
+
+def _not_first_reads(events: list[Event], merged: Merged, first: set[str]) -> list[Event]:
+    """Without what a page read for the first time brings: its items were there before the monitor saw
+    them (a newly followed page, one that works at last), like a source's first snapshot."""
+    if not first:
+        return events
+    out = []
+    for e in events:
+        kind = _ITEM_KINDS.get(e.type)
+        origin = merged.origins.get((kind, e.key)) if kind else None
+        if origin is not None and (origin.chosen in first if e.type == "paper_updated" else origin.pages <= first):
+            continue
+        out.append(e)
+    return out
+
+
+def _save_site(store: Store, source: Source, source_id: int, site: SiteRead, home_hash: str | None,
+               home_page: Page | None, started: str, out: CheckResult) -> None:
+    """Each page's validators, last good extraction and health, inside the check's transaction; a followed
+    page that keeps failing becomes ``source_failing`` (naming the page), and its return ``source_recovered``."""
+    home = site.home_state
+    store.save_page(source_id, PageState(url=home.url, role="home", content_hash=home_hash, links=site.links,
+                                         status=site.home.status, checked_at=started, last_success_at=started),
+                    page=home_page)
+    kept: list[str] = []
+    for r in site.pages:
+        if r.skipped or r.page is None:  # not read, or never read well: nothing to keep
+            continue
+        kept.append(r.key)
+        st = r.state
+        health, event = after_check(Health(last_success_at=st.last_success_at, failing_since=st.failing_since,
+                                           failures=st.failures, alerted=st.failing_alerted),
+                                    failed=r.error is not None, at=started, error=r.error,
+                                    threshold=source.failing_after)
+        ok = r.error is None and r.result is not None
+        store.save_page(source_id, PageState(
+            url=r.key, role=r.role, why=r.why, etag=r.result.etag if ok and r.result else st.etag,
+            last_modified=r.result.last_modified if ok and r.result else st.last_modified,
+            content_hash=r.content_hash, status=r.result.status if r.result else None, error=r.error,
+            checked_at=started, last_success_at=health.last_success_at, failing_since=health.failing_since,
+            failures=health.failures, failing_alerted=health.alerted), page=r.page if r.fresh else None)
+        if event is not None:
+            event.key = f"page:{r.key}"
+            event.text = f"page {r.key} ({r.why}): {event.text}" + (
+                "; its last good copy is used meanwhile" if event.type == "source_failing" else "")
+            out.events = out.events + [event]
+            out.event_ids = out.event_ids + store.insert_events(source_id, None, [event], started)
+    store.keep_pages(source_id, home.url, kept)
+
+
 def _finish(store: Store, source: Source, source_id: int, out: CheckResult, base: dict, snapshot_id: int | None,
-            outbox: OutboxHook | None, row: dict, validators: dict | None = None) -> None:
+            outbox: OutboxHook | None) -> None:
     """The end of every check: its health (maybe a source_failing / source_recovered event), its row,
-    the source's validators when the check got an answer to keep, and the outbox for all of its
-    events, inside the check's transaction. ``row`` (``Store.check_state``) holds the health before this check."""
+    and the outbox for all of its events, inside the check's transaction."""
     # An error can quote the server or the address: cleaned (``safe``) and with the URL redacted.
     out.error = clean_text(redact_in(out.error, source.url))
+    row = store.health(source_id)
     before = Health(last_success_at=row["last_success_at"], failing_since=row["failing_since"],
                     failures=row["failures"], alerted=bool(row["failing_alerted"]))
     health, event = after_check(before, failed=out.outcome == "failed", at=base["started_at"], error=out.error,
@@ -161,20 +245,17 @@ def _finish(store: Store, source: Source, source_id: int, out: CheckResult, base
     if event is not None:
         out.events = out.events + [event]
         out.event_ids = out.event_ids + store.insert_events(source_id, None, [event], base["started_at"])
-    store.record_check(source_id, outcome=out.outcome, error=out.error, snapshot_id=snapshot_id,
-                       events=len(out.events), health={"last_success_at": health.last_success_at,
-                                                       "failing_since": health.failing_since,
-                                                       "failures": health.failures,
-                                                       "failing_alerted": health.alerted},
-                       validators=validators, **base)
+    recorded = out.error or clean_text("; ".join(out.page_errors)) or None  # a page that failed, the check did not
+    store.record_check(source_id, outcome=out.outcome, error=recorded, snapshot_id=snapshot_id,
+                       events=len(out.events), validators=None,
+                       health={"last_success_at": health.last_success_at, "failing_since": health.failing_since,
+                               "failures": health.failures, "failing_alerted": health.alerted}, **base)
     if outbox and out.event_ids:
         outbox(store, source, out.event_ids)
 
 
 def _new_events(store: Store, source_id: int, baseline: Page, page: Page) -> list[Event]:
     """The changes from the last accepted page, without the items that are only coming back."""
-    from .diff import diff_pages, drop_returning, is_revert
-
     events = diff_pages(baseline, page)
     if not any(e.type in ("paper_added", "news_added", "announcement") for e in events):
         return events
@@ -206,8 +287,11 @@ async def check_sources(config: Config, store: Store, sources: list[Source] | No
                         today: dt.date | None = None, outbox: OutboxHook | None = None,
                         on_result: Callable[[CheckResult], Awaitable[None] | None] | None = None,
                         fetcher: Fetcher | None = None, ids: dict[str, int] | None = None,
-                        pool: ExtractionPool | None = None, batch: bool = False) -> list[CheckResult]:
+                        pool: ExtractionPool | None = None, spacing: float = 0.0,
+                        batch: bool = False) -> list[CheckResult]:
     """Check the given sources (all by default) concurrently; results come back in source order.
+
+    ``spacing``: seconds between two requests of one source's site (the daemon's politeness).
 
     ``ids`` (name -> source id) lets a caller that already synced the sources table skip doing it again.
     Extraction runs in ``pool`` (the process's shared worker pool by default), never on the event loop.
@@ -220,7 +304,7 @@ async def check_sources(config: Config, store: Store, sources: list[Source] | No
     pool = pool or shared_pool()
     fetcher = fetcher or Fetcher(user_agent=user_agent(config.user_agent_contact), concurrency=config.concurrency,
                                  per_host=config.per_host, timeout=config.timeout, max_bytes=config.max_bytes,
-                                 decode=False)
+                                 decode=False)  # bodies are decoded in the extraction worker
     results: dict[str, CheckResult] = {}
     # Back-pressure: fetching is much faster than extraction, so with every source started at once the
     # fetched pages pile up in memory; a bounded number of sources in flight keeps memory flat in N.
@@ -233,25 +317,16 @@ async def check_sources(config: Config, store: Store, sources: list[Source] | No
         for source in queue:
             await _one(source)
 
-
     async def _one(source: Source) -> None:
         sid = ids[source.name]
-        row = store.check_state(sid)  # read once, before the fetch: only this check writes this source's row
+        home, known = store.site_state(sid)
         t0 = time.monotonic()
-        try:
-            headers = source_headers(source)
-        except ConfigError as exc:  # a headers_env variable is not set: this source's check fails, clearly
-            fetched = FetchResult(url=redact_url(source.url), started_at=time.time(), error=str(exc))
-        else:
-            fetched = await fetcher.fetch(source.url, etag=row["etag"], last_modified=row["last_modified"],
-                                          headers=headers)
-        page: Page | BaseException | None = None
-        if needs_extraction(store, sid, fetched, row):
-            try:
-                page = await pool.extract(extraction_job(source, fetched, today), config.extraction_timeout)
-            except ExtractError as exc:  # over budget, refused or a crashed worker: this check fails, alone
-                page = exc
-        res = process(store, source, sid, fetched, today=today, outbox=outbox, page=page, row=row)
+
+        async def extract(job: Job) -> Page:  # never on the event loop: in the pool, within the budget
+            return await pool.extract(job, config.extraction_timeout)
+
+        site = await read_site(source, fetcher, extract, home, known, today=today, spacing=spacing)
+        res = process(store, source, sid, site, today=today, outbox=outbox)
         res.duration = max(res.duration, time.monotonic() - t0)
         results[source.name] = res
         if on_result is not None:

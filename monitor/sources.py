@@ -19,12 +19,14 @@ import yaml
 from .config import FORMATS, Config, parse_interval
 from .errors import ConfigError
 from .models import FailingAfter, Source
-from .notify import validate_delivery
+from .notify import delivery_settings, validate_delivery
 from .safe import redact_url
+from .site import LISTED_MAX, is_page, is_web
 
 SELECTOR_KEYS = ("publications", "news")
 SOURCE_KEYS = {"name", "url", "every", "cron", "format", "tags", "selectors", "failing_after", "headers_env",
-               "enabled"}
+               "enabled", "follow", "pages"}
+FOLLOW_MODES = ("auto", "none")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: no such character in a name
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -159,14 +161,19 @@ def source_headers(source: Source) -> dict[str, str]:
 
 
 def config_warnings(config: Config) -> list[str]:
-    """One line per source whose headers_env names an unset variable (said once, at start), and one for a
-    file that lists no source at all."""
+    """Said once, at start: one line per source whose headers_env names an unset variable, one per channel
+    whose password_env, url_env or secret_env does, and one for a file that lists no source at all."""
     out = [] if config.sources else [f"warning: {config.path}: no sources to watch"]
     for s in config.enabled_sources:
         for env in missing_header_envs(s):
             header = next(h for h, e in s.headers_env.items() if e == env)
             out.append(f"warning: {config.path}: source {s.name!r}: headers_env: environment variable {env} is"
                        f" not set (header {header}); its checks fail until it is")
+    for name, channel in delivery_settings(config).channels.items():
+        for env in channel.secret_envs():
+            if not os.environ.get(env):
+                out.append(f"warning: {config.path}: channel {name!r}: environment variable {env} is not set;"
+                           " its deliveries wait (and are retried) until it is")
     return out
 
 
@@ -242,12 +249,51 @@ def _source(entry: Any, index: int, path: str, default_every: int,
         if not _css_ok(str(css)):
             raise ConfigError(f"{where}: selectors: {kind}: {css!r} is not a CSS selector")
     headers_env = _headers_env(entry["headers_env"], where) if "headers_env" in entry else {}
+    follow = _follow(entry["follow"], where) if "follow" in entry else "auto"
+    pages = _pages(entry["pages"], url, where, Path(path).absolute().parent) if "pages" in entry else []
+    if pages and "follow" in entry:
+        raise ConfigError(f"{where}: give 'pages' (the pages read with the homepage, no links followed) or"
+                          " 'follow', not both")
     enabled = entry.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(f"{where}: 'enabled' must be true or false, not {enabled!r}")
     return Source(name=name.strip(), url=url, every=every, cron=cron, format=fmt, tags=tags,
                   selectors={k: str(v) for k, v in selectors.items()}, failing_after=failing, headers_env=headers_env,
-                  enabled=enabled)
+                  enabled=enabled, follow=follow, pages=pages)
+
+
+def _follow(value: Any, where: str) -> str:
+    """``auto`` (the homepage's links to its publication and news pages are followed) or ``none``."""
+    mode = value.strip().lower() if isinstance(value, str) else None
+    if mode not in FOLLOW_MODES:
+        raise ConfigError(f"{where}: follow: use auto (also read the pages the homepage links to as its"
+                          f" publications or news) or none (the homepage alone), not {value!r}")
+    return mode
+
+
+def _pages(value: Any, url: str, where: str, base_dir: Path) -> list[str]:
+    """The pages read with the homepage, in order: web pages or local files, each once, at most LISTED_MAX."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f"{where}: 'pages' must be a list of addresses, e.g. [https://dana.example.org/publications/]")
+    if len(value) > LISTED_MAX:
+        raise ConfigError(f"{where}: pages: at most {LISTED_MAX} pages per source ({len(value)} given)")
+    pages: list[str] = []
+    seen = {redact_url(url)}
+    for i, raw in enumerate(value):
+        at = f"{where}: pages[{i}]"
+        if not isinstance(raw, str) or not raw.strip():
+            raise ConfigError(f"{at}: give the address of a page (an http(s) URL or a file path)")
+        page = check_url(raw, at, base_dir)
+        if is_web(page) and not is_page(page):
+            raise ConfigError(f"{at}: {redact_url(page)!r} is not a web page (HTML, Markdown or text)")
+        if redact_url(page) in seen:
+            raise ConfigError(f"{at}: {redact_url(page)!r} is " + ("the source's own address" if redact_url(page)
+                                                                   == redact_url(url) else "listed twice"))
+        seen.add(redact_url(page))
+        pages.append(page)
+    return pages
 
 
 def parse_config(text: str, path: str = "sources.yaml") -> Config:

@@ -17,13 +17,14 @@ import re
 import sqlite3
 import time
 import zlib
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
+from .dbfaults import database_error, unwritable
 from .errors import StoreError
-from .models import Event, Page, Source, news_key, paper_key
+from .models import Event, Page, PageState, SiteLink, Source, news_key, paper_key
 from .safe import redact_url
 
 if TYPE_CHECKING:
@@ -152,12 +153,13 @@ class Store:
         if readonly:
             self._open_readonly()
             return
-        if self.path != ":memory:":
-            try:
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StoreError(f"{self.path}: cannot create the database there: {exc.strerror or exc}") from None
+        conn: sqlite3.Connection | None = None
         try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            fault = unwritable(self.path)
+            if fault is not None:
+                raise fault
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
             conn.execute("PRAGMA busy_timeout = 30000")
             conn.execute("PRAGMA foreign_keys = ON")
@@ -165,9 +167,27 @@ class Store:
             if self.path != ":memory:":
                 self.db.enable_wal()
             conn.execute("PRAGMA synchronous = NORMAL")
-        except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: cannot open the database: {exc}") from None
-        self.migrate()
+            self._check_writable()
+            self.migrate()
+        except (sqlite3.Error, OSError) as exc:
+            if conn is not None:
+                conn.close()
+            raise database_error(self.path, exc) from None
+        except StoreError:
+            if conn is not None:
+                conn.close()
+            raise
+
+    def _check_writable(self) -> None:
+        """A database SQLite opened read-only (a read-only file, or one root may not change) says so only
+        at the first write: write nothing, now, so a writing command stops before its work."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(f"PRAGMA user_version = {self.version}")
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
 
     def _open_readonly(self) -> None:
         """For the commands that only read (diff, feed, notices, sources): never create a database or
@@ -180,8 +200,9 @@ class Store:
         conn = None
         # With no -wal beside it, every write is in the file itself (a writer that closed folded its log
         # in; one that opens now writes to a new log, and into the file only at a checkpoint, thousands
-        # of pages later): read it as immutable, so no -wal or -shm is created beside it. Otherwise
-        # read-only, and immutable only when no -shm can be made (a read-only folder).
+        # of pages later): read it as immutable, so no -wal or -shm is created beside it (a read-only
+        # pair left there would block every later writer). Otherwise read-only, and immutable only when
+        # no -shm can be made (a read-only folder).
         wal = Path(f"{self.path}-wal").exists()
         queries = ("?mode=ro", "?mode=ro&immutable=1") if wal else ("?mode=ro&immutable=1",)
         for query in queries:
@@ -197,7 +218,7 @@ class Store:
                     conn.close()
                 conn = None
         if conn is None:
-            raise StoreError(f"{self.path}: cannot open the database: {error}")
+            raise database_error(self.path, error)
         self.db = Database(conn)
         known = migrations()
         latest = known[-1][0] if known else 0
@@ -262,19 +283,32 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception; inside ``batch``, a savepoint."""
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception; inside ``batch``, a savepoint.
+
+        A database error (a full disk, a read-only or damaged file) becomes one ``DatabaseFault``
+        line; SQLite may have rolled back by itself already (it does on a full disk), so the
+        rollback is only asked for when a transaction is still open.
+        """
         if self._batch is not None:
             with self._savepoint(self._batch):
                 yield
             return
         conn = self.db.conn
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            yield
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                if conn.in_transaction:
+                    with suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                with suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            raise database_error(self.path, exc) from None
 
     @contextmanager
     def batch(self, *, checks: int, seconds: float) -> Iterator[None]:
@@ -294,34 +328,50 @@ class Store:
         finally:
             self._batch = None
             if batch.open:
-                try:
-                    self.db.conn.execute("COMMIT")  # what is in it is whole checks only
-                except sqlite3.Error:
-                    if self.db.conn.in_transaction:
-                        self.db.conn.execute("ROLLBACK")
-                    raise
+                self._commit_batch(batch)
+
+    def _commit_batch(self, batch: _Batch) -> None:
+        """COMMIT what the batch holds (whole checks only); a database error is one ``DatabaseFault``."""
+        conn = self.db.conn
+        batch.open = False
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                with suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            raise database_error(self.path, exc) from None
 
     @contextmanager
     def _savepoint(self, batch: _Batch) -> Iterator[None]:
+        """One check inside a batch: released when it ends well, rolled back alone when it does not."""
         conn = self.db.conn
-        if not batch.open:
-            conn.execute("BEGIN IMMEDIATE")
-            batch.open, batch.count, batch.since = True, 0, time.monotonic()
-        conn.execute("SAVEPOINT one_check")
+        try:
+            if not batch.open:
+                conn.execute("BEGIN IMMEDIATE")
+                batch.open, batch.count, batch.since = True, 0, time.monotonic()
+            conn.execute("SAVEPOINT one_check")
+        except sqlite3.Error as exc:
+            raise database_error(self.path, exc) from None
         try:
             yield
-        except BaseException:
+        except BaseException as exc:
             if conn.in_transaction:
-                conn.execute("ROLLBACK TO one_check")
-                conn.execute("RELEASE one_check")
+                with suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK TO one_check")
+                    conn.execute("RELEASE one_check")
             else:  # SQLite rolled the whole transaction back itself (a full disk, say)
                 batch.open = False
+            if isinstance(exc, sqlite3.Error):
+                raise database_error(self.path, exc) from None
             raise
-        conn.execute("RELEASE one_check")
+        try:
+            conn.execute("RELEASE one_check")
+        except sqlite3.Error as exc:
+            raise database_error(self.path, exc) from None
         batch.count += 1
         if batch.count >= batch.checks or time.monotonic() - batch.since >= batch.seconds:
-            conn.execute("COMMIT")
-            batch.open = False
+            self._commit_batch(batch)
 
     # ------------------------------------------------------------ sources
 
@@ -348,9 +398,10 @@ class Store:
                     ids[s.name] = int(cur.lastrowid)
                 else:
                     ids[s.name] = row["id"]
-                    if row["url"] != url:  # a new address: forget the old validators
+                    if row["url"] != url:  # a new address: forget the old validators, and the old site's pages
                         self.db.execute("UPDATE sources SET url = ?, etag = NULL, last_modified = NULL, "
                                         "content_hash = NULL WHERE id = ?", [url, row["id"]])
+                        self.db.execute("DELETE FROM source_pages WHERE source_id = ?", [row["id"]])
             names = [s.name for s in sources]
             self.db.execute(
                 f"UPDATE sources SET active = (name IN ({','.join('?' * len(names))})) ", names)
@@ -439,7 +490,7 @@ class Store:
     def latest_snapshot_info(self, source_id: int) -> dict[str, Any] | None:
         """Id, state and item counts of the newest snapshot, without decoding it (the unchanged path)."""
         return next(self.db.query(
-            "SELECT id, state, papers, news FROM snapshots WHERE source_id = ? ORDER BY id DESC LIMIT 1",
+            "SELECT id, state, content_type, papers, news FROM snapshots WHERE source_id = ? ORDER BY id DESC LIMIT 1",
             [source_id]), None)
 
     def snapshot(self, snapshot_id: int) -> Snapshot:
@@ -474,17 +525,82 @@ class Store:
             raise StoreError(f"{self.path}: snapshot {snapshot_id}: the stored body is damaged ({exc})") from None
 
     def insert_snapshot(self, source_id: int, *, body: bytes, page: Page, state: str, reason: str | None,
-                        content_type: str | None, taken_at: str) -> int:
+                        content_type: str | None, taken_at: str, digest: str | None = None) -> int:
+        """``body``: the homepage's; ``digest``: the hash of the whole site (default: of ``body``)."""
         cur = self.db.execute(
             "INSERT INTO snapshots (source_id, taken_at, content_hash, content_type, state, suspect_reason, page, body,"
             " papers, news) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [source_id, taken_at, content_hash(body), content_type, state, reason,
+            [source_id, taken_at, digest or content_hash(body), content_type, state, reason,
              json.dumps(page.to_json(), ensure_ascii=False), zlib.compress(body, BODY_ZLIB_LEVEL),
              len(page.publications), len(page.news)])
         return int(cur.lastrowid)
 
     def accept_snapshot(self, snapshot_id: int) -> None:
         self.db.execute("UPDATE snapshots SET state = 'accepted', suspect_reason = NULL WHERE id = ?", [snapshot_id])
+
+    # ------------------------------------------------------------ the pages of a source's site
+
+    def site_state(self, source_id: int) -> tuple[PageState, dict[str, PageState]]:
+        """What is known of the homepage (without its extraction: ``home_page``) and of each other page,
+        by stored address. The homepage's validators are the source's own (``sources.etag``...)."""
+        src = self.source_row(source_id)
+        home = PageState(url=src["url"], role="home", etag=src["etag"], last_modified=src["last_modified"],
+                         content_hash=src["content_hash"])
+        others: dict[str, PageState] = {}
+        for row in self.db.query("SELECT * FROM source_pages WHERE source_id = ?", [source_id]):
+            if row["role"] == "home":
+                home.content_hash = row["content_hash"]
+                home.links = _links(row["links"])
+                home.status, home.error, home.checked_at = row["status"], row["error"], row["checked_at"]
+                continue
+            others[row["url"]] = PageState(
+                url=row["url"], role=row["role"], why=row["why"], etag=row["etag"], last_modified=row["last_modified"],
+                content_hash=row["content_hash"], page=Page.from_json(json.loads(row["page"])) if row["page"] else None,
+                status=row["status"], error=row["error"], checked_at=row["checked_at"],
+                last_success_at=row["last_success_at"], failing_since=row["failing_since"], failures=row["failures"],
+                failing_alerted=bool(row["failing_alerted"]))
+        return home, others
+
+    def home_page(self, source_id: int) -> Page | None:
+        """The homepage's own last extraction (before it had a row of its own: the newest snapshot's page)."""
+        row = next(self.db.query("SELECT page FROM source_pages WHERE source_id = ? AND role = 'home'"
+                                 " AND page IS NOT NULL", [source_id]), None)
+        if row is not None:
+            return Page.from_json(json.loads(row["page"]))
+        snap = self.latest_snapshot(source_id)
+        return snap.page if snap else None
+
+    def save_page(self, source_id: int, state: PageState, *, page: Page | None = None) -> None:
+        """Write one page's state; its extraction only when ``page`` is given (else the stored one stays)."""
+        links = None if state.links is None else json.dumps(
+            [{"url": link.url, "kind": link.kind, "why": link.why} for link in state.links], ensure_ascii=False)
+        self.db.execute(
+            "INSERT INTO source_pages (source_id, url, role, why, etag, last_modified, content_hash, page, links,"
+            " status, error, checked_at, last_success_at, failing_since, failures, failing_alerted)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (source_id, url) DO UPDATE SET role = excluded.role, why = excluded.why,"
+            " etag = excluded.etag, last_modified = excluded.last_modified, content_hash = excluded.content_hash,"
+            " page = COALESCE(excluded.page, page), links = excluded.links, status = excluded.status,"
+            " error = excluded.error, checked_at = excluded.checked_at, last_success_at = excluded.last_success_at,"
+            " failing_since = excluded.failing_since, failures = excluded.failures,"
+            " failing_alerted = excluded.failing_alerted",
+            [source_id, state.url, state.role, state.why, state.etag, state.last_modified, state.content_hash,
+             json.dumps(page.to_json(), ensure_ascii=False) if page is not None else None, links, state.status,
+             state.error, state.checked_at, state.last_success_at, state.failing_since, state.failures,
+             int(state.failing_alerted)])
+
+    def keep_pages(self, source_id: int, home: str, urls: list[str]) -> None:
+        """Forget every page of the source but its homepage (stored as ``home``) and ``urls``."""
+        keep = [home, *urls]
+        self.db.execute(f"DELETE FROM source_pages WHERE source_id = ? AND url NOT IN ({','.join('?' * len(keep))})",
+                        [source_id, *keep])
+
+    def site_pages(self, source_id: int) -> list[dict[str, Any]]:
+        """Each page of the source with why it is read and how its last check went (for reports)."""
+        return list(self.db.query("SELECT url, role, why, status, error, checked_at, last_success_at, failures,"
+                                  " json_array_length(page, '$.publications') AS papers,"
+                                  " json_array_length(page, '$.news') AS news FROM source_pages"
+                                  " WHERE source_id = ? ORDER BY role != 'home', url", [source_id]))
 
     # ------------------------------------------------------------ checks, items, events
 
@@ -507,6 +623,11 @@ class Store:
             params += [validators["etag"], validators["last_modified"], validators["body_hash"]]
         self.db.conn.execute(f"UPDATE sources SET {fields} WHERE id = ?", [*params, source_id])
         return int(cur.lastrowid or 0)
+
+    def set_validators(self, source_id: int, *, etag: str | None, last_modified: str | None,
+                       body_hash: str | None) -> None:
+        self.db.execute("UPDATE sources SET etag = ?, last_modified = ?, content_hash = COALESCE(?, content_hash)"
+                        " WHERE id = ?", [etag, last_modified, body_hash, source_id])
 
     def update_items(self, source_id: int, page: Page, seen_at: str, *, snapshot_id: int,
                      bulk_loss: bool = False) -> None:
@@ -666,6 +787,12 @@ class Store:
                (SELECT COUNT(*) FROM checks c WHERE c.source_id = s.id) AS checks
         FROM sources s ORDER BY s.active DESC, s.name"""
         return list(self.db.query(sql))
+
+
+def _links(text: str | None) -> list[SiteLink] | None:
+    if text is None:
+        return None
+    return [SiteLink(url=d["url"], kind=d["kind"], why=d["why"]) for d in json.loads(text)]
 
 
 def adopted_by_url(sources: list[Source], rows: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:

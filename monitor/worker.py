@@ -9,7 +9,9 @@ Workers are started on first use and kept for the life of the process (the daemo
 so a run pays the start-up once. A worker is ``python -m monitor.worker_process`` talking over its stdin and
 stdout (a plain subprocess: it works from daemonic processes too, and imports only the extractor);
 it ignores SIGINT and SIGTERM (the parent decides when it stops, and kills it at exit) and leaves on
-its own when its stdin closes. It is sent the page's bytes and decodes them itself (``worker_process``).
+its own when its stdin closes, or, in the middle of a page, as soon as its parent is gone (a ``kill -9``
+leaves no one to close its stdin or enforce the budget). It is sent the page's bytes and decodes them
+itself (``worker_process``).
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ def _widen(fd: int) -> None:
 
 class _Worker:
     def __init__(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", WORKER], stdin=subprocess.PIPE,
+        self.process = subprocess.Popen([sys.executable, "-m", WORKER, str(os.getpid())], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, close_fds=True)
         assert self.process.stdin is not None and self.process.stdout is not None
         _widen(self.process.stdin.fileno())

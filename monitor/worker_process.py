@@ -12,11 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import sys
+import threading
+import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
 from .errors import ExtractError
+
+PARENT_CHECK = 0.5  # seconds between a worker's looks at whether its parent is still there
 
 if TYPE_CHECKING:
     from .extract.dom import Limits
@@ -36,6 +41,7 @@ class Job:
     selectors: dict[str, str] | None = None
     limits: Limits | None = None  # None: the extractor's defaults
     explain: bool = False
+    discover: bool = False  # also find the links to the site's publication and news pages (``site.discover``)
     body: bytes | None = None
     charset: str | None = None
 
@@ -55,9 +61,15 @@ def run_job(job: Job) -> Page:
     from .extract.dom import Limits
     from .safe import clean_page
 
-    return clean_page(extract(job.page_text(), format=job.format, content_type=job.content_type, url=job.url,
+    text = job.page_text()
+    page = clean_page(extract(text, format=job.format, content_type=job.content_type, url=job.url,
                               today=job.today, selectors=job.selectors, limits=job.limits or Limits(),
                               explain=job.explain))
+    if job.discover:  # here, beside the extraction: parsing the homepage again must not load the event loop
+        from .site import discover
+
+        page.follow = discover(text, fmt=job.format, url=job.url or "", content_type=job.content_type)
+    return page
 
 
 def resident_bytes() -> int:
@@ -96,8 +108,18 @@ def serve(jobs: Connection, answers: Connection) -> None:
             answers.send(("error", f"result could not be returned: {type(exc).__name__}: {exc}", answer[2]))
 
 
+def _leave_with(parent: int) -> None:
+    """Exit at once when the parent is gone (the worker is then someone else's child), whatever it is doing."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK)
+    os._exit(0)
+
+
 def main() -> None:
-    """Serve jobs on stdin; stdout carries the answers only (prints go to stderr)."""
+    """``python -m monitor.worker_process [PARENT_PID]``: serve jobs on stdin; stdout carries the answers
+    only (prints go to stderr)."""
+    parent = int(sys.argv[1]) if len(sys.argv) > 1 else os.getppid()
+    threading.Thread(target=_leave_with, args=(parent,), daemon=True, name="parent-watch").start()
     import monitor.decode  # noqa: F401  (loaded before the first job, so no page's budget pays for it)
     import monitor.extract  # noqa: F401
     import monitor.safe  # noqa: F401

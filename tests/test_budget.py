@@ -23,6 +23,7 @@ from monitor.worker import ExtractionPool, Job
 
 from .conftest import PAGES
 from .test_daemon import start, wait_until, write_config as daemon_config  # noqa: F401 (fixture)
+from .test_operate import _alive, _workers_of
 
 HANG = 120  # seconds: only a hang takes this long
 
@@ -93,10 +94,11 @@ def test_a_page_just_inside_the_limits_is_read_and_one_beyond_is_refused_before_
 
 def test_extraction_past_its_time_budget_fails_the_check_and_the_next_page_is_read(tmp_path, page_server):
     page_server.set("/big/", many_papers(4000))
-    config = write_config(tmp_path, [("Big", page_server.url("/big/"))], "  extraction_timeout: 0.05")
+    config = write_config(tmp_path, [("Big", page_server.url("/big/"))], "  extraction_timeout: 0.05\n  failing_after: 1")
     db = tmp_path / "monitor.db"
     run = monitor(config, db, "run", "--once")
     assert "Big: extraction failed: extraction took longer than 0.05 s (the time budget)" in run.stdout, run.stdout
+    assert "\nBig:\n  - source failing since" in run.stdout  # like any failed check, it counts toward failing_after
 
     pool = ExtractionPool(size=1)
     try:
@@ -129,8 +131,11 @@ def test_sigterm_is_honoured_within_the_grace_period_while_a_big_page_is_extract
     daemon = start(config, db, "--grace", "0.5", "--start-spread", "0.1")
     assert wait_until(lambda: page_server.hits("/big/"), 10), daemon.text()
     time.sleep(1.5)  # the body is in, extraction under way
+    workers = _workers_of(daemon.proc.pid)
+    assert workers, daemon.text()
     stop = time.monotonic()
     daemon.send(signal.SIGTERM)
     assert daemon.wait(HANG) == 0, daemon.text()
     assert time.monotonic() - stop < 8, daemon.text()  # grace 0.5 s; the extraction alone takes far longer
     assert "abandoned at shutdown" in daemon.text() and "stopped cleanly" in daemon.lines()[-1]
+    assert wait_until(lambda: not any(_alive(w) for w in workers), 10), "a worker outlived the abandoned check"

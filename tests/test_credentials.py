@@ -121,6 +121,19 @@ def test_credentials_in_url_work_and_are_never_shown_or_stored(tmp_path, site, m
     assert payload["sources"][0]["url"] == f"http://***@127.0.0.1:{site.port}/dana/?token=***&lang=en"
 
 
+def test_check_by_name_sends_the_sources_credentials_and_headers(tmp_path, site, monkeypatch):
+    monkeypatch.setenv("DANA_KEY", API_KEY)
+    config = write(tmp_path, [{"name": "Dana Example", "url": secret_url(site.port),
+                               "headers_env": {"X-Api-Key": "DANA_KEY"}}])
+    checked = cli(config, tmp_path / "m.db", "check", "Dana Example")
+    assert "3 publications" in checked.output and leaks(checked.output) == []
+    [(_, headers)] = [(p, h) for p, h in site.requests if p.startswith("/dana/")]
+    assert headers["x-api-key"] == API_KEY and headers["authorization"].startswith("Basic ")
+    monkeypatch.delenv("DANA_KEY")
+    unset = cli(config, tmp_path / "m.db", "check", "Dana Example", code=2)
+    assert "headers_env: environment variable DANA_KEY is not set" in unset.stderr
+
+
 def test_unset_header_variable_warns_once_and_fails_that_check_clearly(tmp_path, site, monkeypatch):
     monkeypatch.delenv("DANA_KEY", raising=False)
     site.body = V1

@@ -8,6 +8,8 @@ doubtful are left out rather than pinned.
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 
 import pytest
 
@@ -241,3 +243,11 @@ def test_author_share(line: str, share: float) -> None:
 ])
 def test_split_authors(line: str, authors: list[str]) -> None:
     assert split_authors(line) == authors
+
+
+def test_a_long_run_of_digits_is_read_in_linear_time() -> None:
+    """Numbered headings ("1. Publications") once let a run of digits split many ways: 24 digits took
+    half a minute. The answer must come at once (a subprocess, so a regression fails instead of hanging)."""
+    code = "from monitor.extract import cues; print(cues.heading_kind('1' * 60), cues.heading_kind('12. News'))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=True)
+    assert out.stdout.split() == ["None", "news"]

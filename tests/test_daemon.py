@@ -147,13 +147,15 @@ def events_of(db: Path) -> list[tuple]:
 class Proc:
     """A daemon process whose stderr goes to a file we can read while it runs."""
 
-    def __init__(self, tmp: Path, config: Path, db: Path, args: tuple[str, ...]) -> None:
+    def __init__(self, tmp: Path, config: Path, db: Path, args: tuple[str, ...],
+                 env: dict[str, str] | None = None) -> None:
         self.log = tmp / f"daemon-{time.monotonic_ns()}.log"
         self.started = time.monotonic()
         with open(self.log, "wb") as err:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "monitor.cli", "--config", str(config), "--db", str(db), "daemon", *args],
-                stdout=subprocess.DEVNULL, stderr=err, cwd=tmp, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                stdout=subprocess.DEVNULL, stderr=err, cwd=tmp,
+                env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
 
     def text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
@@ -289,6 +291,22 @@ def test_sigterm_gives_up_on_a_check_after_the_grace_period(tmp_path, server, st
     assert "abandoned at shutdown" in daemon.text() and "stopped cleanly" in daemon.lines()[-1]
 
 
+def test_a_second_signal_stops_at_once(tmp_path, server, start):
+    server.set("/slow/", V1)
+    server.routes.delays["/slow/"] = 6
+    config = write_config(tmp_path / "sources.yaml", [("Slow", server.url("/slow/"), "1h")])
+    daemon = start(config, tmp_path / "monitor.db", "--grace", "30", "--start-spread", "0.2")
+    assert wait_until(lambda: hits(server, "/slow/"), 5), daemon.text()
+    stop = time.monotonic()
+    daemon.send(signal.SIGTERM)
+    daemon.wait_log("stopping: in_flight=1")
+    daemon.send(signal.SIGTERM)
+    assert daemon.wait(10) == 0, daemon.text()
+    assert time.monotonic() - stop < 3, daemon.text()  # neither the 30 s grace nor the 6 s answer
+    assert "second stop signal: abandoning in_flight=1" in daemon.text()
+    assert "stopped cleanly" in daemon.lines()[-1]
+
+
 def test_sigkill_mid_check_loses_nothing_and_duplicates_nothing(tmp_path, server, start):
     server.set("/k/", V1)
     config = write_config(tmp_path / "sources.yaml", [("K", server.url("/k/"), "2s")])
@@ -416,3 +434,129 @@ def test_host_gate_spaces_one_host_and_lets_others_run_concurrently():
 def test_log_messages_lose_credentials_and_query_strings():
     text = redact("connection error: https://user:pw@host.org/p?token=abc failed")
     assert text == "connection error: https://host.org/p?… failed"
+
+
+# ---------------------------------------------------------------- pace under load
+
+def news_page(item: str) -> bytes:
+    """v1 with one more news item: each new item is a news_added alert."""
+    page = V1.decode()
+    start = page.index("<ul>", page.index("<h2>News</h2>"))
+    return (page[:start + 4] + f"<li><b>2025.06</b>: {item}</li>" + page[start + 4:]).encode()
+
+
+WORDS = ("talk seminar workshop paper award grant visit keynote dataset release tutorial panel course lab"
+         " theory model benchmark survey poster demo thesis defense summer school invited accepted").split()
+
+
+def sentence(seed: str) -> str:
+    """A news sentence of its own for each seed (two of them never read as the same item)."""
+    return " ".join(random.Random(seed).sample(WORDS, 8)).capitalize() + "."
+
+
+class ChangingSite:
+    """Pages that show a new news item on every request; ``hang`` paths answer only after a long wait."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, list[float]] = {}
+        self.hang: set[str] = set()
+        self.port = 0
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+@pytest.fixture
+def changing():
+    site = ChangingSite()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            seen = site.times.setdefault(self.path, [])
+            seen.append(time.monotonic())
+            if self.path in site.hang:
+                time.sleep(30)
+            body = news_page(sentence(f"{self.path}{len(seen)}")) if self.path != "/robots.txt" else b""
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    with serve_http(Handler) as port:
+        site.port = port
+        yield site
+
+
+@pytest.fixture
+def slow_receiver():
+    """A webhook endpoint that takes 0.3 s to answer each POST."""
+    state = Receiver()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            time.sleep(0.3)
+            state.posts.append(({k.lower(): v for k, v in self.headers.items()}, json.loads(body)))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+    with serve_http(Handler) as port:
+        state.port = port
+        yield state
+
+
+def gaps(times: list[float]) -> list[float]:
+    return [y - x for x, y in zip(times, times[1:])]
+
+
+def test_a_slow_webhook_never_slows_the_checks_of_fifty_sources_on_one_host(tmp_path, changing, slow_receiver, start):
+    every = 4.0
+    paths = [f"/p{i}/" for i in range(50)]
+    hook = f"channels:\n  team:\n    type: webhook\n    url: {slow_receiver.url()}\n"
+    config = write_config(tmp_path / "sources.yaml", [(f"P{i}", changing.url(p), f"{every:g}s")
+                                                      for i, p in enumerate(paths)], extra=hook)
+    db = tmp_path / "monitor.db"
+    daemon = start(config, db, "--start-spread", "1", "--grace", "1")
+    time.sleep(14)
+    watched = {p: list(changing.times.get(p, [])) for p in paths}
+    daemon.send(signal.SIGTERM)
+    assert daemon.wait(15) == 0, daemon.text()
+    text = daemon.text()
+    assert "skipped" not in text and "maximum number of running instances" not in text, text[-3000:]
+    # Every source keeps the pace of the others (one host checks them one at a time, so a busy machine
+    # slows them all alike): none is held back by the deliveries, as the one whose job sent them was.
+    counts = sorted(len(times) for times in watched.values())
+    assert counts[0] >= max(2, counts[len(counts) // 2] - 1), (counts, text[-3000:])
+    for path, times in watched.items():
+        assert max(gaps(times)) <= 2.5 * every, (path, gaps(times))
+    assert len(slow_receiver.posts) >= 10  # the alerts went out meanwhile
+    assert all(body["events"][0]["type"] == "news_added" for _, body in slow_receiver.posts)
+
+
+def test_a_hanging_source_holds_its_host_no_longer_than_its_timeout(tmp_path, changing, start):
+    timeout = 1.5
+    others = [f"/o{i}/" for i in range(5)]
+    changing.hang.add("/hang/")
+    config = write_config(tmp_path / "sources.yaml", [("Hang", changing.url("/hang/"), "2s")]
+                          + [(f"O{i}", changing.url(p), "1s") for i, p in enumerate(others)])
+    config.write_text(config.read_text().replace("defaults:\n", f"defaults:\n  timeout: {timeout}\n"))
+    db = tmp_path / "monitor.db"
+    daemon = start(config, db, "--start-spread", "0.5", "--grace", "0.5")
+    time.sleep(9)
+    hung = list(changing.times.get("/hang/", []))
+    rest = sorted(t for p in others for t in changing.times.get(p, []))
+    daemon.send(signal.SIGTERM)
+    assert daemon.wait(15) == 0, daemon.text()
+    assert len(hung) >= 2, daemon.text()  # it was tried, and tried again, while the others went on
+    during = [t for t in rest if hung[0] - 0.5 <= t <= hung[0] + 3 * timeout + 2]
+    assert max(gaps(during)) <= timeout + 1.0, gaps(during)
+    assert 'check source="Hang" outcome=failed' in daemon.text() or len(hung) >= 3

@@ -44,7 +44,7 @@ def test_the_metadata_parses_and_declares_each_query():
         assert query["title"] and query["description"] and query["sql"].lstrip().lower().startswith("select"), name
         named = set(re.findall(r"(?<!:):([A-Za-z_]\w*)", query["sql"]))
         assert named == set(query.get("params", [])), name  # every parameter declared, none left over
-    tables = {"sources", "checks", "snapshots", "items", "events"}
+    tables = {"sources", "checks", "snapshots", "source_pages", "items", "events"}
     assert set(database["tables"]) == tables
     assert database["tables"]["sources"]["label_column"] == "name"
 

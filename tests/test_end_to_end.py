@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -99,7 +100,7 @@ def test_error_page_with_status_200_is_held_and_removes_nothing(tmp_path, page_s
     cli(config, db, "run", "--once")
     page_server.set("/d/", (PAGES / "error200.html").read_bytes())
     result = cli(config, db, "run", "--once")
-    assert "suspect" in result.output and "error page" in result.output
+    assert re.search(r"^D +failed ", result.output, re.M) and "D: looks like an error page" in result.output
     assert json.loads(cli(config, db, "diff", "--json").output) == []
     assert json.loads(cli(config, db, "diff", "--since", "1d", "--json").output) == []
     # the page comes back: nothing happened as far as the reader is concerned
@@ -138,7 +139,8 @@ def test_malformed_sources_file_stops_with_one_line_and_touches_nothing(tmp_path
 def test_check_prints_the_documented_json_shape():
     result = CliRunner().invoke(main, ["check", str(PAGES / "v1.html"), "--json"])
     data = json.loads(result.output)
-    assert set(data) == {"profile", "publications", "news", "announcements"}
+    assert set(data) == {"profile", "publications", "news", "announcements", "pages"}
+    assert [(p["role"], p["papers"]) for p in data["pages"]] == [("home", len(data["publications"]))]
     assert {"title", "authors", "venue", "year", "links"} <= set(data["publications"][0])
     first = data["publications"][0]
     assert first["title"] == "Sparse Attention Without Tears"

@@ -540,6 +540,9 @@ def test_missing_secret_is_a_failed_attempt_not_a_crash(tmp_path, page_server, d
     [row] = deliveries(db)
     assert row["state"] == "pending" and row["last_error"] == "environment variable WEBHOOK_SECRET is not set"
     assert endpoint.requests == []  # never sent unsigned
+    warned = cli(config, db, "run").stderr  # and said at the start of every run (and of the daemon)
+    assert warned == (f"warning: {config}: channel 'lab-bot': environment variable WEBHOOK_SECRET is not set;"
+                      " its deliveries wait (and are retried) until it is\n")
 
 
 # ---------------------------------------------------------------- routes and schedules

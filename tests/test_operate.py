@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import stat
@@ -87,6 +88,9 @@ def test_a_second_writer_is_refused_with_the_holder_named(tmp_path, page_server)
         assert second.returncode == 2, second.stdout + second.stderr
         assert f"is in use by pid {daemon.pid} (monitor daemon, since " in second.stderr
         assert second.stdout == ""
+        for args in [a for a in READERS if "--text" not in a]:  # (a text diff needs two snapshots: one so far)
+            read = monitor_cmd(config, db, *args)  # readers take no lock: they work while the daemon writes
+            assert read.returncode == 0 and read.stderr == "", (args, read.stderr)
     finally:
         daemon.send_signal(signal.SIGTERM)
         daemon.wait(timeout=30)
@@ -211,6 +215,31 @@ def test_extraction_workers_die_with_a_killed_run(tmp_path):
     assert not any(_alive(w) for w in workers), "extraction workers outlived their killed parent"
 
 
+def test_a_worker_in_the_middle_of_a_big_page_dies_with_a_killed_run(tmp_path, page_server):
+    from .test_budget import many_papers
+
+    page_server.set("/big/", many_papers(40_000))  # about 15 s of extraction on this machine
+    config = tmp_path / "sources.yaml"
+    config.write_text(f"defaults:\n  extraction_timeout: 600\nsources:\n  - name: Big\n    url: {page_server.url('/big/')}\n")
+    run = subprocess.Popen([sys.executable, "-m", "monitor.cli", "--config", str(config), "--db", str(tmp_path / "m.db"),
+                            "run"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (page_server.hits("/big/") and _workers_of(run.pid)):
+            time.sleep(0.05)
+        workers = _workers_of(run.pid)
+        assert workers and run.poll() is None
+        time.sleep(1.0)  # the page is in its worker
+    finally:
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait(timeout=10)
+    killed = time.monotonic()
+    while time.monotonic() < killed + 10 and any(_alive(w) for w in workers):
+        time.sleep(0.1)
+    assert not any(_alive(w) for w in workers), "a busy worker outlived its killed parent"
+    assert time.monotonic() - killed < 3
+
+
 def test_check_by_source_name_uses_its_selectors_and_a_tried_one(tmp_path):
     page = tmp_path / "dana.html"
     page.write_text("<html><body><div class='odd'><span>Alpha beta gamma delta paper one</span>"
@@ -220,13 +249,31 @@ def test_check_by_source_name_uses_its_selectors_and_a_tried_one(tmp_path):
                       "      news: 'div.odd span'\n")
     by_name = cli(config, tmp_path / "m.db", "check", "dana example", "--json")
     assert by_name.exit_code == 0, by_name.output
-    import json
     assert [n["text"] for n in json.loads(by_name.output)["news"]] == [
         "Alpha beta gamma delta paper one", "Alpha beta gamma delta paper two"]
     tried = cli(config, tmp_path / "m.db", "check", "Dana Example", "--selector", "news=div.odd span:first-child", "--json")
     assert [n["text"] for n in json.loads(tried.output)["news"]] == ["Alpha beta gamma delta paper one"]
     bad = CliRunner().invoke(main, ["--config", str(config), "check", "Dana Example", "--selector", "x=li"])
     assert bad.exit_code == 2 and "use publications=CSS or news=CSS" in bad.stderr
+
+    (tmp_path / "plain.html").write_bytes((PAGES / "v1.html").read_bytes())
+    config.write_text(config.read_text() + "  - name: Plain\n    url: plain.html\n    format: text\n")
+    as_file = json.loads(cli(config, tmp_path / "m.db", "check", str(tmp_path / "plain.html"), "--json").output)
+    as_source = json.loads(cli(config, tmp_path / "m.db", "check", "plain", "--json").output)
+    assert len(as_file["publications"]) == 3 and as_source["publications"] == []  # read as plain text, as told
+
+
+def test_run_source_checks_only_the_named_ones_and_an_unknown_name_is_one_line(tmp_path, page_server):
+    page_server.set("/bo/", (PAGES / "v1.html").read_bytes())
+    config = setup(tmp_path, page_server)
+    config.write_text(config.read_text() + f"  - name: Bo Li\n    url: {page_server.url('/bo/')}\n")
+    db = tmp_path / "m.db"
+    only = cli(config, db, "run", "--source", "Bo Li")
+    assert only.exit_code == 0 and "1 checked" in only.output and "Dana" not in only.output
+    assert page_server.hits("/dana/") == [] and len(page_server.hits("/bo/")) == 1
+    typo = CliRunner().invoke(main, ["--config", str(config), "--db", str(db), "run", "--source", "Bo Lee"])
+    assert typo.exit_code == 2 and typo.stderr == f"error: {config}: no source named 'Bo Lee'\n"
+    assert len(page_server.hits("/bo/")) == 1  # nothing was checked
 
 
 def test_a_damaged_or_uncreatable_database_is_one_line_and_nothing_changes(tmp_path, page_server):
@@ -237,7 +284,7 @@ def test_a_damaged_or_uncreatable_database_is_one_line_and_nothing_changes(tmp_p
     nowhere = tmp_path / "a-file"
     nowhere.write_text("x")
     for db in (damaged, nowhere / "sub" / "m.db"):
-        for args in (("run",), ("diff",), ("sources",)):
+        for args in (("run",), ("diff",), ("sources",), ("deliver",), ("retry",), ("daemon",)):
             result = CliRunner().invoke(main, ["--config", str(config), "--db", str(db), *args])
             assert result.exit_code == 2, (db, args, result.output)
             assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr

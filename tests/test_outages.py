@@ -145,6 +145,11 @@ def test_a_source_failing_for_good_is_announced_once_and_its_recovery_too(tmp_pa
     diff = json.loads(cli(config, db, "diff", "--since", "1d", "--json").output)
     failing = [e for e in diff if e["type"] == "source_failing"]
     assert len(failing) == 1 and failing[0]["text"] == "HTTP 404" and failing[0]["failures"] == 3 and failing[0]["alert"]
+    with sqlite3.connect(db) as conn:
+        first_failure = conn.execute("SELECT MIN(c.started_at) FROM checks c JOIN sources s ON s.id = c.source_id"
+                                     " WHERE s.name = 'Gone' AND c.outcome = 'failed'").fetchone()[0]
+    assert failing[0]["failing_since"] == first_failure
+    assert "Gone:\n  - source failing since" in cli(config, db, "diff").output  # after its newest snapshot
 
     page_server.set("/gone/", V1)
     run = cli(config, db, "run", "--once")
@@ -249,3 +254,56 @@ def test_returning_items_in_the_pure_diff():
     assert drop_returning([added], first_seen) == [added]  # an edit may list an old item again
     assert drop_returning([added], first_seen, revert=True) == []
     assert is_revert(after, [item_keys(after)]) and not is_revert(after, [item_keys(before)])
+
+
+def test_a_route_can_carry_the_failure_alerts_alone(tmp_path, page_server, receiver):  # noqa: F811
+    page_server.set("/gone/", V1)
+    config = write_config(tmp_path, [("Gone", page_server.url("/gone/"))], extra="  failing_after: 1")
+    config.write_text(config.read_text() + f"channels:\n  ops:\n    type: webhook\n    url: {receiver.url()}\n"
+                      "routes:\n  - channel: ops\n    events: [source_failing, source_recovered]\n")
+    db = tmp_path / "monitor.db"
+    cli(config, db, "run", "--once")
+    page_server.set("/gone/", (PAGES / "v2.html").read_bytes())  # a new paper: not for this route
+    cli(config, db, "run", "--once")
+    page_server.routes.pop("/gone/")
+    cli(config, db, "run", "--once")
+    page_server.set("/gone/", (PAGES / "v2.html").read_bytes())
+    cli(config, db, "run", "--once")
+    assert posted(receiver) == ["source_failing", "source_recovered"]
+    assert "paper_added" in [t for t, _ in events(db)]
+
+
+TITLES = ["Sparse Attention Without Tears", "Retrieval Heads Are All You Need", "Calibrated Models for Science",
+          "Graph Kernels on a Budget", "Learning to Parse Receipts", "Federated Tuning of Speech Models",
+          "Robust Optimal Transport Revisited", "Protein Folding with Small Data", "Tokenizers Without Borders"]
+
+
+def papers_page(titles: list[str]) -> str:
+    items = "".join(f'<li class="paper"><strong>{t}</strong><br><b>Dana Example</b>, Bo Li<br><em>ACL 2024</em></li>'
+                    for t in titles)
+    return f"<html><body><h1>Dana Example</h1><h2>Publications</h2><ol>{items}</ol></body></html>"
+
+
+def test_a_page_that_lost_most_items_is_held_then_believed_and_what_comes_back_is_not_new(tmp_path, page_server):
+    full, part = TITLES[:8], TITLES[:3]  # 3 of 8: most of it gone, but not (nearly) all
+    page_server.set("/d/", papers_page(full))
+    config = write_config(tmp_path, [("Dana", page_server.url("/d/"))])
+    db = tmp_path / "monitor.db"
+    assert outcome(cli(config, db, "run").output, "Dana") == "new"
+
+    page_server.set("/d/", papers_page(part))  # a broken deploy, say
+    assert outcome(cli(config, db, "run").output, "Dana") == "suspect"
+    page_server.set("/d/", papers_page(full))  # and fixed: as if nothing had happened
+    back = cli(config, db, "run")
+    assert "No new changes." in back.output and events(db) == []
+
+    page_server.set("/d/", papers_page(part))  # this time it is meant
+    assert outcome(cli(config, db, "run").output, "Dana") == "suspect"
+    assert events(db) == []  # held: no removals yet
+    assert outcome(cli(config, db, "run").output, "Dana") == "confirmed"
+    assert sorted(x for t, x in events(db)) == sorted(full[3:]) and {t for t, _ in events(db)} == {"paper_removed"}
+
+    page_server.set("/d/", papers_page(full + [TITLES[8]]))  # the old list is restored, with one new paper
+    again = cli(config, db, "run")
+    assert [(t, x) for t, x in events(db) if t == "paper_added"] == [("paper_added", TITLES[8])]
+    assert "new paper 'Tokenizers Without Borders'" in again.output

@@ -129,7 +129,7 @@ def test_the_slim_items_migration_keeps_every_item_and_what_brings_it_back(tmp_p
     gone = store.gone(1)
     assert gone.has("news", returning_key("news", "one paper accepted", date="Sep. 5th, 2024"), settled=True)
     assert gone.has("announcement", returning_key("announcement", "on_market", "I am on the job market!"))
-    assert store.latest_snapshot_info(1) == {"id": 1, "state": "accepted", "papers": 2, "news": 1}
+    assert store.latest_snapshot_info(1) == {"id": 1, "state": "accepted", "content_type": None, "papers": 2, "news": 1}
 
 
 def test_items_no_longer_repeat_the_page_but_tell_an_edited_item(tmp_path):

@@ -38,7 +38,7 @@ _OTHER_WORDS = (
     r"recent\s+posts?|posts?|blog|gallery|photos?|travel|useful|resources|open\s+source|demos?|competitions?|"
     r"organi[sz]\w*|committees?|editorial|membership|affiliations?|sponsors?|visits?|quotes?|life"
 )
-_LEAD = r"^[^\w]*(?:my\s+|our\s+|\d+[.)]?\s*|(?:selected|recent|featured|latest|all|full|older|past|current|other)\s+)*"
+_LEAD = r"^[^\w]*(?:my\s+|our\s+|\d++[.)]?\s*|(?:selected|recent|featured|latest|all|full|older|past|current|other)\s+)*"
 _CJK_WORD = r"(?<=[\u3040-\u30ff\u4e00-\u9fff])"  # CJK words have no word boundary after them
 _PUB_RE = re.compile(_LEAD + r"(?:" + _PUB_WORDS + r")(?:\b|" + _CJK_WORD + r")", re.I)
 _NEWS_RE = re.compile(_LEAD + r"(?:" + _NEWS_WORDS + r")", re.I)

@@ -126,7 +126,7 @@ class El:
     reading a page."""
 
     __slots__ = ("tag", "attrs", "parent", "children", "pre", "post", "mem_id", "_raw", "_lines", "memo", "doc",
-                 "_size", "_visible")
+                 "_size", "_visible", "_classes")
 
     def __init__(self, tag: str, attrs: dict[str, str], parent: El | None = None,
                  children: list[El | str] | None = None, pre: int = 0, mem_id: int = 0) -> None:
@@ -143,6 +143,7 @@ class El:
         self.doc: list[El] | None = None  # the parsed page's elements in document order
         self._size = -1  # characters of text inside, counted once bottom-up
         self._visible: bool | None = None  # holds any non-blank text (also bottom-up)
+        self._classes: list[str] | None = None
 
     def __repr__(self) -> str:
         return f"El({self.tag!r}, pre={self.pre}, post={self.post})"
@@ -163,7 +164,9 @@ class El:
 
     @property
     def classes(self) -> list[str]:
-        return self.attrs.get("class", "").split()
+        if self._classes is None:
+            self._classes = self.attrs.get("class", "").split()
+        return self._classes
 
     @property
     def is_block(self) -> bool:

@@ -266,10 +266,14 @@ def split_sections(root: El) -> list[Section]:
 
 # ---------------------------------------------------------------- records
 
+_DIGIT = re.compile(r"\d")
+
+
 def _sig(el: El) -> tuple[str, str]:
     """The shape of a block: its tag and its first (base) class ("list-item" of "list-item publication")."""
-    base = next((c for c in el.classes if not re.search(r"\d", c)), "")
-    return el.tag, base
+    if "sig" not in el.memo:
+        el.memo["sig"] = el.tag, next((c for c in el.classes if not _DIGIT.search(c)), "")
+    return el.memo["sig"]
 
 
 def _texty(el: El) -> bool:

@@ -1,0 +1,148 @@
+"""The pages of one source's site as the one ``Page`` that is stored, diffed and alerted on (pure).
+
+A paper on both the homepage and the publications page is one paper: the same key (or a title the
+diff would call the same, ``diff.TITLE_SAME``), and the richer record is kept (a venue, a year,
+authors, more links). News items are one when their text and date are; announcements when their kind
+is. The homepage's own items are taken as they are (its duplicates included, as when it is the only
+page), and the profile, the bio and the error-page verdict are the homepage's.
+
+Every item remembers the pages that list it (``Merged.origins``), so the pipeline can tell an item
+that only a newly read page brings (a page followed for the first time holds old papers, not news)
+from a new one. Relative links of a followed page's items are resolved against that page, since the
+reports resolve what stays relative against the homepage.
+
+The site's content hash covers every page: for a homepage alone it is the hash of its body, as before
+sites had more than one page, so an unchanged single page stays unchanged across the upgrade.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from urllib.parse import urljoin
+
+from rapidfuzz import fuzz, process
+
+from .diff import TITLE_SAME
+from .models import Announcement, NewsItem, Page, Publication, news_key, norm, paper_key
+from .safe import safe_url
+from .site import is_web
+
+
+@dataclass
+class Origin:
+    """Where a merged item comes from: the page its kept record was read on, and every page listing it."""
+
+    chosen: str
+    pages: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Merged:
+    page: Page
+    origins: dict[tuple[str, str], Origin] = field(default_factory=dict)  # (paper|news|announcement, key)
+
+
+def site_hash(parts: list[tuple[str, str]]) -> str:
+    """One hash for (page address, body hash) pairs, homepage first; a homepage alone keeps its body's hash."""
+    if len(parts) == 1:
+        return parts[0][1]
+    lines = "\n".join(f"{url}\t{digest}" for url, digest in parts)
+    return hashlib.sha256(lines.encode("utf-8")).hexdigest()
+
+
+def _absolute(link: str, base: str) -> str:
+    return link if safe_url(link) or not is_web(base) else urljoin(base, link)
+
+
+def _paper_richness(p: Publication) -> tuple[int, ...]:
+    return (p.venue is not None, p.year is not None, bool(p.authors), len(p.links), len(p.authors), p.title is not None)
+
+
+def _news_richness(n: NewsItem) -> tuple[int, ...]:
+    return (n.parsed_date is not None, len(n.links), len(n.text))
+
+
+def _merge_papers(parts: list[tuple[str, Page]], origins: dict[tuple[str, str], Origin]) -> list[Publication]:
+    merged: list[Publication] = []
+    where: list[Origin] = []
+    by_key: dict[str, int] = {}
+    for n, (url, page) in enumerate(parts):
+        added: dict[str, int] = {}
+        for p in page.publications:
+            p = replace(p, links={k: _absolute(v, url) for k, v in p.links.items()}, found_on=url) if n else \
+                replace(p, found_on=url)
+            key = paper_key(p)
+            i = by_key.get(key)
+            if i is None and n and p.title and by_key:
+                titled = [k for k in by_key if not k.startswith("text:")]
+                best = process.extractOne(key, titled, scorer=fuzz.ratio, score_cutoff=TITLE_SAME) if titled else None
+                i = by_key[best[0]] if best else None
+            if i is None or n == 0:  # the homepage's own items all stay, as on a single page
+                merged.append(p)
+                where.append(Origin(chosen=url, pages={url}))
+                added.setdefault(key, len(merged) - 1)
+                continue
+            where[i].pages.add(url)
+            if _paper_richness(p) > _paper_richness(merged[i]):
+                merged[i], where[i].chosen = p, url
+        for key, i in added.items():
+            by_key.setdefault(key, i)
+    for p, origin in zip(merged, where):
+        origins.setdefault(("paper", paper_key(p)), Origin(chosen=origin.chosen)).pages |= origin.pages
+    return merged
+
+
+def _news_identity(n: NewsItem) -> tuple[str, str]:
+    return news_key(n), norm(n.parsed_date or n.date)
+
+
+def _merge_news(parts: list[tuple[str, Page]], origins: dict[tuple[str, str], Origin]) -> list[NewsItem]:
+    merged: list[NewsItem] = []
+    where: list[Origin] = []
+    by_key: dict[tuple[str, str], int] = {}
+    for n, (url, page) in enumerate(parts):
+        added: dict[tuple[str, str], int] = {}
+        for item in page.news:
+            if n:
+                item = replace(item, links=[_absolute(x, url) for x in item.links])
+            key = _news_identity(item)
+            i = by_key.get(key)
+            if i is None or n == 0:
+                merged.append(item)
+                where.append(Origin(chosen=url, pages={url}))
+                added.setdefault(key, len(merged) - 1)
+                continue
+            where[i].pages.add(url)
+            if _news_richness(item) > _news_richness(merged[i]):
+                merged[i], where[i].chosen = item, url
+        for key, i in added.items():
+            by_key.setdefault(key, i)
+    for item, origin in zip(merged, where):
+        origins.setdefault(("news", news_key(item)), Origin(chosen=origin.chosen)).pages |= origin.pages
+    return merged
+
+
+def _merge_announcements(parts: list[tuple[str, Page]], origins: dict[tuple[str, str], Origin]
+                         ) -> list[Announcement]:
+    merged: list[Announcement] = []
+    for n, (url, page) in enumerate(parts):
+        for a in page.announcements:
+            origin = origins.get(("announcement", a.kind))
+            if origin is None or n == 0:
+                merged.append(a)
+                origins.setdefault(("announcement", a.kind), Origin(chosen=url)).pages.add(url)
+            else:
+                origin.pages.add(url)
+    return merged
+
+
+def merge_pages(parts: list[tuple[str, Page]]) -> Merged:
+    """One page from (address, page) pairs, the homepage first and the followed pages in a fixed order."""
+    home_url, home = parts[0]
+    origins: dict[tuple[str, str], Origin] = {}
+    page = Page(profile=home.profile, error_page=home.error_page, bio=home.bio, title=home.title,
+                publications=_merge_papers(parts, origins), news=_merge_news(parts, origins),
+                announcements=_merge_announcements(parts, origins),
+                explain=[{**s, "page": url} for url, p in parts for s in p.explain])
+    return Merged(page=page, origins=origins)
