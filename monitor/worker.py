@@ -36,8 +36,9 @@ __all__ = ["DEFAULT_TIMEOUT", "ExtractionPool", "Job", "close_shared_pool", "run
 DEFAULT_TIMEOUT = 30.0  # seconds of extraction per page (defaults.extraction_timeout)
 # A worker that holds more than this after a page is replaced (the next page starts a fresh one): the
 # extractor's memo caches fill with every new title, so a long run would otherwise keep growing.
-# 56 MiB: a worker reading 1,500 different pages is replaced 3 times (64 MiB: once; none: it reaches 83 MiB).
-WORKER_RSS_LIMIT = 56 * 1024 * 1024
+# 52 MiB: a worker reading 1,500 different pages is replaced 4 times (48 MiB: 6, 56 MiB: 3, 64 MiB: once;
+# none: it reaches 83 MiB); two of them and the parent of a 10,000-source run stay under 200 MB.
+WORKER_RSS_LIMIT = 52 * 1024 * 1024
 JOB_PIPE_BYTES = 1024 * 1024  # a job pipe this big takes a whole page at once: sending one never blocks the loop
 WORKER = "monitor.worker_process"  # the module a worker process runs (``python -m``): the extractor and nothing else
 
