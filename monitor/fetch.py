@@ -1,23 +1,35 @@
 """Fetch homepages over HTTP(S) or from disk, politely and within hard limits.
 
-Transport: one ``aiohttp.ClientSession`` per run. ``bench/transports.py`` measured 1,000 conditional
-GETs against a local nginx at concurrency 64: plain aiohttp answers about 8,000 304s/s for 0.1 ms of
-CPU each; httpx over the aiohttp transport (``httpx-aiohttp``, used before) about 3,000/s for 0.3 ms;
+Client: one ``httpx.AsyncClient`` per run, over the aiohttp transport (``httpx_aiohttp.AiohttpTransport``,
+package ``httpx-aiohttp``), which measured fastest among httpx's transports. ``bench/transports.py``
+measured 1,000 conditional GETs against a local nginx at concurrency 64: plain aiohttp answers about
+8,000 304s/s for 0.1 ms of CPU each; httpx over the aiohttp transport about 3,000/s for 0.3 ms;
 httpx's own transport (httpcore) about 550/s for 1.8 ms (encode/httpx#3215). An unchanged run is
-nearly all fetching, so the client's cost per request is the run's cost.
+nearly all fetching, so the client's cost per request is the run's cost; httpx is the project's
+chosen client, and the aiohttp transport is the cheapest way to run it.
 
-What aiohttp does for us and what is done here:
+What httpx, the transport and this module each do:
 
-* Bodies are decompressed by aiohttp (gzip, deflate, br), a bounded amount at a time (its guard
-  against compression bombs), and read here 16 KiB at a time, so the size cap applies after
-  decompression and stops reading early.
-* Timeouts: aiohttp's connect and socket-read timeouts, and one total deadline per attempt
-  (``asyncio.timeout``), redirects included.
-* Redirects are followed here, hop by hop, so each hop is checked against robots.txt, a redirect
-  body is never read, and credentials (basic auth from ``user:pw@``, ``headers_env`` headers) are
-  dropped when a hop leaves the source's origin.
-* Cookies set by a page are kept for the run (aiohttp's cookie jar, scoped by domain).
+* Bodies are streamed by the transport (aiohttp reads 16 KiB at a time, without decompressing) and
+  decompressed by httpx (gzip, deflate, br) one transport chunk at a time, so the size cap applies
+  after decompression and stops reading early. A 16 KiB chunk of gzip inflates to at most about
+  16 MB, which bounds how far past the cap a compression bomb can get.
+* Timeouts: httpx's connect and read timeouts, which the transport hands to aiohttp as its
+  socket-connect and socket-read timeouts, and one total deadline per attempt (``asyncio.timeout``),
+  redirects included.
+* Redirects are followed here, hop by hop (a response hook stops httpx at each one, see
+  ``_Redirect``; the transport never follows them), so each hop is checked
+  against robots.txt, a redirect body is never read, and credentials (basic auth from ``user:pw@``,
+  ``headers_env`` headers) are dropped when a hop leaves the source's origin.
+* Cookies set by a page are kept for the run in the aiohttp session under the transport (aiohttp's
+  cookie jar, scoped by domain); httpx's own jar is kept empty so no cookie is sent twice.
 * TLS: the system's trust store when it has one (aiohttp's default context), else certifi's.
+* Requests go out as httpx builds them (header names lower-case, which HTTP allows); httpx's default
+  ``Connection: keep-alive`` is not sent. A body whose Content-Encoding cannot be decoded fails with
+  httpx's ``DecodingError`` (not retried), where aiohttp's was a ``ClientPayloadError``.
+* Errors: the transport turns every aiohttp connection error into ``httpx.ConnectTimeout``, raised
+  from the original; the one-line reasons are therefore read off the original aiohttp/OS exception
+  (``_describe``), not off the httpx class.
 """
 
 from __future__ import annotations
@@ -27,6 +39,7 @@ import base64
 import datetime as dt
 import builtins
 import email.utils
+import http.cookiejar
 import mimetypes
 import os
 import random
@@ -46,6 +59,8 @@ from types import TracebackType
 from typing import Self
 
 import aiohttp
+import httpx
+from httpx_aiohttp import AiohttpTransport
 from yarl import URL
 
 from . import __version__
@@ -62,10 +77,9 @@ OFFLOAD_DECODE_BYTES = 64 * 1024  # bigger bodies are decoded in a thread so det
 NUL_SNIFF_BYTES = 1024
 
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,text/*;q=0.8,*/*;q=0.5"
-# Exactly the codings aiohttp decodes here (brotli is installed); zstd is left out on purpose.
+# Exactly the codings httpx decodes here (brotli is installed); zstd is left out on purpose.
 ACCEPT_ENCODING = "gzip, deflate, br"
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
-READ_CHUNK = 16 * 1024
 
 TEXT_TYPES = frozenset({"application/xhtml+xml", "application/xml", "application/json"})
 
@@ -175,23 +189,33 @@ class Fetcher:
         # False: bodies are left as bytes (``text`` None) for an extraction worker to decode
         # (``decode.decode_bytes``), so the parent never decodes a body that turns out unchanged.
         self.decode = decode
-        self._client: aiohttp.ClientSession | None = None
+        self._client: httpx.AsyncClient | None = None
         self._global = asyncio.Semaphore(concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
 
     async def __aenter__(self) -> Self:
-        connector = aiohttp.TCPConnector(limit=self.concurrency, limit_per_host=self.per_host, ssl=_ssl_context(),
-                                         ttl_dns_cache=300)
-        self._client = aiohttp.ClientSession(
-            connector=connector,
-            headers={"User-Agent": self.user_agent, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
-            timeout=aiohttp.ClientTimeout(total=None, sock_connect=min(self.timeout, CONNECT_TIMEOUT_MAX),
-                                          sock_read=self.timeout),
-            trust_env=False,
-            raise_for_status=False,
+        tls = _ssl_context()
+        transport = AiohttpTransport(
+            # The transport builds a context from ``verify`` for a session it would make itself; ours
+            # (``client`` below) carries its own, so this one, verifying but empty, is never used.
+            verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT),
+            # A factory, not a session: the transport calls it on first use, inside the running loop.
+            client=lambda: self._new_session(tls),
         )
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            headers={"User-Agent": self.user_agent, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
+            # read: aiohttp's sock_read; connect: its sock_connect; no pool timeout (aiohttp's connect).
+            timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, CONNECT_TIMEOUT_MAX), pool=None),
+            cookies=_no_cookies(),
+            event_hooks={"response": [_stop_at_redirect]},
+            follow_redirects=False,
+            max_redirects=self.max_redirects,
+            trust_env=False,
+        )
+        del self._client.headers["Connection"]  # httpx's default; HTTP/1.1 keeps connections open anyway
         return self
 
     async def __aexit__(
@@ -202,7 +226,15 @@ class Fetcher:
     ) -> None:
         client, self._client = self._client, None
         if client is not None:
-            await client.close()
+            await client.aclose()
+
+    def _new_session(self, tls: ssl.SSLContext | bool) -> aiohttp.ClientSession:
+        """The aiohttp session under the transport: connection limits, DNS cache, TLS and the run's
+        cookies; httpx decompresses, so aiohttp does not."""
+        connector = aiohttp.TCPConnector(limit=self.concurrency, limit_per_host=self.per_host, ssl=tls,
+                                         ttl_dns_cache=300)
+        return aiohttp.ClientSession(connector=connector, auto_decompress=False, trust_env=False,
+                                     raise_for_status=False)
 
     async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
                     headers: dict[str, str] | None = None) -> FetchResult:
@@ -304,17 +336,22 @@ class Fetcher:
         try:
             async with asyncio.timeout(self.timeout):
                 while True:
-                    async with self._client.get(current, headers=sent, allow_redirects=False) as response:
-                        status = response.status
-                        location = response.headers.get("Location") if status in REDIRECTS else None
-                        if location is None:
-                            return await self._read(response)
-                        # a redirect body is dropped unread
+                    request = self._client.build_request("GET", str(current), headers=sent)
+                    try:
+                        response = await self._client.send(request, stream=True)
+                    except _Redirect as hop:  # its body was dropped unread
+                        status, location = hop.status, hop.location
+                    else:
+                        try:
+                            status = response.status_code
+                            return await self._read(response, current)
+                        finally:
+                            await response.aclose()
                     if redirects == self.max_redirects:
                         return _Attempt(str(current), status=status, error="too many redirects")
                     redirects += 1
                     try:
-                        current = response.url.join(URL(location))
+                        current = current.with_fragment(None).join(URL(location))
                     except (ValueError, TypeError):
                         return _Attempt(str(current), status=status, error=f"bad redirect location {location!r}")
                     status = None
@@ -327,35 +364,40 @@ class Fetcher:
                         return _Attempt(str(current), error=ROBOTS_DISALLOWED)
         except TimeoutError:
             return _Attempt(str(current), status=status, error=f"timed out after {self.timeout:g}s", retryable=True)
-        except (aiohttp.ClientConnectionError, OSError) as exc:
-            error, retryable = self._describe(exc)
-            return _Attempt(str(current), status=status, error=error, retryable=retryable)
-        except (aiohttp.ClientError, ValueError) as exc:
+        except (httpx.TransportError, httpx.StreamError, httpx.DecodingError, httpx.InvalidURL,
+                aiohttp.ClientError, OSError, ValueError) as exc:
+            original = _original(exc)
+            if isinstance(original, TimeoutError):
+                return _Attempt(str(current), status=status, error=f"timed out after {self.timeout:g}s",
+                                retryable=True)
+            if isinstance(original, (aiohttp.ClientConnectionError, OSError)):
+                error, retryable = self._describe(exc)
+                return _Attempt(str(current), status=status, error=error, retryable=retryable)
             # Protocol errors, undecodable gzip, bad header values: the same request will fail the same way.
-            return _Attempt(str(current), status=status, error=_one_line(f"{type(exc).__name__}: {exc}"))
+            return _Attempt(str(current), status=status, error=_one_line(f"{type(original).__name__}: {original}"))
 
-    async def _read(self, response: aiohttp.ClientResponse) -> _Attempt:
-        """Turn a final (non-redirect) response into an attempt, reading at most ``max_bytes``."""
-        status = response.status
-        attempt = _Attempt(str(response.url), status=status)
+    async def _read(self, response: httpx.Response, url: URL) -> _Attempt:
+        """Turn a final (non-redirect) response to ``url`` into an attempt, reading at most ``max_bytes``."""
+        status = response.status_code
+        attempt = _Attempt(str(url.with_fragment(None)), status=status)
         headers = response.headers
         if status == 304:
             attempt.not_modified = True
-            attempt.etag = headers.get("etag")
-            attempt.last_modified = headers.get("last-modified")
+            attempt.etag = _header(headers, "etag")
+            attempt.last_modified = _header(headers, "last-modified")
             return attempt
         if not 200 <= status < 300:
             attempt.error = f"HTTP {status}"
             attempt.retryable = status == 429 or status >= 500
             if status in (429, 503):
-                attempt.retry_after = retry_after(headers.get("retry-after"))
+                attempt.retry_after = retry_after(_header(headers, "retry-after"))
             return attempt
 
-        attempt.content_type, attempt.charset = _parse_content_type(headers.get("content-type"))
+        attempt.content_type, attempt.charset = _parse_content_type(_header(headers, "content-type"))
         if not _is_textual(attempt.content_type):
             attempt.error = f"binary content ({attempt.content_type})"
             return attempt
-        length = headers.get("content-length", "")
+        length = _header(headers, "content-length") or ""
         if length.isdigit() and int(length) > self.max_bytes:
             attempt.error = f"response larger than {self.max_bytes} bytes"
             return attempt
@@ -369,8 +411,8 @@ class Fetcher:
             attempt.error = "binary content (no content type)"
             return attempt
         attempt.body = body
-        attempt.etag = headers.get("etag")
-        attempt.last_modified = headers.get("last-modified")
+        attempt.etag = _header(headers, "etag")
+        attempt.last_modified = _header(headers, "last-modified")
         return attempt
 
     async def _fetch_file(self, path: str, last_modified: str | None, result: FetchResult) -> None:
@@ -434,14 +476,19 @@ class Fetcher:
             async with asyncio.timeout(self.timeout):
                 current = URL(f"{origin}/robots.txt")
                 for _ in range(self.max_redirects + 1):
-                    async with self._client.get(current, allow_redirects=False) as response:
-                        location = response.headers.get("Location") if response.status in REDIRECTS else None
-                        if location is None:
-                            if not 200 <= response.status < 300:
-                                return None
-                            data, _ = await _read_capped(response, ROBOTS_MAX_BYTES)  # rules past the cap are ignored
-                            break
-                    current = response.url.join(URL(location))
+                    try:
+                        response = await self._client.send(self._client.build_request("GET", str(current)),
+                                                           stream=True)
+                    except _Redirect as hop:
+                        current = current.with_fragment(None).join(URL(hop.location))
+                        continue
+                    try:
+                        if not 200 <= response.status_code < 300:
+                            return None
+                        data, _ = await _read_capped(response, ROBOTS_MAX_BYTES)  # rules past the cap are ignored
+                        break
+                    finally:
+                        await response.aclose()
                 else:
                     return None
         except Exception:  # our policy: a robots.txt we cannot read restricts nothing
@@ -460,7 +507,8 @@ class Fetcher:
 
     def _describe(self, exc: BaseException) -> tuple[str, bool]:
         """(short reason, worth retrying) for a network failure, read off the original exception:
-        the wrapping class says little."""
+        the wrapping class says little (the transport raises ``httpx.ConnectTimeout`` for any aiohttp
+        connection error, see the module docstring), so the causes are searched, outermost first."""
         for cause in _causes(exc):
             if isinstance(cause, (aiohttp.ClientConnectorCertificateError, ssl.SSLCertVerificationError)):
                 return "TLS certificate verification failed", False
@@ -478,7 +526,7 @@ class Fetcher:
                 return "connection reset", True
             if isinstance(cause, aiohttp.ClientPayloadError):
                 return "response body cut short", True
-            if isinstance(cause, TimeoutError):
+            if isinstance(cause, (TimeoutError, httpx.ReadTimeout)):
                 return f"timed out after {self.timeout:g}s", True
         return _one_line(f"connection error: {exc}"), True
 
@@ -509,19 +557,56 @@ def _looks_binary(body: bytes) -> bool:
     return b"\x00" in body[:NUL_SNIFF_BYTES]
 
 
-async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
+async def _read_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
     """Read the decoded body until ``limit`` bytes; (data, complete). Stops reading as soon as the
-    limit is passed. The cap applies after decompression, which aiohttp does a bounded amount at a
-    time, which bounds how far past the cap a compression bomb can get."""
+    limit is passed. The cap applies after decompression, which httpx does one transport chunk
+    (16 KiB) at a time, which bounds how far past the cap a compression bomb can get."""
     chunks: list[bytes] = []
     size = 0
-    async for chunk in response.content.iter_chunked(READ_CHUNK):
+    async for chunk in response.aiter_bytes():
         size += len(chunk)
         if size > limit:
             chunks.append(chunk[: len(chunk) - (size - limit)])
             return b"".join(chunks), False
         chunks.append(chunk)
     return b"".join(chunks), True
+
+
+def _header(headers: httpx.Headers, name: str) -> str | None:
+    """The first value of a response header, as aiohttp's ``headers.get`` gives it (httpx's joins
+    repeated headers with commas)."""
+    values = headers.get_list(name)
+    return values[0] if values else None
+
+
+class _Redirect(Exception):
+    """A redirect, raised by the client's response hook so that httpx closes the response unread and
+    does not build a request for its Location itself (its parser would reject some that yarl takes,
+    and redirects are followed here, hop by hop)."""
+
+    def __init__(self, status: int, location: str) -> None:
+        super().__init__(status, location)
+        self.status, self.location = status, location
+
+
+async def _stop_at_redirect(response: httpx.Response) -> None:
+    """httpx response hook: a redirect with a Location ends ``send`` with ``_Redirect``."""
+    if response.status_code in REDIRECTS:
+        location = _header(response.headers, "location")
+        if location is not None:
+            raise _Redirect(response.status_code, location)
+
+
+def _no_cookies() -> http.cookiejar.CookieJar:
+    """A jar that accepts no cookie, for httpx: the aiohttp session under the transport keeps them."""
+    return http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+
+
+def _original(exc: BaseException) -> BaseException:
+    """The aiohttp (or OS) exception the transport mapped to an httpx one, else ``exc`` itself."""
+    if isinstance(exc, httpx.HTTPError) and isinstance(exc.__cause__, (aiohttp.ClientError, OSError)):
+        return exc.__cause__
+    return exc
 
 
 def _ssl_context() -> ssl.SSLContext | bool:
