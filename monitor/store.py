@@ -100,6 +100,13 @@ class Snapshot:
 _APPLIED_IF = re.compile(r"^--\s*applied if:\s*(.+)$", re.MULTILINE)
 
 
+def _writer_database(conn: sqlite3.Connection) -> Any:
+    """sqlite-utils over the writers' connection (imported here: the read-only commands never need it)."""
+    import sqlite_utils
+
+    return sqlite_utils.Database(conn)
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) for every file under db/migrations, in order."""
     files = importlib.resources.files("monitor.migrations")
@@ -112,12 +119,11 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 class Database:
-    """The few calls the store makes on its connection (``query`` for rows as dicts, ``execute``,
-    ``enable_wal``), over plain ``sqlite3``.
+    """What the read-only commands call on their connection (``query`` for rows as dicts, ``execute``),
+    over plain ``sqlite3``: the same calls as sqlite-utils' ``Database``, which the writers use.
 
-    sqlite-utils offered them, but importing it costs 30 to 90 ms (it loads click's extras, pluggy
-    and dateutil), a third of what a read-only command may take to start and a tenth of a whole
-    unchanged run of a thousand sources.
+    Importing sqlite-utils costs 30 to 90 ms (it loads click's extras, pluggy and dateutil), a third of
+    what a read-only command may take to start; a writer runs long enough not to notice.
     """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -163,7 +169,7 @@ class Store:
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
             conn.execute("PRAGMA busy_timeout = 30000")
             conn.execute("PRAGMA foreign_keys = ON")
-            self.db = Database(conn)
+            self.db = _writer_database(conn)
             if self.path != ":memory:":
                 self.db.enable_wal()
             conn.execute("PRAGMA synchronous = NORMAL")
