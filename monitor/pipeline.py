@@ -99,8 +99,9 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult | 
     out.page_errors = [f"{r.key}: {r.error}" + ("; its last good copy is used" if r.page is not None else "")
                        for r in site.pages if r.error and (r.page is not None or r.role == "listed")]
 
-    row = store.source_row(source_id)
-    info = store.latest_snapshot_info(source_id)
+    row = store.check_state(source_id)  # the source's row and its newest snapshot's, in one query
+    info = None if row["snapshot_id"] is None else {
+        k: row[f"snapshot_{k}"] for k in ("id", "state", "content_type", "papers", "news")}
     if info is not None and digest == row["content_hash"]:
         with store.transaction():
             unread = result.not_modified and all(r.not_modified for r in site.pages if r.page is not None)

@@ -447,12 +447,12 @@ class Store:
         return next(self.db.query("SELECT * FROM sources WHERE id = ?", [source_id]))
 
     def check_state(self, source_id: int) -> dict[str, Any]:
-        """All one check reads, in one query: the source's row (validators, body hash, health) and its
-        newest snapshot's ``snapshot_id``, ``snapshot_state``, ``snapshot_papers`` and ``snapshot_news``
-        (None when it has none)."""
+        """The source's row (validators, site hash, health) and its newest snapshot's ``snapshot_id``,
+        ``snapshot_state``, ``snapshot_content_type``, ``snapshot_papers`` and ``snapshot_news`` (None when
+        it has none), in one query."""
         cur = self.db.conn.execute(
-            "SELECT s.*, n.id AS snapshot_id, n.state AS snapshot_state, n.papers AS snapshot_papers,"
-            " n.news AS snapshot_news FROM sources s LEFT JOIN snapshots n"
+            "SELECT s.*, n.id AS snapshot_id, n.state AS snapshot_state, n.content_type AS snapshot_content_type,"
+            " n.papers AS snapshot_papers, n.news AS snapshot_news FROM sources s LEFT JOIN snapshots n"
             " ON n.id = (SELECT MAX(id) FROM snapshots WHERE source_id = s.id) WHERE s.id = ?", [source_id])
         row = cur.fetchone()
         if row is None:
