@@ -72,9 +72,9 @@ _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "
                    "track", "wbr", "image", "keygen"})
 _SELF_CLOSING = frozenset({"p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead", "tbody",
                            "tfoot", "colgroup", "caption", "rb", "rt", "rp", "a", "nobr", "html", "head", "body"})
-MARKUP_DEPTH_FACTOR = 4
+MARKUP_DEPTH_FACTOR = 4  # the scan is an estimate: it refuses only well beyond the tree's own limit
 SCAN_ABOVE_TAGS = 5000  # fewer tags than this parse fast at any nesting (5,000 nested divs: ~30 ms)
-EAGER_TEXT = 1000  # characters: elements this small get their text while the tree is built  # the scan is an estimate: it refuses only well beyond the tree's own limit
+EAGER_TEXT = 1000  # characters: elements this small get their text while the tree is built
 
 
 def nesting_estimate(html: str, stop_at: int) -> int:
@@ -266,7 +266,8 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
     Raises ``PageTooComplex`` when the page exceeds the current ``limits``.
     """
     budget = _limits.get()
-    if html.count("<") > max(SCAN_ABOVE_TAGS, budget.max_depth * MARKUP_DEPTH_FACTOR) and nesting_estimate(html, budget.max_depth * MARKUP_DEPTH_FACTOR) > budget.max_depth * MARKUP_DEPTH_FACTOR:
+    deepest = budget.max_depth * MARKUP_DEPTH_FACTOR
+    if html.count("<") > max(SCAN_ABOVE_TAGS, deepest) and nesting_estimate(html, deepest) > deepest:
         raise PageTooComplex(f"page nested deeper than {budget.max_depth} levels")
     tree = LexborHTMLParser(html)
     root_node = tree.body or tree.root
