@@ -35,6 +35,19 @@ def _wait() -> float:
         return DEFAULT_WAIT
 
 
+def take_flock(fd: int, wait: float, *, poll: float) -> bool:
+    """Take an exclusive ``flock`` on ``fd``, trying every ``poll`` seconds for ``wait`` seconds at most."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(poll)
+
+
 @contextmanager
 def writer_lock(db_path: str, what: str, wait: float | None = None) -> Iterator[None]:
     """Hold the database's writer lock for the block; StoreError naming the holder if it stays taken."""
@@ -48,17 +61,10 @@ def writer_lock(db_path: str, what: str, wait: float | None = None) -> Iterator[
     except OSError as exc:
         raise database_error(db_path, exc) from None
     try:
-        deadline = time.monotonic() + (_wait() if wait is None else wait)
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    holder = os.pread(fd, 500, 0).decode("utf-8", "replace").strip() or "another process"
-                    raise StoreError(f"{db_path} is in use by {holder}; one writer at a time"
-                                     " (wait for it to finish, or stop it)") from None
-                time.sleep(0.1)
+        if not take_flock(fd, _wait() if wait is None else wait, poll=0.1):
+            holder = os.pread(fd, 500, 0).decode("utf-8", "replace").strip() or "another process"
+            raise StoreError(f"{db_path} is in use by {holder}; one writer at a time"
+                             " (wait for it to finish, or stop it)")
         since = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         try:
             os.ftruncate(fd, 0)

@@ -18,7 +18,9 @@ sites had more than one page, so an unchanged single page stays unchanged across
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 from urllib.parse import urljoin
 
 from rapidfuzz import fuzz, process
@@ -27,6 +29,8 @@ from .diff import TITLE_SAME
 from .models import Announcement, NewsItem, Page, Publication, news_key, norm, paper_key
 from .safe import safe_url
 from .site import is_web
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -63,31 +67,50 @@ def _news_richness(n: NewsItem) -> tuple[int, ...]:
     return (n.parsed_date is not None, len(n.links), len(n.text))
 
 
-def _merge_papers(parts: list[tuple[str, Page]], origins: dict[tuple[str, str], Origin]) -> list[Publication]:
-    merged: list[Publication] = []
+def _merge_items(parts: list[tuple[str, list[T]]], *, key: Callable[[T], Hashable],
+                 richness: Callable[[T], tuple[int, ...]], near: Callable[[T, list], Hashable | None] | None = None
+                 ) -> tuple[list[T], list[Origin]]:
+    """Items of the pages in order, one per identity (``key``, or ``near`` on the keys taken so far):
+    the homepage's all stay; a followed page's item that is already there adds its page, and replaces
+    the kept record when it is richer."""
+    merged: list[T] = []
     where: list[Origin] = []
-    by_key: dict[str, int] = {}
-    for n, (url, page) in enumerate(parts):
-        added: dict[str, int] = {}
-        for p in page.publications:
-            p = replace(p, links={k: _absolute(v, url) for k, v in p.links.items()}, found_on=url) if n else \
-                replace(p, found_on=url)
-            key = paper_key(p)
-            i = by_key.get(key)
-            if i is None and n and p.title and by_key:
-                titled = [k for k in by_key if not k.startswith("text:")]
-                best = process.extractOne(key, titled, scorer=fuzz.ratio, score_cutoff=TITLE_SAME) if titled else None
-                i = by_key[best[0]] if best else None
+    by_key: dict[Hashable, int] = {}
+    for n, (url, items) in enumerate(parts):
+        added: dict[Hashable, int] = {}
+        for item in items:
+            k = key(item)
+            i = by_key.get(k)
+            if i is None and n and near is not None and by_key:
+                close = near(item, list(by_key))
+                i = by_key[close] if close is not None else None
             if i is None or n == 0:  # the homepage's own items all stay, as on a single page
-                merged.append(p)
+                merged.append(item)
                 where.append(Origin(chosen=url, pages={url}))
-                added.setdefault(key, len(merged) - 1)
+                added.setdefault(k, len(merged) - 1)
                 continue
             where[i].pages.add(url)
-            if _paper_richness(p) > _paper_richness(merged[i]):
-                merged[i], where[i].chosen = p, url
-        for key, i in added.items():
-            by_key.setdefault(key, i)
+            if richness(item) > richness(merged[i]):
+                merged[i], where[i].chosen = item, url
+        for k, i in added.items():
+            by_key.setdefault(k, i)
+    return merged, where
+
+
+def _near_title(p: Publication, keys: list) -> Hashable | None:
+    """The key of a titled paper the diff would call the same (``TITLE_SAME``), if any."""
+    titled = [k for k in keys if not k.startswith("text:")]
+    if not p.title or not titled:
+        return None
+    best = process.extractOne(paper_key(p), titled, scorer=fuzz.ratio, score_cutoff=TITLE_SAME)
+    return best[0] if best else None
+
+
+def _merge_papers(parts: list[tuple[str, Page]], origins: dict[tuple[str, str], Origin]) -> list[Publication]:
+    pages = [(url, [replace(p, links={k: _absolute(v, url) for k, v in p.links.items()}, found_on=url) if n
+                    else replace(p, found_on=url) for p in page.publications])
+             for n, (url, page) in enumerate(parts)]
+    merged, where = _merge_items(pages, key=paper_key, richness=_paper_richness, near=_near_title)
     for p, origin in zip(merged, where):
         origins.setdefault(("paper", paper_key(p)), Origin(chosen=origin.chosen)).pages |= origin.pages
     return merged
@@ -98,26 +121,10 @@ def _news_identity(n: NewsItem) -> tuple[str, str]:
 
 
 def _merge_news(parts: list[tuple[str, Page]], origins: dict[tuple[str, str], Origin]) -> list[NewsItem]:
-    merged: list[NewsItem] = []
-    where: list[Origin] = []
-    by_key: dict[tuple[str, str], int] = {}
-    for n, (url, page) in enumerate(parts):
-        added: dict[tuple[str, str], int] = {}
-        for item in page.news:
-            if n:
-                item = replace(item, links=[_absolute(x, url) for x in item.links])
-            key = _news_identity(item)
-            i = by_key.get(key)
-            if i is None or n == 0:
-                merged.append(item)
-                where.append(Origin(chosen=url, pages={url}))
-                added.setdefault(key, len(merged) - 1)
-                continue
-            where[i].pages.add(url)
-            if _news_richness(item) > _news_richness(merged[i]):
-                merged[i], where[i].chosen = item, url
-        for key, i in added.items():
-            by_key.setdefault(key, i)
+    pages = [(url, [replace(item, links=[_absolute(x, url) for x in item.links]) if n else item
+                    for item in page.news])
+             for n, (url, page) in enumerate(parts)]
+    merged, where = _merge_items(pages, key=_news_identity, richness=_news_richness)
     for item, origin in zip(merged, where):
         origins.setdefault(("news", news_key(item)), Origin(chosen=origin.chosen)).pages |= origin.pages
     return merged

@@ -100,6 +100,13 @@ class Snapshot:
 _APPLIED_IF = re.compile(r"^--\s*applied if:\s*(.+)$", re.MULTILINE)
 
 
+def _roll_back(conn: sqlite3.Connection) -> None:
+    """End an open transaction, if SQLite has not already (a failed ROLLBACK changes nothing stored)."""
+    if conn.in_transaction:
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+
+
 def _writer_database(conn: sqlite3.Connection) -> Any:
     """sqlite-utils over the writers' connection (imported here: the read-only commands never need it)."""
     import sqlite_utils
@@ -305,15 +312,11 @@ class Store:
             try:
                 yield
             except BaseException:
-                if conn.in_transaction:
-                    with suppress(sqlite3.Error):
-                        conn.execute("ROLLBACK")
+                _roll_back(conn)
                 raise
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            if conn.in_transaction:
-                with suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
+            _roll_back(conn)
             raise database_error(self.path, exc) from None
 
     @contextmanager
@@ -343,9 +346,7 @@ class Store:
         try:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            if conn.in_transaction:
-                with suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
+            _roll_back(conn)
             raise database_error(self.path, exc) from None
 
     @contextmanager

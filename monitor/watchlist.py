@@ -19,7 +19,6 @@ import os
 import re
 import stat
 import tempfile
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 from .config import Config
 from .errors import ConfigError, MonitorError
 from .fetch import Fetcher, user_agent
-from .lock import holder, writer_lock
+from .lock import holder, take_flock, writer_lock
 from .models import Page, Source
 from .names import same_name
 from .probe import Look, look_at_all
@@ -168,15 +167,8 @@ def edit_lock(config_path: str) -> Iterator[None]:
     folder = Path(os.path.realpath(config_path)).parent
     fd = os.open(folder, os.O_RDONLY)
     try:
-        deadline = time.monotonic() + EDIT_LOCK_WAIT
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise ConfigError(f"{config_path}: another edit of this file is under way; try again") from None
-                time.sleep(0.05)
+        if not take_flock(fd, EDIT_LOCK_WAIT, poll=0.05):
+            raise ConfigError(f"{config_path}: another edit of this file is under way; try again")
         try:
             yield
         finally:
