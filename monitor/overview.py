@@ -59,7 +59,7 @@ def source_overview(store: Store, name: str) -> dict[str, Any]:
         "news": [{**n.to_json(), "first_seen": seen.get(("news", news_key(n)))} for n in page.news],
         "announcements": [{**a.to_json(), "first_seen": seen.get(("announcement", a.kind))}
                           for a in page.announcements],
-        "pages": [{k: p[k] for k in ("url", "role", "why", "status", "error", "checked_at", "papers", "news")}
+        "pages": [{k: p[k] for k in ("url", "role", "why", "status", "error", "checked_at", "failures", "papers", "news")}
                   for p in store.site_pages(row["id"])],
     }
     return out
@@ -111,8 +111,10 @@ def overview_lines(data: dict[str, Any]) -> list[str]:
                      f" ({s['reason']}); shown below is the page before it")
     for p in data["pages"] if len(data["pages"]) > 1 else []:  # a site: the pages read with the homepage
         if p["role"] != "home":
-            lines.append(f"  also reads     {p['url']} ({p['why']}): " + (f"failing: {p['error']}" if p["error"] else
-                         f"{p['papers']} paper{'s' if p['papers'] != 1 else ''}, {p['news']} news"))
+            lines.append(f"  also reads     {p['url']} ({p['why']}): " + (
+                f"never read ({p['error']}), {p['failures']} tr{'ies' if p['failures'] != 1 else 'y'} so far"
+                if p["papers"] is None else f"failing: {p['error']}" if p["error"] else
+                f"{p['papers']} paper{'s' if p['papers'] != 1 else ''}, {p['news']} news"))
     if data["snapshot"] is None:
         lines.append("\nNo page stored yet: no check of this source has succeeded.")
         return lines

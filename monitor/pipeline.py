@@ -208,10 +208,19 @@ def _save_site(store: Store, source: Source, source_id: int, site: SiteRead, hom
                     page=home_page)
     kept: list[str] = []
     for r in site.pages:
-        if r.skipped or r.page is None:  # not read, or never read well: nothing to keep
+        if r.resting:  # a link never read well, not tried this time: its row stays as it was
+            kept.append(r.key)
+            continue
+        if r.skipped or (r.page is None and r.role != "linked"):  # not read, or a listed page never read well
+            continue
+        st = r.state
+        if r.page is None:  # a link never read well: its failures are kept, so that it rests between tries
+            kept.append(r.key)
+            store.save_page(source_id, PageState(
+                url=r.key, role=r.role, why=r.why, status=r.result.status if r.result else None, error=r.error,
+                checked_at=started, failing_since=st.failing_since or started, failures=st.failures + 1))
             continue
         kept.append(r.key)
-        st = r.state
         health, event = after_check(Health(last_success_at=st.last_success_at, failing_since=st.failing_since,
                                            failures=st.failures, alerted=st.failing_alerted),
                                     failed=r.error is not None, at=started, error=r.error,

@@ -9,7 +9,10 @@ the daemon's politeness), each with its own ETag and Last-Modified, so an unchan
 
 A page that fails (an HTTP error, a timeout, an error page served with 200, a redirect off the site, a
 PDF) keeps its last good extraction for the merge: a broken publications page never reads as every
-paper removed. A page robots.txt forbids is not read at all. Nothing here touches the database: the
+paper removed. A page robots.txt forbids is not read at all. A linked page that has never been read
+well (a menu entry to a page that 404s) rests between tries: it is fetched again when the homepage
+changes, or else ``NEVER_READ_RETRY`` after its last try, doubling with each failure up to
+``NEVER_READ_RETRY_MAX``, so a dead link does not cost a request at every check. Nothing here touches the database: the
 caller passes what was known (``PageState``) and stores what comes back (``pipeline.process``).
 """
 
@@ -34,6 +37,8 @@ from .worker import Job
 Extractor = Callable[[Job], Awaitable[Page]]
 
 LISTED_WHY = "listed under pages:"
+NEVER_READ_RETRY = dt.timedelta(days=1)  # a linked page never read well is tried again after this,
+NEVER_READ_RETRY_MAX = dt.timedelta(days=7)  # doubled with each failed try, up to this
 
 
 def page_job(source: Source, result: FetchResult, today: dt.date | None, *, discover: bool = False,
@@ -53,6 +58,14 @@ def discovers(source: Source) -> bool:
 def page_key(url: str) -> str:
     """How a page is known between checks: its address as it may be stored (``safe.redact_url``)."""
     return redact_url(url)
+
+
+def retry_at(state: PageState) -> dt.datetime | None:
+    """When a linked page that has never been read well is due again (None: not resting, read it now)."""
+    if state.role != "linked" or state.page is not None or not state.failures or not state.checked_at:
+        return None
+    wait = min(NEVER_READ_RETRY * 2 ** min(state.failures - 1, 16), NEVER_READ_RETRY_MAX)
+    return dt.datetime.fromisoformat(state.checked_at) + wait
 
 
 def resolve_links(page: Page, base: str) -> Page:
@@ -84,6 +97,7 @@ class PageRead:
     fresh: bool = False  # extracted from a new body in this check
     error: str | None = None  # why it failed; its last good copy, if any, stands in
     skipped: str | None = None  # why it was not read at all (robots.txt)
+    resting: dt.datetime | None = None  # never read well and not due: not fetched in this check (``retry_at``)
 
     @property
     def key(self) -> str:
@@ -123,9 +137,10 @@ def _with_credentials(url: str, source_url: str) -> str:
 
 async def read_site(source: Source, fetcher: Fetcher, extract: Extractor, home: PageState,
                     known: dict[str, PageState], *, today: dt.date | None = None, spacing: float = 0.0,
-                    explain: bool = False) -> SiteRead:
+                    explain: bool = False, now: dt.datetime | None = None) -> SiteRead:
     """Fetch and extract the homepage, then its followed (or listed) pages; per-page problems are recorded
-    in the result, never raised. ``known``: the other pages' states by ``page_key``."""
+    in the result, never raised. ``known``: the other pages' states by ``page_key``; ``now``: the check's
+    time, for the linked pages that rest (``retry_at``)."""
     try:
         headers = source_headers(source)
     except ConfigError as exc:  # a headers_env variable is not set: this source's check fails, clearly
@@ -153,11 +168,17 @@ async def read_site(source: Source, fetcher: Fetcher, extract: Extractor, home: 
     else:
         targets = [(link.url, "linked", link.why, link.kind) for link in site.links or []]
     home_url = result.final_url or source.url
+    now = now or dt.datetime.now(dt.timezone.utc)
     for url, role, why, kind in targets:
         state = known.get(page_key(url)) or PageState(url=page_key(url), role=role, why=why)
+        read = PageRead(url=url, role=role, why=why, state=state, kind=kind)
+        due = None if changed else retry_at(state)  # a homepage that changed may have made the page at last
+        if due is not None and now < due:
+            read.resting = due
+            site.pages.append(read)
+            continue
         if spacing > 0:
             await asyncio.sleep(spacing)
-        read = PageRead(url=url, role=role, why=why, state=state, kind=kind)
         await _read_page(read, source, home_url, fetcher, extract, headers, today, explain)
         site.pages.append(read)
     wanted = {page_key(url) for url, *_ in targets}

@@ -6,6 +6,7 @@ SQLite file. The pure parts (which links are followed, how pages merge) are test
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import signal
 import sqlite3
@@ -18,9 +19,9 @@ from click.testing import CliRunner
 from monitor.cli import main
 from monitor.errors import ConfigError
 from monitor.merge import merge_pages, site_hash
-from monitor.models import NewsItem, Page, Publication
+from monitor.models import NewsItem, Page, PageState, Publication
 from monitor.site import FOLLOW_MAX, discover, scope
-from monitor.sitefetch import resolve_links
+from monitor.sitefetch import resolve_links, retry_at
 from monitor.sources import parse_config
 from monitor.store import Store
 
@@ -450,19 +451,52 @@ def test_the_daemon_reads_the_whole_site_politely(tmp_path, server, start):  # n
     assert min(b - a for a, b in zip(site, site[1:])) >= 0.28  # one site, one host: politeness between requests
 
 
-def test_a_link_that_never_worked_is_tried_quietly_but_a_listed_page_that_fails_is_reported(tmp_path, page_server):
+@pytest.mark.parametrize("role, failures, page, rests_days", [
+    ("linked", 0, None, None),  # never tried: read it now
+    ("linked", 1, None, 1), ("linked", 2, None, 2), ("linked", 3, None, 4),
+    ("linked", 4, None, 7), ("linked", 500, None, 7),  # doubling, never beyond a week
+    ("linked", 3, Page(), None),  # it was read well once: a page that fails is read at every check
+    ("listed", 3, None, None),  # sources.yaml names it: asked for at every check
+])
+def test_a_link_never_read_well_rests_doubling_up_to_a_week(role, failures, page, rests_days):
+    when = "2026-01-01T00:00:00+00:00"
+    due = retry_at(PageState(url="https://x.org/news/", role=role, failures=failures, page=page, checked_at=when))
+    expected = None if rests_days is None else dt.datetime.fromisoformat(when) + dt.timedelta(days=rests_days)
+    assert due == expected
+
+
+def test_a_link_that_never_worked_rests_between_tries_but_a_listed_page_that_fails_is_reported(tmp_path, page_server):
     url = serve_site(page_server, news="")
     del page_server.routes["/news.html"]  # the News link is broken from the start
     config = write_config(tmp_path, url)
     db = tmp_path / "m.db"
     first = run(config, db)
     assert outcome(first) == "new" and "followed page" not in first
-    second = run(config, db)
-    assert outcome(second) == "not_modified" and len(page_server.hits("/news.html")) == 2
-    assert query(db, "SELECT COUNT(*) FROM source_pages WHERE url LIKE '%news.html'") == [(0,)]
+    dead = "SELECT failures, status, error FROM source_pages WHERE url LIKE '%news.html'"
+    assert query(db, dead) == [(1, 404, "HTTP 404")]
+    second = run(config, db)  # the homepage is unchanged: the dead link is not asked again so soon
+    assert outcome(second) == "not_modified" and len(page_server.hits("/news.html")) == 1
+    assert query(db, dead) == [(1, 404, "HTTP 404")]
+    assert f"  also reads     {page_server.url('/news.html')} (link text 'News', path /news.html):" \
+           " never read (HTTP 404), 1 try so far" in cli(config, db, "show", "Dana").output
     assert f"{page_server.url('/news.html')} (link text 'News', path /news.html): not read: HTTP 404" in \
-        cli(config, db, "check", "Dana", "--explain").output
+        cli(config, db, "check", "Dana", "--explain").output  # a check asked for by hand reads every link
 
+    with sqlite3.connect(db) as conn:  # a day and a bit later, it is due again; the second failure doubles the rest
+        conn.execute("UPDATE source_pages SET checked_at = '2000-01-01T00:00:00+00:00' WHERE url LIKE '%news.html'")
+    run(config, db)
+    assert len(page_server.hits("/news.html")) == 3 and query(db, dead) == [(2, 404, "HTTP 404")]
+    run(config, db)
+    assert len(page_server.hits("/news.html")) == 3
+
+    page_server.set("/", HOME.replace("at Example University.", "at Example University, in Lisbon."))
+    page_server.set("/news.html", NEWS)  # the homepage changed, so the link is tried at once: and now it works
+    fourth = run(config, db)
+    assert len(page_server.hits("/news.html")) == 4 and outcome(fourth) == "changed"
+    assert query(db, dead) == [(0, 200, None)]
+    assert events(db) == [("profile_changed", None)]  # what a page read for the first time lists: not news
+
+    del page_server.routes["/news.html"]
     listed = write_config(tmp_path, url, f"    pages: [{page_server.url('/news.html')}]\n")
     third = run(listed, db)
     assert f"Dana: page {page_server.url('/news.html')}: HTTP 404" in third and "1 followed page failed" in third
