@@ -36,9 +36,9 @@ class Ctx:
         self.db_path = db_path
 
     def config(self) -> Config:
-        from .sources import load_config
+        from .sources import config_cache, load_config
 
-        return load_config(self.config_path)
+        return load_config(self.config_path, config_cache(self.db_path))
 
     def store(self) -> Store:
         from .store import Store
@@ -533,11 +533,9 @@ def sources_cmd(obj: Ctx) -> None:
                          r["last_outcome"] or "-", _when(r["last_success_at"]) if r["last_success_at"] else "never",
                          _failing(r), str(r["papers"]), str(r["news"]), str(r["events"]), r["url"]) for r in rows]
     widths = [min(50, max(len(row[i]) for row in table)) for i in range(len(header))]
-    for row in table:
-        click.echo("  ".join(str(c)[:50].ljust(w) for c, w in zip(row, widths)).rstrip())
-    for r in rows:
-        if r["last_error"]:
-            click.echo(f"  {r['name']}: {r['last_error']}")
+    lines = ["  ".join(str(c)[:50].ljust(w) for c, w in zip(row, widths)).rstrip() for row in table]
+    lines += [f"  {r['name']}: {r['last_error']}" for r in rows if r["last_error"]]
+    click.echo("\n".join(lines))  # one write: ten thousand sources print in a few hundredths of a second
 
 
 # ---------------------------------------------------------------- keeping the watch list

@@ -49,7 +49,7 @@ from .notify import deliver_due, outbox_hook
 from .pipeline import CheckResult, check_sources
 from .lock import writer_lock
 from .safe import redact_in
-from .sources import config_warnings, load_config
+from .sources import config_cache, config_warnings, load_config
 from .store import Store
 
 log = logging.getLogger("monitor.daemon")
@@ -478,7 +478,7 @@ class Daemon:
         """Re-read sources.yaml; apply it whole, or keep the running configuration and say why."""
         async with self._reload_lock:
             try:
-                config = load_config(self.config_path)
+                config = load_config(self.config_path, config_cache(self.store.path))
                 triggers = make_triggers(config)
                 hook = outbox_hook(config)
                 if self._stopping:
@@ -655,7 +655,7 @@ def run_daemon(config_path: str, db_path: str, *, grace: float = 30.0, summary_e
     runs; the CLI turns it into one line and exit status 2.
     """
     _setup_logging()
-    config = load_config(config_path)
+    config = load_config(config_path, config_cache(db_path))
     make_triggers(config)
     for warning in config_warnings(config):
         log.warning("%s", warning.removeprefix("warning: "))

@@ -118,6 +118,11 @@ def _secret_param(name: str) -> bool:
     return bool(SECRET_PARAMS.search(low)) or any(w in low for w in SECRET_WORDS)
 
 
+# An http(s) address without credentials, query, fragment, whitespace or control characters: it has
+# nothing to redact, and urlsplit/urlunsplit would give it back as it is.
+_PLAIN_WEB = re.compile(r"https?://[^@?#\s\x00-\x1f\x7f-\x9f]*\Z")
+
+
 def redact_url(url: Any) -> Any:
     """The URL as it may be shown or stored: credentials and secret-looking query values as ``***``.
 
@@ -125,6 +130,8 @@ def redact_url(url: Any) -> Any:
     is returned unchanged; so is anything that is not a string.
     """
     if not isinstance(url, str):
+        return url
+    if _PLAIN_WEB.match(url):  # the usual address: nothing to hide, and splitting it would change nothing
         return url
     try:
         parts = urlsplit(url)

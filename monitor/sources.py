@@ -8,8 +8,12 @@ them, and this module assembles the result into one ``Config``.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
+import pickle
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -365,13 +369,68 @@ def parse_config(text: str, path: str = "sources.yaml") -> Config:
     return config
 
 
-def load_config(path: str | Path) -> Config:
-    """Read and validate a sources file from disk."""
+CACHE_FROM_BYTES = 32 * 1024  # a sources file this big (some 300 sources) keeps its parse in a cache file
+
+
+def load_config(path: str | Path, cache: str | Path | None = None) -> Config:
+    """Read and validate a sources file from disk. ``cache``: a file where the parse of a large file is
+    kept (``CACHE_FROM_BYTES``), so that reading it again costs an unpickling, not a parse; it is used
+    only for the very same bytes, read from the same place by the same code."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        data = p.read_bytes()
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{p}: no such file (give --config or set MONITOR_CONFIG)") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{p}: cannot read: {exc}") from None
-    return parse_config(text, str(p))
+    if cache is None or len(data) < CACHE_FROM_BYTES:
+        return parse_config(text, str(p))
+    key = _cache_key(data, p)
+    config = _cached(Path(cache), key)
+    if config is None:
+        config = parse_config(text, str(p))
+        _keep(Path(cache), key, config)
+    config.path = str(p)
+    return config
+
+
+def _cache_key(data: bytes, path: Path) -> str:
+    """The file's bytes, where it is (relative file sources resolve against it, ``~`` against $HOME), and
+    the code that parses it (the package's files as they are now)."""
+    digest = hashlib.sha256(data)
+    here = Path(__file__).parent
+    code = sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size) for e in os.scandir(here) if e.name.endswith(".py"))
+    for part in (str(path.absolute()), os.environ.get("HOME", ""), repr(code)):
+        digest.update(b"\0" + part.encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def _cached(cache: Path, key: str) -> Config | None:
+    try:
+        with open(cache, "rb") as f:
+            stored_key, config = pickle.load(f)
+    except Exception:  # no cache yet, or one that cannot be read: the file is parsed
+        return None
+    return config if stored_key == key and isinstance(config, Config) else None
+
+
+def _keep(cache: Path, key: str, config: Config) -> None:
+    """Write the cache whole or not at all; a folder that cannot be written only costs the next parse."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=cache.name + ".", dir=cache.parent)
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump((key, config), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cache)
+    except Exception:  # a full disk, or a value that does not pickle: no cache, and nothing else changes
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def config_cache(db_path: str | Path) -> Path:
+    """Where the parse of a large sources file is kept: beside the database."""
+    db = Path(db_path)
+    return db.with_name(db.name + ".sources-cache")

@@ -6,6 +6,8 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from monitor.safe import clean_link, clean_text, redact_url, safe_url
 
 from .conftest import PAGES
@@ -80,3 +82,16 @@ def test_hostile_page_reaches_no_output_unsafe(tmp_path, page_server, mailbox, e
     links = [e.get("links") for e in payload["events"] if e.get("links")]
     assert all(not isinstance(v, str) or v.startswith("http") or "/" in v for lk in links
                for v in (lk.values() if isinstance(lk, dict) else lk))
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("https://dana.example.org/~dana/pubs.html", "https://dana.example.org/~dana/pubs.html"),  # nothing to hide
+    ("http://h.org//x", "http://h.org//x"),
+    ("HTTPS://h.org/p", "https://h.org/p"),  # as urlsplit gives it back, on the slow path as before
+    ("https://me@h.org/p", "https://***@h.org/p"),
+    ("https://h.org/p?api_key=1", "https://h.org/p?api_key=***"),
+    ("https://h.org/p#access_token=1", "https://h.org/p#access_token=***"),
+    ("https://h.org/p\t?token=1", "https://h.org/p?token=***"),  # a tab does not hide a secret
+])
+def test_plain_addresses_come_back_as_they_are_and_secrets_never_do(url, shown):
+    assert redact_url(url) == shown

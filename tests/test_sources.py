@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import ConfigError
-from monitor.sources import load_config, parse_config, parse_interval
+from monitor.sources import CACHE_FROM_BYTES, _cache_key, _keep, config_cache, load_config, parse_config, parse_interval
 
 GOOD = """
 defaults:
@@ -121,3 +121,41 @@ def test_the_fast_yaml_reader_reads_what_the_pure_one_reads(monkeypatch):
     fast = parse_config(text, "sources.yaml")
     monkeypatch.setattr(sources, "_FastUniqueKeyLoader", sources._UniqueKeyLoader)
     assert parse_config(text, "sources.yaml") == fast
+
+
+def _many(n: int, first: str = "Person") -> str:
+    return "sources:\n" + "".join(f"  - name: {first} {i}\n    url: https://p{i}.example.org/\n    tags: [lab]\n"
+                                  for i in range(n))
+
+
+def test_a_large_file_keeps_its_parse_beside_the_database_for_the_same_bytes_only(tmp_path):
+    path, cache = tmp_path / "sources.yaml", config_cache(tmp_path / "m.db")
+    path.write_text(_many(600))
+    assert path.stat().st_size >= CACHE_FROM_BYTES
+    first = load_config(path, cache)
+    assert cache.exists() and load_config(path, cache) == first == load_config(path)
+
+    _keep(cache, _cache_key(path.read_bytes(), path), parse_config(_many(3, "Cached"), str(path)))
+    assert [s.name for s in load_config(path, cache).sources] == ["Cached 0", "Cached 1", "Cached 2"]  # it is read
+
+    path.write_text(_many(600).replace("Person 7\n", "Someone Else\n"))  # other bytes: parsed again, cache renewed
+    assert load_config(path, cache).sources[7].name == "Someone Else"
+    assert load_config(path, cache).sources[7].name == "Someone Else"
+
+    cache.write_bytes(b"not a pickle")  # a damaged cache costs a parse, nothing else
+    assert load_config(path, cache).sources[7].name == "Someone Else"
+
+    path.write_text(_many(600) + "  - name: Person 3\n    url: https://x.example.org/\n")
+    with pytest.raises(ConfigError, match="duplicate name"):  # errors are never cached away
+        load_config(path, cache)
+
+
+def test_a_small_file_or_an_unwritable_folder_makes_no_cache(tmp_path):
+    small = tmp_path / "small.yaml"
+    small.write_text(_many(3))
+    cache = config_cache(tmp_path / "m.db")
+    assert len(load_config(small, cache).sources) == 3 and not cache.exists()
+    big = tmp_path / "big.yaml"
+    big.write_text(_many(600))
+    nowhere = config_cache(tmp_path / "missing" / "folder" / "m.db")
+    assert len(load_config(big, nowhere).sources) == 600 and not nowhere.parent.exists()
