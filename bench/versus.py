@@ -71,11 +71,18 @@ class Run:
 def urlwatch_exe(venv: Path = URLWATCH_VENV) -> Path:
     """urlwatch in its own virtual environment, installed from PyPI the first time."""
     exe = venv / "bin" / "urlwatch"
-    if not exe.exists():
+    if not _runs(exe):  # never installed, or a venv whose Python has gone (made from a copy since deleted)
         print(f"installing {URLWATCH} into {venv} ...", file=sys.stderr, flush=True)
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
         subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", URLWATCH], check=True)
     return exe
+
+
+def _runs(exe: Path) -> bool:
+    try:
+        return subprocess.run([str(exe), "--version"], capture_output=True, timeout=60).returncode == 0
+    except OSError:
+        return False
 
 
 class TreeSampler:
