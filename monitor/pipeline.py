@@ -203,9 +203,12 @@ def _save_site(store: Store, source: Source, source_id: int, site: SiteRead, hom
     """Each page's validators, last good extraction and health, inside the check's transaction; a followed
     page that keeps failing becomes ``source_failing`` (naming the page), and its return ``source_recovered``."""
     home = site.home_state
+    # The homepage's own extraction is kept only beside other pages' (for the next merge): read alone, it
+    # is the snapshot's page, which ``Store.home_page`` falls back to; a copy would double the database.
+    alone = home_page is not None and not any(r.page is not None for r in site.pages)
     store.save_page(source_id, PageState(url=home.url, role="home", content_hash=home_hash, links=site.links,
                                          status=site.home.status, checked_at=started, last_success_at=started),
-                    page=home_page)
+                    page=None if alone else home_page, drop_page=alone)
     kept: list[str] = []
     for r in site.pages:
         if r.resting:  # a link never read well, not tried this time: its row stays as it was

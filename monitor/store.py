@@ -585,8 +585,9 @@ class Store:
         snap = self.latest_snapshot(source_id)
         return snap.page if snap else None
 
-    def save_page(self, source_id: int, state: PageState, *, page: Page | None = None) -> None:
-        """Write one page's state; its extraction only when ``page`` is given (else the stored one stays)."""
+    def save_page(self, source_id: int, state: PageState, *, page: Page | None = None, drop_page: bool = False) -> None:
+        """Write one page's state; its extraction only when ``page`` is given (else the stored one stays, or
+        with ``drop_page`` goes)."""
         links = None if state.links is None else json.dumps(
             [{"url": link.url, "kind": link.kind, "why": link.why} for link in state.links], ensure_ascii=False)
         self.db.execute(
@@ -595,7 +596,8 @@ class Store:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (source_id, url) DO UPDATE SET role = excluded.role, why = excluded.why,"
             " etag = excluded.etag, last_modified = excluded.last_modified, content_hash = excluded.content_hash,"
-            " page = COALESCE(excluded.page, page), links = excluded.links, status = excluded.status,"
+            f" page = {'NULL' if drop_page else 'COALESCE(excluded.page, page)'}, links = excluded.links,"
+            " status = excluded.status,"
             " error = excluded.error, checked_at = excluded.checked_at, last_success_at = excluded.last_success_at,"
             " failing_since = excluded.failing_since, failures = excluded.failures,"
             " failing_alerted = excluded.failing_alerted",
@@ -612,10 +614,13 @@ class Store:
 
     def site_pages(self, source_id: int) -> list[dict[str, Any]]:
         """Each page of the source with why it is read and how its last check went (for reports)."""
-        return list(self.rows("SELECT url, role, why, status, error, checked_at, last_success_at, failures,"
-                                  " json_array_length(page, '$.publications') AS papers,"
-                                  " json_array_length(page, '$.news') AS news FROM source_pages"
-                                  " WHERE source_id = ? ORDER BY role != 'home', url", [source_id]))
+        newest = "(SELECT {} FROM snapshots WHERE source_id = p.source_id ORDER BY id DESC LIMIT 1)"
+        return list(self.rows(  # a homepage read alone keeps no copy of its extraction: its snapshot counts
+            "SELECT url, role, why, status, error, checked_at, last_success_at, failures,"
+            f" COALESCE(json_array_length(page, '$.publications'), CASE role WHEN 'home' THEN {newest.format('papers')}"
+            " END) AS papers,"
+            f" COALESCE(json_array_length(page, '$.news'), CASE role WHEN 'home' THEN {newest.format('news')} END)"
+            " AS news FROM source_pages p WHERE source_id = ? ORDER BY role != 'home', url", [source_id]))
 
     # ------------------------------------------------------------ checks, items, events
 

@@ -434,6 +434,24 @@ def test_an_upgraded_database_reads_the_same_single_page_as_unchanged(tmp_path, 
     assert query(db, "SELECT COUNT(*) FROM snapshots") == [(1,)] and events(db) == []
 
 
+def test_a_homepage_read_alone_keeps_its_extraction_once_in_its_snapshot(tmp_path, page_server):
+    serve_site(page_server, home=HOME.replace(NAV, ""))
+    config = write_config(tmp_path, page_server.url("/"))
+    db = tmp_path / "m.db"
+    home = "SELECT page IS NOT NULL FROM source_pages WHERE role = 'home'"
+    assert outcome(run(config, db)) == "new"
+    assert query(db, home) == [(0,)]  # no copy: the snapshot holds it
+    shown = json.loads(cli(config, db, "show", "Dana", "--json").output)
+    assert [(p["role"], p["papers"], p["news"]) for p in shown["pages"]] == [("home", 1, 0)]
+
+    page_server.set("/", HOME)  # now it links to its publications and news: merged, from its own extraction
+    assert outcome(run(config, db)) == "changed"
+    assert query(db, home) == [(1,)] and items(db, "paper") == sorted(ALL_TITLES)
+    page_server.set("/publications/", PUBS.replace("Tiny Models Think Too", "Tiny Models Think Twice"))
+    assert outcome(run(config, db)) == "changed"  # the homepage answered 304: its kept extraction is merged
+    assert items(db, "paper") == sorted(ALL_TITLES - {"Tiny Models Think Too"} | {"Tiny Models Think Twice"})
+
+
 # ---------------------------------------------------------------- the daemon
 
 def test_the_daemon_reads_the_whole_site_politely(tmp_path, server, start):  # noqa: F811 (fixtures)
