@@ -12,6 +12,7 @@ in a process it can stop).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 from markdown_it import MarkdownIt
@@ -32,6 +33,7 @@ _ERROR_TITLE = re.compile(
     r"there isn'?t a github pages site here|domain (?:is )?for sale|account suspended", re.I)
 
 
+@functools.lru_cache(maxsize=2)  # a homepage is rendered twice in a row: to extract it, then to find its links
 def markdown_to_html(text: str) -> str:
     """Render Markdown as a Jekyll/GitHub page would show it (front matter dropped, inline HTML kept)."""
     return _md.render(_FRONT_MATTER.sub("", text, count=1))
