@@ -44,14 +44,23 @@ def venue_core(venue: str) -> frozenset[str]:
 
 
 _VENUE_DETAIL = re.compile(
-    r"\s*,?\s*(?<![\w.])(?:(?:vol(?:ume)?\.?|no\.?|num(?:ber)?\.?|issue|pp\.?|pages?|art(?:icle)?\.?(?:\s+no\.?)?)\s*"
+    r"\s*,?\s*(?<![\w.])(?:(?:vol(?:ume)?\.?|v\.(?=\s*\d)|no\.?|num(?:ber)?\.?|issue|pp\.?|pages?|art(?:icle)?\.?(?:\s+no\.?)?)\s*"
     r"[\w\-–]+(?:\s*\(\d+\))?(?:\s*[-–:]\s*[\w]+)*|\d+\s*\(\d+\)(?:\s*:\s*[\w]+(?:\s*[-–]\s*\w+)?)?|"
     r"\d+\s*:\s*\w+(?:\s*[-–]\s*\w+)?)(?=\s*(?:,|\.|$|\(|\d{4}))", re.I)
 
 
+def has_print_details(line: str) -> bool:
+    """Volume, issue or pages, as a citation's venue part writes them ('Solar Physics, 280(1), 273-293')."""
+    return _VENUE_DETAIL.search(line) is not None
+
+
 def venue_without_details(venue: str) -> str:
-    """'IEEE TKDE, 34(6):2948-2961, 2022' -> 'IEEE TKDE, 2022': volume, issue and pages say where in a
-    journal a paper is printed, not where it appeared, and their arrival is no venue change."""
+    """'IEEE TKDE, 34(6):2948-2961, 2022' -> 'IEEE TKDE': volume, issue and pages say where in a journal
+    a paper is printed, not where it appeared, and their arrival is no venue change. The venue's name
+    comes before them; what follows them (a month, the year, the pages' end) is not part of it."""
+    first = _VENUE_DETAIL.search(venue)
+    if first is not None and len(re.sub(r"[^A-Za-z]", "", venue[: first.start()])) >= 3:
+        return venue[: first.start()].strip(" ,;:")
     out = _VENUE_DETAIL.sub("", venue)
     out = re.sub(r"\s*,\s*(?=,)", "", out).strip(" ,;")
     return out if len(out) >= 2 else venue

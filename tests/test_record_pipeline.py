@@ -99,6 +99,20 @@ TITLE_THEN_VENUE_ON_ONE_LINE = page("""<h3>Publications</h3><ul>
 <li><strong>Google Research</strong> – Brain Team, Summer 2020<br>Research Intern. Host: Chris Meek</li></ul>""")
 
 
+AUTHORS_FIRST_UNQUOTED = page("""<h2>Publications</h2><ol>
+<li><b>Dana Example</b>, Jin Li, Bao Liu and Wei Guan, Unified Cross-domain Classification via Geometric Adaptations.
+<i>Pattern Recognition</i>, 110:107658, 2021</li>
+<li>G. Xiao, D.P. Bavirisetti, <b>D. Example</b>, <a href="https://example.org/book">Image Fusion</a>, Springer Nature
+Singapore, 2020. This book won a national publications award (2019).</li></ol>""")
+
+JOURNAL_LINE_WITH_PAGES = page("""<h2>Publications</h2>
+<h3>Intercomparison of Four Coronagraphs</h3>
+<p>R. A. Frazin, A. M. Vasquez and <strong>D. Example</strong>,<br><em>Solar Physics</em>, Volume 280, Issue 1,
+pp. 273-293, 2012.<br><a href="x.pdf">[pdf]</a></p>
+<h3>Multiscale Analysis of Turbulence in Active Regions</h3>
+<p><strong>D. Example</strong> and B. Lee,<br><em>Solar Physics</em>, v. 248, no. 2, pp. 297-309, April, 2008.</p>""")
+
+
 PAPER_CASES = [
     ("records <br><br> apart", BR_RECORDS, [
         ("Learning to Walk Before Running in Sparse Worlds", "NeurIPS 2023", 2023, 3),
@@ -118,7 +132,7 @@ PAPER_CASES = [
         ("Weisfeiler-Lehman neural machine for link prediction",
          "Proceedings of the 23rd ACM SIGKDD Conference (KDD-17), 2017", 2017, 3),
         ("Visible and Infrared Image Fusion using Deep Learning",
-         "IEEE Transactions on Pattern Analysis and Machine Intelligence, 2023", 2023, 2)]),
+         "IEEE Transactions on Pattern Analysis and Machine Intelligence", 2023, 2)]),
     ("APA with bare surnames", APA_SURNAMES, [
         ("All bang, little buck: needs and behaviour in games", "OSF Preprints", 2026, 4),
         ("A multiverse analysis of internet use and well-being", "Technology, Mind, and Behavior", 2024, 2)]),
@@ -129,6 +143,12 @@ PAPER_CASES = [
     ("cards under a Chinese heading", CARDS, [
         ("Driving with Human Decision Logic", "AAAI2025 AAAI Conference on Artificial Intelligence 2025, 2025", 2025, 3),
         ("Language Prompts for Autonomous Driving", "CVPR2025 Computer Vision and Pattern Recognition 2025, 2025", 2025, 3)]),
+    ("authors first, then the title without quotes, then the venue", AUTHORS_FIRST_UNQUOTED, [
+        ("Unified Cross-domain Classification via Geometric Adaptations", "Pattern Recognition", 2021, 4),
+        ("Image Fusion", "Springer Nature Singapore, 2020", 2020, 3)]),
+    ("a journal line with volume, issue and pages before the year", JOURNAL_LINE_WITH_PAGES, [
+        ("Intercomparison of Four Coronagraphs", "Solar Physics", 2012, 3),
+        ("Multiscale Analysis of Turbulence in Active Regions", "Solar Physics", 2008, 2)]),
     ("venue after the title on its line; work experience is no paper", TITLE_THEN_VENUE_ON_ONE_LINE, [
         ("MemoryBank: Enhancing Language Models with Long-Term Memory", "AAAI, 2024", 2024, 3),
         ("Improving Task Generalization via Unified Schema Prompt", "AI Open, 2023", 2023, 2)]),
@@ -183,14 +203,20 @@ def test_names(text: str, expected: bool) -> None:
     assert looks_like_name(text) is expected
 
 
-@pytest.mark.parametrize("venue,expected", [
+@pytest.mark.parametrize("venue,expected", [  # the name is what comes before the first detail
     ("IEEE Transactions on Knowledge and Data Engineering, 34(6):2948-2961, 2022",
-     "IEEE Transactions on Knowledge and Data Engineering, 2022"),
-    ("Pattern Recognition, vol. 142, pp. 1-9, 2023", "Pattern Recognition, 2023"),
-    ("Information Fusion, 41: 119-128, 2018", "Information Fusion, 2018"),
+     "IEEE Transactions on Knowledge and Data Engineering"),
+    ("Pattern Recognition, vol. 142, pp. 1-9, 2023", "Pattern Recognition"),
+    ("Information Fusion, 41: 119-128, 2018", "Information Fusion"),
+    ("Solar Physics, v. 248, no. 2, pp. 297-309, April, 2008", "Solar Physics"),
+    ("Proceedings of the British Machine Vision Conference, pp. 120.1-120.11, August, 2012",
+     "Proceedings of the British Machine Vision Conference"),
+    ("Computational Science and Discovery, Volume 8, Issue 1, January, 2015", "Computational Science and Discovery"),
+    ("34(6):2948-2961, IEEE TKDE", "IEEE TKDE"),  # details first: dropped, the name kept
     ("ACM Transactions on Multimedia Computing, Communications, and Applications, 2023",
      "ACM Transactions on Multimedia Computing, Communications, and Applications, 2023"),
     ("ICML 2024 (Oral)", "ICML 2024 (Oral)"),
+    ("Volume Visualization Symposium 2019", "Volume Visualization Symposium 2019"),  # a word, not a detail
 ])
 def test_venue_details_dropped(venue: str, expected: str) -> None:
     assert venue_without_details(venue) == expected

@@ -554,6 +554,9 @@ def _is_venue_line(line: str) -> bool:
     if re.search(r"[A-Za-z)]\s*,?\s*\(?" + scholarly.YEAR + r"\)?\.?$", line) and cues.author_share(line) < 0.5 \
             and len(line) < 160:
         return True
+    if re.search(r"\d\s*,?\s*\(?" + scholarly.YEAR + r"\)?\.?$", line) and scholarly.has_print_details(line) \
+            and cues.author_share(line) < 0.5 and len(line) < 160:
+        return True  # a journal's name, volume and pages, then the year
     if cues.author_share(line) >= 0.75 and not scholarly.ACRONYM_YEAR.search(line):
         return False
     return bool(scholarly.VENUE_CUE.search(line) or scholarly.ACRONYM_YEAR.search(line)
@@ -803,6 +806,7 @@ def _read_record(el: El) -> _Reading | None:
         authors: list[str] = []
         lead_year: int | None = None
         tail_note: str | None = None
+        venue_line = None  # the venue as written, year and pages included: the venue keeps only its name
         if title_idx == 0 and len(lines) == 1:
             whole = _strip_links_text(clean(lines[0]), link_texts)
             pos = whole.find(title)
@@ -811,7 +815,9 @@ def _read_record(el: El) -> _Reading | None:
             if before and _names_before(before):
                 authors = cues.split_authors(before)
                 if after and not _is_author_line(after):
-                    venue = venue or _venue_from(after)
+                    end = re.search(scholarly.YEAR + r"\)?\.\s+(?=[A-Z])", after)  # "..., 2020. This book won...":
+                    after = after[:end.end()].strip(" .") if end else after  # the citation ends at its year
+                    venue, venue_line = venue or _venue_from(after), after
                 rest = []
                 lead_year = scholarly.find_year(whole[:pos])
             elif after:
@@ -820,7 +826,6 @@ def _read_record(el: El) -> _Reading | None:
                     tail_note, after = note.group(1), after[:note.start()]
                 rest = [after]
         # the first line may also hold authors or the venue after the title ("Title. Authors. Venue")
-        venue_line = None
         for ln in rest:
             ln2 = _strip_links_text(ln, link_texts)
             if not ln2:
@@ -884,6 +889,15 @@ def _link_kinds(links: list[tuple[str, str]]) -> dict[str, str]:
 def _one_line_title(text: str) -> str:
     """The title inside a one-line reference: before the first author name, or between periods."""
     pieces = [p.strip() for p in text.split(",")]
+    lead = 0  # "A. Author, B. Author and C. Author, Title. Venue": the names come first, the title after them
+    while lead < len(pieces) - 1 and pieces[lead] and all(cues.looks_like_name(n) for n in cues.split_authors(pieces[lead])):
+        lead += 1
+    if lead >= 2:
+        title = re.split(r"\.\s+", ", ".join(pieces[lead:]), maxsplit=1)[0].strip()
+        cut = next((m.start() for m in re.finditer(r",\s*", title) if _is_venue_line(title[m.end():])), None)
+        title = title[:cut] if cut else title  # "Title, Publisher, 2020": no period before the venue
+        if _title_like(title):
+            return title
     for i in range(1, len(pieces)):
         if cues.looks_like_name(pieces[i]) and cues.author_share(", ".join(pieces[i:])) >= 0.5:
             return ", ".join(pieces[:i])
