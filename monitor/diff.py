@@ -26,6 +26,8 @@ TITLE_SAME = 90.0  # rapidfuzz ratio at or above which two titles are the same p
 TEXT_SAME = 85.0  # the same for news items and untitled papers (first 200 characters)
 TYPO_CHARS = 3  # a title edit this small is a typo fix, not news
 ANNOUNCEMENT_SAME = 60.0  # below this, the same kind of announcement is a new one
+LINK_REWRITE_MIN = 4  # this many papers or more whose links all change at once,
+LINK_REWRITE_SHARE = 0.5  # out of this share of the papers with links, is the site rewriting its links
 
 
 def _text_similarity(a: str, b: str) -> float:
@@ -203,6 +205,15 @@ def diff_papers(old: Sequence[Publication], new: Sequence[Publication]) -> list[
                                 data=data))
     for p in removed:
         events.append(Event(type="paper_removed", key=paper_key(p), title=p.title, text=p.text, data=_paper_data(p)))
+    return _without_link_rewrite(events, sum(1 for a, b in pairs if a.links and b.links))
+
+
+def _without_link_rewrite(events: list[Event], linked: int) -> list[Event]:
+    """Without the links' changes when most papers' links change in one edit: a site that renames its
+    files or moves its PDFs (a bibliography tool's new naming) says nothing about any one paper."""
+    moved = sum(1 for e in events if e.field == "links")
+    if moved >= LINK_REWRITE_MIN and moved >= LINK_REWRITE_SHARE * linked:
+        return [e for e in events if e.field != "links"]
     return events
 
 

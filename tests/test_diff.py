@@ -130,3 +130,19 @@ def test_a_paper_renamed_keeps_its_identity(before, after, authors_after, links,
     got = kinds(diff_pages(old, new))
     assert (("paper_updated", "title") in got) is retitled
     assert (("paper_added", None) in got) is not retitled
+
+
+TITLES = [f"Paper number {w} about learning" for w in ("one", "two", "three", "four", "five", "six")]
+
+
+@pytest.mark.parametrize("changed, expected", [
+    (1, 1),  # one paper's PDF replaced: an update of that paper
+    (3, 3),  # three of six: still news of those papers
+    (4, 0),  # four of six at once: the site renamed its files, nothing happened to any paper
+    (6, 0),
+])
+def test_links_that_all_change_at_once_are_a_rewrite_of_the_site_not_news(changed: int, expected: int) -> None:
+    old = page(*[paper(t, links={"pdf": f"files/{i}/old-name.pdf"}) for i, t in enumerate(TITLES)])
+    new = page(*[paper(t, links={"pdf": f"files/{i}/{'new' if i < changed else 'old'}-name.pdf"})
+                 for i, t in enumerate(TITLES)])
+    assert [e.field for e in diff_pages(old, new)] == ["links"] * expected
