@@ -196,7 +196,7 @@ def diff_papers(old: Sequence[Publication], new: Sequence[Publication]) -> list[
             if b.venue or not a.venue or norm(a.venue) not in ("preprint", "arxiv", "arxiv preprint"):
                 events.append(Event(type="paper_updated", key=paper_key(b), title=b.title, field="venue",
                                     before=a.venue, after=b.venue, data=data))
-        if a.authors and b.authors and [norm(x) for x in a.authors] != [norm(x) for x in b.authors]:
+        if a.authors and b.authors and _author_signature(a.authors) != _author_signature(b.authors):
             events.append(Event(type="paper_updated", key=paper_key(b), title=b.title, field="authors",
                                 before=", ".join(a.authors), after=", ".join(b.authors), data=data))
         if set(a.links.values()) != set(b.links.values()) and a.links and b.links:
@@ -206,6 +206,16 @@ def diff_papers(old: Sequence[Publication], new: Sequence[Publication]) -> list[
     for p in removed:
         events.append(Event(type="paper_removed", key=paper_key(p), title=p.title, text=p.text, data=_paper_data(p)))
     return _without_link_rewrite(events, sum(1 for a, b in pairs if a.links and b.links))
+
+
+def _author_signature(authors: Sequence[str]) -> list[tuple[str, str]]:
+    """Each author as (surname, first initial): 'Chen Change Loy' and 'C. C. Loy' are one person written
+    two ways, and a list reformatted to initials names the same people."""
+    out = []
+    for name in authors:
+        words = norm(name).replace("-", " ").split()
+        out.append((words[-1], words[0][0]) if words else ("", ""))
+    return out
 
 
 def _without_link_rewrite(events: list[Event], linked: int) -> list[Event]:

@@ -146,3 +146,15 @@ def test_links_that_all_change_at_once_are_a_rewrite_of_the_site_not_news(change
     new = page(*[paper(t, links={"pdf": f"files/{i}/{'new' if i < changed else 'old'}-name.pdf"})
                  for i, t in enumerate(TITLES)])
     assert [e.field for e in diff_pages(old, new)] == ["links"] * expected
+
+
+@pytest.mark.parametrize("before, after, update", [
+    (["Chen Change Loy", "Yi-Zhe Song"], ["C. C. Loy", "YZ Song"], False),  # written with initials: the same people
+    (["Jingkang Yang", "Kaiyang Zhou"], ["J. Yang", "K. Zhou"], False),
+    (["Jingkang Yang", "Kaiyang Zhou"], ["Kaiyang Zhou", "Jingkang Yang"], True),  # the order of authors changed
+    (["Jingkang Yang", "Kaiyang Zhou"], ["J. Yang", "K. Zhou", "Z. Liu"], True),  # an author added
+    (["Jingkang Yang", "Kaiyang Zhou"], ["J. Yang", "K. Zhu"], True),
+])
+def test_authors_change_when_the_people_do_not_when_their_names_are_abbreviated(before, after, update) -> None:
+    events = diff_pages(page(paper("A Paper on Learning", authors=before)), page(paper("A Paper on Learning", authors=after)))
+    assert [e.field for e in events] == (["authors"] if update else [])
