@@ -248,8 +248,12 @@ def diff_announcements(old: Sequence[Announcement], new: Sequence[Announcement])
     new_kinds = {a.kind for a in new}
     events = [Event(type="announcement", key=a.kind, kind=a.kind, text=a.text) for a in new
               if a.kind not in before or _text_similarity(before[a.kind], a.text) < ANNOUNCEMENT_SAME]
-    events += [Event(type="announcement_removed", key=a.kind, kind=a.kind, text=a.text)
-               for a in old if a.kind not in new_kinds]
+    gone: dict[str, list[str]] = {}  # one sentence that said two things ("graduating, and on the market")
+    for a in old:  # is withdrawn once
+        if a.kind not in new_kinds:
+            gone.setdefault(a.text, []).append(a.kind)
+    events += [Event(type="announcement_removed", key=kinds[0], kind=kinds[0], text=text,
+                     data={"kinds": kinds} if len(kinds) > 1 else {}) for text, kinds in gone.items()]
     return events
 
 

@@ -158,3 +158,13 @@ def test_links_that_all_change_at_once_are_a_rewrite_of_the_site_not_news(change
 def test_authors_change_when_the_people_do_not_when_their_names_are_abbreviated(before, after, update) -> None:
     events = diff_pages(page(paper("A Paper on Learning", authors=before)), page(paper("A Paper on Learning", authors=after)))
     assert [e.field for e in events] == (["authors"] if update else [])
+
+
+def test_a_sentence_that_said_two_things_is_withdrawn_once() -> None:
+    said = "I expect to graduate in June 2024 and I am looking for jobs."
+    old = page(ann=[Announcement(kind="graduating", text=said), Announcement(kind="on_market", text=said),
+                    Announcement(kind="hiring_students", text="We are hiring PhD students.")])
+    events = diff_pages(old, page())
+    assert [(e.type, e.text, e.data.get("kinds")) for e in events] == [
+        ("announcement_removed", said, ["graduating", "on_market"]),
+        ("announcement_removed", "We are hiring PhD students.", None)]
