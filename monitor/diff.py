@@ -258,12 +258,22 @@ def diff_announcements(old: Sequence[Announcement], new: Sequence[Announcement])
 
 
 def diff_profile(old: Page, new: Page) -> list[Event]:
-    events = []
-    for part in ("position", "affiliation"):
-        before, after = getattr(old.profile, part), getattr(new.profile, part)
-        if norm(before) != norm(after) and (before or after):
-            events.append(Event(type="profile_changed", key=part, field=part, before=before, after=after))
-    return events
+    """One event for a profile that changed: a move changes the position and the place together."""
+    parts = ("position", "affiliation")
+    changed = [part for part in parts if norm(getattr(old.profile, part)) != norm(getattr(new.profile, part))
+               and (getattr(old.profile, part) or getattr(new.profile, part))]
+    if len(changed) == 1:
+        part = changed[0]
+        return [Event(type="profile_changed", key=part, field=part, before=getattr(old.profile, part),
+                      after=getattr(new.profile, part))]
+    if not changed:
+        return []
+
+    def both(page: Page) -> str | None:
+        return "; ".join(x for x in (page.profile.position, page.profile.affiliation) if x) or None
+
+    return [Event(type="profile_changed", key="profile", field="position and affiliation", before=both(old),
+                  after=both(new))]
 
 
 def diff_pages(old: Page, new: Page) -> list[Event]:

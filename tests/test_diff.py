@@ -168,3 +168,15 @@ def test_a_sentence_that_said_two_things_is_withdrawn_once() -> None:
     assert [(e.type, e.text, e.data.get("kinds")) for e in events] == [
         ("announcement_removed", said, ["graduating", "on_market"]),
         ("announcement_removed", "We are hiring PhD students.", None)]
+
+
+@pytest.mark.parametrize("before, after, expected", [
+    (("PhD student", "MIT"), ("Postdoc", "Stanford"), [("position and affiliation", "PhD student; MIT", "Postdoc; Stanford")]),
+    (("PhD student", "MIT"), ("Postdoc", "MIT"), [("position", "PhD student", "Postdoc")]),
+    (("PhD student", "MIT"), ("PhD Student", "MIT."), []),
+])
+def test_a_move_is_one_profile_change(before, after, expected) -> None:
+    old, new = page(), page()
+    old.profile.position, old.profile.affiliation = before
+    new.profile.position, new.profile.affiliation = after
+    assert [(e.field, e.before, e.after) for e in diff_pages(old, new)] == expected
