@@ -113,6 +113,13 @@ pp. 273-293, 2012.<br><a href="x.pdf">[pdf]</a></p>
 <p><strong>D. Example</strong> and B. Lee,<br><em>Solar Physics</em>, v. 248, no. 2, pp. 297-309, April, 2008.</p>""")
 
 
+LINKED_LAST_AUTHOR = page("""<h2>Publications</h2><ul>
+<li><b>Learning to Walk in Sparse Worlds</b><br>Dana Example, Bob Jones, <a href="https://t.org">Tanmay Shankar</a>
+<br><i>ICML 2023</i> <a href="a.pdf">pdf</a></li>
+<li><b>Graph Transformers for Molecules</b><br>Bob Jones and <a href="https://t.org">Tanmay Shankar</a><br>
+<i>NeurIPS 2022</i> <a href="b.pdf">Paper</a> / <a href="https://github.com/x/y">Code</a></li></ul>""")
+
+
 PAPER_CASES = [
     ("records <br><br> apart", BR_RECORDS, [
         ("Learning to Walk Before Running in Sparse Worlds", "NeurIPS 2023", 2023, 3),
@@ -143,6 +150,9 @@ PAPER_CASES = [
     ("cards under a Chinese heading", CARDS, [
         ("Driving with Human Decision Logic", "AAAI2025 AAAI Conference on Artificial Intelligence 2025, 2025", 2025, 3),
         ("Language Prompts for Autonomous Driving", "CVPR2025 Computer Vision and Pattern Recognition 2025, 2025", 2025, 3)]),
+    ("a linked co-author ends the author line: an author, not a button", LINKED_LAST_AUTHOR, [
+        ("Learning to Walk in Sparse Worlds", "ICML 2023", 2023, 3),
+        ("Graph Transformers for Molecules", "NeurIPS 2022", 2022, 2)]),
     ("authors first, then the title without quotes, then the venue", AUTHORS_FIRST_UNQUOTED, [
         ("Unified Cross-domain Classification via Geometric Adaptations", "Pattern Recognition", 2021, 4),
         ("Image Fusion", "Springer Nature Singapore, 2020", 2020, 3)]),

@@ -592,7 +592,10 @@ def _cut_labels_at_end(line: str, labels: list[str]) -> str:
         label = next((t for t in labels if s.endswith(t)), None)
         if label is None:
             return kept
-        s = s[:-len(label)].rstrip()
+        rest = s[:-len(label)].rstrip()
+        if rest.endswith((",", "&", " and")) and cues.looks_like_name(label):
+            return kept  # "B. Jones, and <a>Tanmay Shankar</a>": the last of a list of authors, linked
+        s = rest
         kept = s
         if s.endswith(("/", "|", "•", "·")):
             s = s[:-1].rstrip()
