@@ -71,6 +71,72 @@ def test_heading_kind(heading: str, kind: str | None) -> None:
     assert heading_kind(heading) == kind
 
 
+# Plain-text lines have no styling to tell a heading from a title: the strict mode takes only a whole
+# section phrase (with leading modifiers), the same vocabulary as the styled mode above.
+STRICT_HEADINGS = [
+    ("Publications", "publications"),
+    ("Selected Publications", "publications"),
+    ("📝 Publications", "publications"),
+    ("1. Publications", "publications"),
+    ("Publications (* equal contribution)", "publications"),
+    ("Refereed Conference Papers", "publications"),
+    ("Peer-Reviewed Journal Articles", "publications"),
+    ("International Journal Papers", "publications"),
+    ("Conference and Journal Papers", "publications"),
+    ("Conference Proceedings", "publications"),
+    ("Selected Works", "publications"),
+    ("Books", "publications"),
+    ("发表论文", "publications"),
+    ("精选论文", "publications"),
+    ("Publikationen", "publications"),
+    ("News", "news"),
+    ("Recent News", "news"),
+    ("🔥 News", "news"),
+    ("News & Updates", "news"),
+    ("What's New", "news"),
+    ("Research Highlights", "news"),
+    ("新闻动态", "news"),
+    ("学术动态", "news"),
+    ("お知らせ", "news"),
+    ("Awards and Honors", "other"),
+    ("🎖 Honors and Awards", "other"),
+    ("Invited Talks", "other"),
+    ("Professional Service", "other"),
+    ("Research Interests", "other"),
+    ("About Me", "other"),
+    ("Curriculum Vitae", "other"),
+    ("个人简介", "other"),
+    ("Research", "neutral"),  # a research statement or a list of papers: the content decides
+    ("Selected Work", "neutral"),
+    ("Home", "neutral"),
+    ("Detecting Fake News", None),  # a title ending in a section word
+    ("Journal Reviewer", None),
+    ("Highlights Publications Talks Misc", None),  # a navigation bar naming several sections
+    ("Publications and Talks", None),
+    ("International Conference on Learning Representations", None),  # a venue
+    ("Proceedings of ACL 2023", None),
+    ("基于深度学习的论文推荐系统研究", None),  # a Chinese title, not a heading
+    ("联系方式", None),  # its head word is not a section word
+    ("Hello world", None),
+]
+
+
+@pytest.mark.parametrize("heading, kind", STRICT_HEADINGS)
+def test_heading_kind_strict(heading: str, kind: str | None) -> None:
+    assert heading_kind(heading, head_noun=False) == kind
+
+
+@pytest.mark.parametrize("heading, styled, strict", [
+    ("Detecting Fake News", "news", None),  # styled as a heading it names a section; in plain text it is a title
+    ("Journal Papers", "publications", "publications"),
+    ("Work Experience", "other", None),
+    ("Research", "publications", "neutral"),
+    ("Publications in 2024", "publications", None),
+])
+def test_heading_kind_modes(heading: str, styled: str | None, strict: str | None) -> None:
+    assert (heading_kind(heading), heading_kind(heading, head_noun=False)) == (styled, strict)
+
+
 @pytest.mark.parametrize("text, stripped", [
     ("📝 Publications", " Publications"),
     ("News 🔥", "News "),

@@ -61,30 +61,6 @@ _LIST_MARKER = re.compile(  # '[12]', '[C3]', '(4)', '5.', 'J2)', or a bullet
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
 _YEAR_ANY = re.compile(rf"(?<![\d/.:])({_YEAR_RE})(?!\d|\.\d)")  # not the '2012.' of an arXiv id
 
-_PUB_WORDS = (
-    "publication", "publications", "papers", "paper", "preprints", "preprint", "articles", "article",
-    "conference", "conferences", "journal", "journals", "workshop", "workshops", "manuscripts",
-    "thesis", "theses", "book chapters", "technical reports", "proceedings", "selected works",
-    "bibliography", "refereed", "peer-reviewed", "under review", "working papers",
-)
-_NEWS_WORDS = (
-    "news", "updates", "update", "what's new", "whats new", "announcements", "latest", "recent activities",
-    "highlights",
-)
-_OTHER_WORDS = (
-    "about", "about me", "bio", "biography", "education", "experience", "employment", "teaching", "service",
-    "services", "academic service", "professional service", "awards", "honors", "honours", "awards and honors",
-    "honors and awards", "talks", "invited talks", "presentations", "students", "mentoring", "advising", "contact",
-    "projects", "misc", "miscellaneous", "research interests", "interests", "skills", "patents", "software",
-    "grants", "funding", "group", "members", "people", "courses", "reviewer", "reviewing", "activities",
-    "internships", "links", "friends", "visitors", "cv", "curriculum vitae", "research experience",
-)
-# Headings that name a section without saying what it holds: a research statement or a paper list.
-_NEUTRAL_WORDS = ("research", "home", "homepage", "work", "selected work", "overview", "welcome")
-_HEADING_MODIFIERS = frozenset(
-    "research selected recent latest refereed reviewed peer academic professional invited other my all full "
-    "featured major past current and of in international domestic first co representative earlier older".split()
-)
 _STOPWORDS = frozenset(
     "the of for with via in on to from by towards toward using into is are we our at an as and or "
     "what when how why can do does not without under over through beyond".split()
@@ -570,28 +546,14 @@ def _bib_pub(title: str, names: list[str], venue: str | None, raw: str) -> Publi
 # ---------------------------------------------------------------- headings
 
 
+_KINDS = {"publications": "pubs"}  # the shared vocabulary's kinds, in the names the runs below use
+
+
 @dataclass
 class _Heading:
     text: str
     kind: str  # pubs | news | other | neutral | year | sub (unknown: a subsection of what came before)
     year: int | None = None
-
-
-def _match_vocab(key: str, words: tuple[str, ...]) -> bool:
-    """Heading vocabulary: a listed word, led by modifiers or words of the same kind ('Selected Papers').
-
-    Only those may lead, so a short title that happens to end in a section word ('Fake News') is not a
-    heading, nor is a navigation bar naming several sections ('Highlights Publications Talks').
-    """
-    if key in words:
-        return True
-    toks = key.split()
-    for n in (2, 1):
-        tail = " ".join(toks[-n:])
-        if len(toks) > n and tail in words:
-            lead = toks[:-n]
-            return len(lead) <= 3 and all(t in _HEADING_MODIFIERS or t in words for t in lead)
-    return False
 
 
 def _heading(line: str, alone: bool) -> _Heading | None:
@@ -609,13 +571,11 @@ def _heading(line: str, alone: bool) -> _Heading | None:
     key = re.sub(r"^[^\w\[(]+", "", key).strip()  # a leading emoji or ornament ('🔥 News')
     if not key or len(key) > 60 or len(key.split()) > 6 or re.search(r"[.!?,;]$", key):
         return None
-    low = re.sub(r"[^\w' ]+", " ", key.lower())
-    low = " ".join(low.replace("&", " and ").split())
-    for kind, words in (("news", _NEWS_WORDS), ("pubs", _PUB_WORDS), ("other", _OTHER_WORDS),
-                        ("neutral", _NEUTRAL_WORDS)):
-        if _match_vocab(low, words):
-            if key[0].isupper() or key.isupper():
-                return _Heading(key, kind)
+    kind = cues.heading_kind(key, head_noun=False)  # a whole section phrase: a title ending in 'News' is none
+    if kind == "other" and _only_link_labels(key):
+        kind = None  # 'Project | Code' under a paper is a row of link buttons, not a section
+    if kind is not None and not key[0].islower():
+        return _Heading(key, _KINDS.get(kind, kind))
     if alone and not _LIST_MARKER.match(line) and key[0].isupper() and not re.search(r"\d", key) \
             and _title_case_ratio(key) >= 0.75 and len(key.split()) <= 5 and not _only_link_labels(key):
         return _Heading(key, "sub")
