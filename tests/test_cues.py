@@ -174,6 +174,38 @@ def test_parse_date(text: str, today: dt.date | None, iso: str | None) -> None:
     assert parse_date(text, today) == iso
 
 
+# Dates as pages write them, with the year a heading above them names (or None): both readers agree.
+DATES = [
+    ("2024.05", None, "2024-05"),
+    ("2024-05-03", None, "2024-05-03"),
+    ("2024/5", None, "2024-05"),
+    ("2024年5月3日", None, "2024-05-03"),
+    ("05/2021", None, "2021-05"),
+    ("May 2024", None, "2024-05"),
+    ("May, 2024", None, "2024-05"),
+    ("Sept. 2023", None, "2023-09"),
+    ("September 2023", None, "2023-09"),
+    ("Mar 1, 2023", None, "2023-03-01"),
+    ("Sep. 5th, 2024", None, "2024-09-05"),
+    ("3 March 2023", None, "2023-03-03"),
+    ("Jun '24", None, "2024-06"),
+    ("Fall 2022", None, "2022"),
+    ("2019", None, "2019"),
+    ("2024-02-30", None, "2024-02"),  # no such day: the month alone
+    ("Feb 30, 2024", None, "2024-02"),
+    ("2024-13", None, "2024"),  # no such month: the year alone
+    ("Jun 2", None, None),  # no year written and none known
+    ("Jun 2", 2026, "2026-06-02"),
+    ("2 June", 2026, "2026-06-02"),
+    ("May", 2025, "2025-05"),
+]
+
+
+@pytest.mark.parametrize("text, default_year, iso", DATES)
+def test_parse_date_with_the_year_of_a_heading(text: str, default_year: int | None, iso: str | None) -> None:
+    assert parse_date(text, default_year=default_year) == iso
+
+
 @pytest.mark.parametrize("item, date, rest", [
     ("2024.05: Paper accepted to ACL.", "2024.05", "Paper accepted to ACL."),
     ("[May 2024] Started at Google.", "May 2024", "Started at Google."),

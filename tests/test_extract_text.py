@@ -16,7 +16,7 @@ from monitor.extract.text import extract_text, parse_authors, parse_bib_line, pa
 from monitor.models import Page
 
 from .conftest import SHARED
-from .test_cues import STRICT_HEADINGS
+from .test_cues import DATES, STRICT_HEADINGS
 
 SEEDS = SHARED / "seeds"
 TODAY = datetime.date(2026, 11, 23)
@@ -602,7 +602,7 @@ def test_profile_name_from_the_first_line(first_line: str, name: str | None) -> 
         ("05/2021", "2021-05"),
         ("2019", "2019"),
         ("Jun 2", None),
-        ("2024-13", None),
+        ("2024-13", "2024"),  # no month 13: the year alone, as the shared reader takes it
     ],
 )
 def test_parse_date(written: str, iso: str | None) -> None:
@@ -639,3 +639,10 @@ def test_headings_read_as_the_shared_vocabulary_says(line: str, kind: str | None
     read = [e["kind"] for e in page.explain]
     assert read == ([{"publications": "pubs"}.get(kind, kind)] if kind else [])
     assert cues.heading_kind(line, head_noun=False) == kind
+
+
+@pytest.mark.parametrize(("written", "default_year", "iso"), DATES)
+def test_dates_read_as_the_shared_vocabulary_says(written: str, default_year: int | None, iso: str | None) -> None:
+    """A date on its own reads the same in plain text as in the HTML path (cues.parse_date)."""
+    assert parse_date(written, default_year) == iso
+    assert cues.parse_date(written, default_year=default_year) == iso

@@ -172,7 +172,7 @@ MONTHS = {
 }
 MONTH = _MON = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 _SEASON = r"(?:spring|summer|fall|autumn|winter)"
-_DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
+DAY = _DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
 # A date at the start of a news item, in the many ways people write one.
 DATE_PATTERNS = [
     rf"{YEAR}\s*[./\-年]\s*[01]?\d(?:\s*[./\-月]\s*[0-3]?\d日?)?",  # 2024.05, 2024-05-01, 2024/05/01, 2024年5月
@@ -184,9 +184,12 @@ DATE_PATTERNS = [
     rf"{_MON}\.?\s*[’']\s*\d\d\b",  # Jun '24
     rf"{_SEASON}\s*[’',]?\s*{YEAR}",  # Fall 2022
     rf"{_MON}\.?\s+{_DAY}\b",  # Jun 2 (the year the page was read)
+    rf"{_DAY}\s+{_MON}\b\.?",  # 2 June (likewise)
     rf"{YEAR}",
 ]
-_DATE_ANY = "(?:" + "|".join(DATE_PATTERNS) + ")"
+DATE = "(?:" + "|".join(DATE_PATTERNS) + ")"
+_DATE_ANY = DATE
+_WHOLE_DATE = re.compile(DATE, re.I)
 # A news item opens with a date, maybe bracketed or bold, then a separator.
 NEWS_DATE_RE = re.compile(
     r"^\s*[\[(【]?\s*(" + _DATE_ANY + r"(?:\s*[,&]\s*" + _DATE_ANY + r")*)"
@@ -195,8 +198,17 @@ NEWS_DATE_RE = re.compile(
 )
 
 
-def parse_date(text: str, today: dt.date | None = None) -> str | None:
-    """An ISO date (YYYY-MM-DD, YYYY-MM or YYYY) for a date as written, or None."""
+def is_date(text: str) -> bool:
+    """Whether a text is one date as written and nothing else ('May 2024', '2024.05', 'Jun 2')."""
+    return _WHOLE_DATE.fullmatch(text.strip()) is not None
+
+
+def parse_date(text: str, today: dt.date | None = None, default_year: int | None = None) -> str | None:
+    """An ISO date (YYYY-MM-DD, YYYY-MM or YYYY) for a date as written, or None.
+
+    A date written without a year ('Jun 2', 'May') takes ``default_year`` (the year a heading above it
+    names), else the year of ``today`` (the day the page was read), else it is no date.
+    """
     t = text.lower().replace("’", "'")
     years = re.findall(YEAR, t)
     m = re.search(_MON, t)
@@ -206,28 +218,37 @@ def parse_date(text: str, today: dt.date | None = None) -> str | None:
         if short:
             years = [f"20{short.group(1)}"]
     if not years:
-        if month and today is not None:
-            day = re.search(r"\b([0-3]?\d)(?:st|nd|rd|th)?\b", t[m.end():] if m else "")
-            if day and 1 <= int(day.group(1)) <= 31:
-                return f"{today.year:04d}-{month:02d}-{int(day.group(1)):02d}"
-            return f"{today.year:04d}-{month:02d}"
+        assumed = default_year or (today.year if today is not None else None)
+        if month and assumed is not None:
+            day = re.search(r"\b([0-3]?\d)(?:st|nd|rd|th)?\b", t[m.end():] if m else "") \
+                or re.search(r"\b([0-3]?\d)(?:st|nd|rd|th)?\s+$", t[:m.start()] if m else "")  # '2 June'
+            return _iso(assumed, month, int(day.group(1)) if day else None)
         return None
     year = int(years[-1])
     if month:
         rest = t[m.end():] if m else ""
         day = re.match(r"\.?\s*([0-3]?\d)(?:st|nd|rd|th)?\b", rest)
-        if day and 1 <= int(day.group(1)) <= 31 and not re.match(r"\.?\s*" + YEAR, rest):
-            return f"{year:04d}-{month:02d}-{int(day.group(1)):02d}"
-        return f"{year:04d}-{month:02d}"
+        if day and not re.match(r"\.?\s*" + YEAR, rest):
+            return _iso(year, month, int(day.group(1)))
+        day = re.search(r"\b([0-3]?\d)(?:st|nd|rd|th)?\s+$", t[:m.start()])  # '3 March 2023'
+        return _iso(year, month, int(day.group(1)) if day else None)
     num = re.search(rf"({YEAR})\s*[./\-年]\s*([01]?\d)(?:\s*[./\-月]\s*([0-3]?\d))?", t)
     if num and 1 <= int(num.group(2)) <= 12:
-        if num.group(3) and 1 <= int(num.group(3)) <= 31:
-            return f"{num.group(1)}-{int(num.group(2)):02d}-{int(num.group(3)):02d}"
-        return f"{num.group(1)}-{int(num.group(2)):02d}"
+        return _iso(int(num.group(1)), int(num.group(2)), int(num.group(3)) if num.group(3) else None)
     num = re.search(rf"\b([01]?\d)\s*[./\-]\s*({YEAR})", t)
     if num and 1 <= int(num.group(1)) <= 12:
         return f"{num.group(2)}-{int(num.group(1)):02d}"
     return f"{year:04d}"
+
+
+def _iso(year: int, month: int, day: int | None) -> str:
+    """YYYY-MM-DD, or YYYY-MM when the day is none or not a day of that month ('Feb 30')."""
+    if day:
+        try:
+            return dt.date(year, month, day).isoformat()
+        except ValueError:
+            pass
+    return f"{year:04d}-{month:02d}"
 
 
 _NEWS_BADGE = re.compile(r"^\s*[\[(]?\s*(?:new|hot|latest|updated?)\s*[!:]?\s*[\])]?\s*[:\-–—]?\s*", re.I)

@@ -19,47 +19,25 @@ from . import cues
 
 # ---------------------------------------------------------------- vocabulary and patterns
 
-_MONTHS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
-    "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
-}
-_MONTH_RE = (
-    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
-    r"|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
-)
-_YEAR_RE = r"(?:19|20)\d{2}"
-_DAY_RE = r"\d{1,2}(?:st|nd|rd|th)?(?!\d)"
-
-# A date as a listing or a news line writes it; named groups let one parser read them all.
-_DATE_RE = (
-    rf"(?:(?P<mon1>{_MONTH_RE})\s+(?P<day1>{_DAY_RE})(?:,?\s+(?P<yr1>{_YEAR_RE}))?"
-    rf"|(?P<day2>{_DAY_RE})\s+(?P<mon2>{_MONTH_RE}),?(?:\s+(?P<yr2>{_YEAR_RE}))?"
-    rf"|(?P<mon3>{_MONTH_RE}),?\s+(?P<yr3>{_YEAR_RE})"
-    rf"|(?P<yr4>{_YEAR_RE})\s*[-/.]\s*(?P<mnum4>\d{{1,2}})(?:\s*[-/.]\s*(?P<day4>\d{{1,2}}))?"
-    rf"|(?P<mnum5>\d{{1,2}})\s*[/.]\s*(?P<yr5>{_YEAR_RE})"
-    rf"|(?:Spring|Summer|Fall|Autumn|Winter),?\s+(?P<yr7>{_YEAR_RE})"
-    rf"|(?P<yr6>{_YEAR_RE}))"
-)
-_DATE_FULL = re.compile(rf"^{_DATE_RE}$", re.IGNORECASE)
-_DATE_PLAIN = re.sub(r"\?P<\w+>", "?:", _DATE_RE)  # the same, without group names, to use twice in one pattern
+_MONTH_RE = rf"(?i:{cues.MONTH})\.?"
 
 # A listing record's first line: an optional short code (a run of capitals, maybe 'cs.XX'-like) glued
 # to a date, optionally followed by a short badge word or two ('Code', 'PDF').
 _RECORD_HEAD = re.compile(
     rf"^(?P<code>(?:[a-z]{{1,8}}\.)?[A-Z]{{1,6}}(?:[.\-][A-Z]{{1,6}})?)?[\s·•|]*"
-    rf"(?P<date>(?P<mon>{_MONTH_RE})\s+(?P<day>\d{{1,2}})(?:,\s*(?P<year>{_YEAR_RE}))?"
-    rf"|(?P<iso>{_YEAR_RE}-\d{{2}}-\d{{2}}))"
+    rf"(?P<date>(?P<mon>{_MONTH_RE})\s+(?P<day>\d{{1,2}})(?:,\s*(?P<year>{scholarly.YEAR}))?"
+    rf"|(?P<iso>{scholarly.YEAR}-\d{{2}}-\d{{2}}))"
     rf"[\s·•|]*(?P<tail>[A-Z][A-Za-z]*(?:\s+[A-Z][A-Za-z]*){{0,2}})?$"
 )
 
-_YEAR_LINE = re.compile(rf"^[\s#=*\-–—\[(]*(?P<year>{_YEAR_RE})[\s#=*\-–—\])]*:?$")
+_YEAR_LINE = re.compile(rf"^[\s#=*\-–—\[(]*(?P<year>{scholarly.YEAR})[\s#=*\-–—\])]*:?$")
 _COUNT_HEADING = re.compile(r"^\d[\d,]*\s+(papers|publications|preprints|articles|works)$", re.IGNORECASE)
 _UNDERLINE = re.compile(r"^[=\-~*_#]{3,}$")
 _LIST_MARKER = re.compile(  # '[12]', '[C3]', '(4)', '5.', 'J2)', or a bullet
     r"^(?:\[[A-Za-z]{0,3}\d+\]|\([A-Za-z]?\d+\)|[A-Za-z]?\d{1,3}[.)]|[-*•·▪◦●○►‣–])\s+"
 )
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
-_YEAR_ANY = re.compile(rf"(?<![\d/.:])({_YEAR_RE})(?!\d|\.\d)")  # not the '2012.' of an arXiv id
+_YEAR_ANY = re.compile(rf"(?<![\d/.:])({scholarly.YEAR})(?!\d|\.\d)")  # not the '2012.' of an arXiv id
 
 _STOPWORDS = frozenset(
     "the of for with via in on to from by towards toward using into is are we our at an as and or "
@@ -178,38 +156,14 @@ def _links_from(text: str) -> dict[str, str]:
 
 
 def parse_date(s: str, default_year: int | None = None) -> str | None:
-    """ISO form ('YYYY', 'YYYY-MM' or 'YYYY-MM-DD') of a date as pages write it, or None when unreadable."""
+    """ISO form ('YYYY', 'YYYY-MM' or 'YYYY-MM-DD') of a string that is one date as pages write it, or None.
+
+    ``default_year`` (a year heading above the line) dates a month or a day written without a year.
+    """
     s = s.strip().strip("[]()").strip()
-    m = _DATE_FULL.match(s)
-    if not m:
-        mon_only = re.fullmatch(_MONTH_RE, s, re.IGNORECASE)
-        if mon_only and default_year:
-            return f"{default_year:04d}-{_month_num(s):02d}"
+    if not (cues.is_date(s) or default_year and re.fullmatch(_MONTH_RE, s)):
         return None
-    g = m.groupdict()
-    year = next((g[k] for k in ("yr1", "yr2", "yr3", "yr4", "yr5", "yr6", "yr7") if g[k]), None)
-    y = int(year) if year else default_year
-    if y is None:
-        return None
-    mon_name = g["mon1"] or g["mon2"] or g["mon3"]
-    month = _month_num(mon_name) if mon_name else int(g["mnum4"] or g["mnum5"] or 0)
-    day_s = g["day1"] or g["day2"] or g["day4"]
-    day = int(re.match(r"\d+", day_s).group(0)) if day_s else 0
-    if not month:
-        return f"{y:04d}"
-    if not 1 <= month <= 12:
-        return None
-    if day:
-        try:
-            return datetime.date(y, month, day).isoformat()
-        except ValueError:
-            return None
-    return f"{y:04d}-{month:02d}"
-
-
-def _month_num(name: str) -> int:
-    key = name.strip(".").lower()
-    return _MONTHS.get(key[:4] if key.startswith("sept") else key[:3], 0)
+    return cues.parse_date(s, default_year=default_year)
 
 
 # ---------------------------------------------------------------- author lists
@@ -291,7 +245,7 @@ def _authors_prefix(s: str, *, loose: bool = False) -> tuple[list[str], str] | N
     """
     stop = _NOT_IN_NAMES.search(s)  # no author list runs past a word or mark that names never hold
     limit = min(stop.start() + 1 if stop else len(s), _MAX_AUTHORS)
-    cuts = [m.start() for m in re.finditer(r"\.\s+|\.?\s*\((?=(?:19|20)\d{2}[a-z]?\))", s[:limit])]
+    cuts = [m.start() for m in re.finditer(r"\.\s+|\.?\s*\((?=" + scholarly.YEAR + r"[a-z]?\))", s[:limit])]
     for cut in sorted(cuts, reverse=True):
         names = parse_authors(s[:cut].rstrip(), loose=loose)
         if names:
@@ -330,7 +284,7 @@ def _clean_title(t: str) -> str:
 def _plausible_title(t: str) -> bool:
     """Length and shape of a title; rows of link labels ('PDF Code Bib') and dates are not titles."""
     words = t.split()
-    if not (2 <= len(words) <= 40 and 8 <= len(t) <= 300) or _URL.match(t) or _DATE_FULL.match(t):
+    if not (2 <= len(words) <= 40 and 8 <= len(t) <= 300) or _URL.match(t) or cues.is_date(t):
         return False
     return not re.fullmatch(r"(?:\[[^\]]*\]\s*)+", t) and not _only_link_labels(t)
 
@@ -399,7 +353,7 @@ def _bib_authors_first(s: str) -> tuple[Publication, bool] | None:
     names, rest = pre
     if re.fullmatch(r"(?:[A-Z]\.?[\s-]*)+", names[-1]):
         return None  # the break fell after an initial ('... and L. Li, Title'): a comma-style reference
-    year_m = re.match(rf"^\(?({_YEAR_RE})[a-z]?\)?[.,]?\s*", rest)
+    year_m = re.match(rf"^\(?({scholarly.YEAR})[a-z]?\)?[.,]?\s*", rest)
     if year_m:
         rest = rest[year_m.end():]
     segs = _segments(rest)
@@ -440,7 +394,7 @@ def _bib_title_first(s: str) -> tuple[Publication, bool] | None:
 
 
 _LEAD_VENUE = re.compile(
-    rf"^(?P<v>\[[^\]]{{2,60}}\]|[A-Z][\w\-]*(?:\s[A-Z][\w\-]*){{0,2}}\s?['’]?(?:{_YEAR_RE}|\d{{2}})"
+    rf"^(?P<v>\[[^\]]{{2,60}}\]|[A-Z][\w\-]*(?:\s[A-Z][\w\-]*){{0,2}}\s?['’]?(?:{scholarly.YEAR}|\d{{2}})"
     rf"(?:\s*\([^)]{{1,60}}\))?"
     r"|(?i:work in progress|under review|in submission|in preparation|preprint|submitted|technical report))"
     r"\s+(?P<rest>\S.*)$"
@@ -448,8 +402,8 @@ _LEAD_VENUE = re.compile(
 
 
 _DETAIL = re.compile(r"(?:vol(?:ume)?\.?|no\.?|pp\.?|pages?|art(?:icle)?\.?|issue|ch(?:apter)?\.?|p\.)\s*[\w\-–:]+"
-                     r"(?:\s*\(\d+\))?|\(?" + _YEAR_RE + r"\)?|" + r"[A-Z][a-z]{2,8}\.?\s+" + _YEAR_RE + r"|\d+(?:\(\d+\))?(?::\d+[-–]\d+)?",
-                     re.IGNORECASE)
+                     r"(?:\s*\(\d+\))?|\(?" + scholarly.YEAR + r"\)?|" + r"[A-Z][a-z]{2,8}\.?\s+" + scholarly.YEAR
+                     + r"|\d+(?:\(\d+\))?(?::\d+[-–]\d+)?", re.IGNORECASE)
 
 
 def _venue_piece(piece: str, following: list[str]) -> bool:
@@ -700,21 +654,21 @@ def _find_records(lines: list[str], today: datetime.date) -> tuple[list[tuple[in
 
 def _news_start(line: str, year: int | None) -> tuple[str, str] | None:
     """Split a news line into (date as written, text), when it opens with a date."""
-    s = _LIST_MARKER.sub("", line).strip() if not re.match(r"^\[\s*(?:19|20)\d{2}", line) else line.strip()
+    s = _LIST_MARKER.sub("", line).strip() if not re.match(r"^\[\s*" + scholarly.YEAR, line) else line.strip()
     s = s.strip("*_ ")
     m = re.match(r"^[\[(](?P<d>[^\])]{3,40})[\])]\s*[:\-–—|]?\s*(?P<t>.*)$", s)
-    if m and (parse_date(m.group("d"), year) or _DATE_FULL.match(m.group("d").strip())):
+    if m and cues.is_date(m.group("d")):
         return m.group("d").strip(), m.group("t").strip()
-    m = re.match(rf"^(?P<d>{_DATE_PLAIN}(?:\s*[-–]\s*{_DATE_PLAIN})?)\s*(?P<sep>[:\-–—|]|\s)\s*(?P<t>\S.*)$", s,
+    m = re.match(rf"^(?P<d>{cues.DATE}(?:\s*[-–]\s*{cues.DATE})?)\s*(?P<sep>[:\-–—|]|\s)\s*(?P<t>\S.*)$", s,
                  re.IGNORECASE)
     if m:
         d = m.group("d").strip()
-        bare_year = re.fullmatch(_YEAR_RE, d)
+        bare_year = re.fullmatch(scholarly.YEAR, d)
         if bare_year and not m.group("sep").strip():
             return None  # '2024 was a good year' is prose, '2024: ...' is a dated item
         return d, m.group("t").strip()
     if year:
-        m = re.match(rf"^(?P<d>{_MONTH_RE}(?:\s+{_DAY_RE})?)\s*[:\-–—|]\s*(?P<t>\S.*)$", s, re.IGNORECASE)
+        m = re.match(rf"^(?P<d>{_MONTH_RE})\s*[:\-–—|]\s*(?P<t>\S.*)$", s)  # 'May: ...' under a year
         if m:
             return m.group("d").strip(), m.group("t").strip()
     return None
@@ -726,7 +680,7 @@ def _parse_news_date(d: str, year: int | None) -> str | None:
     if parsed is None:
         parsed = parse_date(re.split(r"\s+[-–]\s+|\s*–\s*", d)[0], year)
     if parsed is None:
-        m = re.search(_YEAR_RE, d)
+        m = re.search(scholarly.YEAR, d)
         parsed = m.group(0) if m else None
     return parsed
 
@@ -736,7 +690,7 @@ def _news_items(block: list[str], year: int | None, items: list[NewsItem]) -> No
     pending_date: str | None = None
     last: NewsItem | None = None  # continuation stays inside a block: a blank line ends an item
     for line in block:
-        if re.fullmatch(_DATE_RE, line.strip("[]()*: "), re.IGNORECASE) and not _YEAR_LINE.match(line):
+        if cues.is_date(line.strip("[]()*: ")) and not _YEAR_LINE.match(line):
             pending_date = line.strip("[]()*: ")  # a date on a line of its own dates the next line
             continue
         hit = _news_start(line, year)
@@ -852,7 +806,7 @@ def _dated_line(texts: list[str], v: int) -> bool:
     if not 0 <= v < len(texts):
         return False
     s = _clean_venue(texts[v]) or ""
-    return len(s) <= 150 and bool(re.search(rf"\b{_YEAR_RE}\)?$", s)) and len(_segments(s)) <= 1 \
+    return len(s) <= 150 and bool(re.search(rf"\b{scholarly.YEAR}\)?$", s)) and len(_segments(s)) <= 1 \
         and not _author_line(s)
 
 
