@@ -23,7 +23,7 @@ from monitor.extract.cues import (
     split_news_date,
     strip_symbols,
 )
-from monitor.scholarly import find_year, venue_core
+from monitor.scholarly import VENUE_CUE, VENUE_NAME_CUE, find_year, venue_core
 
 READ_ON = dt.date(2026, 11, 23)
 
@@ -349,3 +349,24 @@ def test_a_long_run_of_digits_is_read_in_linear_time() -> None:
     code = "from monitor.extract import cues; print(cues.heading_kind('1' * 60), cues.heading_kind('12. News'))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=True)
     assert out.stdout.split() == ["None", "news"]
+
+
+@pytest.mark.parametrize("line, names_venue, hints_venue", [
+    ("In Proceedings of ACL 2023", True, True),
+    ("IEEE Transactions on Pattern Analysis and Machine Intelligence", True, True),
+    ("Journal of Machine Learning Research, 2019", True, True),
+    ("arXiv preprint arXiv:2401.12345", True, True),
+    ("Under Review", True, True),
+    ("Work in Progress", True, True),
+    ("PhD Dissertation, 2023", True, True),
+    ("Springer, 2020", False, True),  # a publisher is no venue by itself
+    ("Psychonomic Bulletin & Review", False, True),  # 'Review' names venues and titles alike
+    ("A Review of Graph Neural Networks", False, True),
+    ("Long-Term Memory for Language Models", False, True),  # 'Long' is a paper's format only beside a venue
+    ("ICLR 2024 (Oral)", False, True),
+    ("Detecting Fake News", False, False),
+])
+def test_venue_cues(line: str, names_venue: bool, hints_venue: bool) -> None:
+    """VENUE_NAME_CUE: words that name a venue on their own (plain-text lines); VENUE_CUE adds the words
+    that need the line's role too (the HTML path's venue lines)."""
+    assert (bool(VENUE_NAME_CUE.search(line)), bool(VENUE_CUE.search(line))) == (names_venue, hints_venue)

@@ -37,7 +37,6 @@ _LIST_MARKER = re.compile(  # '[12]', '[C3]', '(4)', '5.', 'J2)', or a bullet
     r"^(?:\[[A-Za-z]{0,3}\d+\]|\([A-Za-z]?\d+\)|[A-Za-z]?\d{1,3}[.)]|[-*•·▪◦●○►‣–])\s+"
 )
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
-_YEAR_ANY = re.compile(rf"(?<![\d/.:])({scholarly.YEAR})(?!\d|\.\d)")  # not the '2012.' of an arXiv id
 
 _STOPWORDS = frozenset(
     "the of for with via in on to from by towards toward using into is are we our at an as and or "
@@ -51,11 +50,7 @@ _ABBREVIATIONS = frozenset(
 _ABSTRACT_CUE = re.compile(
     r"\b(we|our|this (paper|work|survey|study|article|thesis)|in this (paper|work|survey|study))\b", re.IGNORECASE
 )
-_VENUE_WORDS = re.compile(
-    r"\b(proceedings|proc\.|conference|journal|transactions|workshop|symposium|arxiv|preprint|in press|"
-    r"accepted|to appear|under review|submitted|letters|magazine|findings|volume|vol\.|pp\.|pages|advances in)\b",
-    re.IGNORECASE,
-)
+_VENUE_DETAILS = re.compile(r"(?<!\w)(?:(?:volume|pages)(?!\w)|vol\.|pp\.)", re.IGNORECASE)  # where in a journal
 _VENUE_ACRONYM = re.compile(
     r"^In\s|\b[A-Z][A-Za-z]*[A-Z][A-Za-z\-]*['’]?\s?(?:19|20)?\d{2}\b"
     r"|\([A-Z][A-Za-z\-&]*[A-Z][A-Za-z\-&]*\),?\s*(?:19|20)\d{2}\b"  # 'Robotics: Science and Systems (RSS) 2019'
@@ -72,11 +67,6 @@ _LINK_LABELS = frozenset(
     "openreview proceedings press media oral spotlight award news".split()
 )
 
-# Where an unpublished paper stands, written where a venue would be.
-_STATUS_TAGS = frozenset({
-    "work in progress", "under review", "in submission", "in preparation", "technical report", "preprint", "submitted",
-})
-
 _MAX_REFERENCE = 3000  # characters: longer text is not one reference (and would make the readers slow)
 _MAX_AUTHORS = 2000  # characters: no author list is longer, so no longer prefix is tried as one
 _ABSTRACT_MIN = 300  # characters: shorter prose is a blurb or a bio line, not a paper's abstract
@@ -87,7 +77,7 @@ _ABSTRACT_MIN = 300  # characters: shorter prose is a blurb or a bio line, not a
 
 def _venue_cue(s: str) -> bool:
     """Words or an acronym-with-year that say a phrase names a venue."""
-    return bool(_VENUE_WORDS.search(s) or _VENUE_ACRONYM.search(s))
+    return bool(scholarly.VENUE_NAME_CUE.search(s) or _VENUE_DETAILS.search(s) or _VENUE_ACRONYM.search(s))
 
 
 def _norm_line(line: str) -> str:
@@ -115,12 +105,6 @@ def _sentences(s: str) -> int:
 def _is_prose(s: str, min_len: int = _ABSTRACT_MIN) -> bool:
     """Several sentences of running text: the shape of an abstract or a bio, not of a title or a list line."""
     return len(s) >= min_len and _sentences(s) >= 2 and _title_case_ratio(s) < 0.6
-
-
-def _year_of(s: str) -> int | None:
-    """The last plausible year written in ``s`` (venues end with the year; arXiv ids must not count)."""
-    years = [int(y) for y in _YEAR_ANY.findall(s)]
-    return years[-1] if years else scholarly.find_year(s)  # "ECCV'22", "arXiv:2206.04673"
 
 
 def _links_from(text: str) -> dict[str, str]:
@@ -387,7 +371,7 @@ def _bib_title_first(s: str) -> tuple[Publication, bool] | None:
                 return _bib_pub(title, names, ". ".join(segs[i + 1:]) or None, s), True
             break
     title, venue = _clean_title(segs[0]), ". ".join(segs[1:])
-    if _plausible_title(title) and _title_case_ratio(title) >= 0.5 and _year_of(venue) and len(venue) <= 200 \
+    if _plausible_title(title) and _title_case_ratio(title) >= 0.5 and scholarly.find_year(venue) and len(venue) <= 200 \
             and _venue_cue(venue) and len(segs) <= 3:
         return _bib_pub(title, [], venue, s), False
     return None
@@ -396,7 +380,7 @@ def _bib_title_first(s: str) -> tuple[Publication, bool] | None:
 _LEAD_VENUE = re.compile(
     rf"^(?P<v>\[[^\]]{{2,60}}\]|[A-Z][\w\-]*(?:\s[A-Z][\w\-]*){{0,2}}\s?['’]?(?:{scholarly.YEAR}|\d{{2}})"
     rf"(?:\s*\([^)]{{1,60}}\))?"
-    r"|(?i:work in progress|under review|in submission|in preparation|preprint|submitted|technical report))"
+    rf"|(?i:{scholarly.PUBLICATION_STATUS}))"  # where a paper stands, written where a venue would be
     r"\s+(?P<rest>\S.*)$"
 )
 
@@ -412,7 +396,7 @@ def _venue_piece(piece: str, following: list[str]) -> bool:
     if _venue_cue(piece) or re.match(r"(?:in\s+)?proc(?:eedings|\.)", piece, re.IGNORECASE):
         return True
     return bool(following) and _title_case_ratio(piece) >= 0.6 and all(_DETAIL.fullmatch(f.strip(" .")) for f in following) \
-        and any(_year_of(f) for f in following)
+        and any(scholarly.find_year(f) for f in following)
 
 
 def _title_then_venue(segment: str) -> tuple[str, str] | None:
@@ -461,7 +445,7 @@ def _bib_commas(s: str) -> tuple[Publication, bool] | None:
     venue = None
     m = _LEAD_VENUE.match(s)
     rest = s
-    if m and (_year_of(m.group("v")) or m.group("v").lower() in _STATUS_TAGS):
+    if m and (scholarly.find_year(m.group("v")) or re.fullmatch(scholarly.PUBLICATION_STATUS, m.group("v"), re.I)):
         venue, rest = m.group("v").strip("[]"), m.group("rest")
     bars = rest.split("|")
     while len(bars) > 1 and all(w in _LINK_LABELS for w in re.findall(r"[^\W\d_]+", bars[-1].lower())):
@@ -472,7 +456,7 @@ def _bib_commas(s: str) -> tuple[Publication, bool] | None:
     if len(pieces) < 2:
         return None
     tail_venue = None
-    if venue is None and _venue_line(pieces[-1]) and _year_of(pieces[-1]):
+    if venue is None and _venue_line(pieces[-1]) and scholarly.find_year(pieces[-1]):
         tail_venue, pieces = pieces[-1], pieces[:-1]
     while pieces and pieces[-1].strip().lower() in _LINK_LABELS:
         pieces = pieces[:-1]
@@ -491,9 +475,9 @@ def _bib_pub(title: str, names: list[str], venue: str | None, raw: str) -> Publi
     venue = venue.strip(" .,;") if venue else None
     if venue:
         venue = scholarly.venue_without_details(_URL.sub("", venue)).strip(" .,;") or None
-    year = _year_of(venue) if venue else None
+    year = scholarly.find_year(venue) if venue else None
     if year is None:
-        year = _year_of(raw.replace(title, ""))
+        year = scholarly.find_year(raw.replace(title, ""))
     return Publication(title=title, authors=names, venue=venue, year=year, links=_links_from(raw))
 
 
@@ -784,10 +768,10 @@ def _entries(texts: list[str], mode: str | None, year: int | None) -> list[tuple
                     used.add(v)
                     taken.add(v)
                     break
-        if mode != "pubs" and not (venue and _year_of(venue)):
+        if mode != "pubs" and not (venue and scholarly.find_year(venue)):
             continue  # outside a publications section only a full reference (with a dated venue) counts
         pub = Publication(title=_clean_title(title), authors=names, venue=venue,
-                          year=(_year_of(venue) if venue else None) or year,
+                          year=(scholarly.find_year(venue) if venue else None) or year,
                           links=_links_from(" ".join(texts[j] for j in sorted(used))), rule="text:title-authors")
         out.append((pub, used))
     if not out:  # a page either shows authors with its papers or not: the two styles do not mix
@@ -840,7 +824,7 @@ def _titles_with_links(texts: list[str], taken: set[int], is_title: dict[int, bo
         used = {t, j} | ({v} if v is not None else set())
         taken |= used
         out.append((Publication(title=_clean_title(title), venue=venue,
-                                year=(_year_of(venue) if venue else None) or year, rule="text:title-links"), used))
+                                year=(scholarly.find_year(venue) if venue else None) or year, rule="text:title-links"), used))
     return out
 
 
@@ -869,7 +853,7 @@ def _split_tag(line: str) -> tuple[str | None, str]:
     """A leading bracketed venue tag and the rest: '[NeurIPS 2024] Title' -> ('NeurIPS 2024', 'Title')."""
     s = _LIST_MARKER.sub("", line).strip()
     m = re.match(r"^[\[(](?P<tag>[^\])]{2,60})[\])]\s*[:\-–—]?\s*(?P<rest>.+)$", s)
-    if m and (_venue_cue(m.group("tag")) or m.group("tag").strip().lower() in _STATUS_TAGS):
+    if m and _venue_cue(m.group("tag")):  # a venue or where a paper stands ('[Under Review] Title')
         return m.group("tag").strip(), m.group("rest").strip()
     return None, s
 
@@ -878,7 +862,7 @@ def _venue_line(line: str) -> bool:
     """A short line naming where a paper appeared ('NeurIPS 2023', 'In Proc. of ...', 'arXiv preprint')."""
     s = line.strip()
     return len(s) <= 200 and _venue_cue(s) and not parse_authors(s) and \
-        (bool(_year_of(s)) or len(s.split()) <= 12) and len(_segments(s)) <= 1
+        (bool(scholarly.find_year(s)) or len(s.split()) <= 12) and len(_segments(s)) <= 1
 
 
 def _bib_items(block: list[str]) -> list[list[int]]:
