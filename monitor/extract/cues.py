@@ -129,10 +129,8 @@ def _cjk_kind(t: str, head_last: bool = False) -> str | None:
     if not cjk or len(cjk) > (8 if head_last else 12):
         return None
     for pattern, kind in ((_CJK_NEWS, "news"), (_CJK_PUB, "publications"), (_CJK_OTHER, "other")):
-        m = None
-        for m in pattern.finditer(cjk):
-            pass
-        if m is not None and (not head_last or m.end() == len(cjk)):
+        ends = [m.end() for m in pattern.finditer(cjk)]
+        if ends and (not head_last or ends[-1] == len(cjk)):
             return kind
     return None
 
@@ -172,7 +170,7 @@ MONTHS = {
 }
 MONTH = _MON = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 _SEASON = r"(?:spring|summer|fall|autumn|winter)"
-DAY = _DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
+_DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
 # A date at the start of a news item, in the many ways people write one.
 DATE_PATTERNS = [
     rf"{YEAR}\s*[./\-年]\s*[01]?\d(?:\s*[./\-月]\s*[0-3]?\d日?)?",  # 2024.05, 2024-05-01, 2024/05/01, 2024年5月
@@ -188,11 +186,10 @@ DATE_PATTERNS = [
     rf"{YEAR}",
 ]
 DATE = "(?:" + "|".join(DATE_PATTERNS) + ")"
-_DATE_ANY = DATE
 _WHOLE_DATE = re.compile(DATE, re.I)
 # A news item opens with a date, maybe bracketed or bold, then a separator.
 NEWS_DATE_RE = re.compile(
-    r"^\s*[\[(【]?\s*(" + _DATE_ANY + r"(?:\s*[,&]\s*" + _DATE_ANY + r")*)"
+    r"^\s*[\[(【]?\s*(" + DATE + r"(?:\s*[,&]\s*" + DATE + r")*)"
     r"(?:\s*[\])】]\s*(?:[:：\-–—|,.]+\s*)?|\s*(?:[:：\-–—|,.]+\s*|\s+))(?=\S)",  # a closing bracket separates too
     re.I,
 )
