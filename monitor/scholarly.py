@@ -10,18 +10,25 @@ import re
 
 YEAR = r"(?:19[5-9]\d|20\d\d)"
 
-STATUS_WORDS = (
+# Where a paper stands before (or instead of) a venue.
+PUBLICATION_STATUS = (
     r"preprint|arxiv|under\s+review|under\s+submission|in\s+submission|submitted|in\s+preparation|"
-    r"work\s+in\s+progress|to\s+appear|accepted|in\s+press|forthcoming|technical\s+report|tech(?:nique|nical)?\.?\s+report|"
-    r"oral|spotlight|poster|highlight|findings|workshop|demo|short|long|best\s+paper"
+    r"work\s+in\s+progress|to\s+appear|accepted|in\s+press|forthcoming|technical\s+report|tech(?:nique|nical)?\.?\s+report"
 )
-VENUE_WORDS = (
-    r"proceedings|conference|journal|transactions|workshop|symposium|letters|review|magazine|"
-    r"annals|advances\s+in|international|annual|meeting|congress|arxiv|preprints?|thesis|dissertation|"
-    r"press|springer|elsevier|ieee|acm|in\s+submission|under\s+review|technical\s+report"
+STATUS_WORDS = PUBLICATION_STATUS + r"|oral|spotlight|poster|highlight|findings|workshop|demo|short|long|best\s+paper"
+# Words that name a venue and that titles seldom hold.
+VENUE_NAME_WORDS = (
+    r"proceedings|conference|journal|transactions|workshop|symposium|letters|magazine|annals|"
+    r"advances\s+in|congress|arxiv|preprints?|dissertation|in\s+submission|under\s+review|technical\s+report"
 )
+# Venue words, with those that titles hold too ("A Review of ...", "International ...") and publishers,
+# which are no venue by themselves.
+VENUE_WORDS = VENUE_NAME_WORDS + r"|review|international|annual|meeting|thesis|press|springer|elsevier|ieee|acm"
 ACRONYM_YEAR = re.compile(r"\b([A-Z][A-Za-z&@\-]*[A-Z][A-Za-z&@\-]*)\)?\s*['’]?\s*,?\s*(" + YEAR + r"|'\d\d|’\d\d)\b")
 VENUE_CUE = re.compile(r"\b(?:" + VENUE_WORDS + r"|" + STATUS_WORDS + r")\b", re.I)
+# A venue named by its words alone, in a line with nothing else to say what it is (plain text): no
+# presentation words ('Long', 'Oral') or words that titles use ('Review'), which need the line's role too.
+VENUE_NAME_CUE = re.compile(r"\b(?:" + VENUE_NAME_WORDS + r"|" + PUBLICATION_STATUS + r"|findings)\b", re.I)
 YEAR_RE = re.compile(r"(?<![\d./])(" + YEAR + r")(?![\d])")
 
 

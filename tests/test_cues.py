@@ -23,7 +23,7 @@ from monitor.extract.cues import (
     split_news_date,
     strip_symbols,
 )
-from monitor.scholarly import find_year, venue_core
+from monitor.scholarly import VENUE_CUE, VENUE_NAME_CUE, find_year, venue_core
 
 READ_ON = dt.date(2026, 11, 23)
 
@@ -71,6 +71,72 @@ def test_heading_kind(heading: str, kind: str | None) -> None:
     assert heading_kind(heading) == kind
 
 
+# Plain-text lines have no styling to tell a heading from a title: the strict mode takes only a whole
+# section phrase (with leading modifiers), the same vocabulary as the styled mode above.
+STRICT_HEADINGS = [
+    ("Publications", "publications"),
+    ("Selected Publications", "publications"),
+    ("📝 Publications", "publications"),
+    ("1. Publications", "publications"),
+    ("Publications (* equal contribution)", "publications"),
+    ("Refereed Conference Papers", "publications"),
+    ("Peer-Reviewed Journal Articles", "publications"),
+    ("International Journal Papers", "publications"),
+    ("Conference and Journal Papers", "publications"),
+    ("Conference Proceedings", "publications"),
+    ("Selected Works", "publications"),
+    ("Books", "publications"),
+    ("发表论文", "publications"),
+    ("精选论文", "publications"),
+    ("Publikationen", "publications"),
+    ("News", "news"),
+    ("Recent News", "news"),
+    ("🔥 News", "news"),
+    ("News & Updates", "news"),
+    ("What's New", "news"),
+    ("Research Highlights", "news"),
+    ("新闻动态", "news"),
+    ("学术动态", "news"),
+    ("お知らせ", "news"),
+    ("Awards and Honors", "other"),
+    ("🎖 Honors and Awards", "other"),
+    ("Invited Talks", "other"),
+    ("Professional Service", "other"),
+    ("Research Interests", "other"),
+    ("About Me", "other"),
+    ("Curriculum Vitae", "other"),
+    ("个人简介", "other"),
+    ("Research", "neutral"),  # a research statement or a list of papers: the content decides
+    ("Selected Work", "neutral"),
+    ("Home", "neutral"),
+    ("Detecting Fake News", None),  # a title ending in a section word
+    ("Journal Reviewer", None),
+    ("Highlights Publications Talks Misc", None),  # a navigation bar naming several sections
+    ("Publications and Talks", None),
+    ("International Conference on Learning Representations", None),  # a venue
+    ("Proceedings of ACL 2023", None),
+    ("基于深度学习的论文推荐系统研究", None),  # a Chinese title, not a heading
+    ("联系方式", None),  # its head word is not a section word
+    ("Hello world", None),
+]
+
+
+@pytest.mark.parametrize("heading, kind", STRICT_HEADINGS)
+def test_heading_kind_strict(heading: str, kind: str | None) -> None:
+    assert heading_kind(heading, head_noun=False) == kind
+
+
+@pytest.mark.parametrize("heading, styled, strict", [
+    ("Detecting Fake News", "news", None),  # styled as a heading it names a section; in plain text it is a title
+    ("Journal Papers", "publications", "publications"),
+    ("Work Experience", "other", None),
+    ("Research", "publications", "neutral"),
+    ("Publications in 2024", "publications", None),
+])
+def test_heading_kind_modes(heading: str, styled: str | None, strict: str | None) -> None:
+    assert (heading_kind(heading), heading_kind(heading, head_noun=False)) == (styled, strict)
+
+
 @pytest.mark.parametrize("text, stripped", [
     ("📝 Publications", " Publications"),
     ("News 🔥", "News "),
@@ -106,6 +172,38 @@ def test_strip_symbols(text: str, stripped: str) -> None:
 ])
 def test_parse_date(text: str, today: dt.date | None, iso: str | None) -> None:
     assert parse_date(text, today) == iso
+
+
+# Dates as pages write them, with the year a heading above them names (or None): both readers agree.
+DATES = [
+    ("2024.05", None, "2024-05"),
+    ("2024-05-03", None, "2024-05-03"),
+    ("2024/5", None, "2024-05"),
+    ("2024年5月3日", None, "2024-05-03"),
+    ("05/2021", None, "2021-05"),
+    ("May 2024", None, "2024-05"),
+    ("May, 2024", None, "2024-05"),
+    ("Sept. 2023", None, "2023-09"),
+    ("September 2023", None, "2023-09"),
+    ("Mar 1, 2023", None, "2023-03-01"),
+    ("Sep. 5th, 2024", None, "2024-09-05"),
+    ("3 March 2023", None, "2023-03-03"),
+    ("Jun '24", None, "2024-06"),
+    ("Fall 2022", None, "2022"),
+    ("2019", None, "2019"),
+    ("2024-02-30", None, "2024-02"),  # no such day: the month alone
+    ("Feb 30, 2024", None, "2024-02"),
+    ("2024-13", None, "2024"),  # no such month: the year alone
+    ("Jun 2", None, None),  # no year written and none known
+    ("Jun 2", 2026, "2026-06-02"),
+    ("2 June", 2026, "2026-06-02"),
+    ("May", 2025, "2025-05"),
+]
+
+
+@pytest.mark.parametrize("text, default_year, iso", DATES)
+def test_parse_date_with_the_year_of_a_heading(text: str, default_year: int | None, iso: str | None) -> None:
+    assert parse_date(text, default_year=default_year) == iso
 
 
 @pytest.mark.parametrize("item, date, rest", [
@@ -251,3 +349,24 @@ def test_a_long_run_of_digits_is_read_in_linear_time() -> None:
     code = "from monitor.extract import cues; print(cues.heading_kind('1' * 60), cues.heading_kind('12. News'))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=True)
     assert out.stdout.split() == ["None", "news"]
+
+
+@pytest.mark.parametrize("line, names_venue, hints_venue", [
+    ("In Proceedings of ACL 2023", True, True),
+    ("IEEE Transactions on Pattern Analysis and Machine Intelligence", True, True),
+    ("Journal of Machine Learning Research, 2019", True, True),
+    ("arXiv preprint arXiv:2401.12345", True, True),
+    ("Under Review", True, True),
+    ("Work in Progress", True, True),
+    ("PhD Dissertation, 2023", True, True),
+    ("Springer, 2020", False, True),  # a publisher is no venue by itself
+    ("Psychonomic Bulletin & Review", False, True),  # 'Review' names venues and titles alike
+    ("A Review of Graph Neural Networks", False, True),
+    ("Long-Term Memory for Language Models", False, True),  # 'Long' is a paper's format only beside a venue
+    ("ICLR 2024 (Oral)", False, True),
+    ("Detecting Fake News", False, False),
+])
+def test_venue_cues(line: str, names_venue: bool, hints_venue: bool) -> None:
+    """VENUE_NAME_CUE: words that name a venue on their own (plain-text lines); VENUE_CUE adds the words
+    that need the line's role too (the HTML path's venue lines)."""
+    assert (bool(VENUE_NAME_CUE.search(line)), bool(VENUE_CUE.search(line))) == (names_venue, hints_venue)

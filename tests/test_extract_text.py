@@ -11,10 +11,12 @@ from collections import Counter
 
 import pytest
 
+from monitor.extract import cues
 from monitor.extract.text import extract_text, parse_authors, parse_bib_line, parse_date
 from monitor.models import Page
 
 from .conftest import SHARED
+from .test_cues import DATES, STRICT_HEADINGS
 
 SEEDS = SHARED / "seeds"
 TODAY = datetime.date(2026, 11, 23)
@@ -600,7 +602,7 @@ def test_profile_name_from_the_first_line(first_line: str, name: str | None) -> 
         ("05/2021", "2021-05"),
         ("2019", "2019"),
         ("Jun 2", None),
-        ("2024-13", None),
+        ("2024-13", "2024"),  # no month 13: the year alone, as the shared reader takes it
     ],
 )
 def test_parse_date(written: str, iso: str | None) -> None:
@@ -628,3 +630,19 @@ def test_parse_authors(line: str, names: list[str] | None) -> None:
 
 def test_parse_bib_line_rejects_prose() -> None:
     assert parse_bib_line("I am a PhD student. I work on vision. I like hiking in 2024.") is None
+
+
+@pytest.mark.parametrize(("line", "kind"), STRICT_HEADINGS)
+def test_headings_read_as_the_shared_vocabulary_says(line: str, kind: str | None) -> None:
+    """The text reader's headings are the shared vocabulary's whole section phrases (strict mode)."""
+    page = extract_text(line + "\n\nSome text follows here.\n", today=TODAY)
+    read = [e["kind"] for e in page.explain]
+    assert read == ([{"publications": "pubs"}.get(kind, kind)] if kind else [])
+    assert cues.heading_kind(line, head_noun=False) == kind
+
+
+@pytest.mark.parametrize(("written", "default_year", "iso"), DATES)
+def test_dates_read_as_the_shared_vocabulary_says(written: str, default_year: int | None, iso: str | None) -> None:
+    """A date on its own reads the same in plain text as in the HTML path (cues.parse_date)."""
+    assert parse_date(written, default_year) == iso
+    assert cues.parse_date(written, default_year=default_year) == iso

@@ -19,8 +19,8 @@ from ..scholarly import YEAR  # the scholarly vocabulary that extraction shares 
 _PUB_WORDS = (
     r"publications?|papers?|preprints?|manuscripts?|articles?|selected\s+works?|recent\s+works?|"
     r"(?:selected|recent|featured|current)\s+(?:research|work)|research(?:\s+(?:papers|outputs?|work))?|"
-    r"conference(?:\s+\w+)?|journals?(?:\s+\w+)?|workshops?(?:\s+\w+)?|book\s+chapters?|books?|theses|thesis|"
-    r"technical\s+reports?|working\s+papers?|under\s+review|in\s+submission|bibliography|"
+    r"conference|journals?|workshops?|book\s+chapters?|books?|theses|thesis|"
+    r"technical\s+reports?|working\s+papers?|under\s+review|in\s+submission|bibliography|proceedings|"
     r"publikationen|veröffentlichungen|publicaciones|publicações|pubblicazioni|论文|发表|出版物|學術論文|学术论文|"
     r"研究成果|業績|論文"
 )
@@ -32,27 +32,59 @@ _OTHER_WORDS = (
     r"educations?|experiences?|employment|positions?|appointments?|teaching|courses?|lectures?|services?|"
     r"professional\s+(?:services?|activities)|reviewer|reviewing|awards?|honou?rs?|prizes?|grants?|funding|"
     r"talks?|presentations?|invited|seminars?|tutorials?|projects?|software|code|datasets?|students?|"
-    r"people|group|team|members|mentees?|advisees?|collaborators?|contact|interests?|biography|bio|about|"
-    r"patents?|misc(?:ellaneous)?|skills?|internships?|visitors?|press|media|outreach|hobbies|personal|"
-    r"academic\s+(?:services?|activities)|activities|cv|resume|links?|friends|acknowledg\w*|accomplishments|"
-    r"recent\s+posts?|posts?|blog|gallery|photos?|travel|useful|resources|open\s+source|demos?|competitions?|"
-    r"organi[sz]\w*|committees?|editorial|membership|affiliations?|sponsors?|visits?|quotes?|life"
+    r"people|group|team|members|mentees?|advising|advisees?|collaborators?|contact|interests?|biography|"
+    r"bio|about(?:\s+me)?|patents?|misc(?:ellaneous)?|skills?|internships?|visitors?|press|media|outreach|hobbies|"
+    r"personal|academic\s+(?:services?|activities)|activities|cv|curriculum\s+vitae|resume|links?|friends|"
+    r"acknowledg\w*|accomplishments|recent\s+posts?|posts?|blog|gallery|photos?|travel|useful|resources|"
+    r"open\s+source|demos?|competitions?|organi[sz]\w*|committees?|editorial|membership|affiliations?|sponsors?|"
+    r"visits?|quotes?|life"
 )
-_LEAD = r"^[^\w]*(?:my\s+|our\s+|\d++[.)]?\s*|(?:selected|recent|featured|latest|all|full|older|past|current|other)\s+)*"
+# Words that name a section without saying what it holds (a research statement or a list of papers).
+_NEUTRAL_WORDS = r"research|work|home\s*page|home|overview|welcome"
+# Words that may lead a section word ("Selected Publications", "My Papers").
+_MODIFIERS = r"my|our|selected|recent|featured|latest|all|full|older|past|current|other"
+# Words that lead a section word only in a whole-line heading ("Refereed Journal Articles", "International
+# Conference Papers"): where words may follow the section word, they would make venue lines ("International
+# Conference on ...") or lists of projects ("Representative Projects") sections.
+_QUALIFIERS = (r"refereed|peer[\s-]reviewed|reviewed|major|representative|earlier|academic|professional|"
+               r"international|domestic|first[\s-]author|co[\s-]authored")
+_LEAD = r"^[^\w]*(?:(?:" + _MODIFIERS + r")\s+|\d++[.)]?\s*)*"
 _CJK_WORD = r"(?<=[\u3040-\u30ff\u4e00-\u9fff])"  # CJK words have no word boundary after them
 _PUB_RE = re.compile(_LEAD + r"(?:" + _PUB_WORDS + r")(?:\b|" + _CJK_WORD + r")", re.I)
 _NEWS_RE = re.compile(_LEAD + r"(?:" + _NEWS_WORDS + r")", re.I)
 _OTHER_RE = re.compile(_LEAD + r"(?:" + _OTHER_WORDS + r")\b", re.I)
 _RESEARCH_OTHER = re.compile(r"^[^\w]*research\s+(?:interests?|topics?|areas?|statement|experience|group|projects?|"
                              r"overview|summary|focus|directions?|agenda)\b", re.I)
+_RESEARCH_NEWS = re.compile(r"^[^\w]*research\s+(?:highlights|news|updates)", re.I)
+
+
+def _whole(words: str) -> re.Pattern[str]:
+    """A whole line that is a section phrase: section words of one kind joined by 'and', '&' or commas,
+    led only by modifiers, qualifiers or words of the same kind, and nothing after them."""
+    unit = rf"(?:{_MODIFIERS}|{_QUALIFIERS}|{words})"
+    join = r"(?:\s*[,&/+]\s*|\s+(?:and|of|in)\s+|\s+)"
+    return re.compile(rf"(?:\d++[.)]?\s*)?(?:{unit}{join})*?(?:{words})", re.I)
+
+
+_WHOLE = (("neutral", _whole(_NEUTRAL_WORDS)), ("news", _whole(_NEWS_WORDS)),
+          ("publications", _whole(_PUB_WORDS)), ("other", _whole(_OTHER_WORDS)))
 
 
 @lru_cache(maxsize=16384)
-def heading_kind(text: str) -> str | None:
-    """'publications', 'news', 'other' or None (unknown: inherits the enclosing section's kind)."""
+def heading_kind(text: str, head_noun: bool = True) -> str | None:
+    """'publications', 'news', 'other' or None (unknown: inherits the enclosing section's kind).
+
+    ``head_noun=True`` (markup that styles the line as a heading): a line that opens with a section word
+    ("Publications in 2024") or ends with one ("Journal Papers") names its section. ``head_noun=False``
+    (plain text, where a paper title looks just like a heading): only a whole section phrase does
+    ("Selected Publications", "Awards and Honors", "发表论文"), so "Detecting Fake News" is no heading;
+    this mode also answers 'neutral' for words that name a section without saying what it holds ("Research").
+    """
     t = strip_symbols(text).strip(" :：-–—|*#").strip()
     if not t or len(t) > 80:
         return None
+    if not head_noun:
+        return _whole_kind(t)
     m = _PUB_RE.match(t) or _NEWS_RE.match(t) or _OTHER_RE.match(t) or _RESEARCH_OTHER.match(t)
     if m is None:
         return _cjk_kind(t) or _head_noun_kind(t)
@@ -60,7 +92,7 @@ def heading_kind(text: str) -> str | None:
         return None
     if _RESEARCH_OTHER.match(t):
         return "other"
-    if _NEWS_RE.match(t) or re.match(r"^[^\w]*research\s+(?:highlights|news|updates)", t, re.I):
+    if _NEWS_RE.match(t) or _RESEARCH_NEWS.match(t):
         return "news"
     if _PUB_RE.match(t):
         return "publications"
@@ -69,20 +101,36 @@ def heading_kind(text: str) -> str | None:
     return None
 
 
+def _whole_kind(t: str) -> str | None:
+    """The strict mode of ``heading_kind``: the kind of a line that is a section phrase and nothing more."""
+    t = re.sub(r"\s*\([^()]*\)$", "", re.sub(r"^[^\w]+", "", t)).strip(" :：")  # "Publications (* equal contribution)"
+    if not t or len(t.split()) > 8:
+        return None
+    if re.search(r"[A-Za-z]", t) is None:
+        return _cjk_kind(t, head_last=True)
+    if (m := _RESEARCH_OTHER.match(t)) and m.end() == len(t):
+        return "other"
+    if (m := _RESEARCH_NEWS.match(t)) and m.end() == len(t):
+        return "news"
+    return next((kind for kind, pattern in _WHOLE if pattern.fullmatch(t)), None)
+
+
 _CJK_PUB = re.compile(r"论文|發表|发表|出版物|成果|業績|論文")
 _CJK_NEWS = re.compile(r"新闻|新聞|动态|動態|消息|最新|ニュース|お知らせ")
 _CJK_OTHER = re.compile(r"简介|簡介|简历|履歷|荣誉|榮譽|奖励|獎勵|教育|经历|經歷|招生|招聘|合作|联系|聯繫|研究领域|研究方向|"
                         r"教学|教學|服务|服務|学生|學生|团队|團隊|项目|項目")
 
 
-def _cjk_kind(t: str) -> str | None:
+def _cjk_kind(t: str, head_last: bool = False) -> str | None:
     """A short Chinese or Japanese heading names its section with a word anywhere in it (精选论文, 学术动态):
-    CJK compounds have no spaces to find the head word by."""
+    CJK compounds have no spaces to find the head word by. ``head_last``: the word must end the heading, as
+    the head of a compound does (发表论文, 新闻动态), for lines with no styling to say they are headings."""
     cjk = re.sub(r"[^\u3040-\u30ff\u4e00-\u9fff]", "", t)
-    if not cjk or len(cjk) > 12:
+    if not cjk or len(cjk) > (8 if head_last else 12):
         return None
     for pattern, kind in ((_CJK_NEWS, "news"), (_CJK_PUB, "publications"), (_CJK_OTHER, "other")):
-        if pattern.search(cjk):
+        ends = [m.end() for m in pattern.finditer(cjk)]
+        if ends and (not head_last or ends[-1] == len(cjk)):
             return kind
     return None
 
@@ -134,19 +182,30 @@ DATE_PATTERNS = [
     rf"{_MON}\.?\s*[’']\s*\d\d\b",  # Jun '24
     rf"{_SEASON}\s*[’',]?\s*{YEAR}",  # Fall 2022
     rf"{_MON}\.?\s+{_DAY}\b",  # Jun 2 (the year the page was read)
+    rf"{_DAY}\s+{_MON}\b\.?",  # 2 June (likewise)
     rf"{YEAR}",
 ]
-_DATE_ANY = "(?:" + "|".join(DATE_PATTERNS) + ")"
+DATE = "(?:" + "|".join(DATE_PATTERNS) + ")"
+_WHOLE_DATE = re.compile(DATE, re.I)
 # A news item opens with a date, maybe bracketed or bold, then a separator.
 NEWS_DATE_RE = re.compile(
-    r"^\s*[\[(【]?\s*(" + _DATE_ANY + r"(?:\s*[,&]\s*" + _DATE_ANY + r")*)"
+    r"^\s*[\[(【]?\s*(" + DATE + r"(?:\s*[,&]\s*" + DATE + r")*)"
     r"(?:\s*[\])】]\s*(?:[:：\-–—|,.]+\s*)?|\s*(?:[:：\-–—|,.]+\s*|\s+))(?=\S)",  # a closing bracket separates too
     re.I,
 )
 
 
-def parse_date(text: str, today: dt.date | None = None) -> str | None:
-    """An ISO date (YYYY-MM-DD, YYYY-MM or YYYY) for a date as written, or None."""
+def is_date(text: str) -> bool:
+    """Whether a text is one date as written and nothing else ('May 2024', '2024.05', 'Jun 2')."""
+    return _WHOLE_DATE.fullmatch(text.strip()) is not None
+
+
+def parse_date(text: str, today: dt.date | None = None, default_year: int | None = None) -> str | None:
+    """An ISO date (YYYY-MM-DD, YYYY-MM or YYYY) for a date as written, or None.
+
+    A date written without a year ('Jun 2', 'May') takes ``default_year`` (the year a heading above it
+    names), else the year of ``today`` (the day the page was read), else it is no date.
+    """
     t = text.lower().replace("’", "'")
     years = re.findall(YEAR, t)
     m = re.search(_MON, t)
@@ -156,28 +215,37 @@ def parse_date(text: str, today: dt.date | None = None) -> str | None:
         if short:
             years = [f"20{short.group(1)}"]
     if not years:
-        if month and today is not None:
-            day = re.search(r"\b([0-3]?\d)(?:st|nd|rd|th)?\b", t[m.end():] if m else "")
-            if day and 1 <= int(day.group(1)) <= 31:
-                return f"{today.year:04d}-{month:02d}-{int(day.group(1)):02d}"
-            return f"{today.year:04d}-{month:02d}"
+        assumed = default_year or (today.year if today is not None else None)
+        if month and assumed is not None:
+            day = re.search(r"\b([0-3]?\d)(?:st|nd|rd|th)?\b", t[m.end():] if m else "") \
+                or re.search(r"\b([0-3]?\d)(?:st|nd|rd|th)?\s+$", t[:m.start()] if m else "")  # '2 June'
+            return _iso(assumed, month, int(day.group(1)) if day else None)
         return None
     year = int(years[-1])
     if month:
         rest = t[m.end():] if m else ""
         day = re.match(r"\.?\s*([0-3]?\d)(?:st|nd|rd|th)?\b", rest)
-        if day and 1 <= int(day.group(1)) <= 31 and not re.match(r"\.?\s*" + YEAR, rest):
-            return f"{year:04d}-{month:02d}-{int(day.group(1)):02d}"
-        return f"{year:04d}-{month:02d}"
+        if day and not re.match(r"\.?\s*" + YEAR, rest):
+            return _iso(year, month, int(day.group(1)))
+        day = re.search(r"\b([0-3]?\d)(?:st|nd|rd|th)?\s+$", t[:m.start()])  # '3 March 2023'
+        return _iso(year, month, int(day.group(1)) if day else None)
     num = re.search(rf"({YEAR})\s*[./\-年]\s*([01]?\d)(?:\s*[./\-月]\s*([0-3]?\d))?", t)
     if num and 1 <= int(num.group(2)) <= 12:
-        if num.group(3) and 1 <= int(num.group(3)) <= 31:
-            return f"{num.group(1)}-{int(num.group(2)):02d}-{int(num.group(3)):02d}"
-        return f"{num.group(1)}-{int(num.group(2)):02d}"
+        return _iso(int(num.group(1)), int(num.group(2)), int(num.group(3)) if num.group(3) else None)
     num = re.search(rf"\b([01]?\d)\s*[./\-]\s*({YEAR})", t)
     if num and 1 <= int(num.group(1)) <= 12:
         return f"{num.group(2)}-{int(num.group(1)):02d}"
     return f"{year:04d}"
+
+
+def _iso(year: int, month: int, day: int | None) -> str:
+    """YYYY-MM-DD, or YYYY-MM when the day is none or not a day of that month ('Feb 30')."""
+    if day:
+        try:
+            return dt.date(year, month, day).isoformat()
+        except ValueError:
+            pass
+    return f"{year:04d}-{month:02d}"
 
 
 _NEWS_BADGE = re.compile(r"^\s*[\[(]?\s*(?:new|hot|latest|updated?)\s*[!:]?\s*[\])]?\s*[:\-–—]?\s*", re.I)

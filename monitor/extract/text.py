@@ -19,72 +19,25 @@ from . import cues
 
 # ---------------------------------------------------------------- vocabulary and patterns
 
-_MONTHS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
-    "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
-}
-_MONTH_RE = (
-    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
-    r"|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
-)
-_YEAR_RE = r"(?:19|20)\d{2}"
-_DAY_RE = r"\d{1,2}(?:st|nd|rd|th)?(?!\d)"
-
-# A date as a listing or a news line writes it; named groups let one parser read them all.
-_DATE_RE = (
-    rf"(?:(?P<mon1>{_MONTH_RE})\s+(?P<day1>{_DAY_RE})(?:,?\s+(?P<yr1>{_YEAR_RE}))?"
-    rf"|(?P<day2>{_DAY_RE})\s+(?P<mon2>{_MONTH_RE}),?(?:\s+(?P<yr2>{_YEAR_RE}))?"
-    rf"|(?P<mon3>{_MONTH_RE}),?\s+(?P<yr3>{_YEAR_RE})"
-    rf"|(?P<yr4>{_YEAR_RE})\s*[-/.]\s*(?P<mnum4>\d{{1,2}})(?:\s*[-/.]\s*(?P<day4>\d{{1,2}}))?"
-    rf"|(?P<mnum5>\d{{1,2}})\s*[/.]\s*(?P<yr5>{_YEAR_RE})"
-    rf"|(?:Spring|Summer|Fall|Autumn|Winter),?\s+(?P<yr7>{_YEAR_RE})"
-    rf"|(?P<yr6>{_YEAR_RE}))"
-)
-_DATE_FULL = re.compile(rf"^{_DATE_RE}$", re.IGNORECASE)
-_DATE_PLAIN = re.sub(r"\?P<\w+>", "?:", _DATE_RE)  # the same, without group names, to use twice in one pattern
+_MONTH_RE = rf"(?i:{cues.MONTH})\.?"
 
 # A listing record's first line: an optional short code (a run of capitals, maybe 'cs.XX'-like) glued
 # to a date, optionally followed by a short badge word or two ('Code', 'PDF').
 _RECORD_HEAD = re.compile(
     rf"^(?P<code>(?:[a-z]{{1,8}}\.)?[A-Z]{{1,6}}(?:[.\-][A-Z]{{1,6}})?)?[\s·•|]*"
-    rf"(?P<date>(?P<mon>{_MONTH_RE})\s+(?P<day>\d{{1,2}})(?:,\s*(?P<year>{_YEAR_RE}))?"
-    rf"|(?P<iso>{_YEAR_RE}-\d{{2}}-\d{{2}}))"
+    rf"(?P<date>(?P<mon>{_MONTH_RE})\s+(?P<day>\d{{1,2}})(?:,\s*(?P<year>{scholarly.YEAR}))?"
+    rf"|(?P<iso>{scholarly.YEAR}-\d{{2}}-\d{{2}}))"
     rf"[\s·•|]*(?P<tail>[A-Z][A-Za-z]*(?:\s+[A-Z][A-Za-z]*){{0,2}})?$"
 )
 
-_YEAR_LINE = re.compile(rf"^[\s#=*\-–—\[(]*(?P<year>{_YEAR_RE})[\s#=*\-–—\])]*:?$")
+_YEAR_LINE = re.compile(rf"^[\s#=*\-–—\[(]*(?P<year>{scholarly.YEAR})[\s#=*\-–—\])]*:?$")
 _COUNT_HEADING = re.compile(r"^\d[\d,]*\s+(papers|publications|preprints|articles|works)$", re.IGNORECASE)
 _UNDERLINE = re.compile(r"^[=\-~*_#]{3,}$")
 _LIST_MARKER = re.compile(  # '[12]', '[C3]', '(4)', '5.', 'J2)', or a bullet
     r"^(?:\[[A-Za-z]{0,3}\d+\]|\([A-Za-z]?\d+\)|[A-Za-z]?\d{1,3}[.)]|[-*•·▪◦●○►‣–])\s+"
 )
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
-_YEAR_ANY = re.compile(rf"(?<![\d/.:])({_YEAR_RE})(?!\d|\.\d)")  # not the '2012.' of an arXiv id
 
-_PUB_WORDS = (
-    "publication", "publications", "papers", "paper", "preprints", "preprint", "articles", "article",
-    "conference", "conferences", "journal", "journals", "workshop", "workshops", "manuscripts",
-    "thesis", "theses", "book chapters", "technical reports", "proceedings", "selected works",
-    "bibliography", "refereed", "peer-reviewed", "under review", "working papers",
-)
-_NEWS_WORDS = (
-    "news", "updates", "update", "what's new", "whats new", "announcements", "latest", "recent activities",
-    "highlights",
-)
-_OTHER_WORDS = (
-    "about", "about me", "bio", "biography", "education", "experience", "employment", "teaching", "service",
-    "services", "academic service", "professional service", "awards", "honors", "honours", "awards and honors",
-    "honors and awards", "talks", "invited talks", "presentations", "students", "mentoring", "advising", "contact",
-    "projects", "misc", "miscellaneous", "research interests", "interests", "skills", "patents", "software",
-    "grants", "funding", "group", "members", "people", "courses", "reviewer", "reviewing", "activities",
-    "internships", "links", "friends", "visitors", "cv", "curriculum vitae", "research experience",
-)
-# Headings that name a section without saying what it holds: a research statement or a paper list.
-_NEUTRAL_WORDS = ("research", "home", "homepage", "work", "selected work", "overview", "welcome")
-_HEADING_MODIFIERS = frozenset(
-    "research selected recent latest refereed reviewed peer academic professional invited other my all full "
-    "featured major past current and of in international domestic first co representative earlier older".split()
-)
 _STOPWORDS = frozenset(
     "the of for with via in on to from by towards toward using into is are we our at an as and or "
     "what when how why can do does not without under over through beyond".split()
@@ -97,11 +50,7 @@ _ABBREVIATIONS = frozenset(
 _ABSTRACT_CUE = re.compile(
     r"\b(we|our|this (paper|work|survey|study|article|thesis)|in this (paper|work|survey|study))\b", re.IGNORECASE
 )
-_VENUE_WORDS = re.compile(
-    r"\b(proceedings|proc\.|conference|journal|transactions|workshop|symposium|arxiv|preprint|in press|"
-    r"accepted|to appear|under review|submitted|letters|magazine|findings|volume|vol\.|pp\.|pages|advances in)\b",
-    re.IGNORECASE,
-)
+_VENUE_DETAILS = re.compile(r"(?<!\w)(?:(?:volume|pages)(?!\w)|vol\.|pp\.)", re.IGNORECASE)  # where in a journal
 _VENUE_ACRONYM = re.compile(
     r"^In\s|\b[A-Z][A-Za-z]*[A-Z][A-Za-z\-]*['’]?\s?(?:19|20)?\d{2}\b"
     r"|\([A-Z][A-Za-z\-&]*[A-Z][A-Za-z\-&]*\),?\s*(?:19|20)\d{2}\b"  # 'Robotics: Science and Systems (RSS) 2019'
@@ -118,11 +67,6 @@ _LINK_LABELS = frozenset(
     "openreview proceedings press media oral spotlight award news".split()
 )
 
-# Where an unpublished paper stands, written where a venue would be.
-_STATUS_TAGS = frozenset({
-    "work in progress", "under review", "in submission", "in preparation", "technical report", "preprint", "submitted",
-})
-
 _MAX_REFERENCE = 3000  # characters: longer text is not one reference (and would make the readers slow)
 _MAX_AUTHORS = 2000  # characters: no author list is longer, so no longer prefix is tried as one
 _ABSTRACT_MIN = 300  # characters: shorter prose is a blurb or a bio line, not a paper's abstract
@@ -133,7 +77,7 @@ _ABSTRACT_MIN = 300  # characters: shorter prose is a blurb or a bio line, not a
 
 def _venue_cue(s: str) -> bool:
     """Words or an acronym-with-year that say a phrase names a venue."""
-    return bool(_VENUE_WORDS.search(s) or _VENUE_ACRONYM.search(s))
+    return bool(scholarly.VENUE_NAME_CUE.search(s) or _VENUE_DETAILS.search(s) or _VENUE_ACRONYM.search(s))
 
 
 def _norm_line(line: str) -> str:
@@ -161,12 +105,6 @@ def _sentences(s: str) -> int:
 def _is_prose(s: str, min_len: int = _ABSTRACT_MIN) -> bool:
     """Several sentences of running text: the shape of an abstract or a bio, not of a title or a list line."""
     return len(s) >= min_len and _sentences(s) >= 2 and _title_case_ratio(s) < 0.6
-
-
-def _year_of(s: str) -> int | None:
-    """The last plausible year written in ``s`` (venues end with the year; arXiv ids must not count)."""
-    years = [int(y) for y in _YEAR_ANY.findall(s)]
-    return years[-1] if years else scholarly.find_year(s)  # "ECCV'22", "arXiv:2206.04673"
 
 
 def _links_from(text: str) -> dict[str, str]:
@@ -202,38 +140,14 @@ def _links_from(text: str) -> dict[str, str]:
 
 
 def parse_date(s: str, default_year: int | None = None) -> str | None:
-    """ISO form ('YYYY', 'YYYY-MM' or 'YYYY-MM-DD') of a date as pages write it, or None when unreadable."""
+    """ISO form ('YYYY', 'YYYY-MM' or 'YYYY-MM-DD') of a string that is one date as pages write it, or None.
+
+    ``default_year`` (a year heading above the line) dates a month or a day written without a year.
+    """
     s = s.strip().strip("[]()").strip()
-    m = _DATE_FULL.match(s)
-    if not m:
-        mon_only = re.fullmatch(_MONTH_RE, s, re.IGNORECASE)
-        if mon_only and default_year:
-            return f"{default_year:04d}-{_month_num(s):02d}"
+    if not (cues.is_date(s) or default_year and re.fullmatch(_MONTH_RE, s)):
         return None
-    g = m.groupdict()
-    year = next((g[k] for k in ("yr1", "yr2", "yr3", "yr4", "yr5", "yr6", "yr7") if g[k]), None)
-    y = int(year) if year else default_year
-    if y is None:
-        return None
-    mon_name = g["mon1"] or g["mon2"] or g["mon3"]
-    month = _month_num(mon_name) if mon_name else int(g["mnum4"] or g["mnum5"] or 0)
-    day_s = g["day1"] or g["day2"] or g["day4"]
-    day = int(re.match(r"\d+", day_s).group(0)) if day_s else 0
-    if not month:
-        return f"{y:04d}"
-    if not 1 <= month <= 12:
-        return None
-    if day:
-        try:
-            return datetime.date(y, month, day).isoformat()
-        except ValueError:
-            return None
-    return f"{y:04d}-{month:02d}"
-
-
-def _month_num(name: str) -> int:
-    key = name.strip(".").lower()
-    return _MONTHS.get(key[:4] if key.startswith("sept") else key[:3], 0)
+    return cues.parse_date(s, default_year=default_year)
 
 
 # ---------------------------------------------------------------- author lists
@@ -315,7 +229,7 @@ def _authors_prefix(s: str, *, loose: bool = False) -> tuple[list[str], str] | N
     """
     stop = _NOT_IN_NAMES.search(s)  # no author list runs past a word or mark that names never hold
     limit = min(stop.start() + 1 if stop else len(s), _MAX_AUTHORS)
-    cuts = [m.start() for m in re.finditer(r"\.\s+|\.?\s*\((?=(?:19|20)\d{2}[a-z]?\))", s[:limit])]
+    cuts = [m.start() for m in re.finditer(r"\.\s+|\.?\s*\((?=" + scholarly.YEAR + r"[a-z]?\))", s[:limit])]
     for cut in sorted(cuts, reverse=True):
         names = parse_authors(s[:cut].rstrip(), loose=loose)
         if names:
@@ -354,7 +268,7 @@ def _clean_title(t: str) -> str:
 def _plausible_title(t: str) -> bool:
     """Length and shape of a title; rows of link labels ('PDF Code Bib') and dates are not titles."""
     words = t.split()
-    if not (2 <= len(words) <= 40 and 8 <= len(t) <= 300) or _URL.match(t) or _DATE_FULL.match(t):
+    if not (2 <= len(words) <= 40 and 8 <= len(t) <= 300) or _URL.match(t) or cues.is_date(t):
         return False
     return not re.fullmatch(r"(?:\[[^\]]*\]\s*)+", t) and not _only_link_labels(t)
 
@@ -423,7 +337,7 @@ def _bib_authors_first(s: str) -> tuple[Publication, bool] | None:
     names, rest = pre
     if re.fullmatch(r"(?:[A-Z]\.?[\s-]*)+", names[-1]):
         return None  # the break fell after an initial ('... and L. Li, Title'): a comma-style reference
-    year_m = re.match(rf"^\(?({_YEAR_RE})[a-z]?\)?[.,]?\s*", rest)
+    year_m = re.match(rf"^\(?({scholarly.YEAR})[a-z]?\)?[.,]?\s*", rest)
     if year_m:
         rest = rest[year_m.end():]
     segs = _segments(rest)
@@ -457,23 +371,23 @@ def _bib_title_first(s: str) -> tuple[Publication, bool] | None:
                 return _bib_pub(title, names, ". ".join(segs[i + 1:]) or None, s), True
             break
     title, venue = _clean_title(segs[0]), ". ".join(segs[1:])
-    if _plausible_title(title) and _title_case_ratio(title) >= 0.5 and _year_of(venue) and len(venue) <= 200 \
+    if _plausible_title(title) and _title_case_ratio(title) >= 0.5 and scholarly.find_year(venue) and len(venue) <= 200 \
             and _venue_cue(venue) and len(segs) <= 3:
         return _bib_pub(title, [], venue, s), False
     return None
 
 
 _LEAD_VENUE = re.compile(
-    rf"^(?P<v>\[[^\]]{{2,60}}\]|[A-Z][\w\-]*(?:\s[A-Z][\w\-]*){{0,2}}\s?['’]?(?:{_YEAR_RE}|\d{{2}})"
+    rf"^(?P<v>\[[^\]]{{2,60}}\]|[A-Z][\w\-]*(?:\s[A-Z][\w\-]*){{0,2}}\s?['’]?(?:{scholarly.YEAR}|\d{{2}})"
     rf"(?:\s*\([^)]{{1,60}}\))?"
-    r"|(?i:work in progress|under review|in submission|in preparation|preprint|submitted|technical report))"
+    rf"|(?i:{scholarly.PUBLICATION_STATUS}))"  # where a paper stands, written where a venue would be
     r"\s+(?P<rest>\S.*)$"
 )
 
 
 _DETAIL = re.compile(r"(?:vol(?:ume)?\.?|no\.?|pp\.?|pages?|art(?:icle)?\.?|issue|ch(?:apter)?\.?|p\.)\s*[\w\-–:]+"
-                     r"(?:\s*\(\d+\))?|\(?" + _YEAR_RE + r"\)?|" + r"[A-Z][a-z]{2,8}\.?\s+" + _YEAR_RE + r"|\d+(?:\(\d+\))?(?::\d+[-–]\d+)?",
-                     re.IGNORECASE)
+                     r"(?:\s*\(\d+\))?|\(?" + scholarly.YEAR + r"\)?|" + r"[A-Z][a-z]{2,8}\.?\s+" + scholarly.YEAR
+                     + r"|\d+(?:\(\d+\))?(?::\d+[-–]\d+)?", re.IGNORECASE)
 
 
 def _venue_piece(piece: str, following: list[str]) -> bool:
@@ -482,7 +396,7 @@ def _venue_piece(piece: str, following: list[str]) -> bool:
     if _venue_cue(piece) or re.match(r"(?:in\s+)?proc(?:eedings|\.)", piece, re.IGNORECASE):
         return True
     return bool(following) and _title_case_ratio(piece) >= 0.6 and all(_DETAIL.fullmatch(f.strip(" .")) for f in following) \
-        and any(_year_of(f) for f in following)
+        and any(scholarly.find_year(f) for f in following)
 
 
 def _title_then_venue(segment: str) -> tuple[str, str] | None:
@@ -531,7 +445,7 @@ def _bib_commas(s: str) -> tuple[Publication, bool] | None:
     venue = None
     m = _LEAD_VENUE.match(s)
     rest = s
-    if m and (_year_of(m.group("v")) or m.group("v").lower() in _STATUS_TAGS):
+    if m and (scholarly.find_year(m.group("v")) or re.fullmatch(scholarly.PUBLICATION_STATUS, m.group("v"), re.I)):
         venue, rest = m.group("v").strip("[]"), m.group("rest")
     bars = rest.split("|")
     while len(bars) > 1 and all(w in _LINK_LABELS for w in re.findall(r"[^\W\d_]+", bars[-1].lower())):
@@ -542,7 +456,7 @@ def _bib_commas(s: str) -> tuple[Publication, bool] | None:
     if len(pieces) < 2:
         return None
     tail_venue = None
-    if venue is None and _venue_line(pieces[-1]) and _year_of(pieces[-1]):
+    if venue is None and _venue_line(pieces[-1]) and scholarly.find_year(pieces[-1]):
         tail_venue, pieces = pieces[-1], pieces[:-1]
     while pieces and pieces[-1].strip().lower() in _LINK_LABELS:
         pieces = pieces[:-1]
@@ -561,13 +475,16 @@ def _bib_pub(title: str, names: list[str], venue: str | None, raw: str) -> Publi
     venue = venue.strip(" .,;") if venue else None
     if venue:
         venue = scholarly.venue_without_details(_URL.sub("", venue)).strip(" .,;") or None
-    year = _year_of(venue) if venue else None
+    year = scholarly.find_year(venue) if venue else None
     if year is None:
-        year = _year_of(raw.replace(title, ""))
+        year = scholarly.find_year(raw.replace(title, ""))
     return Publication(title=title, authors=names, venue=venue, year=year, links=_links_from(raw))
 
 
 # ---------------------------------------------------------------- headings
+
+
+_KINDS = {"publications": "pubs"}  # the shared vocabulary's kinds, in the names the runs below use
 
 
 @dataclass
@@ -575,23 +492,6 @@ class _Heading:
     text: str
     kind: str  # pubs | news | other | neutral | year | sub (unknown: a subsection of what came before)
     year: int | None = None
-
-
-def _match_vocab(key: str, words: tuple[str, ...]) -> bool:
-    """Heading vocabulary: a listed word, led by modifiers or words of the same kind ('Selected Papers').
-
-    Only those may lead, so a short title that happens to end in a section word ('Fake News') is not a
-    heading, nor is a navigation bar naming several sections ('Highlights Publications Talks').
-    """
-    if key in words:
-        return True
-    toks = key.split()
-    for n in (2, 1):
-        tail = " ".join(toks[-n:])
-        if len(toks) > n and tail in words:
-            lead = toks[:-n]
-            return len(lead) <= 3 and all(t in _HEADING_MODIFIERS or t in words for t in lead)
-    return False
 
 
 def _heading(line: str, alone: bool) -> _Heading | None:
@@ -609,13 +509,11 @@ def _heading(line: str, alone: bool) -> _Heading | None:
     key = re.sub(r"^[^\w\[(]+", "", key).strip()  # a leading emoji or ornament ('🔥 News')
     if not key or len(key) > 60 or len(key.split()) > 6 or re.search(r"[.!?,;]$", key):
         return None
-    low = re.sub(r"[^\w' ]+", " ", key.lower())
-    low = " ".join(low.replace("&", " and ").split())
-    for kind, words in (("news", _NEWS_WORDS), ("pubs", _PUB_WORDS), ("other", _OTHER_WORDS),
-                        ("neutral", _NEUTRAL_WORDS)):
-        if _match_vocab(low, words):
-            if key[0].isupper() or key.isupper():
-                return _Heading(key, kind)
+    kind = cues.heading_kind(key, head_noun=False)  # a whole section phrase: a title ending in 'News' is none
+    if kind == "other" and _only_link_labels(key):
+        kind = None  # 'Project | Code' under a paper is a row of link buttons, not a section
+    if kind is not None and not key[0].islower():
+        return _Heading(key, _KINDS.get(kind, kind))
     if alone and not _LIST_MARKER.match(line) and key[0].isupper() and not re.search(r"\d", key) \
             and _title_case_ratio(key) >= 0.75 and len(key.split()) <= 5 and not _only_link_labels(key):
         return _Heading(key, "sub")
@@ -740,21 +638,21 @@ def _find_records(lines: list[str], today: datetime.date) -> tuple[list[tuple[in
 
 def _news_start(line: str, year: int | None) -> tuple[str, str] | None:
     """Split a news line into (date as written, text), when it opens with a date."""
-    s = _LIST_MARKER.sub("", line).strip() if not re.match(r"^\[\s*(?:19|20)\d{2}", line) else line.strip()
+    s = _LIST_MARKER.sub("", line).strip() if not re.match(r"^\[\s*" + scholarly.YEAR, line) else line.strip()
     s = s.strip("*_ ")
     m = re.match(r"^[\[(](?P<d>[^\])]{3,40})[\])]\s*[:\-–—|]?\s*(?P<t>.*)$", s)
-    if m and (parse_date(m.group("d"), year) or _DATE_FULL.match(m.group("d").strip())):
+    if m and cues.is_date(m.group("d")):
         return m.group("d").strip(), m.group("t").strip()
-    m = re.match(rf"^(?P<d>{_DATE_PLAIN}(?:\s*[-–]\s*{_DATE_PLAIN})?)\s*(?P<sep>[:\-–—|]|\s)\s*(?P<t>\S.*)$", s,
+    m = re.match(rf"^(?P<d>{cues.DATE}(?:\s*[-–]\s*{cues.DATE})?)\s*(?P<sep>[:\-–—|]|\s)\s*(?P<t>\S.*)$", s,
                  re.IGNORECASE)
     if m:
         d = m.group("d").strip()
-        bare_year = re.fullmatch(_YEAR_RE, d)
+        bare_year = re.fullmatch(scholarly.YEAR, d)
         if bare_year and not m.group("sep").strip():
             return None  # '2024 was a good year' is prose, '2024: ...' is a dated item
         return d, m.group("t").strip()
     if year:
-        m = re.match(rf"^(?P<d>{_MONTH_RE}(?:\s+{_DAY_RE})?)\s*[:\-–—|]\s*(?P<t>\S.*)$", s, re.IGNORECASE)
+        m = re.match(rf"^(?P<d>{_MONTH_RE})\s*[:\-–—|]\s*(?P<t>\S.*)$", s)  # 'May: ...' under a year
         if m:
             return m.group("d").strip(), m.group("t").strip()
     return None
@@ -766,7 +664,7 @@ def _parse_news_date(d: str, year: int | None) -> str | None:
     if parsed is None:
         parsed = parse_date(re.split(r"\s+[-–]\s+|\s*–\s*", d)[0], year)
     if parsed is None:
-        m = re.search(_YEAR_RE, d)
+        m = re.search(scholarly.YEAR, d)
         parsed = m.group(0) if m else None
     return parsed
 
@@ -776,7 +674,7 @@ def _news_items(block: list[str], year: int | None, items: list[NewsItem]) -> No
     pending_date: str | None = None
     last: NewsItem | None = None  # continuation stays inside a block: a blank line ends an item
     for line in block:
-        if re.fullmatch(_DATE_RE, line.strip("[]()*: "), re.IGNORECASE) and not _YEAR_LINE.match(line):
+        if cues.is_date(line.strip("[]()*: ")) and not _YEAR_LINE.match(line):
             pending_date = line.strip("[]()*: ")  # a date on a line of its own dates the next line
             continue
         hit = _news_start(line, year)
@@ -870,10 +768,10 @@ def _entries(texts: list[str], mode: str | None, year: int | None) -> list[tuple
                     used.add(v)
                     taken.add(v)
                     break
-        if mode != "pubs" and not (venue and _year_of(venue)):
+        if mode != "pubs" and not (venue and scholarly.find_year(venue)):
             continue  # outside a publications section only a full reference (with a dated venue) counts
         pub = Publication(title=_clean_title(title), authors=names, venue=venue,
-                          year=(_year_of(venue) if venue else None) or year,
+                          year=(scholarly.find_year(venue) if venue else None) or year,
                           links=_links_from(" ".join(texts[j] for j in sorted(used))), rule="text:title-authors")
         out.append((pub, used))
     if not out:  # a page either shows authors with its papers or not: the two styles do not mix
@@ -892,7 +790,7 @@ def _dated_line(texts: list[str], v: int) -> bool:
     if not 0 <= v < len(texts):
         return False
     s = _clean_venue(texts[v]) or ""
-    return len(s) <= 150 and bool(re.search(rf"\b{_YEAR_RE}\)?$", s)) and len(_segments(s)) <= 1 \
+    return len(s) <= 150 and bool(re.search(rf"\b{scholarly.YEAR}\)?$", s)) and len(_segments(s)) <= 1 \
         and not _author_line(s)
 
 
@@ -926,7 +824,7 @@ def _titles_with_links(texts: list[str], taken: set[int], is_title: dict[int, bo
         used = {t, j} | ({v} if v is not None else set())
         taken |= used
         out.append((Publication(title=_clean_title(title), venue=venue,
-                                year=(_year_of(venue) if venue else None) or year, rule="text:title-links"), used))
+                                year=(scholarly.find_year(venue) if venue else None) or year, rule="text:title-links"), used))
     return out
 
 
@@ -955,7 +853,7 @@ def _split_tag(line: str) -> tuple[str | None, str]:
     """A leading bracketed venue tag and the rest: '[NeurIPS 2024] Title' -> ('NeurIPS 2024', 'Title')."""
     s = _LIST_MARKER.sub("", line).strip()
     m = re.match(r"^[\[(](?P<tag>[^\])]{2,60})[\])]\s*[:\-–—]?\s*(?P<rest>.+)$", s)
-    if m and (_venue_cue(m.group("tag")) or m.group("tag").strip().lower() in _STATUS_TAGS):
+    if m and _venue_cue(m.group("tag")):  # a venue or where a paper stands ('[Under Review] Title')
         return m.group("tag").strip(), m.group("rest").strip()
     return None, s
 
@@ -964,7 +862,7 @@ def _venue_line(line: str) -> bool:
     """A short line naming where a paper appeared ('NeurIPS 2023', 'In Proc. of ...', 'arXiv preprint')."""
     s = line.strip()
     return len(s) <= 200 and _venue_cue(s) and not parse_authors(s) and \
-        (bool(_year_of(s)) or len(s.split()) <= 12) and len(_segments(s)) <= 1
+        (bool(scholarly.find_year(s)) or len(s.split()) <= 12) and len(_segments(s)) <= 1
 
 
 def _bib_items(block: list[str]) -> list[list[int]]:
