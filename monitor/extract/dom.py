@@ -129,7 +129,8 @@ class El:
                  "_size", "_visible", "_classes")
 
     def __init__(self, tag: str, attrs: dict[str, str], parent: El | None = None,
-                 children: list[El | str] | None = None, pre: int = 0, mem_id: int = 0) -> None:
+                 children: list[El | str] | None = None, pre: int = 0, mem_id: int = 0,
+                 doc: list[El] | None = None) -> None:
         self.tag = tag
         self.attrs = attrs
         self.parent = parent
@@ -140,7 +141,7 @@ class El:
         self._raw: str | None = None  # the tree never changes: text is computed once
         self._lines: list[str] | None = None
         self.memo: dict = {}  # per-extraction results about this element
-        self.doc: list[El] | None = None  # the parsed page's elements in document order
+        self.doc = doc  # the parsed page's elements in document order
         self._size = -1  # characters of text inside, counted once bottom-up
         self._visible: bool | None = None  # holds any non-blank text (also bottom-up)
         self._classes: list[str] | None = None
@@ -273,76 +274,81 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
     root_node = tree.body or tree.root
     if root_node is None:
         return El(tag="body", attrs={}), tree
-    counter = 0
-    root = _element(root_node, None, counter)
+    max_depth, max_elements = budget.max_depth, budget.max_elements
+    root = El(root_node.tag, _attributes(root_node), None, None, 0, root_node.mem_id)
     doc = root.doc = [root]
-    counter += 1
-    # depth-first, in document order: (parent El, its remaining lexbor children, depth of the children)
-    stack = [(root, root_node.iter(include_text=True), 1)]
-    while stack:
-        parent, children, depth = stack[-1]
-        node = next(children, None)
-        if node is None:
-            parent.post = counter - 1
+    # Depth-first, in document order. The hot loop of reading a page: one ``for`` over the current
+    # element's lexbor children, left for a child element (its parent's iterator waits on ``stack``)
+    # and resumed when that child is complete.
+    stack: list[tuple[El, Iterator]] = []
+    parent, children, kids = root, root_node.iter(include_text=True), root.children
+    depth = 1  # of the children being read
+    while True:
+        for node in children:
+            tag = node.tag
+            if tag == "-text":
+                text = node.text_content
+                if text:
+                    kids.append(text)
+                continue
+            if tag in INVISIBLE or tag.startswith("-"):
+                continue
+            if depth > max_depth:
+                raise PageTooComplex(f"page nested deeper than {max_depth} levels")
+            pre = len(doc)
+            if pre >= max_elements:
+                raise PageTooComplex(f"page has more than {max_elements} elements")
+            el = El(tag, _attributes(node), parent, None, pre, node.mem_id, doc)
+            doc.append(el)
+            kids.append(el)
+            stack.append((parent, children))
+            parent, children, kids = el, node.iter(include_text=True), el.children
+            depth += 1
+            break
+        else:  # the children of ``parent`` are all read
+            parent.post = len(doc) - 1
             _measure(parent)
-            stack.pop()
-            continue
-        tag = node.tag
-        if tag == "-text":
-            text = node.text_content
-            if text:
-                parent.children.append(text)
-            continue
-        if tag.startswith("-") or tag in INVISIBLE:
-            continue
-        if depth > budget.max_depth:
-            raise PageTooComplex(f"page nested deeper than {budget.max_depth} levels")
-        if counter >= budget.max_elements:
-            raise PageTooComplex(f"page has more than {budget.max_elements} elements")
-        el = _element(node, parent, counter)
-        el.doc = doc
-        doc.append(el)
-        counter += 1
-        parent.children.append(el)
-        stack.append((el, node.iter(include_text=True), depth + 1))
-    return root, tree
+            if not stack:
+                return root, tree
+            parent, children = stack.pop()
+            kids = parent.children
+            depth -= 1
 
 
 def _measure(el: El) -> None:
-    """Size and visibility from the children's, once the element is complete (so bottom-up)."""
+    """Size, visibility and (for a small element) text from the children's, once the element is
+    complete (so bottom-up): one pass over the children, as this runs for every element of a page."""
     size = 0
     visible = False
+    keep_newlines = el.tag == "pre"
+    parts: list[str | None] = []
     for c in el.children:
         if isinstance(c, str):
             size += len(c)
             if not visible and not c.isspace():
                 visible = True
+            parts.append(c if keep_newlines else c.replace("\n", " "))
         else:
             size += c._size
-            if not visible and c._visible and c.tag != "img":
-                visible = True
+            if c.tag == "br":
+                parts.append("\n")
+            elif c.tag != "img":
+                parts.append(c._raw)  # None for a large child, and then this element is large too
+                if c._visible:
+                    visible = True
     el._size = size
     el._visible = visible
     if size <= EAGER_TEXT:  # small elements are nearly all read: their text is built here from the children's
-        block = el.tag in BLOCK
-        parts = ["\n"] if block else []
-        for c in el.children:
-            if isinstance(c, str):
-                parts.append(c if el.tag == "pre" else c.replace("\n", " "))
-            elif c.tag == "br":
-                parts.append("\n")
-            elif c.tag != "img":
-                parts.append(c._raw)  # type: ignore[arg-type]  (a child is never larger than its parent)
-        if block:
-            parts.append("\n")
-        el._raw = "".join(parts)
+        text = "".join(parts)  # type: ignore[arg-type]  (a child is never larger than its parent)
+        el._raw = f"\n{text}\n" if el.tag in BLOCK else text
 
 
-def _element(node, parent: El | None, pre: int) -> El:
-    attrs = node.attributes or {}
-    if None in attrs.values():
+def _attributes(node) -> dict[str, str]:
+    """A node's attributes, an attribute written without a value as the empty string."""
+    attrs = node.attributes
+    if attrs and None in attrs.values():
         attrs = {k: (v if v is not None else "") for k, v in attrs.items()}
-    return El(tag=node.tag, attrs=attrs, parent=parent, pre=pre, mem_id=node.mem_id)
+    return attrs
 
 
 def title_of(tree: LexborHTMLParser) -> str:
