@@ -125,8 +125,8 @@ class El:
     A plain slotted class: pages have thousands of elements, and building them is a large share of
     reading a page."""
 
-    __slots__ = ("tag", "attrs", "parent", "children", "pre", "post", "mem_id", "_raw", "_lines", "memo", "doc",
-                 "_size", "_visible", "_classes")
+    __slots__ = ("tag", "attrs", "parent", "children", "pre", "post", "mem_id", "_raw", "_lines", "_text", "memo",
+                 "doc", "_size", "_visible", "_classes")
 
     def __init__(self, tag: str, attrs: dict[str, str], parent: El | None = None,
                  children: list[El | str] | None = None, pre: int = 0, mem_id: int = 0,
@@ -140,6 +140,7 @@ class El:
         self.mem_id = mem_id  # selectolax identity, to map CSS selections back
         self._raw: str | None = None  # the tree never changes: text is computed once
         self._lines: list[str] | None = None
+        self._text: str | None = None
         self.memo: dict = {}  # per-extraction results about this element
         self.doc = doc  # the parsed page's elements in document order
         self._size = -1  # characters of text inside, counted once bottom-up
@@ -207,7 +208,9 @@ class El:
 
     def text(self) -> str:
         """All text on one line."""
-        return " ".join(self.lines())
+        if self._text is None:
+            self._text = " ".join(self.lines())
+        return self._text
 
     def raw_text(self) -> str:
         if self._raw is None:
@@ -219,8 +222,26 @@ class El:
     def lines(self) -> list[str]:
         """The text as a reader sees it: one entry per visual line (block boundaries and <br>)."""
         if self._lines is None:
-            self._lines = [ln for ln in (clean(x) for x in self.raw_text().split("\n")) if ln]
+            # nested elements share most of their lines: each raw line is cleaned once per page
+            cleaned = self._line_cache()
+            lines = []
+            for raw in self.raw_text().split("\n"):
+                line = cleaned.get(raw)
+                if line is None:
+                    line = cleaned[raw] = clean(raw)
+                if line:
+                    lines.append(line)
+            self._lines = lines
         return self._lines
+
+    def _line_cache(self) -> dict[str, str]:
+        """The page's cleaned lines by raw line (a record made of parts uses its parts' page)."""
+        doc = self.doc
+        if doc is None:
+            doc = next((c.doc for c in self.children if isinstance(c, El) and c.doc is not None), None)
+            if doc is None:
+                return {}
+        return doc[0].memo.setdefault("clean-lines", {})
 
     def links(self) -> list[tuple[str, str]]:
         """(anchor text, href) of every link, in order."""
