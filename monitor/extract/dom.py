@@ -298,11 +298,14 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
     max_depth, max_elements = budget.max_depth, budget.max_elements
     root = El(root_node.tag, _attributes(root_node), None, None, 0, root_node.mem_id)
     doc = root.doc = [root]
-    # Depth-first, in document order. The hot loop of reading a page: one ``for`` over the current
-    # element's lexbor children, left for a child element (its parent's iterator waits on ``stack``)
-    # and resumed when that child is complete.
-    stack: list[tuple[El, Iterator]] = []
+    # Depth-first, in document order: the hot loop of reading a page. One ``for`` runs over the current
+    # element's lexbor children; it is left for a child element (the parent's state waits on ``stack``)
+    # and resumed when that child is complete. Meanwhile the current element is measured: its text's
+    # size, whether any of it is visible, and its text's parts (small elements are nearly all read, so
+    # their text is built here, bottom-up, from the children's).
+    stack: list[tuple[El, Iterator, int, bool, list[str | None], bool]] = []
     parent, children, kids = root, root_node.iter(include_text=True), root.children
+    size, visible, parts, keep_newlines = 0, False, [], root.tag == "pre"
     depth = 1  # of the children being read
     while True:
         for node in children:
@@ -311,6 +314,10 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
                 text = node.text_content
                 if text:
                     kids.append(text)
+                    size += len(text)
+                    if not visible and not text.isspace():
+                        visible = True
+                    parts.append(text if keep_newlines else text.replace("\n", " "))
                 continue
             if tag in INVISIBLE or tag.startswith("-"):
                 continue
@@ -322,46 +329,30 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
             el = El(tag, _attributes(node), parent, None, pre, node.mem_id, doc)
             doc.append(el)
             kids.append(el)
-            stack.append((parent, children))
+            stack.append((parent, children, size, visible, parts, keep_newlines))
             parent, children, kids = el, node.iter(include_text=True), el.children
+            size, visible, parts, keep_newlines = 0, False, [], tag == "pre"
             depth += 1
             break
         else:  # the children of ``parent`` are all read
-            parent.post = len(doc) - 1
-            _measure(parent)
+            done = parent
+            done.post = len(doc) - 1
+            done._size = size
+            done._visible = visible
+            if size <= EAGER_TEXT:
+                raw = "".join(parts)  # type: ignore[arg-type]  (a child is never larger than its parent)
+                done._raw = f"\n{raw}\n" if done.tag in BLOCK else raw
             if not stack:
                 return root, tree
-            parent, children = stack.pop()
+            parent, children, parent_size, parent_visible, parts, keep_newlines = stack.pop()
             kids = parent.children
             depth -= 1
-
-
-def _measure(el: El) -> None:
-    """Size, visibility and (for a small element) text from the children's, once the element is
-    complete (so bottom-up): one pass over the children, as this runs for every element of a page."""
-    size = 0
-    visible = False
-    keep_newlines = el.tag == "pre"
-    parts: list[str | None] = []
-    for c in el.children:
-        if isinstance(c, str):
-            size += len(c)
-            if not visible and not c.isspace():
-                visible = True
-            parts.append(c if keep_newlines else c.replace("\n", " "))
-        else:
-            size += c._size
-            if c.tag == "br":
+            size += parent_size
+            if done.tag == "br":
                 parts.append("\n")
-            elif c.tag != "img":
-                parts.append(c._raw)  # None for a large child, and then this element is large too
-                if c._visible:
-                    visible = True
-    el._size = size
-    el._visible = visible
-    if size <= EAGER_TEXT:  # small elements are nearly all read: their text is built here from the children's
-        text = "".join(parts)  # type: ignore[arg-type]  (a child is never larger than its parent)
-        el._raw = f"\n{text}\n" if el.tag in BLOCK else text
+            elif done.tag != "img":  # alt texts are not content
+                parts.append(done._raw)  # None for a large child, and then its parent is large too
+            visible = parent_visible or (visible and done.tag != "img")
 
 
 def _attributes(node) -> dict[str, str]:
