@@ -355,6 +355,22 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
             visible = parent_visible or (visible and done.tag != "img")
 
 
+def release(root: El) -> None:
+    """Break the reference cycles of a tree that is no longer needed (parent links, the page's element
+    list, memos), so that it is freed as soon as its last reference goes.
+
+    Left to Python's cycle collector, every page's tree lives on until a full collection, and each
+    collection walks all the trees waiting for it: about a quarter of extraction time. The tree must
+    not be read afterwards.
+    """
+    if root.doc is None:
+        return
+    for el in root.doc:
+        el.parent = None
+        el.doc = None
+        el.memo.clear()
+
+
 def _attributes(node) -> dict[str, str]:
     """A node's attributes, an attribute written without a value as the empty string."""
     attrs = node.attributes

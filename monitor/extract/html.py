@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from ..models import NewsItem, Page, Profile, Publication, news_key, norm, paper_key
 from .. import scholarly
 from . import cues
-from .dom import HEADINGS, El, clean, parse_html, title_of
+from .dom import HEADINGS, El, clean, parse_html, release, title_of
 from .structured import structured_papers
 from .text import parse_bib_line
 
@@ -1098,6 +1098,14 @@ def _looks_like_papers(records: list[El], section: Section, *, with_authors: boo
 def extract_html(html: str, *, today: dt.date, selectors: dict[str, str] | None = None,
                  explain: bool = False) -> Page:
     root, tree = parse_html(html)
+    try:
+        return _read_page(root, tree, html, today=today, selectors=selectors, explain=explain)
+    finally:
+        release(root)  # the tree is garbage now: freed at once, not left to the cycle collector
+
+
+def _read_page(root: El, tree, html: str, *, today: dt.date, selectors: dict[str, str] | None,
+               explain: bool) -> Page:
     page = Page()
     sections = split_sections(root)
     if selectors:
