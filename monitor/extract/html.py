@@ -31,6 +31,7 @@ from .text import parse_bib_line
 
 ATOMIC = frozenset({"li", "p", "dt", "dd", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "summary"})
 SKIP_IN_RECORD = ("bibtex", "abstract", "abstracts", "bib", "citation-modal", "modal")
+_SKIP_CLASSES = frozenset(SKIP_IN_RECORD)
 _LINK_LABEL = re.compile(
     r"^(?:\[[^\]\d]{0,30}\]|\([^)\d]{0,30}\)|pdf|paper|code|arxiv|bib(?:tex)?|slides?|poster|video|project(?: page)?|"
     r"website|webpage|talk|demo|data(?:set)?|blog|cite|doi|url|html|abs(?:tract)?|supp(?:lementary)?|"
@@ -399,14 +400,21 @@ def _wrap(parts: list[El]) -> El:
     return record
 
 
+def _skipped(el: El) -> bool:
+    """A part of a record that is not its content, by its class: a collapsed abstract, a BibTeX block.
+
+    Runs for every element of a page: one set test on the class attribute, no list of classes."""
+    names = el.attrs.get("class")
+    return bool(names) and not _SKIP_CLASSES.isdisjoint(names.lower().split())  # type: ignore[union-attr]
+
+
 def _plain(el: El) -> bool:
     """No collapsed part, BibTeX block or preformatted text anywhere in ``el`` (itself included)."""
     if el.doc is None:  # a record made of parts: each part decides
         return all(_plain(c) for c in el.children if isinstance(c, El))
     root = el.doc[0]
     if "hidden" not in root.memo:  # once per page: where such parts are, in document order
-        root.memo["hidden"] = [e.pre for e in el.doc if e.tag in ("details", "pre")
-                               or any(c.lower() in SKIP_IN_RECORD for c in e.classes)]
+        root.memo["hidden"] = [e.pre for e in el.doc if e.tag in ("details", "pre") or _skipped(e)]
     hidden = root.memo["hidden"]
     i = bisect_left(hidden, el.pre)
     return i == len(hidden) or hidden[i] > el.post
@@ -424,7 +432,7 @@ def _record_lines(el: El) -> list[str]:
     parts: list[str] = []
 
     def walk(node: El) -> None:
-        if node is not el and (node.tag == "details" or any(c.lower() in SKIP_IN_RECORD for c in node.classes)):
+        if node is not el and (node.tag == "details" or _skipped(node)):
             return
         if node.is_block:
             parts.append("\n")
@@ -466,7 +474,7 @@ def _title_candidates(el: El) -> list[tuple[str, str]]:
         if e.pre <= skip_end:
             continue
         classes = e.classes
-        if classes and any(c.lower() in SKIP_IN_RECORD for c in classes):
+        if classes and _skipped(e):
             skip_end = e.post
             continue
         if e.tag == "papertitle" or (classes and _TITLE_CLASS.search(" ".join(classes).lower())):
