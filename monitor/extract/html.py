@@ -522,11 +522,13 @@ _LEADING_STATUS = re.compile(r"^\s*[\[(【]?\s*(preprint|under review|in submiss
                              r"在投|审稿中|已接收|录用|预印本)\s*[\])】]?\s+(?=\S)", re.I)
 
 
+@lru_cache(maxsize=65536)
 def _pure_venue(text: str) -> bool:
     """A venue label alone ("ICLR 2024", "Technical Report", "Preprint") is never a title."""
     return bool(_PURE_VENUE.fullmatch(text.strip(" .[]()")))
 
 
+@lru_cache(maxsize=65536)
 def _leads_line(candidate: str, line: str) -> bool:
     """An inline element is a title when it opens its line (after numbering or a venue label) or fills it."""
     rest = _clean_title(line)
@@ -539,6 +541,7 @@ def _leads_line(candidate: str, line: str) -> bool:
     return rest.startswith(candidate[:40]) or len(candidate) >= 0.6 * len(rest)
 
 
+@lru_cache(maxsize=65536)
 def _after_year(candidate: str, line: str) -> bool:
     """"Authors (2023). Title. Venue." (APA style, Hugo citation view): the title follows the year."""
     m = re.match(r"^(.{3,1000}?)\(\s*" + scholarly.YEAR + r"[a-z]?\s*\)[.:,]?\s*", line)
@@ -604,6 +607,7 @@ def _cut_labels_at_end(line: str, labels: list[str]) -> str:
             kept = s
 
 
+@lru_cache(maxsize=65536)
 def _venue_from(line: str) -> str | None:
     v = clean(re.sub(r"(\d)([A-Z][a-z])", r"\1 \2", line))  # "2024International": spans without a space
     v = re.sub(r"^" + cues.MONTH + r"\.?,?\s*" + scholarly.YEAR + r"\b[\s,.·]*", "", v, flags=re.I) or v
@@ -622,6 +626,7 @@ def _venue_after_names(head: str, tail: str) -> bool:
         and not _LINK_LABEL.match(tail) and not re.search(r"[.!?]\s+\S", tail.rstrip("."))
 
 
+@lru_cache(maxsize=65536)
 def _split_author_venue(line: str) -> tuple[str | None, str | None]:
     """'A, B and C. EMNLP 2025.' -> ('A, B and C', 'EMNLP 2025')."""
     parts = [p.strip() for p in re.split(r"(?<=\w\w[.])\s+(?=[A-Za-z(\[*])", line) if p.strip()]
