@@ -105,9 +105,9 @@ def _is_record_heading(el: El, text: str) -> bool:
         if node is None or node.parent is None:
             return False
         sig = _sig(node)
-        same = [s for s in node.parent.element_children()
-                if _sig(s) == sig and any(h.tag == el.tag for h in s.elements())]
-        if len(same) >= 2 and clean(node.text()) != clean(text):
+        same = (s for s in node.parent.element_children()
+                if _sig(s) == sig and any(h.tag == el.tag for h in s.elements()))
+        if _at_least(2, same) and clean(node.text()) != clean(text):  # two are enough: stop looking
             return len(node.find_all("li")) < 3 and len(node.raw_text()) < 3000  # a card, not a whole section
         node = node.parent
     return False
