@@ -126,7 +126,7 @@ class El:
     reading a page."""
 
     __slots__ = ("tag", "attrs", "parent", "children", "pre", "post", "mem_id", "_raw", "_lines", "_text", "memo",
-                 "doc", "_size", "_visible", "_classes")
+                 "doc", "_size", "_visible", "_classes", "_element_children")
 
     def __init__(self, tag: str, attrs: dict[str, str], parent: El | None = None,
                  children: list[El | str] | None = None, pre: int = 0, mem_id: int = 0,
@@ -146,6 +146,7 @@ class El:
         self._size = -1  # characters of text inside, counted once bottom-up
         self._visible: bool | None = None  # holds any non-blank text (also bottom-up)
         self._classes: list[str] | None = None
+        self._element_children: list[El] | None = None
 
     def __repr__(self) -> str:
         return f"El({self.tag!r}, pre={self.pre}, post={self.post})"
@@ -192,7 +193,11 @@ class El:
                 stack.append(iter(child.children))
 
     def element_children(self) -> list[El]:
-        return [c for c in self.children if isinstance(c, El)]
+        """The children that are elements (computed once: the tree never changes; callers must not
+        change the list)."""
+        if self._element_children is None:
+            self._element_children = [c for c in self.children if isinstance(c, El)]
+        return self._element_children
 
     def find_all(self, *tags: str) -> list[El]:
         return [e for e in self.elements() if e.tag in tags]
