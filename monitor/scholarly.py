@@ -7,6 +7,7 @@ A module of its own, below both ``extract`` and ``diff``, so neither reaches int
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 YEAR = r"(?:19[5-9]\d|20\d\d)"
 
@@ -73,14 +74,23 @@ def venue_without_details(venue: str) -> str:
     return out if len(out) >= 2 else venue
 
 
+_ARXIV_ID = re.compile(r"(?<![\d.])(\d{2})(0[1-9]|1[0-2])\.\d{4,5}(?!\d)")
+_ARXIV_LIKE = re.compile(r"\d{4}\.\d{4,5}")
+_URL = re.compile(r"https?://\S+")
+_SHORT_YEAR = re.compile(r"\b[A-Z][A-Za-z]+\s*['’](\d\d)\b")
+
+
+@lru_cache(maxsize=65536)
 def find_year(text: str) -> int | None:
-    """The publication year in a venue line: the last plausible year that is not part of an arXiv id."""
-    arxiv = re.search(r"(?<![\d.])(\d{2})(0[1-9]|1[0-2])\.\d{4,5}(?!\d)", text)
-    text = re.sub(r"\d{4}\.\d{4,5}", " ", text)  # arXiv ids
-    text = re.sub(r"https?://\S+", " ", text)
+    """The publication year in a venue line: the last plausible year that is not part of an arXiv id.
+
+    Cached: a record's lines are read in several contexts."""
+    arxiv = _ARXIV_ID.search(text)
+    text = _ARXIV_LIKE.sub(" ", text)  # arXiv ids
+    text = _URL.sub(" ", text)
     years = [int(y) for y in YEAR_RE.findall(text)]
     if not years:
-        short = re.search(r"\b[A-Z][A-Za-z]+\s*['’](\d\d)\b", text)
+        short = _SHORT_YEAR.search(text)
         if short:
             return 2000 + int(short.group(1))
         if arxiv and int(arxiv.group(1)) >= 7:  # arXiv:YYMM.NNNNN (the scheme since April 2007)

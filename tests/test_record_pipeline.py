@@ -339,6 +339,40 @@ def test_announcements(sentence: str, in_news: bool, kinds: set[str]) -> None:
     assert {a.kind for a in found} == kinds
 
 
+@pytest.mark.parametrize("kind,sentence", [
+    ("on_market", "i am on the academic job market"), ("on_market", "i am on the market"),
+    ("on_market", "actively seeking new research roles"), ("on_market", "open to career opportunities"),
+    ("on_market", "exploring employment"), ("on_market", "looking for positions"),
+    ("graduating", "i expect to graduate in may"), ("graduating", "i will be graduating soon"),
+    ("graduating", "graduating this spring"), ("graduating", "i will defend my phd thesis"),
+    ("graduating", "when i graduate"), ("graduating", "expected graduation: 2025"),
+    ("graduating", "my graduation date is july"),
+    ("hiring_students", "looking for 2-3 phd students"), ("hiring_students", "we are actively hiring"),
+    ("hiring_students", "postdoc positions are available"), ("hiring_students", "open positions for interns"),
+    ("hiring_students", "openings: two"), ("hiring_students", "prospective students: read this"),
+    ("hiring_students", "长期招收博士生"),
+    ("hiring_students", "if you are a student interested in ml, please email me"),
+    ("joining", "i will join acme"), ("joining", "i am excited to start at acme"),
+    ("joining", "we will move to boston"), ("joining", "i am moving to paris"), ("joining", "he has joined x"),
+    ("joining", "i joined acme as a scientist"), ("joining", "i will be an assistant professor"),
+    ("joining", "she will be the next lecturer"), ("joining", "will be joining mit as an intern"),
+    ("joining", "an incoming 2025 faculty"),
+    ("other", "transitioning to industry"), ("other", "no longer accepting new students"),
+    ("recently_graduated", "i recently completed my ph.d."), ("recently_graduated", "just defended my doctorate"),
+    ("just_graduated", "successfully defended my thesis"), ("just_graduated", "dissertation was defended"),
+    ("just_graduated", "passed my final defense"),
+])
+def test_announcement_cues_hold_for_every_alternative(kind: str, sentence: str) -> None:
+    """A text is searched for a kind only when it holds one of the kind's cue words: every way of
+    announcing must hold one, or announcements would be missed silently."""
+    from monitor.extract import announce
+
+    patterns = dict(announce.PATTERNS) | {"recently_graduated": announce._RECENTLY_GRADUATED,
+                                          "just_graduated": announce._JUST_GRADUATED}
+    assert patterns[kind].search(sentence)
+    assert announce._cued(sentence, kind)
+
+
 @pytest.mark.parametrize("text,kind", [
     ("精选论文", "publications"),
     ("学术动态", "news"),

@@ -60,6 +60,20 @@ _RECENTLY_GRADUATED = re.compile(
     r"\b(?:just|recently)\s+(?:completed|finished|obtained|received|earned|defended)\s+(?:my\s+)?"
     r"(?:ph\.?\s?d\.?|doctora(?:te|l))")
 _JOINS_US = re.compile(r"\b(?:join(?:ed)? (?:us|our|me|the lab)|join my)\b")  # an invitation, not a move
+# Words every match of a pattern contains one of (each pattern's alternatives end or start with one):
+# a text with none of them is not searched. Most texts announce nothing, and a substring test costs
+# a small part of a search with these patterns. Keep in step with the patterns above.
+CUES: dict[str, tuple[str, ...]] = {
+    "on_market": ("market", "job", "position", "opportunities", "roles", "employment"),
+    "graduating": ("graduat", "defend"),
+    "hiring_students": ("looking", "searching", "recruiting", "seeking", "hiring", "position", "opening",
+                        "prospective", "招", "if you are"),
+    "joining": ("join", "start", "move", "moving", "professor", "lecturer", "postdoc", "fellow", "faculty member",
+                "incoming"),
+    "other": ("industry", "longer"),
+    "recently_graduated": ("just", "recently"),
+    "just_graduated": ("defen",),
+}
 _SENTENCE = re.compile(r"(?<=[.!?。])\s+(?=[A-Z0-9\"“(])|\n+")
 
 
@@ -108,9 +122,11 @@ def _all_announcements(bio: list[str], news: list[NewsItem], *, recent_news: int
         low = text.lower()
         # a pattern that matches no stretch of the whole text matches none of its sentences: most texts
         # announce nothing, and are searched once per pattern instead of once per sentence and pattern
-        kinds = [(kind, pattern) for kind, pattern in PATTERNS if kind not in seen and pattern.search(low)]
+        kinds = [(kind, pattern) for kind, pattern in PATTERNS
+                 if kind not in seen and _cued(low, kind) and pattern.search(low)]
         finished = "graduating" not in seen and bool(
-            _RECENTLY_GRADUATED.search(low) or (is_news and _JUST_GRADUATED.search(low)))
+            (_cued(low, "recently_graduated") and _RECENTLY_GRADUATED.search(low))
+            or (is_news and _cued(low, "just_graduated") and _JUST_GRADUATED.search(low)))
         if not kinds and not finished:
             continue
         for sent in sentences(text):
@@ -128,6 +144,11 @@ def _all_announcements(bio: list[str], news: list[NewsItem], *, recent_news: int
                             seen.add(kind)
                             out.append(Announcement(kind=kind, text=sent))
     return out
+
+
+def _cued(low: str, kind: str) -> bool:
+    """Whether lowercased ``low`` holds a word that every match of ``kind``'s pattern holds."""
+    return any(word in low for word in CUES[kind])
 
 
 _POSITIONS = (

@@ -259,8 +259,11 @@ def word_count(text: str) -> int:
     return len(text.split()) + len(_CJK_CHAR.findall(text)) // 2
 
 
+@lru_cache(maxsize=65536)
 def split_news_date(text: str) -> tuple[str | None, str]:
-    """('2024.05', 'rest') when the item opens with a date, else (None, text)."""
+    """('2024.05', 'rest') when the item opens with a date, else (None, text).
+
+    Cached: whether records open with dates is asked of the same texts several times."""
     m = NEWS_DATE_RE.match(text)
     if not m:
         badge = _NEWS_BADGE.match(text)  # "New! Sep 2024: ..." / "🔥 2024.05 ...": a badge before the date
@@ -354,11 +357,15 @@ def surname_list(text: str) -> bool:
         (_SURNAME.fullmatch(p) and p.lower() not in _NOT_NAME_WORDS) or looks_like_name(p) for p in parts)
 
 
+_AUTHOR_SEP = re.compile(r",|;|\band\b|&|，")
+_AUTHOR_MARKS = re.compile(r"[*†‡#§¶✉^]+")
+
+
 def split_authors(text: str) -> list[str]:
-    parts = re.split(r",|;|\band\b|&|，", text)
+    parts = _AUTHOR_SEP.split(text)
     out = []
     for p in parts:
-        p = re.sub(r"[*†‡#§¶✉^]+", "", p).strip(" .")
+        p = _AUTHOR_MARKS.sub("", p).strip(" .")
         if p and p.lower() not in ("et al", "et al."):
             out.append(p)
     return out

@@ -125,11 +125,12 @@ class El:
     A plain slotted class: pages have thousands of elements, and building them is a large share of
     reading a page."""
 
-    __slots__ = ("tag", "attrs", "parent", "children", "pre", "post", "mem_id", "_raw", "_lines", "memo", "doc",
-                 "_size", "_visible", "_classes")
+    __slots__ = ("tag", "attrs", "parent", "children", "pre", "post", "mem_id", "_raw", "_lines", "_text", "memo",
+                 "doc", "_size", "_visible", "_classes", "_element_children")
 
     def __init__(self, tag: str, attrs: dict[str, str], parent: El | None = None,
-                 children: list[El | str] | None = None, pre: int = 0, mem_id: int = 0) -> None:
+                 children: list[El | str] | None = None, pre: int = 0, mem_id: int = 0,
+                 doc: list[El] | None = None) -> None:
         self.tag = tag
         self.attrs = attrs
         self.parent = parent
@@ -139,11 +140,13 @@ class El:
         self.mem_id = mem_id  # selectolax identity, to map CSS selections back
         self._raw: str | None = None  # the tree never changes: text is computed once
         self._lines: list[str] | None = None
+        self._text: str | None = None
         self.memo: dict = {}  # per-extraction results about this element
-        self.doc: list[El] | None = None  # the parsed page's elements in document order
+        self.doc = doc  # the parsed page's elements in document order
         self._size = -1  # characters of text inside, counted once bottom-up
         self._visible: bool | None = None  # holds any non-blank text (also bottom-up)
         self._classes: list[str] | None = None
+        self._element_children: list[El] | None = None
 
     def __repr__(self) -> str:
         return f"El({self.tag!r}, pre={self.pre}, post={self.post})"
@@ -190,7 +193,11 @@ class El:
                 stack.append(iter(child.children))
 
     def element_children(self) -> list[El]:
-        return [c for c in self.children if isinstance(c, El)]
+        """The children that are elements (computed once: the tree never changes; callers must not
+        change the list)."""
+        if self._element_children is None:
+            self._element_children = [c for c in self.children if isinstance(c, El)]
+        return self._element_children
 
     def find_all(self, *tags: str) -> list[El]:
         return [e for e in self.elements() if e.tag in tags]
@@ -206,7 +213,9 @@ class El:
 
     def text(self) -> str:
         """All text on one line."""
-        return " ".join(self.lines())
+        if self._text is None:
+            self._text = " ".join(self.lines())
+        return self._text
 
     def raw_text(self) -> str:
         if self._raw is None:
@@ -218,8 +227,26 @@ class El:
     def lines(self) -> list[str]:
         """The text as a reader sees it: one entry per visual line (block boundaries and <br>)."""
         if self._lines is None:
-            self._lines = [ln for ln in (clean(x) for x in self.raw_text().split("\n")) if ln]
+            # nested elements share most of their lines: each raw line is cleaned once per page
+            cleaned = self._line_cache()
+            lines = []
+            for raw in self.raw_text().split("\n"):
+                line = cleaned.get(raw)
+                if line is None:
+                    line = cleaned[raw] = clean(raw)
+                if line:
+                    lines.append(line)
+            self._lines = lines
         return self._lines
+
+    def _line_cache(self) -> dict[str, str]:
+        """The page's cleaned lines by raw line (a record made of parts uses its parts' page)."""
+        doc = self.doc
+        if doc is None:
+            doc = next((c.doc for c in self.children if isinstance(c, El) and c.doc is not None), None)
+            if doc is None:
+                return {}
+        return doc[0].memo.setdefault("clean-lines", {})
 
     def links(self) -> list[tuple[str, str]]:
         """(anchor text, href) of every link, in order."""
@@ -273,76 +300,88 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
     root_node = tree.body or tree.root
     if root_node is None:
         return El(tag="body", attrs={}), tree
-    counter = 0
-    root = _element(root_node, None, counter)
+    max_depth, max_elements = budget.max_depth, budget.max_elements
+    root = El(root_node.tag, _attributes(root_node), None, None, 0, root_node.mem_id)
     doc = root.doc = [root]
-    counter += 1
-    # depth-first, in document order: (parent El, its remaining lexbor children, depth of the children)
-    stack = [(root, root_node.iter(include_text=True), 1)]
-    while stack:
-        parent, children, depth = stack[-1]
-        node = next(children, None)
-        if node is None:
-            parent.post = counter - 1
-            _measure(parent)
-            stack.pop()
-            continue
-        tag = node.tag
-        if tag == "-text":
-            text = node.text_content
-            if text:
-                parent.children.append(text)
-            continue
-        if tag.startswith("-") or tag in INVISIBLE:
-            continue
-        if depth > budget.max_depth:
-            raise PageTooComplex(f"page nested deeper than {budget.max_depth} levels")
-        if counter >= budget.max_elements:
-            raise PageTooComplex(f"page has more than {budget.max_elements} elements")
-        el = _element(node, parent, counter)
-        el.doc = doc
-        doc.append(el)
-        counter += 1
-        parent.children.append(el)
-        stack.append((el, node.iter(include_text=True), depth + 1))
-    return root, tree
-
-
-def _measure(el: El) -> None:
-    """Size and visibility from the children's, once the element is complete (so bottom-up)."""
-    size = 0
-    visible = False
-    for c in el.children:
-        if isinstance(c, str):
-            size += len(c)
-            if not visible and not c.isspace():
-                visible = True
-        else:
-            size += c._size
-            if not visible and c._visible and c.tag != "img":
-                visible = True
-    el._size = size
-    el._visible = visible
-    if size <= EAGER_TEXT:  # small elements are nearly all read: their text is built here from the children's
-        block = el.tag in BLOCK
-        parts = ["\n"] if block else []
-        for c in el.children:
-            if isinstance(c, str):
-                parts.append(c if el.tag == "pre" else c.replace("\n", " "))
-            elif c.tag == "br":
+    # Depth-first, in document order: the hot loop of reading a page. One ``for`` runs over the current
+    # element's lexbor children; it is left for a child element (the parent's state waits on ``stack``)
+    # and resumed when that child is complete. Meanwhile the current element is measured: its text's
+    # size, whether any of it is visible, and its text's parts (small elements are nearly all read, so
+    # their text is built here, bottom-up, from the children's).
+    stack: list[tuple[El, Iterator, int, bool, list[str | None], bool]] = []
+    parent, children, kids = root, root_node.iter(include_text=True), root.children
+    size, visible, parts, keep_newlines = 0, False, [], root.tag == "pre"
+    depth = 1  # of the children being read
+    while True:
+        for node in children:
+            tag = node.tag
+            if tag == "-text":
+                text = node.text_content
+                if text:
+                    kids.append(text)
+                    size += len(text)
+                    if not visible and not text.isspace():
+                        visible = True
+                    parts.append(text if keep_newlines else text.replace("\n", " "))
+                continue
+            if tag in INVISIBLE or tag.startswith("-"):
+                continue
+            if depth > max_depth:
+                raise PageTooComplex(f"page nested deeper than {max_depth} levels")
+            pre = len(doc)
+            if pre >= max_elements:
+                raise PageTooComplex(f"page has more than {max_elements} elements")
+            el = El(tag, _attributes(node), parent, None, pre, node.mem_id, doc)
+            doc.append(el)
+            kids.append(el)
+            stack.append((parent, children, size, visible, parts, keep_newlines))
+            parent, children, kids = el, node.iter(include_text=True), el.children
+            size, visible, parts, keep_newlines = 0, False, [], tag == "pre"
+            depth += 1
+            break
+        else:  # the children of ``parent`` are all read
+            done = parent
+            done.post = len(doc) - 1
+            done._size = size
+            done._visible = visible
+            if size <= EAGER_TEXT:
+                raw = "".join(parts)  # type: ignore[arg-type]  (a child is never larger than its parent)
+                done._raw = f"\n{raw}\n" if done.tag in BLOCK else raw
+            if not stack:
+                return root, tree
+            parent, children, parent_size, parent_visible, parts, keep_newlines = stack.pop()
+            kids = parent.children
+            depth -= 1
+            size += parent_size
+            if done.tag == "br":
                 parts.append("\n")
-            elif c.tag != "img":
-                parts.append(c._raw)  # type: ignore[arg-type]  (a child is never larger than its parent)
-        if block:
-            parts.append("\n")
-        el._raw = "".join(parts)
+            elif done.tag != "img":  # alt texts are not content
+                parts.append(done._raw)  # None for a large child, and then its parent is large too
+            visible = parent_visible or (visible and done.tag != "img")
 
 
-def _element(node, parent: El | None, pre: int) -> El:
-    attrs = node.attributes or {}
-    if None in attrs.values():
+def release(root: El) -> None:
+    """Break the reference cycles of a tree that is no longer needed (parent links, the page's element
+    list, memos), so that it is freed as soon as its last reference goes.
+
+    Left to Python's cycle collector, every page's tree lives on until a full collection, and each
+    collection walks all the trees waiting for it: about a quarter of extraction time. The tree must
+    not be read afterwards.
+    """
+    if root.doc is None:
+        return
+    for el in root.doc:
+        el.parent = None
+        el.doc = None
+        el.memo.clear()
+
+
+def _attributes(node) -> dict[str, str]:
+    """A node's attributes, an attribute written without a value as the empty string."""
+    attrs = node.attributes
+    if attrs and None in attrs.values():
         attrs = {k: (v if v is not None else "") for k, v in attrs.items()}
-    return El(tag=node.tag, attrs=attrs, parent=parent, pre=pre, mem_id=node.mem_id)
+    return attrs
 
 
 def title_of(tree: LexborHTMLParser) -> str:

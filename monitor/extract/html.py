@@ -25,12 +25,13 @@ from dataclasses import dataclass, field, replace
 from ..models import NewsItem, Page, Profile, Publication, news_key, norm, paper_key
 from .. import scholarly
 from . import cues
-from .dom import HEADINGS, El, clean, parse_html, title_of
+from .dom import HEADINGS, El, clean, parse_html, release, title_of
 from .structured import structured_papers
 from .text import parse_bib_line
 
 ATOMIC = frozenset({"li", "p", "dt", "dd", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "summary"})
 SKIP_IN_RECORD = ("bibtex", "abstract", "abstracts", "bib", "citation-modal", "modal")
+_SKIP_CLASSES = frozenset(SKIP_IN_RECORD)
 _LINK_LABEL = re.compile(
     r"^(?:\[[^\]\d]{0,30}\]|\([^)\d]{0,30}\)|pdf|paper|code|arxiv|bib(?:tex)?|slides?|poster|video|project(?: page)?|"
     r"website|webpage|talk|demo|data(?:set)?|blog|cite|doi|url|html|abs(?:tract)?|supp(?:lementary)?|"
@@ -104,9 +105,9 @@ def _is_record_heading(el: El, text: str) -> bool:
         if node is None or node.parent is None:
             return False
         sig = _sig(node)
-        same = [s for s in node.parent.element_children()
-                if _sig(s) == sig and any(h.tag == el.tag for h in s.elements())]
-        if len(same) >= 2 and clean(node.text()) != clean(text):
+        same = (s for s in node.parent.element_children()
+                if _sig(s) == sig and any(h.tag == el.tag for h in s.elements()))
+        if _at_least(2, same) and clean(node.text()) != clean(text):  # two are enough: stop looking
             return len(node.find_all("li")) < 3 and len(node.raw_text()) < 3000  # a card, not a whole section
         node = node.parent
     return False
@@ -399,14 +400,21 @@ def _wrap(parts: list[El]) -> El:
     return record
 
 
+def _skipped(el: El) -> bool:
+    """A part of a record that is not its content, by its class: a collapsed abstract, a BibTeX block.
+
+    Runs for every element of a page: one set test on the class attribute, no list of classes."""
+    names = el.attrs.get("class")
+    return bool(names) and not _SKIP_CLASSES.isdisjoint(names.lower().split())  # type: ignore[union-attr]
+
+
 def _plain(el: El) -> bool:
     """No collapsed part, BibTeX block or preformatted text anywhere in ``el`` (itself included)."""
     if el.doc is None:  # a record made of parts: each part decides
         return all(_plain(c) for c in el.children if isinstance(c, El))
     root = el.doc[0]
     if "hidden" not in root.memo:  # once per page: where such parts are, in document order
-        root.memo["hidden"] = [e.pre for e in el.doc if e.tag in ("details", "pre")
-                               or any(c.lower() in SKIP_IN_RECORD for c in e.classes)]
+        root.memo["hidden"] = [e.pre for e in el.doc if e.tag in ("details", "pre") or _skipped(e)]
     hidden = root.memo["hidden"]
     i = bisect_left(hidden, el.pre)
     return i == len(hidden) or hidden[i] > el.post
@@ -424,7 +432,7 @@ def _record_lines(el: El) -> list[str]:
     parts: list[str] = []
 
     def walk(node: El) -> None:
-        if node is not el and (node.tag == "details" or any(c.lower() in SKIP_IN_RECORD for c in node.classes)):
+        if node is not el and (node.tag == "details" or _skipped(node)):
             return
         if node.is_block:
             parts.append("\n")
@@ -466,7 +474,7 @@ def _title_candidates(el: El) -> list[tuple[str, str]]:
         if e.pre <= skip_end:
             continue
         classes = e.classes
-        if classes and any(c.lower() in SKIP_IN_RECORD for c in classes):
+        if classes and _skipped(e):
             skip_end = e.post
             continue
         if e.tag == "papertitle" or (classes and _TITLE_CLASS.search(" ".join(classes).lower())):
@@ -514,11 +522,13 @@ _LEADING_STATUS = re.compile(r"^\s*[\[(【]?\s*(preprint|under review|in submiss
                              r"在投|审稿中|已接收|录用|预印本)\s*[\])】]?\s+(?=\S)", re.I)
 
 
+@lru_cache(maxsize=65536)
 def _pure_venue(text: str) -> bool:
     """A venue label alone ("ICLR 2024", "Technical Report", "Preprint") is never a title."""
     return bool(_PURE_VENUE.fullmatch(text.strip(" .[]()")))
 
 
+@lru_cache(maxsize=65536)
 def _leads_line(candidate: str, line: str) -> bool:
     """An inline element is a title when it opens its line (after numbering or a venue label) or fills it."""
     rest = _clean_title(line)
@@ -531,6 +541,7 @@ def _leads_line(candidate: str, line: str) -> bool:
     return rest.startswith(candidate[:40]) or len(candidate) >= 0.6 * len(rest)
 
 
+@lru_cache(maxsize=65536)
 def _after_year(candidate: str, line: str) -> bool:
     """"Authors (2023). Title. Venue." (APA style, Hugo citation view): the title follows the year."""
     m = re.match(r"^(.{3,1000}?)\(\s*" + scholarly.YEAR + r"[a-z]?\s*\)[.:,]?\s*", line)
@@ -602,6 +613,7 @@ def _cut_labels_at_end(line: str, labels: list[str]) -> str:
             kept = s
 
 
+@lru_cache(maxsize=65536)
 def _venue_from(line: str) -> str | None:
     v = clean(re.sub(r"(\d)([A-Z][a-z])", r"\1 \2", line))  # "2024International": spans without a space
     v = re.sub(r"^" + cues.MONTH + r"\.?,?\s*" + scholarly.YEAR + r"\b[\s,.·]*", "", v, flags=re.I) or v
@@ -620,6 +632,7 @@ def _venue_after_names(head: str, tail: str) -> bool:
         and not _LINK_LABEL.match(tail) and not re.search(r"[.!?]\s+\S", tail.rstrip("."))
 
 
+@lru_cache(maxsize=65536)
 def _split_author_venue(line: str) -> tuple[str | None, str | None]:
     """'A, B and C. EMNLP 2025.' -> ('A, B and C', 'EMNLP 2025')."""
     parts = [p.strip() for p in re.split(r"(?<=\w\w[.])\s+(?=[A-Za-z(\[*])", line) if p.strip()]
@@ -1115,6 +1128,14 @@ def _looks_like_papers(records: list[El], section: Section, *, with_authors: boo
 def extract_html(html: str, *, today: dt.date, selectors: dict[str, str] | None = None,
                  explain: bool = False) -> Page:
     root, tree = parse_html(html)
+    try:
+        return _read_page(root, tree, html, today=today, selectors=selectors, explain=explain)
+    finally:
+        release(root)  # the tree is garbage now: freed at once, not left to the cycle collector
+
+
+def _read_page(root: El, tree, html: str, *, today: dt.date, selectors: dict[str, str] | None,
+               explain: bool) -> Page:
     page = Page()
     sections = split_sections(root)
     if selectors:
