@@ -195,9 +195,9 @@ def _stands_alone(a: LexborNode) -> bool:
 
 def _anchors(html: str, base: str) -> tuple[str, list[tuple[str, str, LexborNode | None]]]:
     """(base address, [(href, text, element)]) of a document's links."""
-    from selectolax.lexbor import LexborHTMLParser
+    from .extract.dom import lexbor_tree
 
-    tree = LexborHTMLParser(html)
+    tree = lexbor_tree(html)
     tag = tree.css_first("base[href]")
     if tag is not None and is_web(urljoin(base, tag.attributes.get("href") or "")):
         base = urljoin(base, tag.attributes.get("href") or "")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
+from functools import lru_cache
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Iterator
@@ -287,6 +288,13 @@ def _collect(el: El, parts: list[str]) -> None:
         todo.extend(reversed(pending))
 
 
+@lru_cache(maxsize=1)
+def lexbor_tree(html: str) -> LexborHTMLParser:
+    """The document as lexbor parses it, kept until the next one: a homepage is read for its items, then
+    for its links (``site.discover``), and both read the same tree, which neither changes."""
+    return LexborHTMLParser(html)
+
+
 def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
     """Build the tree; returns the root element (body, or html when there is no body) and the parser.
 
@@ -296,7 +304,7 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
     deepest = budget.max_depth * MARKUP_DEPTH_FACTOR
     if html.count("<") > max(SCAN_ABOVE_TAGS, deepest) and nesting_estimate(html, deepest) > deepest:
         raise PageTooComplex(f"page nested deeper than {budget.max_depth} levels")
-    tree = LexborHTMLParser(html)
+    tree = lexbor_tree(html)
     root_node = tree.body or tree.root
     if root_node is None:
         return El(tag="body", attrs={}), tree
