@@ -59,8 +59,8 @@ def source_overview(store: Store, name: str) -> dict[str, Any]:
         "news": [{**n.to_json(), "first_seen": seen.get(("news", news_key(n)))} for n in page.news],
         "announcements": [{**a.to_json(), "first_seen": seen.get(("announcement", a.kind))}
                           for a in page.announcements],
-        "pages": [{k: p[k] for k in ("url", "role", "why", "status", "error", "checked_at", "failures", "papers", "news")}
-                  for p in store.site_pages(row["id"])],
+        "pages": [{k: p[k] for k in ("url", "role", "why", "status", "error", "checked_at", "failures", "papers",
+                                     "news")} for p in store.site_pages(row["id"])],
     }
     return out
 

@@ -12,8 +12,9 @@ PDF) keeps its last good extraction for the merge: a broken publications page ne
 paper removed. A page robots.txt forbids is not read at all. A linked page that has never been read
 well (a menu entry to a page that 404s) rests between tries: it is fetched again when the homepage
 changes, or else ``NEVER_READ_RETRY`` after its last try, doubling with each failure up to
-``NEVER_READ_RETRY_MAX``, so a dead link does not cost a request at every check. Nothing here touches the database: the
-caller passes what was known (``PageState``) and stores what comes back (``pipeline.process``).
+``NEVER_READ_RETRY_MAX``, so a dead link does not cost a request at every check. Nothing here touches
+the database: the caller passes what was known (``PageState``) and stores what comes back
+(``pipeline.process``).
 """
 
 from __future__ import annotations

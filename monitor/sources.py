@@ -400,7 +400,8 @@ def _cache_key(data: bytes, path: Path) -> str:
     the code that parses it (the package's files as they are now)."""
     digest = hashlib.sha256(data)
     here = Path(__file__).parent
-    code = sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size) for e in os.scandir(here) if e.name.endswith(".py"))
+    code = sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size) for e in os.scandir(here)
+                  if e.name.endswith(".py"))
     for part in (str(path.absolute()), os.environ.get("HOME", ""), repr(code)):
         digest.update(b"\0" + part.encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
@@ -430,7 +431,9 @@ def _keep(cache: Path, key: str, config: Config) -> None:
             os.unlink(tmp)
 
 
-def config_cache(db_path: str | Path) -> Path:
-    """Where the parse of a large sources file is kept: beside the database."""
+def config_cache(db_path: str | Path) -> Path | None:
+    """Where the parse of a large sources file is kept: beside the database (none for one in memory)."""
+    if str(db_path) == ":memory:":
+        return None
     db = Path(db_path)
     return db.with_name(db.name + ".sources-cache")

@@ -159,3 +159,4 @@ def test_a_small_file_or_an_unwritable_folder_makes_no_cache(tmp_path):
     big.write_text(_many(600))
     nowhere = config_cache(tmp_path / "missing" / "folder" / "m.db")
     assert len(load_config(big, nowhere).sources) == 600 and not nowhere.parent.exists()
+    assert config_cache(":memory:") is None and len(load_config(big, config_cache(":memory:")).sources) == 600
