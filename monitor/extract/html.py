@@ -22,6 +22,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
+from selectolax.lexbor import LexborHTMLParser
+
 from ..models import NewsItem, Page, Profile, Publication, news_key, norm, paper_key
 from .. import scholarly
 from . import cues
@@ -1134,7 +1136,7 @@ def extract_html(html: str, *, today: dt.date, selectors: dict[str, str] | None 
         release(root)  # the tree is garbage now: freed at once, not left to the cycle collector
 
 
-def _read_page(root: El, tree, html: str, *, today: dt.date, selectors: dict[str, str] | None,
+def _read_page(root: El, tree: LexborHTMLParser, html: str, *, today: dt.date, selectors: dict[str, str] | None,
                explain: bool) -> Page:
     page = Page()
     sections = split_sections(root)
