@@ -18,12 +18,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-import yaml
-
 from .config import FORMATS, Config, parse_interval
 from .errors import ConfigError
 from .models import FailingAfter, Source
-from .notify import delivery_settings, validate_delivery
 from .safe import redact_url
 from .site import LISTED_MAX, is_page, is_web
 
@@ -53,41 +50,6 @@ def parse_failing_after(value: Any) -> FailingAfter:
     except ValueError:
         raise ValueError(f"bad failing_after {value!r} (a number of checks such as 3, or a duration such as 1d)"
                          ) from None
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A YAML loader that rejects a key given twice in one mapping instead of keeping the last."""
-
-
-class _FastUniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """The same over libyaml when PyYAML was built with it: about ten times faster on a long file."""
-
-
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: set = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-for _loader in (_UniqueKeyLoader, _FastUniqueKeyLoader):
-    _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _load_yaml(text: str) -> Any:
-    """The document, read by libyaml when available. A file it refuses, or one with a character the
-    pure-Python reader refuses, is read again by the pure-Python loader, so every error message is the
-    one that loader gives (libyaml words some problems differently)."""
-    if _FastUniqueKeyLoader.__mro__[1] is not yaml.SafeLoader and not yaml.reader.Reader.NON_PRINTABLE.search(text):
-        try:
-            return yaml.load(text, Loader=_FastUniqueKeyLoader)
-        except yaml.YAMLError:
-            pass
-    return yaml.load(text, Loader=_UniqueKeyLoader)
 
 
 _HOST_LIKE = re.compile(r"(?:www\.)?(?:[A-Za-z0-9-]+\.)+([A-Za-z]{2,24})(?::\d+)?(?:[/?#].*)?")
@@ -173,6 +135,8 @@ def config_warnings(config: Config) -> list[str]:
             header = next(h for h, e in s.headers_env.items() if e == env)
             out.append(f"warning: {config.path}: source {s.name!r}: headers_env: environment variable {env} is"
                        f" not set (header {header}); its checks fail until it is")
+    from .notify import delivery_settings
+
     for name, channel in delivery_settings(config).channels.items():
         for env in channel.secret_envs():
             if not os.environ.get(env):
@@ -302,8 +266,13 @@ def _pages(value: Any, url: str, where: str, base_dir: Path) -> list[str]:
 
 def parse_config(text: str, path: str = "sources.yaml") -> Config:
     """Parse and validate the text of a sources file."""
+    import yaml  # here, not at the top: a command that finds its sources cached never reads YAML
+
+    from .notify import validate_delivery
+    from .yamlread import load_yaml
+
     try:
-        data = _load_yaml(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         at = f" at line {mark.line + 1}" if mark else ""

@@ -102,12 +102,12 @@ def test_the_fast_yaml_reader_gives_the_pure_readers_messages(text, monkeypatch)
     pure-Python loader, so every message is the one that loader gives, word for word."""
     import yaml
 
-    from monitor import sources
+    from monitor import yamlread
 
-    assert sources._FastUniqueKeyLoader.__mro__[1] is yaml.CSafeLoader  # the fast path is the one tested
+    assert yamlread._FastUniqueKeyLoader.__mro__[1] is yaml.CSafeLoader  # the fast path is the one tested
     with pytest.raises(ConfigError) as fast:
         parse_config(text, "my/sources.yaml")
-    monkeypatch.setattr(sources, "_FastUniqueKeyLoader", sources._UniqueKeyLoader)
+    monkeypatch.setattr(yamlread, "_FastUniqueKeyLoader", yamlread._UniqueKeyLoader)
     with pytest.raises(ConfigError) as pure:
         parse_config(text, "my/sources.yaml")
     assert str(fast.value) == str(pure.value)
@@ -115,11 +115,11 @@ def test_the_fast_yaml_reader_gives_the_pure_readers_messages(text, monkeypatch)
 
 
 def test_the_fast_yaml_reader_reads_what_the_pure_one_reads(monkeypatch):
-    from monitor import sources
+    from monitor import yamlread
 
     text = (Path(__file__).parent.parent / "sources.yaml").read_text()
     fast = parse_config(text, "sources.yaml")
-    monkeypatch.setattr(sources, "_FastUniqueKeyLoader", sources._UniqueKeyLoader)
+    monkeypatch.setattr(yamlread, "_FastUniqueKeyLoader", yamlread._UniqueKeyLoader)
     assert parse_config(text, "sources.yaml") == fast
 
 
