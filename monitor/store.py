@@ -798,7 +798,12 @@ class Store:
         return self.db.execute("SELECT value FROM meta WHERE key = 'instance_id'").fetchone()[0]
 
     def source_summaries(self) -> list[dict[str, Any]]:
-        sql = """
+        """Each source's row with the papers and news it shows now and its events and checks, counted from
+        indexes alone (``items_present``, ``events_source``, ``checks_source``): ``monitor sources``."""
+        return list(self.rows(SOURCE_SUMMARIES))
+
+
+SOURCE_SUMMARIES = """  -- one row per source, the active ones first
         SELECT s.name, s.url, s.active, s.last_check_at, s.last_outcome, s.last_error, s.last_success_at,
                s.failing_since, s.failures,
                (SELECT COUNT(*) FROM items i WHERE i.source_id = s.id AND i.kind = 'paper' AND i.present) AS papers,
@@ -806,7 +811,6 @@ class Store:
                (SELECT COUNT(*) FROM events e WHERE e.source_id = s.id) AS events,
                (SELECT COUNT(*) FROM checks c WHERE c.source_id = s.id) AS checks
         FROM sources s ORDER BY s.active DESC, s.name"""
-        return list(self.rows(sql))
 
 
 def _links(text: str | None) -> list[SiteLink] | None:

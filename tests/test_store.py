@@ -231,3 +231,18 @@ def test_a_migration_that_lands_after_a_newer_one_is_still_applied(tmp_path):
     assert [r["data"] for r in store.item_contents(1)] == [{"title": "A"}]
     store.close()
     Store(db, readonly=True).close()  # nothing left to apply
+
+
+def test_the_list_of_sources_counts_from_indexes_alone(tmp_path):
+    """`monitor sources` counts every source's papers, news, events and checks: with 10,000 sources,
+    reading each item row for its flag cost a sixth of a second, an index costs a fraction of that."""
+    from monitor.store import SOURCE_SUMMARIES
+
+    store = Store(tmp_path / "s.db")
+    src = Source(name="S", url="http://x/")
+    sid = store.sync_sources([src])["S"]
+    process(store, src, sid, fetched((PAGES / "v1.html").read_bytes()))
+    plan = " ".join(str(row[-1]) for row in store.db.execute("EXPLAIN QUERY PLAN " + SOURCE_SUMMARIES))
+    assert plan.count("USING INDEX items_present") == 2 and "SCAN i" not in plan
+    (row,) = store.source_summaries()
+    assert (row["papers"], row["checks"]) == (len(store.latest_snapshot(sid).page.publications), 1)
