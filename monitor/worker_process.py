@@ -57,18 +57,22 @@ class Job:
 
 def run_job(job: Job) -> Page:
     """The extraction itself (in the worker; also usable in-process), cleaned: page text is untrusted (``safe``)."""
-    from .extract import extract
-    from .extract.dom import Limits
+    from .extract import extract, markdown_to_html
+    from .extract.dom import Limits, lexbor_tree
     from .safe import clean_page
 
     text = job.page_text()
-    page = clean_page(extract(text, format=job.format, content_type=job.content_type, url=job.url,
-                              today=job.today, selectors=job.selectors, limits=job.limits or Limits(),
-                              explain=job.explain))
-    if job.discover:  # here, beside the extraction: parsing the homepage again must not load the event loop
-        from .site import discover
+    try:
+        page = clean_page(extract(text, format=job.format, content_type=job.content_type, url=job.url,
+                                  today=job.today, selectors=job.selectors, limits=job.limits or Limits(),
+                                  explain=job.explain))
+        if job.discover:  # here, beside the extraction, on the same parse: never on the event loop
+            from .site import discover
 
-        page.follow = discover(text, fmt=job.format, url=job.url or "", content_type=job.content_type)
+            page.follow = discover(text, fmt=job.format, url=job.url or "", content_type=job.content_type)
+    finally:  # the page's parse was shared by extraction and discovery; kept longer, it only holds memory
+        lexbor_tree.cache_clear()
+        markdown_to_html.cache_clear()
     return page
 
 
