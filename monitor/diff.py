@@ -25,6 +25,7 @@ T = TypeVar("T")
 TITLE_SAME = 90.0  # rapidfuzz ratio at or above which two titles are the same paper
 TEXT_SAME = 85.0  # the same for news items and untitled papers (first 200 characters)
 TYPO_CHARS = 3  # a title edit this small is a typo fix, not news
+VENUE_SAME = 90.0  # rapidfuzz ratio at or above which two venue names without year, status or acronym are one
 ANNOUNCEMENT_SAME = 60.0  # below this, the same kind of announcement is a new one
 LINK_REWRITE_MIN = 4  # this many papers or more whose links all change at once,
 LINK_REWRITE_SHARE = 0.5  # out of this share of the papers with links, is the site rewriting its links
@@ -163,6 +164,8 @@ def venue_changed(before: str | None, after: str | None) -> bool:
     if not before or not after:
         return True
     a, b = _venue_parts(before), _venue_parts(after)
+    if not a[0] or not b[0]:  # a year written on one side only says nothing new (it moved to the year field)
+        a, b = (frozenset(), a[1], a[2]), (frozenset(), b[1], b[2])
     if any(a) and any(b):
         years_a, status_a, acro_a = a
         years_b, status_b, acro_b = b
@@ -175,7 +178,9 @@ def venue_changed(before: str | None, after: str | None) -> bool:
         extra_a, extra_b = acro_a - acro_b, acro_b - acro_a
         return not (all(_spelled_out(x, after) for x in extra_a) and all(_spelled_out(x, before) for x in extra_b))
     na, nb = norm(before), norm(after)
-    return not (na in nb or nb in na) or a != b
+    if na in nb or nb in na:
+        return a != b
+    return fuzz.ratio(na, nb) < VENUE_SAME  # the same name with a typo fixed or a word added is the same venue
 
 
 def diff_papers(old: Sequence[Publication], new: Sequence[Publication]) -> list[Event]:

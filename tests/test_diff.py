@@ -108,6 +108,13 @@ def test_a_change_of_announcement_of_the_same_kind_is_news():
     ("IEEE Transactions on Pattern Analysis and Machine Intelligence, 2024",
      "T-PAMI IEEE Transactions on Pattern Analysis and Machine Intelligence, 2024", False),
     ("European Conference on Artificial Intelligence, 2025", "ECAI, 2025", False),
+    ("IEEE Sensors Journal, 2025", "IEEE Sensors Journal", False),  # the year went to the year field
+    ("ICML 2023", "ICML", False),
+    ("arXiv 2023", "ICML", True),
+    ("IEEE Transactions on Intelligent Transportations", "IEEE Transactions on Intelligent Transportation Systems",
+     False),  # a name's typo fixed
+    ("IEEE Transactions on Image Processing", "IEEE Transactions on Information Theory", True),
+    ("Solar Physics", "Journal of Computational Physics", True),
 ])
 def test_venue_changed(before: str, after: str, changed: bool) -> None:
     assert venue_changed(before, after) is changed
