@@ -120,6 +120,17 @@ LINKED_LAST_AUTHOR = page("""<h2>Publications</h2><ul>
 <i>NeurIPS 2022</i> <a href="b.pdf">Paper</a> / <a href="https://github.com/x/y">Code</a></li></ul>""")
 
 
+APA_LINKED_VENUE = page("""<h2>Articles</h2><ul>
+<li>Metcalfe, Brezler, &amp; Vuorre (2019). <b>Memory, stress, and the hippocampal hypothesis</b>
+<a href="https://doi.org/10.1/x">Hippocampus</a> <a href="a.pdf">PDF</a> <a href="https://osf.io/a">Code</a></li>
+<li>Vuorre &amp; Crump (2020). <b>Sharing and organizing research products as R packages</b>
+<a href="https://doi.org/10.2/y">Behavior Research Methods</a> <a href="b.pdf">PDF</a> <a href="https://osf.io/b">Code</a></li>
+<li>Vuorre &amp; Metcalfe (2021). <b>Measures of relative metacognitive accuracy are confounded</b>
+<a href="https://doi.org/10.3/z">Cortex</a> <a href="c.pdf">PDF</a> <a href="https://osf.io/c">Code</a></li>
+</ul><p><a href="https://github.com/x">Github</a> <a href="https://scholar.google.com/x">G. Scholar</a>
+<a href="https://www.linkedin.com/in/x">LinkedIn</a> <a href="https://twitter.com/x">Twitter</a></p>""")
+
+
 PAPER_CASES = [
     ("records <br><br> apart", BR_RECORDS, [
         ("Learning to Walk Before Running in Sparse Worlds", "NeurIPS 2023", 2023, 3),
@@ -150,6 +161,11 @@ PAPER_CASES = [
     ("cards under a Chinese heading", CARDS, [
         ("Driving with Human Decision Logic", "AAAI2025 AAAI Conference on Artificial Intelligence 2025, 2025", 2025, 3),
         ("Language Prompts for Autonomous Driving", "CVPR2025 Computer Vision and Pattern Recognition 2025, 2025", 2025, 3)]),
+    ("a linked venue said once is the venue; links repeated on every record and a row of links are buttons",
+     APA_LINKED_VENUE, [
+        ("Memory, stress, and the hippocampal hypothesis", "Hippocampus", 2019, 3),
+        ("Sharing and organizing research products as R packages", "Behavior Research Methods", 2020, 2),
+        ("Measures of relative metacognitive accuracy are confounded", "Cortex", 2021, 2)]),
     ("a linked co-author ends the author line: an author, not a button", LINKED_LAST_AUTHOR, [
         ("Learning to Walk in Sparse Worlds", "ICML 2023", 2023, 3),
         ("Graph Transformers for Molecules", "NeurIPS 2022", 2022, 2)]),

@@ -725,6 +725,35 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
                        section=section.title or None, rule=f"html:{rule}")
 
 
+# What a link's text is, beside the label vocabulary (``_LINK_LABEL``): a text this frequent on a page is a
+# button; a line with this many links and at most this many other words is a row of buttons.
+BUTTON_REPEATS = 3
+MENU_LINKS, MENU_OTHER_WORDS = 3, 3
+_WORD_RUN = re.compile(r"\w+")
+
+
+def _menu_line(line: str, link_texts: frozenset[str]) -> bool:
+    """A line made of links (maybe with a word or two between them): a row of buttons, not a citation."""
+    rest, found = line, 0
+    for text in sorted(link_texts, key=len, reverse=True):
+        if text and text in rest:
+            found += 1
+            rest = rest.replace(text, " ")
+    words = len(_WORD_RUN.findall(rest))
+    return words == 0 or (found >= MENU_LINKS and words <= MENU_OTHER_WORDS)
+
+
+def _link_repeats(el: El) -> Counter[str]:
+    """How often each link text occurs on the element's page (counted once per page)."""
+    doc = el.doc or next((e.doc for e in el.elements() if e.doc is not None), None)  # a group made of elements
+    if doc is None:
+        return Counter()
+    root = doc[0]
+    if "link_repeats" not in root.memo:
+        root.memo["link_repeats"] = Counter(clean(e.text()) for e in doc if e.tag == "a")
+    return root.memo["link_repeats"]
+
+
 def _read_record(el: El) -> _Reading | None:
     lines = _record_lines(el)
     if not lines:
@@ -735,6 +764,13 @@ def _read_record(el: El) -> _Reading | None:
              if not _LINK_LABEL.match(ln) and not (i and ln in link_texts and len(ln.split()) <= 2)]
     if not lines:
         return None
+    # buttons repeat from record to record ("PDF", "Code") or are lower-case ("arxiv"); a capitalised text
+    # linked once or twice ("Cortex", a journal's name) is content: the record's venue, an author
+    repeats = _link_repeats(el)
+    buttons = frozenset(t for t in link_texts if _LINK_LABEL.match(t) or repeats.get(t, 0) >= BUTTON_REPEATS
+                        or not t[:1].isupper())
+    if buttons != link_texts and any(_menu_line(ln, link_texts) for ln in lines):
+        buttons = link_texts  # a line of links, or nearly, is a row of buttons ("Bio Scholar LinkedIn Twitter")
     badge = next((e.text() for e in el.elements() if "badge" in e.classes and e.text()), None)
     if badge and len(lines) > 1 and lines[0] == badge:
         lines = lines[1:]
@@ -783,7 +819,7 @@ def _read_record(el: El) -> _Reading | None:
     elif lead and _is_venue_line(lead.group(1)):
         venue = lead.group(1)
 
-    reference = _strip_links_text(first, link_texts) if title is None and len(lines) == 1 else None
+    reference = _strip_links_text(first, buttons) if title is None and len(lines) == 1 else None
     once: list[_Draft | None] = []
 
     def by_roles() -> _Draft | None:
@@ -803,7 +839,7 @@ def _read_record(el: El) -> _Reading | None:
                 venue = venue or status.group(1)
                 cand = cand[status.end():]
             if len(lines) > 1:
-                cand = _strip_links_text(cand, link_texts)  # "Title Code [PDF]": buttons after the title
+                cand = _strip_links_text(cand, buttons)  # "Title Code [PDF]": buttons after the title
             t = _clean_title(cand)
             if len(lines) == 1:
                 # one-line bibliography: "Title, A. Author, B. Author" or "Authors. Title. Venue."
@@ -818,7 +854,7 @@ def _read_record(el: El) -> _Reading | None:
             # "Title AAAI, 2024" / "Title. Authors": what follows the title on its line is a line of its own
             line = lines[title_idx]
             pos = line.find(title)
-            tail = _strip_links_text(line[pos + len(title):], link_texts).strip(" ,.;:-–—|") if pos >= 0 else ""
+            tail = _strip_links_text(line[pos + len(title):], buttons).strip(" ,.;:-–—|") if pos >= 0 else ""
             if tail and not _LINK_LABEL.match(tail):
                 rest.insert(title_idx, tail)
         authors: list[str] = []
@@ -826,7 +862,7 @@ def _read_record(el: El) -> _Reading | None:
         tail_note: str | None = None
         venue_line = None  # the venue as written, year and pages included: the venue keeps only its name
         if title_idx == 0 and len(lines) == 1:
-            whole = _strip_links_text(clean(lines[0]), link_texts)
+            whole = _strip_links_text(clean(lines[0]), buttons)
             pos = whole.find(title)
             before = re.sub(r"\(\s*" + scholarly.YEAR + r"[a-z]?\s*\)[.:,]?\s*$", "", whole[:pos]).strip(" ,.") if pos > 0 else ""
             after = whole[pos + len(title):].strip(" ,.") if pos >= 0 else ""
@@ -845,7 +881,7 @@ def _read_record(el: El) -> _Reading | None:
                 rest = [after]
         # the first line may also hold authors or the venue after the title ("Title. Authors. Venue")
         for ln in rest:
-            ln2 = _strip_links_text(ln, link_texts)
+            ln2 = _strip_links_text(ln, buttons)
             if not ln2:
                 continue
             if not authors:
