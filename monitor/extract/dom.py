@@ -290,8 +290,9 @@ def _collect(el: El, parts: list[str]) -> None:
 
 @lru_cache(maxsize=1)
 def lexbor_tree(html: str) -> LexborHTMLParser:
-    """The document as lexbor parses it, kept until the next one: a homepage is read for its items, then
-    for its links (``site.discover``), and both read the same tree, which neither changes."""
+    """The document as lexbor parses it, kept for the next reader of the same page: a homepage is read for
+    its items, then for its links (``site.discover``), and both read the same tree, which neither changes.
+    The extraction worker lets it go when its job ends (``worker_process.run_job``)."""
     return LexborHTMLParser(html)
 
 
