@@ -135,6 +135,8 @@ def config_warnings(config: Config) -> list[str]:
             header = next(h for h, e in s.headers_env.items() if e == env)
             out.append(f"warning: {config.path}: source {s.name!r}: headers_env: environment variable {env} is"
                        f" not set (header {header}); its checks fail until it is")
+    if not config.channels:  # nothing to deliver: the delivery code is not even loaded
+        return out
     from .notify import delivery_settings
 
     for name, channel in delivery_settings(config).channels.items():
@@ -268,7 +270,6 @@ def parse_config(text: str, path: str = "sources.yaml") -> Config:
     """Parse and validate the text of a sources file."""
     import yaml  # here, not at the top: a command that finds its sources cached never reads YAML
 
-    from .notify import validate_delivery
     from .yamlread import load_yaml
 
     try:
@@ -334,7 +335,10 @@ def parse_config(text: str, path: str = "sources.yaml") -> Config:
     if not isinstance(routes, list):
         raise ConfigError(f"{path}: 'routes' must be a list")
     config.channels, config.routes = channels, routes
-    validate_delivery(config)
+    if channels or routes:  # nothing to deliver: the delivery code is not even loaded
+        from .notify import validate_delivery
+
+        validate_delivery(config)
     return config
 
 
