@@ -65,6 +65,15 @@ def source_overview(store: Store, name: str) -> dict[str, Any]:
     return out
 
 
+def _page_state(p: dict[str, Any]) -> str:
+    """How a page read with the homepage stands: never read (a dead link), failing, or what it gives."""
+    if p["papers"] is None:
+        return f"never read ({p['error']}), {p['failures']} tr{'ies' if p['failures'] != 1 else 'y'} so far"
+    if p["error"]:
+        return f"failing: {p['error']}"
+    return f"{p['papers']} paper{'s' if p['papers'] != 1 else ''}, {p['news']} news"
+
+
 def _authors(names: list[str]) -> str:
     if len(names) <= SHOWN_AUTHORS:
         return ", ".join(names)
@@ -111,10 +120,7 @@ def overview_lines(data: dict[str, Any]) -> list[str]:
                      f" ({s['reason']}); shown below is the page before it")
     for p in data["pages"] if len(data["pages"]) > 1 else []:  # a site: the pages read with the homepage
         if p["role"] != "home":
-            lines.append(f"  also reads     {p['url']} ({p['why']}): " + (
-                f"never read ({p['error']}), {p['failures']} tr{'ies' if p['failures'] != 1 else 'y'} so far"
-                if p["papers"] is None else f"failing: {p['error']}" if p["error"] else
-                f"{p['papers']} paper{'s' if p['papers'] != 1 else ''}, {p['news']} news"))
+            lines.append(f"  also reads     {p['url']} ({p['why']}): {_page_state(p)}")
     if data["snapshot"] is None:
         lines.append("\nNo page stored yet: no check of this source has succeeded.")
         return lines

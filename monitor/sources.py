@@ -373,8 +373,8 @@ def _cache_key(data: bytes, path: Path) -> str:
     the code that parses it (the package's files as they are now)."""
     digest = hashlib.sha256(data)
     here = Path(__file__).parent
-    code = sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size) for e in os.scandir(here)
-                  if e.name.endswith(".py"))
+    code = sorted((e.name, st.st_mtime_ns, st.st_size) for e in os.scandir(here) if e.name.endswith(".py")
+                  for st in (e.stat(),))
     for part in (str(path.absolute()), os.environ.get("HOME", ""), repr(code)):
         digest.update(b"\0" + part.encode("utf-8", "surrogateescape"))
     return digest.hexdigest()

@@ -107,6 +107,13 @@ def _roll_back(conn: sqlite3.Connection) -> None:
             conn.execute("ROLLBACK")
 
 
+def dict_rows(conn: sqlite3.Connection, sql: str, params: Any = ()) -> Iterator[dict[str, Any]]:
+    """The rows of a read, one dict each, as they are fetched."""
+    cursor = conn.execute(sql, params)
+    keys = [d[0] for d in cursor.description]
+    return (dict(zip(keys, row)) for row in cursor)
+
+
 def _writer_database(conn: sqlite3.Connection) -> Any:
     """sqlite-utils over the writers' connection (imported here: the read-only commands never need it)."""
     import sqlite_utils
@@ -144,10 +151,7 @@ class Database:
         return self.conn.execute(sql, parameters)
 
     def query(self, sql: str, params: Any = ()) -> Iterator[dict[str, Any]]:
-        cursor = self.conn.execute(sql, params)
-        keys = [d[0] for d in cursor.description]
-        for row in cursor:
-            yield dict(zip(keys, row))
+        return dict_rows(self.conn, sql, params)
 
     def table_names(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
@@ -448,9 +452,7 @@ class Store:
         """A read, row by row as dicts, straight on the connection. sqlite-utils' ``query`` wraps every
         statement in a savepoint (two statements more), a net for writes that a SELECT does not need:
         an unchanged check reads three times."""
-        cursor = self.db.conn.execute(sql, params)
-        keys = [d[0] for d in cursor.description]
-        return (dict(zip(keys, row)) for row in cursor)
+        return dict_rows(self.db.conn, sql, params)
 
     def source_row(self, source_id: int) -> dict[str, Any]:
         return next(self.rows("SELECT * FROM sources WHERE id = ?", [source_id]))

@@ -240,14 +240,20 @@ class El:
             self._lines = lines
         return self._lines
 
-    def _line_cache(self) -> dict[str, str]:
-        """The page's cleaned lines by raw line (a record made of parts uses its parts' page)."""
+    def page_root(self) -> El | None:
+        """The root of this element's page, where what is worked out once per page is kept (``memo``); a
+        record made of parts uses its parts' page; None for an element of no page."""
         doc = self.doc
         if doc is None:
             doc = next((c.doc for c in self.children if isinstance(c, El) and c.doc is not None), None)
             if doc is None:
-                return {}
-        return doc[0].memo.setdefault("clean-lines", {})
+                return None
+        return doc[0]
+
+    def _line_cache(self) -> dict[str, str]:
+        """The page's cleaned lines by raw line."""
+        root = self.page_root()
+        return {} if root is None else root.memo.setdefault("clean-lines", {})
 
     def links(self) -> list[tuple[str, str]]:
         """(anchor text, href) of every link, in order."""

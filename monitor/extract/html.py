@@ -745,12 +745,11 @@ def _menu_line(line: str, link_texts: frozenset[str]) -> bool:
 
 def _link_repeats(el: El) -> Counter[str]:
     """How often each link text occurs on the element's page (counted once per page)."""
-    doc = el.doc or next((e.doc for e in el.elements() if e.doc is not None), None)  # a group made of elements
-    if doc is None:
+    root = el.page_root()
+    if root is None or root.doc is None:
         return Counter()
-    root = doc[0]
     if "link_repeats" not in root.memo:
-        root.memo["link_repeats"] = Counter(clean(e.text()) for e in doc if e.tag == "a")
+        root.memo["link_repeats"] = Counter(clean(e.text()) for e in root.doc if e.tag == "a")
     return root.memo["link_repeats"]
 
 
