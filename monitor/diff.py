@@ -15,9 +15,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence, TypeVar
 
-from rapidfuzz import fuzz
-from rapidfuzz.distance import Levenshtein
-
 from .scholarly import find_year, venue_core
 from .models import Announcement, Event, NewsItem, Page, Publication, news_key, norm, paper_key
 
@@ -33,6 +30,8 @@ LINK_REWRITE_SHARE = 0.5  # out of this share of the papers with links, is the s
 
 def _text_similarity(a: str, b: str) -> float:
     """Order-insensitive similarity, so "A and B accepted" and "B and A accepted" are the same news."""
+    from rapidfuzz import fuzz  # here, not at the top: a run whose pages are all unchanged never needs it
+
     na, nb = norm(a), norm(b)
     return max(fuzz.ratio(na, nb), fuzz.token_sort_ratio(na, nb))
 
@@ -40,6 +39,8 @@ def _text_similarity(a: str, b: str) -> float:
 def _match(old: Sequence[T], new: Sequence[T], key: Callable[[T], str], threshold: float
            ) -> tuple[list[tuple[T, T]], list[T], list[T]]:
     """One-to-one matching: exact keys first, then the most similar remaining pairs above threshold."""
+    from rapidfuzz import fuzz
+
     pairs: list[tuple[T, T]] = []
     old_left = list(range(len(old)))
     new_left = list(range(len(new)))
@@ -180,10 +181,14 @@ def venue_changed(before: str | None, after: str | None) -> bool:
     na, nb = norm(before), norm(after)
     if na in nb or nb in na:
         return a != b
+    from rapidfuzz import fuzz
+
     return fuzz.ratio(na, nb) < VENUE_SAME  # the same name with a typo fixed or a word added is the same venue
 
 
 def diff_papers(old: Sequence[Publication], new: Sequence[Publication]) -> list[Event]:
+    from rapidfuzz.distance import Levenshtein
+
     pairs, removed, added = _match(old, new, paper_key, TITLE_SAME)
     pairs, removed, added = _match_cut_titles(pairs, removed, added)
     pairs, removed, added = _match_retitled(pairs, removed, added)

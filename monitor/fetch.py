@@ -1,12 +1,14 @@
 """Fetch homepages over HTTP(S) or from disk, politely and within hard limits.
 
-Client: one ``httpx.AsyncClient`` per run, over the aiohttp transport (``httpx_aiohttp.AiohttpTransport``,
-package ``httpx-aiohttp``), which measured fastest among httpx's transports. ``bench/transports.py``
-measured 1,000 conditional GETs against a local nginx at concurrency 64: plain aiohttp answers about
-8,000 304s/s for 0.1 ms of CPU each; httpx over the aiohttp transport about 3,000/s for 0.3 ms;
-httpx's own transport (httpcore) about 550/s for 1.8 ms (encode/httpx#3215). An unchanged run is
-nearly all fetching, so the client's cost per request is the run's cost; httpx is the project's
-chosen client, and the aiohttp transport is the cheapest way to run it.
+Client: httpx's ``Request`` and ``Response`` over the aiohttp transport (``httpx_aiohttp.AiohttpTransport``,
+package ``httpx-aiohttp``), which measured fastest among httpx's transports, one per run. Requests go
+straight to the transport (``Fetcher._send``), not through ``httpx.AsyncClient.send``: this module already
+does what the client's layers would (redirects, headers, timeouts, no cookies in httpx), and skipping them
+is a quarter of the CPU of a conditional GET. ``bench/transports.py`` measured 1,000 conditional GETs
+against a local nginx at concurrency 64: plain aiohttp about 0.1 ms of CPU each; httpx requests straight
+to the aiohttp transport about 0.23 ms; through ``AsyncClient`` 0.3 ms; httpx's own transport (httpcore)
+1.8 ms (encode/httpx#3215). An unchanged run is nearly all fetching, so the client's cost per request is
+the run's cost; httpx is the project's chosen client, and this is the cheapest way to run it.
 
 What httpx, the transport and this module each do:
 
@@ -17,15 +19,15 @@ What httpx, the transport and this module each do:
 * Timeouts: httpx's connect and read timeouts, which the transport hands to aiohttp as its
   socket-connect and socket-read timeouts, and one total deadline per attempt (``asyncio.timeout``),
   redirects included.
-* Redirects are followed here, hop by hop (a response hook stops httpx at each one, see
-  ``_Redirect``; the transport never follows them), so each hop is checked
+* Redirects are followed here, hop by hop (``_send`` stops at each one, see ``_Redirect``; the
+  transport never follows them), so each hop is checked
   against robots.txt, a redirect body is never read, and credentials (basic auth from ``user:pw@``,
   ``headers_env`` headers) are dropped when a hop leaves the source's origin.
 * Cookies set by a page are kept for the run in the aiohttp session under the transport (aiohttp's
-  cookie jar, scoped by domain); httpx's own jar is kept empty so no cookie is sent twice.
+  cookie jar, scoped by domain); httpx adds none.
 * TLS: the system's trust store when it has one (aiohttp's default context), else certifi's.
-* Requests go out as httpx builds them (header names lower-case, which HTTP allows); httpx's default
-  ``Connection: keep-alive`` is not sent. A body whose Content-Encoding cannot be decoded fails with
+* Requests carry our User-Agent, Accept and Accept-Encoding, and no ``Connection`` header (HTTP/1.1
+  keeps connections open anyway). A body whose Content-Encoding cannot be decoded fails with
   httpx's ``DecodingError`` (not retried), where aiohttp's was a ``ClientPayloadError``.
 * Errors: the transport turns every aiohttp connection error into ``httpx.ConnectTimeout``, raised
   from the original; the one-line reasons are therefore read off the original aiohttp/OS exception
@@ -39,7 +41,6 @@ import base64
 import datetime as dt
 import builtins
 import email.utils
-import http.cookiejar
 import mimetypes
 import os
 import random
@@ -56,7 +57,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import aiohttp
 import httpx
@@ -189,7 +190,11 @@ class Fetcher:
         # False: bodies are left as bytes (``text`` None) for an extraction worker to decode
         # (``decode.decode_bytes``), so the parent never decodes a body that turns out unchanged.
         self.decode = decode
-        self._client: httpx.AsyncClient | None = None
+        self._transport: AiohttpTransport | None = None
+        self._headers = {"User-Agent": self.user_agent, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING}
+        # read: aiohttp's sock_read; connect: its sock_connect; no pool timeout (aiohttp's connect).
+        self._extensions: dict[str, Any] = {"timeout": httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT_MAX),
+                                                     pool=None).as_dict()}
         self._global = asyncio.Semaphore(concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
@@ -197,25 +202,13 @@ class Fetcher:
 
     async def __aenter__(self) -> Self:
         tls = _ssl_context()
-        transport = AiohttpTransport(
+        self._transport = AiohttpTransport(
             # The transport builds a context from ``verify`` for a session it would make itself; ours
             # (``client`` below) carries its own, so this one, verifying but empty, is never used.
             verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT),
             # A factory, not a session: the transport calls it on first use, inside the running loop.
             client=lambda: self._new_session(tls),
         )
-        self._client = httpx.AsyncClient(
-            transport=transport,
-            headers={"User-Agent": self.user_agent, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
-            # read: aiohttp's sock_read; connect: its sock_connect; no pool timeout (aiohttp's connect).
-            timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, CONNECT_TIMEOUT_MAX), pool=None),
-            cookies=_no_cookies(),
-            event_hooks={"response": [_stop_at_redirect]},
-            follow_redirects=False,
-            max_redirects=self.max_redirects,
-            trust_env=False,
-        )
-        del self._client.headers["Connection"]  # httpx's default; HTTP/1.1 keeps connections open anyway
         return self
 
     async def __aexit__(
@@ -224,9 +217,23 @@ class Fetcher:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
+        transport, self._transport = self._transport, None
+        if transport is not None:
+            await transport.aclose()
+
+    async def _send(self, url: str, headers: dict[str, str] | None = None) -> httpx.Response:
+        """One GET as an ``httpx.Request`` through the transport, its body left unread; a redirect with a
+        Location raises ``_Redirect``, its body closed unread (redirects are followed by the caller)."""
+        assert self._transport is not None
+        request = httpx.Request("GET", url, headers={**self._headers, **headers} if headers else self._headers,
+                                extensions=self._extensions)
+        response = await self._transport.handle_async_request(request)
+        if response.status_code in REDIRECTS:
+            location = _header(response.headers, "location")
+            if location is not None:
+                await response.aclose()
+                raise _Redirect(response.status_code, location)
+        return response
 
     def _new_session(self, tls: ssl.SSLContext | bool) -> aiohttp.ClientSession:
         """The aiohttp session under the transport: connection limits, DNS cache, TLS and the run's
@@ -244,7 +251,7 @@ class Fetcher:
         only: they are dropped when a redirect leaves it. Credentials in the URL (``user:pw@``) are sent
         as HTTP basic auth the same way, never as part of the address.
         """
-        if self._client is None:
+        if self._transport is None:
             raise RuntimeError("Fetcher.fetch() called outside 'async with Fetcher(...)'")
         result = FetchResult(url=url, started_at=time.time())
         start = time.monotonic()
@@ -328,7 +335,6 @@ class Fetcher:
 
         ``private`` headers (credentials) go to ``url``'s origin only: a redirect elsewhere drops them.
         """
-        assert self._client is not None
         current, sent = url, dict(headers)
         host = url.host
         status: int | None = None
@@ -336,9 +342,8 @@ class Fetcher:
         try:
             async with asyncio.timeout(self.timeout):
                 while True:
-                    request = self._client.build_request("GET", str(current), headers=sent)
                     try:
-                        response = await self._client.send(request, stream=True)
+                        response = await self._send(str(current), sent)
                     except _Redirect as hop:  # its body was dropped unread
                         status, location = hop.status, hop.location
                     else:
@@ -471,14 +476,12 @@ class Fetcher:
 
     async def _load_robots(self, origin: str) -> urllib.robotparser.RobotFileParser | None:
         """Parsed rules, or None (everything allowed) when robots.txt is missing or cannot be read."""
-        assert self._client is not None
         try:
             async with asyncio.timeout(self.timeout):
                 current = URL(f"{origin}/robots.txt")
                 for _ in range(self.max_redirects + 1):
                     try:
-                        response = await self._client.send(self._client.build_request("GET", str(current)),
-                                                           stream=True)
+                        response = await self._send(str(current))
                     except _Redirect as hop:
                         current = current.with_fragment(None).join(URL(hop.location))
                         continue
@@ -580,26 +583,12 @@ def _header(headers: httpx.Headers, name: str) -> str | None:
 
 
 class _Redirect(Exception):
-    """A redirect, raised by the client's response hook so that httpx closes the response unread and
-    does not build a request for its Location itself (its parser would reject some that yarl takes,
-    and redirects are followed here, hop by hop)."""
+    """A redirect, its body closed unread: ``Fetcher._send`` stops at each one instead of building a request
+    for its Location (httpx's parser would reject some that yarl takes); redirects are followed hop by hop."""
 
     def __init__(self, status: int, location: str) -> None:
         super().__init__(status, location)
         self.status, self.location = status, location
-
-
-async def _stop_at_redirect(response: httpx.Response) -> None:
-    """httpx response hook: a redirect with a Location ends ``send`` with ``_Redirect``."""
-    if response.status_code in REDIRECTS:
-        location = _header(response.headers, "location")
-        if location is not None:
-            raise _Redirect(response.status_code, location)
-
-
-def _no_cookies() -> http.cookiejar.CookieJar:
-    """A jar that accepts no cookie, for httpx: the aiohttp session under the transport keeps them."""
-    return http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
 
 
 def _original(exc: BaseException) -> BaseException:

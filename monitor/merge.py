@@ -23,8 +23,6 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 from urllib.parse import urljoin
 
-from rapidfuzz import fuzz, process
-
 from .diff import TITLE_SAME
 from .models import Announcement, NewsItem, Page, Publication, news_key, norm, paper_key
 from .safe import safe_url
@@ -102,6 +100,8 @@ def _near_title(p: Publication, keys: list) -> Hashable | None:
     titled = [k for k in keys if not k.startswith("text:")]
     if not p.title or not titled:
         return None
+    from rapidfuzz import fuzz, process  # here: a run whose sites are all unchanged never needs it
+
     best = process.extractOne(paper_key(p), titled, scorer=fuzz.ratio, score_cutoff=TITLE_SAME)
     return best[0] if best else None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib.resources
+import importlib.util
 import json
 import logging
 import re
@@ -114,8 +114,9 @@ def dict_rows(conn: sqlite3.Connection, sql: str, params: Any = ()) -> Iterator[
     return (dict(zip(keys, row)) for row in cursor)
 
 
-def _writer_database(conn: sqlite3.Connection) -> Any:
-    """sqlite-utils over the writers' connection (imported here: the read-only commands never need it)."""
+def _schema_database(conn: sqlite3.Connection) -> Any:
+    """sqlite-utils over the connection, for a migration (imported only then: it costs 60 to 90 ms, with
+    its plugin scan, and a run over an up-to-date database never needs it)."""
     import sqlite_utils
 
     return sqlite_utils.Database(conn)
@@ -123,7 +124,16 @@ def _writer_database(conn: sqlite3.Connection) -> Any:
 
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) for every file under db/migrations, in order."""
-    files = importlib.resources.files("monitor.migrations")
+    # The package's folder from its import spec (importlib.resources would cost a run 8 ms more in imports);
+    # through importlib.resources only when that is not a folder (a zipped install).
+    spec = importlib.util.find_spec("monitor.migrations")
+    folders = [Path(d) for d in (spec.submodule_search_locations or []) if Path(d).is_dir()] if spec else []
+    if folders:
+        files: Any = folders[0]
+    else:
+        from importlib import resources
+
+        files = resources.files("monitor.migrations")
     out = []
     for entry in files.iterdir():
         name = entry.name
@@ -133,11 +143,11 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 class Database:
-    """What the read-only commands call on their connection (``query`` for rows as dicts, ``execute``),
-    over plain ``sqlite3``: the same calls as sqlite-utils' ``Database``, which the writers use.
+    """What the store calls on its connection (``query`` for rows as dicts, ``execute``, ``enable_wal``),
+    over plain ``sqlite3``: the same calls as sqlite-utils' ``Database``, which runs the migrations.
 
-    Importing sqlite-utils costs 30 to 90 ms (it loads click's extras, pluggy and dateutil), a third of
-    what a read-only command may take to start; a writer runs long enough not to notice.
+    Importing sqlite-utils costs 60 to 90 ms (click's extras, pluggy and its plugin scan, dateutil): a
+    third of what a read-only command may take to start, and a tenth of a run over unchanged pages.
     """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -180,7 +190,7 @@ class Store:
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
             conn.execute("PRAGMA busy_timeout = 30000")
             conn.execute("PRAGMA foreign_keys = ON")
-            self.db = _writer_database(conn)
+            self.db = Database(conn)
             if self.path != ":memory:":
                 self.db.enable_wal()
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -271,12 +281,13 @@ class Store:
             return
         for fname, (nargs, func) in MIGRATION_FUNCTIONS.items():
             self.db.conn.create_function(fname, nargs, func, deterministic=True)
+        schema = _schema_database(self.db.conn)
         self.db.execute("PRAGMA foreign_keys = OFF")
         try:
             for version, name, sql in pending:
                 with self.transaction():
                     for statement in _statements(sql):
-                        self.db.execute(statement)
+                        schema.execute(statement)
                     broken = self.db.execute("PRAGMA foreign_key_check").fetchone()
                     if broken is not None:
                         raise StoreError(f"{self.path}: migration {name} left a broken reference in {broken[0]}")
