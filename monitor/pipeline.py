@@ -109,9 +109,9 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult | 
             if info["state"] == "suspect":
                 out.outcome, out.events, out.event_ids = "confirmed", *_confirm(
                     store, source_id, store.snapshot(info["id"]), started)
-            store.set_validators(source_id, etag=result.etag, last_modified=result.last_modified, body_hash=digest)
             _save_site(store, source, source_id, site, home_hash, fresh_home, started, out)
-            _finish(store, source, source_id, out, base, info["id"], outbox)
+            _finish(store, source, source_id, out, base, info["id"], outbox, row=row,
+                    validators=_validators(result, digest))
         out.papers, out.news = info["papers"], info["news"]
         return out
 
@@ -159,10 +159,14 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult | 
             out.event_ids = store.insert_events(source_id, snapshot_id, out.events, started)
         else:
             out.outcome, out.error = "suspect", reason
-        store.set_validators(source_id, etag=result.etag, last_modified=result.last_modified, body_hash=digest)
         _save_site(store, source, source_id, site, home_hash, fresh_home, started, out)
-        _finish(store, source, source_id, out, base, snapshot_id, outbox)
+        _finish(store, source, source_id, out, base, snapshot_id, outbox, row=row, validators=_validators(result, digest))
     return out
+
+
+def _validators(result: FetchResult, digest: str) -> dict[str, str | None]:
+    """What the source's row keeps of a check that was read: the homepage's validators and the site's hash."""
+    return {"etag": result.etag, "last_modified": result.last_modified, "body_hash": digest}
 
 
 def _held_back(source: Source, site: SiteRead, page: Page) -> str | None:
@@ -241,16 +245,19 @@ def _save_site(store: Store, source: Source, source_id: int, site: SiteRead, hom
                 "; its last good copy is used meanwhile" if event.type == "source_failing" else "")
             out.events = out.events + [event]
             out.event_ids = out.event_ids + store.insert_events(source_id, None, [event], started)
-    store.keep_pages(source_id, home.url, kept)
+    if site.gone or len(kept) < len(site.pages):  # else every stored page is still kept: nothing to forget
+        store.keep_pages(source_id, home.url, kept)
 
 
 def _finish(store: Store, source: Source, source_id: int, out: CheckResult, base: dict, snapshot_id: int | None,
-            outbox: OutboxHook | None) -> None:
-    """The end of every check: its health (maybe a source_failing / source_recovered event), its row,
-    and the outbox for all of its events, inside the check's transaction."""
+            outbox: OutboxHook | None, *, row: dict | None = None,
+            validators: dict[str, str | None] | None = None) -> None:
+    """The end of every check: its health (maybe a source_failing / source_recovered event), its row
+    (with ``validators`` when it was read), and the outbox for all of its events, inside the check's
+    transaction. ``row``: the source's row as this check read it (``Store.check_state``), else read here."""
     # An error can quote the server or the address: cleaned (``safe``) and with the URL redacted.
     out.error = clean_text(redact_in(out.error, source.url))
-    row = store.health(source_id)
+    row = row or store.health(source_id)
     before = Health(last_success_at=row["last_success_at"], failing_since=row["failing_since"],
                     failures=row["failures"], alerted=bool(row["failing_alerted"]))
     health, event = after_check(before, failed=out.outcome == "failed", at=base["started_at"], error=out.error,
@@ -260,7 +267,7 @@ def _finish(store: Store, source: Source, source_id: int, out: CheckResult, base
         out.event_ids = out.event_ids + store.insert_events(source_id, None, [event], base["started_at"])
     recorded = out.error or clean_text("; ".join(out.page_errors)) or None  # a page that failed, the check did not
     store.record_check(source_id, outcome=out.outcome, error=recorded, snapshot_id=snapshot_id,
-                       events=len(out.events), validators=None,
+                       events=len(out.events), validators=validators,
                        health={"last_success_at": health.last_success_at, "failing_since": health.failing_since,
                                "failures": health.failures, "failing_alerted": health.alerted}, **base)
     if outbox and out.event_ids:
