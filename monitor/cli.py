@@ -521,21 +521,25 @@ def sources_cmd(obj: Ctx) -> None:
     config = obj.config()
     store = obj.reader()
     known = {r["name"]: r for r in store.source_summaries()}
-    never = dict(last_check_at=None, last_outcome=None, last_success_at=None, failing_since=None, failures=0,
-                 papers=0, news=0, events=0, last_error=None)
     # the configuration decides what is listed (the database is only read); the address shown is redacted
-    rows = [{**known.get(s.name, never), "name": s.name, "url": redact_url(s.url)} for s in config.sources]
-    for r, s in zip(rows, config.sources):
-        if not s.enabled:  # the outcome column says so: `run` and the daemon skip it
-            r["last_outcome"] = "paused"
     header = ("source", "last check", "outcome", "last success", "failing since", "papers", "news", "events", "url")
-    table = [header] + [(r["name"], _when(r["last_check_at"]) if r["last_check_at"] else "never",
-                         r["last_outcome"] or "-", _when(r["last_success_at"]) if r["last_success_at"] else "never",
-                         _failing(r), str(r["papers"]), str(r["news"]), str(r["events"]), r["url"]) for r in rows]
+    table = [header]
+    errors = []
+    for s in config.sources:
+        r = known.get(s.name)
+        if r is None:
+            table.append((s.name, "never", "paused" if not s.enabled else "-", "never", "-", "0", "0", "0",
+                          redact_url(s.url)))
+            continue
+        table.append((s.name, _when(r["last_check_at"]) if r["last_check_at"] else "never",
+                      "paused" if not s.enabled else r["last_outcome"] or "-",  # `run` and the daemon skip it
+                      _when(r["last_success_at"]) if r["last_success_at"] else "never", _failing(r),
+                      str(r["papers"]), str(r["news"]), str(r["events"]), redact_url(s.url)))
+        if r["last_error"]:
+            errors.append(f"  {s.name}: {r['last_error']}")
     widths = [min(50, max(map(len, column))) for column in zip(*table)]
     row_format = "  ".join(f"{{:{w}.50}}" for w in widths)  # each cell cut at 50 characters, padded to its column
-    lines = [row_format.format(*row).rstrip() for row in table]
-    lines += [f"  {r['name']}: {r['last_error']}" for r in rows if r["last_error"]]
+    lines = [row_format.format(*row).rstrip() for row in table] + errors
     click.echo("\n".join(lines))  # one write: ten thousand sources print in a few hundredths of a second
 
 

@@ -648,7 +648,7 @@ class Store:
             " snapshot_id, events) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [source_id, started_at, duration, status, size, attempts, outcome, error, snapshot_id, events])
         fields = ("last_check_at = ?, last_outcome = ?, last_error = ?, last_success_at = ?, failing_since = ?,"
-                  " failures = ?, failing_alerted = ?")
+                  " failures = ?, failing_alerted = ?, check_count = check_count + 1")
         params: list[Any] = [started_at, outcome, error, health["last_success_at"], health["failing_since"],
                              health["failures"], int(health["failing_alerted"])]
         if validators is not None:
@@ -689,6 +689,10 @@ class Store:
             " ON CONFLICT (source_id, kind, key) DO UPDATE SET rkey = excluded.rkey, hash = excluded.hash,"
             " last_seen = excluded.last_seen, present = 1, lost_in_bulk = 0, snapshot_id = excluded.snapshot_id,"
             " pos = excluded.pos, data = NULL", rows)
+        present = {(kind, key) for kind, key, _, _ in current}  # an item listed twice is one item row
+        conn.execute("UPDATE sources SET papers = ?, news = ? WHERE id = ?",
+                     [sum(kind == "paper" for kind, _ in present), sum(kind == "news" for kind, _ in present),
+                      source_id])
 
     def item_contents(self, source_id: int, *, present_only: bool = True) -> list[dict[str, Any]]:
         """Items with their content (``data``, decoded) read from the snapshot that shows them (the view
@@ -748,6 +752,8 @@ class Store:
                 [source_id, snapshot_id, e.type, e.key, e.title, e.text, e.field, e.before, e.after, e.kind,
                  json.dumps(e.data, ensure_ascii=False), int(e.alert), detected_at])
             ids.append(int(cur.lastrowid))
+        if ids:
+            self.db.execute("UPDATE sources SET event_count = event_count + ? WHERE id = ?", [len(ids), source_id])
         return ids
 
     # ------------------------------------------------------------ reading events
@@ -810,20 +816,20 @@ class Store:
         """The database's random id, written once by a migration (the Atom feed's ids derive from it)."""
         return self.db.execute("SELECT value FROM meta WHERE key = 'instance_id'").fetchone()[0]
 
-    def source_summaries(self) -> list[dict[str, Any]]:
-        """Each source's row with the papers and news it shows now and its events and checks, counted from
-        indexes alone (``items_present``, ``events_source``, ``checks_source``): ``monitor sources``."""
-        return list(self.rows(SOURCE_SUMMARIES))
+    def source_summaries(self) -> list[sqlite3.Row]:
+        """Each source's row with the papers and news it shows now and its counts of events and checks, all
+        kept on the row (``update_items``, ``insert_events``, ``record_check``): ``monitor sources`` reads no
+        other table. Rows are ``sqlite3.Row`` (read by column name): with 10,000 sources dicts cost 20 ms."""
+        cursor = self.db.conn.cursor()
+        cursor.row_factory = sqlite3.Row
+        return cursor.execute(SOURCE_SUMMARIES).fetchall()
 
 
-SOURCE_SUMMARIES = """  -- one row per source, the active ones first
+SOURCE_SUMMARIES = """  -- one row per source, in no order (the configuration orders what is shown)
         SELECT s.name, s.url, s.active, s.last_check_at, s.last_outcome, s.last_error, s.last_success_at,
                s.failing_since, s.failures,
-               (SELECT COUNT(*) FROM items i WHERE i.source_id = s.id AND i.kind = 'paper' AND i.present) AS papers,
-               (SELECT COUNT(*) FROM items i WHERE i.source_id = s.id AND i.kind = 'news' AND i.present) AS news,
-               (SELECT COUNT(*) FROM events e WHERE e.source_id = s.id) AS events,
-               (SELECT COUNT(*) FROM checks c WHERE c.source_id = s.id) AS checks
-        FROM sources s ORDER BY s.active DESC, s.name"""
+               s.papers, s.news, s.event_count AS events, s.check_count AS checks
+        FROM sources s"""
 
 
 def _links(text: str | None) -> list[SiteLink] | None:
