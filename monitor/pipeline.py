@@ -58,9 +58,10 @@ OutboxHook = Callable[[Store, Source, list[int]], None]
 
 def process(store: Store, source: Source, source_id: int, result: FetchResult | SiteRead, *,
             today: dt.date | None = None, outbox: OutboxHook | None = None,
-            page: Page | BaseException | None = None) -> CheckResult:
+            page: Page | BaseException | None = None, row: dict | None = None) -> CheckResult:
     """Turn one check into stored state, in a single transaction: a site read (``sitefetch.read_site``), or
-    a homepage fetched alone (``page``: its extraction, made beforehand; made here when missing)."""
+    a homepage fetched alone (``page``: its extraction, made beforehand; made here when missing).
+    ``row``: the source's ``Store.check_state`` as read before this check's fetch, else read here."""
     if isinstance(result, SiteRead):
         site = result
     else:
@@ -99,7 +100,7 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult | 
     out.page_errors = [f"{r.key}: {r.error}" + ("; its last good copy is used" if r.page is not None else "")
                        for r in site.pages if r.error and (r.page is not None or r.role == "listed")]
 
-    row = store.check_state(source_id)  # the source's row and its newest snapshot's, in one query
+    row = row or store.check_state(source_id)  # the source's row and its newest snapshot's, in one query
     info = None if row["snapshot_id"] is None else {
         k: row[f"snapshot_{k}"] for k in ("id", "state", "content_type", "papers", "news")}
     if info is not None and digest == row["content_hash"]:
@@ -339,14 +340,15 @@ async def check_sources(config: Config, store: Store, sources: list[Source] | No
 
     async def _one(source: Source) -> None:
         sid = ids[source.name]
-        home, known = store.site_state(sid)
+        row = store.check_state(sid)  # read once for the fetch (validators) and for storing what it found
+        home, known = store.site_state(sid, row)
         t0 = time.monotonic()
 
         async def extract(job: Job) -> Page:  # never on the event loop: in the pool, within the budget
             return await pool.extract(job, config.extraction_timeout)
 
         site = await read_site(source, fetcher, extract, home, known, today=today, spacing=spacing)
-        res = process(store, source, sid, site, today=today, outbox=outbox)
+        res = process(store, source, sid, site, today=today, outbox=outbox, row=row)
         res.duration = max(res.duration, time.monotonic() - t0)
         results[source.name] = res
         if on_result is not None:

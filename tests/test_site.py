@@ -423,8 +423,10 @@ def test_an_upgraded_database_reads_the_same_single_page_as_unchanged(tmp_path, 
     config = write_config(tmp_path, page_server.url("/"))
     db = tmp_path / "m.db"
     run(config, db)
-    with sqlite3.connect(db) as conn:  # as the schema was before source_pages
+    with sqlite3.connect(db) as conn:  # as the schema was before source_pages (and the counts of 0010)
         conn.execute("DROP TABLE source_pages")
+        for column in ("papers", "news", "check_count", "event_count"):
+            conn.execute(f"ALTER TABLE sources DROP COLUMN {column}")
         conn.execute("PRAGMA user_version = 7")
     Store(db).close()
     assert query(db, "SELECT role, content_hash IS NOT NULL, page IS NOT NULL FROM source_pages") == \
