@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""The fetch path's HTTP client, measured: conditional GETs of N local pages through httpx over the
-aiohttp transport (what ``monitor.fetch`` uses), plain aiohttp, and httpx's own transport (httpcore).
+"""The fetch path's HTTP client, measured: conditional GETs of N local pages through httpx requests sent
+straight to the aiohttp transport (what ``monitor.fetch`` does), the same through ``httpx.AsyncClient``,
+plain aiohttp, and httpx's own transport (httpcore).
 
     .venv/bin/python bench/transports.py --n 1000          # serves bench pages from nginx (or Python)
 
@@ -59,6 +60,31 @@ async def httpx_aiohttp(urls: list[str], concurrency: int, rounds: int) -> dict[
         return await _rounds(_httpx_get(client), urls, concurrency, rounds)
 
 
+async def httpx_to_transport(urls: list[str], concurrency: int, rounds: int) -> dict[str, float]:
+    """``httpx.Request`` objects handed to the transport, as ``monitor.fetch.Fetcher._send`` does."""
+    transport = AiohttpTransport(client=lambda: aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency),
+        cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False))
+    extensions = {"timeout": httpx.Timeout(20.0).as_dict()}
+
+    async def get(url: str, headers: dict[str, str]) -> tuple[int, int, dict[str, str]]:
+        response = await transport.handle_async_request(httpx.Request("GET", url, headers=headers,
+                                                                      extensions=extensions))
+        try:
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+            return response.status_code, size, {k.lower(): v for k, v in response.headers.items()
+                                                if k.lower() in ("etag", "last-modified")}
+        finally:
+            await response.aclose()
+
+    try:
+        return await _rounds(get, urls, concurrency, rounds)
+    finally:
+        await transport.aclose()
+
+
 async def httpx_default(urls: list[str], concurrency: int, rounds: int) -> dict[str, float]:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(limits=limits, follow_redirects=False) as client:
@@ -103,7 +129,8 @@ async def _rounds(get: Getter, urls: list[str], concurrency: int, rounds: int) -
             "304/s": n / best_unchanged[0], "304 cpu s/1k": 1000 * best_unchanged[1] / n}
 
 
-CLIENTS = {"httpx + aiohttp transport": httpx_aiohttp, "plain aiohttp": plain_aiohttp,
+CLIENTS = {"httpx straight to transport": httpx_to_transport, "httpx + aiohttp transport": httpx_aiohttp,
+           "plain aiohttp": plain_aiohttp,
            "httpx default transport": httpx_default}
 
 

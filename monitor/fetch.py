@@ -193,8 +193,8 @@ class Fetcher:
         self._transport: AiohttpTransport | None = None
         self._headers = {"User-Agent": self.user_agent, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING}
         # read: aiohttp's sock_read; connect: its sock_connect; no pool timeout (aiohttp's connect).
-        self._extensions: dict[str, Any] = {"timeout": httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT_MAX),
-                                                     pool=None).as_dict()}
+        limits = httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT_MAX), pool=None)
+        self._extensions: dict[str, Any] = {"timeout": limits.as_dict()}
         self._global = asyncio.Semaphore(concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}

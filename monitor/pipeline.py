@@ -161,7 +161,8 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult | 
         else:
             out.outcome, out.error = "suspect", reason
         _save_site(store, source, source_id, site, home_hash, fresh_home, started, out)
-        _finish(store, source, source_id, out, base, snapshot_id, outbox, row=row, validators=_validators(result, digest))
+        _finish(store, source, source_id, out, base, snapshot_id, outbox, row=row,
+                validators=_validators(result, digest))
     return out
 
 
