@@ -151,7 +151,8 @@ def main() -> int:
         print(f"{args.n} pages from {server.name}, concurrency {args.concurrency}, best of {args.rounds} rounds")
         for name, run in CLIENTS.items():
             figures = asyncio.run(run(urls, args.concurrency, args.rounds))
-            print(f"  {name:<26} " + "  ".join(f"{k} {v:7.1f}" for k, v in figures.items()))
+            print(f"  {name:<28} " + "  ".join(f"{k} {v:7.2f}" if "cpu" in k else f"{k} {v:7.0f}"
+                                               for k, v in figures.items()))
     finally:
         if server is not None:
             server.stop()

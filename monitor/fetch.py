@@ -6,7 +6,7 @@ straight to the transport (``Fetcher._send``), not through ``httpx.AsyncClient.s
 does what the client's layers would (redirects, headers, timeouts, no cookies in httpx), and skipping them
 is a quarter of the CPU of a conditional GET. ``bench/transports.py`` measured 1,000 conditional GETs
 against a local nginx at concurrency 64: plain aiohttp about 0.1 ms of CPU each; httpx requests straight
-to the aiohttp transport about 0.23 ms; through ``AsyncClient`` 0.3 ms; httpx's own transport (httpcore)
+to the aiohttp transport about 0.2 ms; through ``AsyncClient`` 0.3 ms; httpx's own transport (httpcore)
 1.8 ms (encode/httpx#3215). An unchanged run is nearly all fetching, so the client's cost per request is
 the run's cost; httpx is the project's chosen client, and this is the cheapest way to run it.
 
