@@ -213,29 +213,6 @@ with store.batch(checks=3, seconds=3600):
     assert store.db.execute("SELECT COUNT(*) FROM snapshots").fetchone()[0] == 6
 
 
-def test_the_source_counts_migration_counts_what_each_source_shows(tmp_path):
-    """A database from before the counts were kept on the source's row gets them from its rows."""
-    db = tmp_path / "old.db"
-    conn = _database_at(db, 9)
-    for sid in (1, 2):
-        conn.execute("INSERT INTO sources (id, name, url, created_at) VALUES (?, ?, 'http://x/', '2025-01-01')",
-                     [sid, f"S{sid}"])
-    for i, (kind, present) in enumerate([("paper", 1), ("paper", 1), ("paper", 0), ("news", 1), ("announcement", 1)]):
-        conn.execute("INSERT INTO items (source_id, kind, key, hash, first_seen, last_seen, present)"
-                     " VALUES (1, ?, ?, 0, '2025-01-01', '2025-01-01', ?)", [kind, f"k{i}", present])
-    for sid, checks in ((1, 2), (2, 1)):
-        for _ in range(checks):
-            conn.execute("INSERT INTO checks (source_id, started_at, duration, outcome) VALUES (?, '2025-01-01', 1, 'new')",
-                         [sid])
-    conn.execute("INSERT INTO events (source_id, type, key, detected_at) VALUES (2, 'paper_added', 'k', '2025-01-01')")
-    conn.close()
-
-    store = Store(db)
-    counts = {r["name"]: (r["papers"], r["news"], r["checks"], r["events"]) for r in store.source_summaries()}
-    assert counts == {"S1": (2, 1, 2, 0), "S2": (0, 0, 1, 1)}
-    store.close()
-
-
 def test_a_migration_that_lands_after_a_newer_one_is_still_applied(tmp_path):
     """Numbers are handed out ahead: a database already at a newer version that lacks the slim-items
     change gets it (its ``applied if`` line tells), and the read-only commands ask for the upgrade."""
@@ -260,8 +237,9 @@ def test_a_migration_that_lands_after_a_newer_one_is_still_applied(tmp_path):
 
 def test_the_list_of_sources_reads_counts_without_reading_items(tmp_path):
     """`monitor sources` shows every source's papers, news, events and checks: with 10,000 sources,
-    counting item, check and event rows was a third of its start-up, so they are kept on the source's
-    row as they are written (an item listed twice is one item) and the list reads no other table."""
+    counting check and event rows was a third of its start-up, so they are kept on the source's row as
+    they are written, and the list reads no other table. The papers and news are those of the newest
+    accepted page (a suspect one does not count until it is confirmed)."""
     from monitor.store import SOURCE_SUMMARIES
 
     store = Store(tmp_path / "s.db")
@@ -273,31 +251,37 @@ def test_the_list_of_sources_reads_counts_without_reading_items(tmp_path):
     plan = " ".join(str(row[-1]) for row in store.db.execute("EXPLAIN QUERY PLAN " + SOURCE_SUMMARIES))
     assert plan == "SCAN s"
 
-    def count(sql: str) -> int:
-        return store.db.execute(sql, [sid]).fetchone()[0]
-
     (row,) = store.source_summaries()
+    accepted = store.latest_snapshot(sid, accepted_only=True).page
+    events = store.db.execute("SELECT COUNT(*) FROM events WHERE source_id = ?", [sid]).fetchone()[0]
     assert (row["papers"], row["news"], row["events"], row["checks"]) == (
-        count("SELECT COUNT(*) FROM items WHERE source_id = ? AND kind = 'paper' AND present"),
-        count("SELECT COUNT(*) FROM items WHERE source_id = ? AND kind = 'news' AND present"),
-        count("SELECT COUNT(*) FROM events WHERE source_id = ?"), 3)
-    assert row["papers"] == len(store.latest_snapshot(sid).page.publications) and row["events"] > 0
+        len(accepted.publications), len(accepted.news), events, 3)
+    assert row["papers"] > 0 and row["events"] > 0
+    state = store.check_state(sid)  # what a check reads: the same counts, with the row
+    assert (state["snapshot_papers"], state["snapshot_news"]) == (row["papers"], row["news"])
+
+    store.db.execute("UPDATE snapshots SET state = 'suspect', papers = 1, news = 0 WHERE id = ?",
+                     [state["snapshot_id"]])
+    suspect = store.check_state(sid)  # a suspect snapshot's counts are its own
+    assert (suspect["snapshot_papers"], suspect["snapshot_news"]) == (1, 0)
 
 
 def test_the_source_counts_migration_counts_what_each_source_shows(tmp_path):
-    """A database from before the counts were kept on the source's row gets them from its rows."""
+    """A database from before the counts were kept on the source's row gets them from its rows: the
+    newest accepted snapshot's papers and news, every check and event."""
     db = tmp_path / "old.db"
     conn = _database_at(db, 9)
     for sid in (1, 2):
         conn.execute("INSERT INTO sources (id, name, url, created_at) VALUES (?, ?, 'http://x/', '2025-01-01')",
                      [sid, f"S{sid}"])
-    for i, (kind, present) in enumerate([("paper", 1), ("paper", 1), ("paper", 0), ("news", 1), ("announcement", 1)]):
-        conn.execute("INSERT INTO items (source_id, kind, key, hash, first_seen, last_seen, present)"
-                     " VALUES (1, ?, ?, 0, '2025-01-01', '2025-01-01', ?)", [kind, f"k{i}", present])
+    for state, papers, news in (("accepted", 5, 1), ("accepted", 2, 1), ("suspect", 0, 0)):
+        page = {"publications": [{"title": f"P{i}"} for i in range(papers)], "news": [{"text": "n"}] * news}
+        conn.execute("INSERT INTO snapshots (source_id, taken_at, content_hash, state, page, body, papers, news)"
+                     " VALUES (1, '2025-01-01', 'h', ?, ?, x'', ?, ?)", [state, json.dumps(page), papers, news])
     for sid, checks in ((1, 2), (2, 1)):
         for _ in range(checks):
-            conn.execute("INSERT INTO checks (source_id, started_at, duration, outcome) VALUES (?, '2025-01-01', 1, 'new')",
-                         [sid])
+            conn.execute("INSERT INTO checks (source_id, started_at, duration, outcome)"
+                         " VALUES (?, '2025-01-01', 1, 'new')", [sid])
     conn.execute("INSERT INTO events (source_id, type, key, detected_at) VALUES (2, 'paper_added', 'k', '2025-01-01')")
     conn.close()
 
@@ -305,44 +289,3 @@ def test_the_source_counts_migration_counts_what_each_source_shows(tmp_path):
     counts = {r["name"]: (r["papers"], r["news"], r["checks"], r["events"]) for r in store.source_summaries()}
     assert counts == {"S1": (2, 1, 2, 0), "S2": (0, 0, 1, 1)}
     store.close()
-
-
-def test_a_migration_that_lands_after_a_newer_one_is_still_applied(tmp_path):
-    """Numbers are handed out ahead: a database already at a newer version that lacks the slim-items
-    change gets it (its ``applied if`` line tells), and the read-only commands ask for the upgrade."""
-    from monitor.errors import StoreError
-
-    db = tmp_path / "ahead.db"
-    latest = migrations()[-1][0]
-    conn = _database_at(db, latest, without=(5,))
-    conn.execute("INSERT INTO sources (id, name, url, created_at) VALUES (1, 'S', 'http://x/', '2025-01-01')")
-    conn.execute("INSERT INTO items (source_id, kind, key, data, first_seen, last_seen) VALUES"
-                 " (1, 'paper', 'a', '{\"title\": \"A\"}', '2025-01-01', '2025-01-01')")
-    conn.close()
-    with pytest.raises(StoreError, match="upgrades it"):
-        Store(db, readonly=True)
-    store = Store(db)
-    assert store.version == latest
-    assert {"rkey", "hash", "snapshot_id"} <= {r[1] for r in store.db.execute("PRAGMA table_info(items)")}
-    assert [r["data"] for r in store.item_contents(1)] == [{"title": "A"}]
-    store.close()
-    Store(db, readonly=True).close()  # nothing left to apply
-
-
-def test_the_list_of_sources_reads_counts_without_reading_items(tmp_path):
-    """`monitor sources` shows every source's papers, news, events and checks: with 10,000 sources,
-    counting item rows was a quarter of its start-up, so the check that changes them keeps the papers and
-    news on the source's row (an item listed twice counted once); events and checks come from indexes."""
-    from monitor.store import SOURCE_SUMMARIES
-
-    store = Store(tmp_path / "s.db")
-    src = Source(name="S", url="http://x/")
-    sid = store.sync_sources([src])["S"]
-    process(store, src, sid, fetched((PAGES / "v1.html").read_bytes()))
-    plan = " ".join(str(row[-1]) for row in store.db.execute("EXPLAIN QUERY PLAN " + SOURCE_SUMMARIES))
-    assert " i " not in f" {plan} " and "items" not in plan and "SCAN e" not in plan and "SCAN c" not in plan
-    (row,) = store.source_summaries()
-    counted = {k: store.db.execute("SELECT COUNT(*) FROM items WHERE source_id = ? AND kind = ? AND present",
-                                   [sid, k]).fetchone()[0] for k in ("paper", "news")}
-    assert (row["papers"], row["news"]) == (counted["paper"], counted["news"]) != (0, 0)
-    assert (row["papers"], row["checks"]) == (len(store.latest_snapshot(sid).page.publications), 1)
