@@ -243,6 +243,9 @@ def _group_inline(nodes: list[El | str]) -> list[El]:
     return out
 
 
+_YEAR_HEADING = re.compile(r"\s*(" + scholarly.YEAR + r")\s*:?\s*")
+
+
 def split_sections(root: El) -> list[Section]:
     headings = find_headings(root)
     sections = [Section(title="", kind=None, level=0, heading=None)]
@@ -252,7 +255,7 @@ def split_sections(root: El) -> list[Section]:
         while stack and stack[-1][0] >= level:
             stack.pop()
         own = cues.heading_kind(text)
-        year_m = re.fullmatch(r"\s*(" + scholarly.YEAR + r")\s*:?\s*", cues.strip_symbols(text))
+        year_m = _YEAR_HEADING.fullmatch(cues.strip_symbols(text))
         inherited = next((k for _, k, _ in reversed(stack) if k), None)
         if year_m and inherited is None:  # "2024" under a list of papers continues that list
             inherited = sections[-1].kind
@@ -487,13 +490,35 @@ def _title_candidates(el: El) -> list[tuple[str, str]]:
     return out
 
 
+_MARKUP = re.compile(r"</?[a-zA-Z][^<>]{0,300}>")
+_QUOTES_AROUND = re.compile(r"^[\"“”']+|[\"“”']+$")
+_FINAL_PERIOD = re.compile(r"\.$")
+_URL_START = re.compile(r"^https?://")
+_LIST_JOIN = re.compile(r",|\band\b|&")  # what joins the names of an author list
+_NO_WORDS = re.compile(r"[\W\d]+")
+_LEAD_ACRONYM_YEAR = re.compile(r"^[A-Z][\w&@\-]*\s*['’]?\d{2,4}\s+")
+_LEAD_NOTES = re.compile(r"^(?:\([^)]{1,60}\)\s*)+")
+_APA_YEAR = re.compile(r"^(.{3,1000}?)\(\s*" + scholarly.YEAR + r"[a-z]?\s*\)[.:,]?\s*")
+_VENUE_OPENER = re.compile(r"^(?:In|To appear in|Accepted (?:to|by|at|in))\s*:?\s+\S")
+_ENDS_WORD_YEAR = re.compile(r"[A-Za-z)]\s*,?\s*\(?" + scholarly.YEAR + r"\)?\.?$")
+_ENDS_NUMBER_YEAR = re.compile(r"\d\s*,?\s*\(?" + scholarly.YEAR + r"\)?\.?$")
+_ONLY_YEAR = re.compile(r"[^a-z]*" + scholarly.YEAR + r"[^a-z]*")
+_TRAILING_LABELS = re.compile(r"(\s*(?:\[[^\]]{0,30}\]|\|))+\s*$")
+_GLUED_SPAN = re.compile(r"(\d)([A-Z][a-z])")
+_LEAD_DATE = re.compile(r"^" + cues.MONTH + r"\.?,?\s*" + scholarly.YEAR + r"\b[\s,.·]*", re.I)
+_IN_PARENS = re.compile(r"\(.*\)")
+_LEAD_IN = re.compile(r"^(?:in|at|published in|appeared in|accepted (?:to|by|at|in))\s*:?\s+", re.I)
+_SENTENCE_BREAK = re.compile(r"[.!?]\s+\S")
+_AFTER_ABBREVIATION = re.compile(r"(?<=\w\w[.])\s+(?=[A-Za-z(\[*])")
+
+
 @lru_cache(maxsize=65536)
 def _clean_title(text: str) -> str:
-    t = clean(re.sub(r"</?[a-zA-Z][^<>]{0,300}>", " ", text))  # markup shown as text is not part of a title
+    t = clean(_MARKUP.sub(" ", text))  # markup shown as text is not part of a title
     t = _NUMBERING.sub("", t)
-    t = re.sub(r"^[\"“”']+|[\"“”']+$", "", t)
+    t = _QUOTES_AROUND.sub("", t)
     t = t.strip(" ,;:-–—")
-    t = re.sub(r"\.$", "", t)
+    t = _FINAL_PERIOD.sub("", t)
     return t.strip()
 
 
@@ -502,11 +527,11 @@ def _title_like(text: str) -> bool:
     words = text.split()
     if not (2 <= len(words) <= 45) or len(text) > 320:
         return False
-    if re.match(r"^https?://", text) or _LINK_LABEL.match(text):
+    if _URL_START.match(text) or _LINK_LABEL.match(text):
         return False
-    if re.search(r",|\band\b|&", text) and cues.author_share(text) >= 0.6 and len(words) <= 40:
+    if _LIST_JOIN.search(text) and cues.author_share(text) >= 0.6 and len(words) <= 40:
         return False
-    if re.fullmatch(r"[\W\d]+", text):
+    if _NO_WORDS.fullmatch(text):
         return False
     return True
 
@@ -538,15 +563,15 @@ def _leads_line(candidate: str, line: str) -> bool:
     if lead:
         rest = rest[lead.end():]
     if not rest.startswith(candidate):
-        rest = re.sub(r"^[A-Z][\w&@\-]*\s*['’]?\d{2,4}\s+", "", rest)
-        rest = re.sub(r"^(?:\([^)]{1,60}\)\s*)+", "", rest)
+        rest = _LEAD_ACRONYM_YEAR.sub("", rest)
+        rest = _LEAD_NOTES.sub("", rest)
     return rest.startswith(candidate[:40]) or len(candidate) >= 0.6 * len(rest)
 
 
 @lru_cache(maxsize=65536)
 def _after_year(candidate: str, line: str) -> bool:
     """"Authors (2023). Title. Venue." (APA style, Hugo citation view): the title follows the year."""
-    m = re.match(r"^(.{3,1000}?)\(\s*" + scholarly.YEAR + r"[a-z]?\s*\)[.:,]?\s*", line)
+    m = _APA_YEAR.match(line)
     return bool(m) and line[m.end():].startswith(candidate[:40]) and _names_before(m.group(1))
 
 
@@ -557,23 +582,23 @@ def _names_before(text: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def _is_author_line(line: str) -> bool:
-    return bool(re.search(r",|\band\b|&", line)) and cues.author_share(line) >= 0.6
+    return bool(_LIST_JOIN.search(line)) and cues.author_share(line) >= 0.6
 
 
 @lru_cache(maxsize=65536)
 def _is_venue_line(line: str) -> bool:
-    if re.match(r"^(?:In|To appear in|Accepted (?:to|by|at|in))\s*:?\s+\S", line):
+    if _VENUE_OPENER.match(line):
         return True
-    if re.search(r"[A-Za-z)]\s*,?\s*\(?" + scholarly.YEAR + r"\)?\.?$", line) and cues.author_share(line) < 0.5 \
+    if _ENDS_WORD_YEAR.search(line) and cues.author_share(line) < 0.5 \
             and len(line) < 160:
         return True
-    if re.search(r"\d\s*,?\s*\(?" + scholarly.YEAR + r"\)?\.?$", line) and scholarly.has_print_details(line) \
+    if _ENDS_NUMBER_YEAR.search(line) and scholarly.has_print_details(line) \
             and cues.author_share(line) < 0.5 and len(line) < 160:
         return True  # a journal's name, volume and pages, then the year
     if cues.author_share(line) >= 0.75 and not scholarly.ACRONYM_YEAR.search(line):
         return False
     return bool(scholarly.VENUE_CUE.search(line) or scholarly.ACRONYM_YEAR.search(line)
-                or re.fullmatch(r"[^a-z]*" + scholarly.YEAR + r"[^a-z]*", line))
+                or _ONLY_YEAR.fullmatch(line))
 
 
 @lru_cache(maxsize=4096)
@@ -590,7 +615,7 @@ def _strip_links_text(line: str, link_texts: frozenset[str]) -> str:
     s = line
     for t in labels:
         s = s.replace(f"[[{t}]]", " ").replace(f"[{t}]", " ")
-    s = re.sub(r"(\s*(?:\[[^\]]{0,30}\]|\|))+\s*$", "", s)
+    s = _TRAILING_LABELS.sub("", s)
     if labels:
         s = _cut_labels_at_end(s, labels)
     return clean(s).strip(" |/•·")
@@ -617,11 +642,11 @@ def _cut_labels_at_end(line: str, labels: list[str]) -> str:
 
 @lru_cache(maxsize=65536)
 def _venue_from(line: str) -> str | None:
-    v = clean(re.sub(r"(\d)([A-Z][a-z])", r"\1 \2", line))  # "2024International": spans without a space
-    v = re.sub(r"^" + cues.MONTH + r"\.?,?\s*" + scholarly.YEAR + r"\b[\s,.·]*", "", v, flags=re.I) or v
-    if re.fullmatch(r"\(.*\)", v):
+    v = clean(_GLUED_SPAN.sub(r"\1 \2", line))  # "2024International": spans without a space
+    v = _LEAD_DATE.sub("", v) or v
+    if _IN_PARENS.fullmatch(v):
         v = v[1:-1]
-    v = re.sub(r"^(?:in|at|published in|appeared in|accepted (?:to|by|at|in))\s*:?\s+", "", v, flags=re.I)
+    v = _LEAD_IN.sub("", v)
     v = scholarly.venue_without_details(v).strip(" .,;")
     if not v or len(v) > 200:
         return None
@@ -631,13 +656,13 @@ def _venue_from(line: str) -> str | None:
 def _venue_after_names(head: str, tail: str) -> bool:
     """What closes a citation after a full author list is its venue, even a bare acronym ('ACL.')."""
     return cues.author_share(head) >= 0.8 and len(tail) <= 100 and cues.author_share(tail) < 0.5 \
-        and not _LINK_LABEL.match(tail) and not re.search(r"[.!?]\s+\S", tail.rstrip("."))
+        and not _LINK_LABEL.match(tail) and not _SENTENCE_BREAK.search(tail.rstrip("."))
 
 
 @lru_cache(maxsize=65536)
 def _split_author_venue(line: str) -> tuple[str | None, str | None]:
     """'A, B and C. EMNLP 2025.' -> ('A, B and C', 'EMNLP 2025')."""
-    parts = [p.strip() for p in re.split(r"(?<=\w\w[.])\s+(?=[A-Za-z(\[*])", line) if p.strip()]
+    parts = [p.strip() for p in _AFTER_ABBREVIATION.split(line) if p.strip()]
     if len(parts) >= 2:
         for i in range(1, len(parts)):
             head, tail = " ".join(parts[:i]), " ".join(parts[i:])
@@ -690,6 +715,9 @@ class _Draft:
     links: list[tuple[str, str]]
 
 
+_PREPRINT = re.compile(r"preprint|arxiv(?: preprint)?")
+
+
 def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | None:
     if "reading" not in el.memo:
         el.memo["reading"] = _read_record(el)
@@ -719,7 +747,7 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
         return None
     if not strict and evidence < 1:
         return None
-    if venue and re.fullmatch(r"preprint|arxiv(?: preprint)?", venue.strip(" .").lower()):
+    if venue and _PREPRINT.fullmatch(venue.strip(" .").lower()):
         venue = venue.strip(" .")
     return Publication(title=title, authors=authors, venue=venue, year=year, links=kinds,
                        section=section.title or None, rule=f"html:{rule}")
@@ -751,6 +779,13 @@ def _link_repeats(el: El) -> Counter[str]:
     if "link_repeats" not in root.memo:
         root.memo["link_repeats"] = Counter(clean(e.text()) for e in root.doc if e.tag == "a")
     return root.memo["link_repeats"]
+
+
+_LEAD_NOTE = re.compile(r"\s*(\([^)]{1,40}\))")
+_YEAR_AT_END = re.compile(r"\(\s*" + scholarly.YEAR + r"[a-z]?\s*\)[.:,]?\s*$")
+_YEAR_ENDS_SENTENCE = re.compile(scholarly.YEAR + r"\)?\.\s+(?=[A-Z])")
+_NOTE_AT_END = re.compile(r"[\s,]*(\([^()]{2,60}\))\s*[.,]?\s*$")
+_PRESENTATION = re.compile(r"[\[(]?(?:oral|spotlight|poster|highlight)[\])]?", re.I)
 
 
 def _read_record(el: El) -> _Reading | None:
@@ -812,7 +847,7 @@ def _read_record(el: El) -> _Reading | None:
     if label and first.startswith(label) and (_pure_venue(label) or (label != first and _is_venue_line(label))) \
             and (title is None or not title.startswith(label)):
         venue = label
-        status = re.match(r"\s*(\([^)]{1,40}\))", first[len(label):])  # "`IJCAI 2022` (Oral) Title"
+        status = _LEAD_NOTE.match(first[len(label):])  # "`IJCAI 2022` (Oral) Title"
         if status and not (title and first[len(label):].strip().startswith(title)):
             venue = f"{label} {status.group(1)}"
     elif lead and _is_venue_line(lead.group(1)):
@@ -863,18 +898,18 @@ def _read_record(el: El) -> _Reading | None:
         if title_idx == 0 and len(lines) == 1:
             whole = _strip_links_text(clean(lines[0]), buttons)
             pos = whole.find(title)
-            before = re.sub(r"\(\s*" + scholarly.YEAR + r"[a-z]?\s*\)[.:,]?\s*$", "", whole[:pos]).strip(" ,.") if pos > 0 else ""
+            before = _YEAR_AT_END.sub("", whole[:pos]).strip(" ,.") if pos > 0 else ""
             after = whole[pos + len(title):].strip(" ,.") if pos >= 0 else ""
             if before and _names_before(before):
                 authors = cues.split_authors(before)
                 if after and not _is_author_line(after):
-                    end = re.search(scholarly.YEAR + r"\)?\.\s+(?=[A-Z])", after)  # "..., 2020. This book won...":
+                    end = _YEAR_ENDS_SENTENCE.search(after)  # "..., 2020. This book won...":
                     after = after[:end.end()].strip(" .") if end else after  # the citation ends at its year
                     venue, venue_line = venue or _venue_from(after), after
                 rest = []
                 lead_year = scholarly.find_year(whole[:pos])
             elif after:
-                note = re.search(r"[\s,]*(\([^()]{2,60}\))\s*[.,]?\s*$", after)
+                note = _NOTE_AT_END.search(after)
                 if note and cues.author_share(after[:note.start()]) >= 0.6:  # "authors, (Oral)": a note on the venue
                     tail_note, after = note.group(1), after[:note.start()]
                 rest = [after]
@@ -902,7 +937,7 @@ def _read_record(el: El) -> _Reading | None:
                     venue_line = ln2
         if venue is None and venue_line:
             venue = _venue_from(venue_line)
-        elif venue and venue_line and re.fullmatch(r"[\[(]?(?:oral|spotlight|poster|highlight)[\])]?", venue.strip(), re.I):
+        elif venue and venue_line and _PRESENTATION.fullmatch(venue.strip()):
             venue = f"{_venue_from(venue_line)} ({venue.strip('[]()')})"  # an "Oral" badge belongs to the venue line
         if venue is None and badge and _is_venue_line(badge) and badge.lower() not in _CATEGORY_BADGES:
             venue = badge
@@ -939,6 +974,10 @@ def _link_kinds(links: list[tuple[str, str]]) -> dict[str, str]:
     return kinds
 
 
+_PERIOD_BREAK = re.compile(r"\.\s+")
+_COMMA = re.compile(r",\s*")
+
+
 def _one_line_title(text: str) -> str:
     """The title inside a one-line reference: before the first author name, or between periods."""
     pieces = [p.strip() for p in text.split(",")]
@@ -946,15 +985,15 @@ def _one_line_title(text: str) -> str:
     while lead < len(pieces) - 1 and pieces[lead] and all(cues.looks_like_name(n) for n in cues.split_authors(pieces[lead])):
         lead += 1
     if lead >= 2:
-        title = re.split(r"\.\s+", ", ".join(pieces[lead:]), maxsplit=1)[0].strip()
-        cut = next((m.start() for m in re.finditer(r",\s*", title) if _is_venue_line(title[m.end():])), None)
+        title = _PERIOD_BREAK.split(", ".join(pieces[lead:]), maxsplit=1)[0].strip()
+        cut = next((m.start() for m in _COMMA.finditer(title) if _is_venue_line(title[m.end():])), None)
         title = title[:cut] if cut else title  # "Title, Publisher, 2020": no period before the venue
         if _title_like(title):
             return title
     for i in range(1, len(pieces)):
         if cues.looks_like_name(pieces[i]) and cues.author_share(", ".join(pieces[i:])) >= 0.5:
             return ", ".join(pieces[:i])
-    sentences = [s.strip() for s in re.split(r"\.\s+", text) if s.strip()]
+    sentences = [s.strip() for s in _PERIOD_BREAK.split(text) if s.strip()]
     if len(sentences) >= 2 and cues.author_share(sentences[0]) >= 0.6:
         return sentences[1]
     return text
@@ -962,10 +1001,13 @@ def _one_line_title(text: str) -> str:
 
 # ---------------------------------------------------------------- news
 
+_EMOJI_CODE = re.compile(r"(?<!\w):[a-z0-9_+\-]+:(?!\w)")  # ":fire:"
+
+
 def parse_news(el: El, *, section: Section, today: dt.date, last_date: str | None) -> NewsItem | None:
     lines = _record_lines(el)
     text = clean(" ".join(lines))
-    text = re.sub(r"(?<!\w):[a-z0-9_+\-]+:(?!\w)", "", text).strip()
+    text = _EMOJI_CODE.sub("", text).strip()
     if not text or len(text) < 8 or _FOOTER.match(text):
         return None
     date, rest = cues.split_news_date(text)
@@ -1141,10 +1183,13 @@ def _looks_like_news(records: list[El]) -> bool:
     return len(records) >= 2 and dated >= 0.6 * len(records)
 
 
+_RANGE_REST = re.compile(r"^\s*(?:[-–—]|to\b|until\b|present\b)|^\s*[\d/.]{4,10}\b")
+
+
 def _sentences(records: list[El]) -> bool:
     """Records that read as sentences (news), not as timeline rows ("2019-2023 PhD, MIT")."""
     rests = [cues.split_news_date(r.text())[1] for r in records]
-    if sum(1 for t in rests if re.match(r"^\s*(?:[-–—]|to\b|until\b|present\b)|^\s*[\d/.]{4,10}\b", t)) >= len(rests) / 3:
+    if sum(1 for t in rests if _RANGE_REST.match(t)) >= len(rests) / 3:
         return False  # "08/2018 – 06/2023, University": a timeline of ranges
     words = [len(t.split()) for t in rests]
     return bool(words) and sum(words) / len(words) >= 6
