@@ -29,7 +29,7 @@ from .. import scholarly
 from . import cues
 from .dom import HEADINGS, El, clean, parse_html, release, title_of
 from .structured import structured_papers
-from .text import parse_bib_line
+from .text import parse_bib_line_both
 
 ATOMIC = frozenset({"li", "p", "dt", "dd", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "summary"})
 SKIP_IN_RECORD = ("bibtex", "abstract", "abstracts", "bib", "citation-modal", "modal")
@@ -425,6 +425,19 @@ def _plain(el: El) -> bool:
     return i == len(hidden) or hidden[i] > el.post
 
 
+def _badges(el: El) -> Iterator[El]:
+    """The elements inside ``el`` with the class "badge", in order: looked up in the page's list of them
+    (made once per page), not by a walk of every record."""
+    if el.doc is None:  # a record made of parts
+        return (e for e in el.elements() if "badge" in e.classes)
+    root = el.doc[0]
+    if "badges" not in root.memo:
+        root.memo["badges"] = [e for e in el.doc if "badge" in e.attrs.get("class", "") and "badge" in e.classes]
+    badges = root.memo["badges"]
+    i = bisect_left(badges, el.pre + 1, key=lambda e: e.pre)
+    return (e for e in islice(badges, i, None) if e.pre <= el.post)
+
+
 def _record_lines(el: El) -> list[str]:
     """The lines of a record, leaving out collapsed abstracts and BibTeX blocks (parts, not content).
 
@@ -805,7 +818,7 @@ def _read_record(el: El) -> _Reading | None:
                         or not t[:1].isupper())
     if buttons != link_texts and any(_menu_line(ln, link_texts) for ln in lines):
         buttons = link_texts  # a line of links, or nearly, is a row of buttons ("Bio Scholar LinkedIn Twitter")
-    badge = next((e.text() for e in el.elements() if "badge" in e.classes and e.text()), None)
+    badge = next((e.text() for e in _badges(el) if e.text()), None)
     if badge and len(lines) > 1 and lines[0] == badge:
         lines = lines[1:]
 
@@ -951,13 +964,13 @@ def _read_record(el: El) -> _Reading | None:
 
 
 @lru_cache(maxsize=16384)
-def _read_reference(line: str, in_publications: bool) -> tuple[Publication, bool] | None:
-    return parse_bib_line(line, in_publications=in_publications)
+def _read_reference(line: str) -> tuple[tuple[Publication, bool] | None, tuple[Publication, bool] | None]:
+    return parse_bib_line_both(line)
 
 
 def _reference(line: str, in_publications: bool) -> tuple[Publication, bool] | None:
-    """A one-line reference read once per text (records are read in several contexts); a fresh copy."""
-    found = _read_reference(line, in_publications)
+    """A one-line reference read once per text, for both contexts (records are read in several); a fresh copy."""
+    found = _read_reference(line)[0 if in_publications else 1]
     if found is None:
         return None
     pub, has_authors = found
@@ -1275,9 +1288,10 @@ def _read_page(root: El, tree: LexborHTMLParser, html: str, *, today: dt.date, s
                     entry.update(_segmentation(section, records, entry["read_as"] if entry["found"] else "nothing", today))
     page.publications = _with_structured(_dedupe_papers(papers), structured_papers(tree, html))
     page.news = _dedupe_news(news)
-    page.profile = Profile(name=_page_name(tree, sections))
+    title = title_of(tree)
+    page.profile = Profile(name=_page_name(title, sections))
     h1 = next((s.title for s in sections if s.heading is not None and s.heading.tag == "h1"), "")
-    page.title = f"{title_of(tree)} {h1}".strip()
+    page.title = f"{title} {h1}".strip()
     page.bio = _bio_text(sections)
     return page
 
@@ -1294,8 +1308,7 @@ def _apply_selectors(tree, root: El, sections: list[Section], selectors: dict[st
     return sections
 
 
-def _page_name(tree, sections: list[Section]) -> str | None:
-    title = title_of(tree)
+def _page_name(title: str, sections: list[Section]) -> str | None:
     if title:
         name = re.split(r"\s+[|\-–—·:]\s+|'s\s", title)[0].strip()
         if cues.looks_like_name(name):

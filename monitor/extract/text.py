@@ -320,12 +320,27 @@ def parse_bib_line(line: str, *, in_publications: bool = False) -> tuple[Publica
     if not 20 <= len(s) <= _MAX_REFERENCE:
         return None
     first_hit = None
-    for reader in (_bib_quoted, _bib_authors_first, _bib_ieee, _bib_title_first, _bib_commas):
+    for reader in _BIB_READERS:
         hit = reader(s)
         if hit is not None and (hit[1] or not in_publications):
             return hit
         first_hit = first_hit or hit
     return (_bib_one_author(s) if in_publications else None) or first_hit
+
+
+def parse_bib_line_both(line: str) -> tuple[tuple[Publication, bool] | None, tuple[Publication, bool] | None]:
+    """``parse_bib_line`` in a list of papers and elsewhere, from one pass over the readers: the answer
+    elsewhere (the first reading found) is always among the readings the stricter pass goes through."""
+    s = _LIST_MARKER.sub("", line.strip()).strip()
+    if not 20 <= len(s) <= _MAX_REFERENCE:
+        return None, None
+    first_hit = None
+    for reader in _BIB_READERS:
+        hit = reader(s)
+        first_hit = first_hit or hit
+        if hit is not None and hit[1]:
+            return hit, first_hit
+    return _bib_one_author(s) or first_hit, first_hit
 
 
 def _bib_one_author(s: str) -> tuple[Publication, bool] | None:
@@ -515,6 +530,9 @@ def _bib_commas(s: str) -> tuple[Publication, bool] | None:
                 return _bib_pub(title, names, venue or tail_venue, s), True
             return None
     return None
+
+
+_BIB_READERS = (_bib_quoted, _bib_authors_first, _bib_ieee, _bib_title_first, _bib_commas)
 
 
 def _bib_pub(title: str, names: list[str], venue: str | None, raw: str) -> Publication:
