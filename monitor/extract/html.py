@@ -321,9 +321,9 @@ def _one_paper(el: El) -> bool:
         parts = _text_blocks(el)
         same_shape = 2 <= len(parts) <= 8 and el.size <= 2500 and len({_sig(c) for c in parts}) == 1
         # (a paper's box is short and has few parts; different shapes tell its parts apart already)
-        whole = same_shape and parse_paper(el, section=_ANY, strict=True)
+        whole = same_shape and _paper(el, _ANY, True)
         el.memo["one-paper"] = bool(whole and whole.authors) and not _at_least(
-            2, (c for c in parts if parse_paper(c, section=_ANY, strict=False)))
+            2, (c for c in parts if _paper(c, _ANY, False)))
     return el.memo["one-paper"]
 
 
@@ -699,13 +699,18 @@ def _split_author_venue(line: str) -> tuple[str | None, str | None]:
 
 def parse_paper(el: El, *, section: Section, strict: bool) -> Publication | None:
     """The paper a record describes, or None; a record is read once per section context."""
+    found = _paper(el, section, strict)
+    return replace(found, links=dict(found.links), authors=list(found.authors)) if found else None
+
+
+def _paper(el: El, section: Section, strict: bool) -> Publication | None:
+    """``parse_paper``'s reading itself, shared: for the questions that only look at it (is it a paper, with
+    authors, a venue?), which are most of them; callers must not change it."""
     key = (strict, section.title, section.year)
     memo = el.memo.setdefault("paper", {})
     if key not in memo:
-        found = _parse_paper(el, section=section, strict=strict)
-        memo[key] = found
-    found = memo[key]
-    return replace(found, links=dict(found.links), authors=list(found.authors)) if found else None
+        memo[key] = _parse_paper(el, section=section, strict=strict)
+    return memo[key]
 
 
 @dataclass
@@ -1075,7 +1080,7 @@ def _segmentation(section: Section, records: list[El], read_as: str, today: dt.d
     """For ``check --explain``: the evidence behind a section's kind, and each record's lines with the
     role each got (title, authors, venue, links, date, text), so a reader sees where records were cut."""
     top = section.heading.parent if section.heading is not None else None
-    papers = [parse_paper(r, section=section, strict=False) for r in records]
+    papers = [_paper(r, section, False) for r in records]
     evidence = {"heading": cues.heading_kind(section.title) if section.title else None,
                 "markup": _marker_kind(records[0], top) if records else None,
                 "dated": sum(1 for r in records if cues.split_news_date(r.text())[0]) / len(records) if records else 0.0,
@@ -1213,7 +1218,7 @@ def _looks_like_papers(records: list[El], section: Section, *, with_authors: boo
     list, whatever its heading says (a sentence about an award names a venue too, but has neither)."""
     votes = 0
     for r in records:
-        p = parse_paper(r, section=section, strict=False)
+        p = _paper(r, section, False)
         marked = p and (p.authors if with_authors else (p.authors or p.rule != "html:first-line"))
         if marked and (p.venue or set(p.links) & {"pdf", "arxiv", "doi"}):
             votes += 1
@@ -1244,12 +1249,12 @@ def _read_page(root: El, tree: LexborHTMLParser, html: str, *, today: dt.date, s
             kind = section.kind
             records = _one_per_line(records, kind, section)
             if kind == "publications" and _looks_like_news(records) and not any(
-                    parse_paper(r, section=section, strict=True) for r in records[:5]):
+                    _paper(r, section, True) for r in records[:5]):
                 kind = "news"
             if kind == "news" and not _looks_like_news(records) and _looks_like_papers(records, section):
                 kind = "publications"
             if kind is None and _looks_like_news(records) and _sentences(records) and not any(
-                    parse_paper(r, section=section, strict=True) for r in records[:5]):
+                    _paper(r, section, True) for r in records[:5]):
                 kind = "news"  # dated one-line items about acceptances and awards, whatever the heading
             if section.forced:
                 kind = section.kind
