@@ -778,10 +778,11 @@ MENU_LINKS, MENU_OTHER_WORDS = 3, 3
 _WORD_RUN = re.compile(r"\w+")
 
 
-def _menu_line(line: str, link_texts: frozenset[str]) -> bool:
-    """A line made of links (maybe with a word or two between them): a row of buttons, not a citation."""
+def _menu_line(line: str, link_texts: list[str]) -> bool:
+    """A line made of links (maybe with a word or two between them): a row of buttons, not a citation.
+    ``link_texts``: the record's, longest first."""
     rest, found = line, 0
-    for text in sorted(link_texts, key=len, reverse=True):
+    for text in link_texts:
         if text and text in rest:
             found += 1
             rest = rest.replace(text, " ")
@@ -821,8 +822,10 @@ def _read_record(el: El) -> _Reading | None:
     repeats = _link_repeats(el)
     buttons = frozenset(t for t in link_texts if _LINK_LABEL.match(t) or repeats.get(t, 0) >= BUTTON_REPEATS
                         or not t[:1].isupper())
-    if buttons != link_texts and any(_menu_line(ln, link_texts) for ln in lines):
-        buttons = link_texts  # a line of links, or nearly, is a row of buttons ("Bio Scholar LinkedIn Twitter")
+    if buttons != link_texts:
+        longest_first = sorted(link_texts, key=len, reverse=True)
+        if any(_menu_line(ln, longest_first) for ln in lines):
+            buttons = link_texts  # a line of links, or nearly, is a row of buttons ("Bio Scholar LinkedIn Twitter")
     badge = next((e.text() for e in _badges(el) if e.text()), None)
     if badge and len(lines) > 1 and lines[0] == badge:
         lines = lines[1:]
