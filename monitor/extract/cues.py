@@ -169,11 +169,14 @@ def _head_noun_kind(t: str) -> str | None:
 
 def strip_symbols(text: str) -> str:
     """Drop emoji and pictographs that decorate headings ("📝 Publications")."""
+    if text.isascii():  # the same rule, as one table: ASCII symbols ("$+<=>^`|~") and controls but the newline
+        return text.translate(_ASCII_SYMBOLS)
     return "".join(ch for ch in text if (unicodedata.category(ch)[0] not in ("S", "C") and ch not in _EMOJI_JOINERS)
                    or ch in "\n")
 
 
 _EMOJI_JOINERS = frozenset("\ufe0e\ufe0f\u200d\u20e3")  # variation selectors and joiners left by emoji
+_ASCII_SYMBOLS = {i: None for i in range(128) if unicodedata.category(chr(i))[0] in ("S", "C") and chr(i) != "\n"}
 
 
 # ---------------------------------------------------------------- dates

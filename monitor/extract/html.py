@@ -598,14 +598,23 @@ def _is_author_line(line: str) -> bool:
     return bool(_LIST_JOIN.search(line)) and cues.author_share(line) >= 0.6
 
 
+def _may_end_in_year(line: str) -> bool:
+    """Whether ``line`` can end the way ``_ENDS_WORD_YEAR`` and ``_ENDS_NUMBER_YEAR`` want ("2024", "(2024).";
+    a final newline aside): read from the end, rather than searched for along the whole line."""
+    t = line[:-1] if line.endswith(".") else line
+    t = t[:-1] if t.endswith(")") else t
+    return t[-1:].isdigit() or line.endswith("\n")
+
+
 @lru_cache(maxsize=65536)
 def _is_venue_line(line: str) -> bool:
     if _VENUE_OPENER.match(line):
         return True
-    if _ENDS_WORD_YEAR.search(line) and cues.author_share(line) < 0.5 \
+    ends_in_year = _may_end_in_year(line)
+    if ends_in_year and _ENDS_WORD_YEAR.search(line) and cues.author_share(line) < 0.5 \
             and len(line) < 160:
         return True
-    if _ENDS_NUMBER_YEAR.search(line) and scholarly.has_print_details(line) \
+    if ends_in_year and _ENDS_NUMBER_YEAR.search(line) and scholarly.has_print_details(line) \
             and cues.author_share(line) < 0.5 and len(line) < 160:
         return True  # a journal's name, volume and pages, then the year
     if cues.author_share(line) >= 0.75 and not scholarly.ACRONYM_YEAR.search(line):
