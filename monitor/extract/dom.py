@@ -118,6 +118,8 @@ def nesting_estimate(html: str, stop_at: int) -> int:
 def clean(text: str) -> str:
     """Collapse white space and drop zero-width characters (they hide inside titles)."""
     if text.isascii() and text.isprintable():  # the common case: only plain spaces to collapse
+        if "  " not in text and text[:1] != " " and text[-1:] != " ":
+            return text  # clean already (most calls: texts built from cleaned lines)
         return " ".join(text.split())
     return _SPACES.sub(" ", _ZERO_WIDTH.sub("", text)).strip()
 
