@@ -1345,7 +1345,9 @@ def _bio_text(sections: list[Section]) -> list[str]:
             continue
         about = s.kind != "other" or re.search(r"about|bio|简介|簡介|关于|關於", s.title, re.I)
         for n in s.nodes:
+            if not about and n.tag not in ("p", "div"):
+                continue  # (its text is never built: a list of a whole section can be long)
             text = n.text()
-            if len(text) > (40 if about else 120) and (about or n.tag in ("p", "div")):
+            if len(text) > (40 if about else 120):
                 out.append(text)
     return out
