@@ -320,7 +320,8 @@ def link_kind(text: str, href: str) -> str | None:
         return "pdf" if h.endswith(".pdf") and "pdf" in t else "arxiv"
     if "doi.org" in h or t == "doi":
         return "doi"
-    if any(x in h for x in ("github.com", "gitlab.com", "bitbucket.org", "huggingface.co")) or t in ("code", "github", "software"):
+    if "github.com" in h or "gitlab.com" in h or "bitbucket.org" in h or "huggingface.co" in h \
+            or t in ("code", "github", "software"):
         return "code"
     if h.endswith(".pdf") or t in ("pdf", "paper", "full text"):
         return "pdf"

@@ -73,9 +73,12 @@ def _text_blocks(el: El) -> list[El]:
 
 # ---------------------------------------------------------------- sections
 
+_PSEUDO_HEADING_TAGS = frozenset({"p", "div", "span", "strong", "b", "dt", "font", "center", "td", "summary"})
+
+
 def _pseudo_heading(el: El) -> tuple[int, str] | None:
     """A short block that names a known section and is styled as a title (bold, or a title class)."""
-    if el.tag not in ("p", "div", "span", "strong", "b", "dt", "font", "center", "td", "summary"):
+    if el.tag not in _PSEUDO_HEADING_TAGS:
         return None
     if el.size > 400 or len(el.raw_text()) > 200:
         return None
@@ -176,6 +179,8 @@ def find_headings(root: El) -> list[tuple[El, int, str]]:
                 out.append((el, HEADINGS[el.tag], text))
                 if _heads_a_paper(el, text):
                     titles.append(el)
+            continue
+        if el.tag not in _PSEUDO_HEADING_TAGS:  # (both tests below refuse any other tag: most elements)
             continue
         pseudo = _pseudo_heading(el)
         if pseudo:
