@@ -27,7 +27,7 @@ from selectolax.lexbor import LexborHTMLParser
 from ..models import NewsItem, Page, Profile, Publication, news_key, norm, paper_key
 from .. import scholarly
 from . import cues
-from .dom import HEADINGS, El, clean, parse_html, release, title_of
+from .dom import BLOCK, HEADINGS, El, clean, parse_html, release, title_of
 from .structured import structured_papers
 from .text import parse_bib_line_both
 
@@ -67,8 +67,11 @@ def _inner(el: El) -> list[El | str]:
 
 
 def _text_blocks(el: El) -> list[El]:
-    """The block children of ``el`` that hold text: the candidates for records or parts of one."""
-    return [c for c in el.element_children() if c.is_block and _texty(c)]
+    """The block children of ``el`` that hold text: the candidates for records or parts of one (found once
+    per element: cutting records asks for them several times; callers must not change the list)."""
+    if "text-blocks" not in el.memo:
+        el.memo["text-blocks"] = [c for c in el.element_children() if c.tag in BLOCK and c.has_text]
+    return el.memo["text-blocks"]
 
 
 # ---------------------------------------------------------------- sections
