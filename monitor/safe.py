@@ -50,6 +50,8 @@ def clean_text(text: Any) -> Any:
     """
     if not isinstance(text, str):
         return text
+    if text.isascii() and text.isprintable():  # the usual text: nothing to take out, no pattern to run
+        return text
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _UNSAFE.sub("", text)

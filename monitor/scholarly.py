@@ -41,9 +41,12 @@ _BARE_ACRONYM = re.compile(r"\b[A-Z]{3,}\b")
 _PUBLISHERS = {"IEEE", "ACM", "SIAM", "IET", "IFIP", "USENIX", "AAAS", "PMLR", "CEUR"}  # not venues by themselves
 
 
+_ARXIV_NUMBER = re.compile(r"\d{4}\.\d{4,5}")
+
+
 def venue_core(venue: str) -> frozenset[str]:
     """What a venue says, without its wording: acronym-year pairs, years, statuses, acronyms."""
-    bare = re.sub(r"\d{4}\.\d{4,5}", " ", venue)  # arXiv ids are not years
+    bare = _ARXIV_NUMBER.sub(" ", venue)  # arXiv ids are not years
     core = {f"{a.upper()} {y}" for a, y in ACRONYM_YEAR.findall(bare)}
     core |= set(YEAR_RE.findall(bare))
     core |= {m.lower() for m in VENUE_STATUS.findall(bare)}
@@ -57,6 +60,10 @@ _VENUE_DETAIL = re.compile(
     r"\d+\s*:\s*\w+(?:\s*[-–]\s*\w+)?)(?=\s*(?:,|\.|$|\(|\d{4}))", re.I)
 
 
+_NOT_LATIN = re.compile(r"[^A-Za-z]")
+_EMPTY_PIECE = re.compile(r"\s*,\s*(?=,)")
+
+
 def has_print_details(line: str) -> bool:
     """Volume, issue or pages, as a citation's venue part writes them ('Solar Physics, 280(1), 273-293')."""
     return _VENUE_DETAIL.search(line) is not None
@@ -67,10 +74,10 @@ def venue_without_details(venue: str) -> str:
     a paper is printed, not where it appeared, and their arrival is no venue change. The venue's name
     comes before them; what follows them (a month, the year, the pages' end) is not part of it."""
     first = _VENUE_DETAIL.search(venue)
-    if first is not None and len(re.sub(r"[^A-Za-z]", "", venue[: first.start()])) >= 3:
+    if first is not None and len(_NOT_LATIN.sub("", venue[: first.start()])) >= 3:
         return venue[: first.start()].strip(" ,;:")
     out = _VENUE_DETAIL.sub("", venue)
-    out = re.sub(r"\s*,\s*(?=,)", "", out).strip(" ,;")
+    out = _EMPTY_PIECE.sub("", out).strip(" ,;")
     return out if len(out) >= 2 else venue
 
 

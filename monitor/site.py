@@ -105,6 +105,12 @@ def canonical(url: str) -> str:
     return f"//{_host(parts)}{port}{path}" + (f"?{parts.query}" if parts.query else "")
 
 
+_CAMEL_CASE = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_NOT_WORD = re.compile(r"[\W_]+")
+_NUMBER_WORD = re.compile(r"[\d\W_]+")
+_FILE_SUFFIX = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,5}")
+
+
 def path_words(path: str) -> str:
     """The words a path names its page with: '/research/selectedPapers.html' -> 'selected Papers'."""
     segments = [unquote(s) for s in path.split("/") if s]
@@ -115,8 +121,8 @@ def path_words(path: str) -> str:
         if stem.lower() in INDEX_NAMES and len(segments) > 1:
             segments.pop()
             continue
-        words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", stem)
-        return " ".join(re.sub(r"[\W_]+", " ", words).split())
+        words = _CAMEL_CASE.sub(" ", stem)
+        return " ".join(_NOT_WORD.sub(" ", words).split())
     return ""
 
 
@@ -125,7 +131,7 @@ def is_page(url: str) -> bool:
     if not is_web(url):
         return False
     _, suffix = posixpath.splitext(posixpath.basename(urlsplit(url).path))
-    return suffix.lower() in PAGE_SUFFIXES or not re.fullmatch(r"\.[A-Za-z][A-Za-z0-9]{0,5}", suffix)
+    return suffix.lower() in PAGE_SUFFIXES or not _FILE_SUFFIX.fullmatch(suffix)
 
 
 def login_like(url: str, text: str = "") -> bool:
@@ -161,7 +167,7 @@ def refusal(home: str, url: str, text: str = "") -> str | None:
 def _naming(words: str) -> str:
     """The words that can name a page: numbers (ids, dates, counts) never do, and a long run of digits is
     slow for the heading patterns to refuse."""
-    return " ".join(w for w in words.split() if not re.fullmatch(r"[\d\W_]+", w))
+    return " ".join(w for w in words.split() if not _NUMBER_WORD.fullmatch(w))
 
 
 def link_kind(text: str, path: str) -> tuple[str, str, int] | None:
@@ -190,7 +196,7 @@ def _stands_alone(a: LexborNode) -> bool:
     rest = parent.text(deep=True)
     for other in parent.css("a"):
         rest = rest.replace(other.text(deep=True), " ", 1)
-    return not re.sub(r"[\W_]+", "", rest)
+    return not _NOT_WORD.sub("", rest)
 
 
 def _anchors(html: str, base: str) -> tuple[str, list[tuple[str, str, LexborNode | None]]]:

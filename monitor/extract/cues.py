@@ -101,12 +101,17 @@ def heading_kind(text: str, head_noun: bool = True) -> str | None:
     return None
 
 
+_NOTE_AFTER = re.compile(r"\s*\([^()]*\)$")
+_LEAD_SYMBOLS = re.compile(r"^[^\w]+")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
 def _whole_kind(t: str) -> str | None:
     """The strict mode of ``heading_kind``: the kind of a line that is a section phrase and nothing more."""
-    t = re.sub(r"\s*\([^()]*\)$", "", re.sub(r"^[^\w]+", "", t)).strip(" :：")  # "Publications (* equal contribution)"
+    t = _NOTE_AFTER.sub("", _LEAD_SYMBOLS.sub("", t)).strip(" :：")  # "Publications (* equal contribution)"
     if not t or len(t.split()) > 8:
         return None
-    if re.search(r"[A-Za-z]", t) is None:
+    if _LATIN.search(t) is None:
         return _cjk_kind(t, head_last=True)
     if (m := _RESEARCH_OTHER.match(t)) and m.end() == len(t):
         return "other"
@@ -121,11 +126,14 @@ _CJK_OTHER = re.compile(r"简介|簡介|简历|履歷|荣誉|榮譽|奖励|獎�
                         r"教学|教學|服务|服務|学生|學生|团队|團隊|项目|項目")
 
 
+_NOT_CJK = re.compile(r"[^\u3040-\u30ff\u4e00-\u9fff]")
+
+
 def _cjk_kind(t: str, head_last: bool = False) -> str | None:
     """A short Chinese or Japanese heading names its section with a word anywhere in it (精选论文, 学术动态):
     CJK compounds have no spaces to find the head word by. ``head_last``: the word must end the heading, as
     the head of a compound does (发表论文, 新闻动态), for lines with no styling to say they are headings."""
-    cjk = re.sub(r"[^\u3040-\u30ff\u4e00-\u9fff]", "", t)
+    cjk = _NOT_CJK.sub("", t)
     if not cjk or len(cjk) > (8 if head_last else 12):
         return None
     for pattern, kind in ((_CJK_NEWS, "news"), (_CJK_PUB, "publications"), (_CJK_OTHER, "other")):
@@ -135,31 +143,40 @@ def _cjk_kind(t: str, head_last: bool = False) -> str | None:
     return None
 
 
+_LATIN_WORDS = re.compile(r"[A-Za-z&/\-]+")
+_NOT_PUB_LAST = re.compile(r"research|thesis|books?", re.I)
+_EVENTS_LAST = re.compile(r"conferences|events|meetings|visits|trips", re.I)
+_NOT_OTHER_LAST = re.compile(r"projects?|works?|activities", re.I)
+
+
 def _head_noun_kind(t: str) -> str | None:
     """A short English heading is named by its last word ("Work Experience", "Industry News",
     "Journal Papers"): the kind of that word, when it has one."""
     words = t.split()
-    if not 2 <= len(words) <= 4 or not re.fullmatch(r"[A-Za-z&/\-]+", "".join(words)):
+    if not 2 <= len(words) <= 4 or not _LATIN_WORDS.fullmatch("".join(words)):
         return None
     last = words[-1]
     if _NEWS_RE.fullmatch(last):
         return "news"
-    if _PUB_RE.fullmatch(last) and not re.fullmatch(r"research|thesis|books?", last, re.I):
+    if _PUB_RE.fullmatch(last) and not _NOT_PUB_LAST.fullmatch(last):
         return "publications"
-    if re.fullmatch(r"conferences|events|meetings|visits|trips", last, re.I):
+    if _EVENTS_LAST.fullmatch(last):
         return "other"  # events attended, not papers
-    if _OTHER_RE.fullmatch(last) and not re.fullmatch(r"projects?|works?|activities", last, re.I):
+    if _OTHER_RE.fullmatch(last) and not _NOT_OTHER_LAST.fullmatch(last):
         return "other"  # research projects and works often list papers: left to their content
     return None
 
 
 def strip_symbols(text: str) -> str:
     """Drop emoji and pictographs that decorate headings ("📝 Publications")."""
+    if text.isascii():  # the same rule, as one table: ASCII symbols ("$+<=>^`|~") and controls but the newline
+        return text.translate(_ASCII_SYMBOLS)
     return "".join(ch for ch in text if (unicodedata.category(ch)[0] not in ("S", "C") and ch not in _EMOJI_JOINERS)
                    or ch in "\n")
 
 
 _EMOJI_JOINERS = frozenset("\ufe0e\ufe0f\u200d\u20e3")  # variation selectors and joiners left by emoji
+_ASCII_SYMBOLS = {i: None for i in range(128) if unicodedata.category(chr(i))[0] in ("S", "C") and chr(i) != "\n"}
 
 
 # ---------------------------------------------------------------- dates
@@ -200,6 +217,17 @@ def is_date(text: str) -> bool:
     return _WHOLE_DATE.fullmatch(text.strip()) is not None
 
 
+_YEAR_ONLY = re.compile(YEAR)
+_MONTH_WORD = re.compile(_MON)
+_SHORT_YEAR = re.compile(r"'\s*(\d\d)\b")
+_DAY_WORD = re.compile(r"\b([0-3]?\d)(?:st|nd|rd|th)?\b")
+_DAY_AT_END = re.compile(r"\b([0-3]?\d)(?:st|nd|rd|th)?\s+$")
+_DAY_AFTER = re.compile(r"\.?\s*([0-3]?\d)(?:st|nd|rd|th)?\b")
+_YEAR_AFTER = re.compile(r"\.?\s*" + YEAR)
+_YEAR_MONTH = re.compile(rf"({YEAR})\s*[./\-年]\s*([01]?\d)(?:\s*[./\-月]\s*([0-3]?\d))?")
+_MONTH_YEAR = re.compile(rf"\b([01]?\d)\s*[./\-]\s*({YEAR})")
+
+
 def parse_date(text: str, today: dt.date | None = None, default_year: int | None = None) -> str | None:
     """An ISO date (YYYY-MM-DD, YYYY-MM or YYYY) for a date as written, or None.
 
@@ -207,32 +235,32 @@ def parse_date(text: str, today: dt.date | None = None, default_year: int | None
     names), else the year of ``today`` (the day the page was read), else it is no date.
     """
     t = text.lower().replace("’", "'")
-    years = re.findall(YEAR, t)
-    m = re.search(_MON, t)
+    years = _YEAR_ONLY.findall(t)
+    m = _MONTH_WORD.search(t)
     month = MONTHS.get(m.group(0)[:3]) if m else None
     if not years:
-        short = re.search(r"'\s*(\d\d)\b", t)
+        short = _SHORT_YEAR.search(t)
         if short:
             years = [f"20{short.group(1)}"]
     if not years:
         assumed = default_year or (today.year if today is not None else None)
         if month and assumed is not None:
-            day = re.search(r"\b([0-3]?\d)(?:st|nd|rd|th)?\b", t[m.end():] if m else "") \
-                or re.search(r"\b([0-3]?\d)(?:st|nd|rd|th)?\s+$", t[:m.start()] if m else "")  # '2 June'
+            day = _DAY_WORD.search(t[m.end():] if m else "") \
+                or _DAY_AT_END.search(t[:m.start()] if m else "")  # '2 June'
             return _iso(assumed, month, int(day.group(1)) if day else None)
         return None
     year = int(years[-1])
     if month:
         rest = t[m.end():] if m else ""
-        day = re.match(r"\.?\s*([0-3]?\d)(?:st|nd|rd|th)?\b", rest)
-        if day and not re.match(r"\.?\s*" + YEAR, rest):
+        day = _DAY_AFTER.match(rest)
+        if day and not _YEAR_AFTER.match(rest):
             return _iso(year, month, int(day.group(1)))
-        day = re.search(r"\b([0-3]?\d)(?:st|nd|rd|th)?\s+$", t[:m.start()])  # '3 March 2023'
+        day = _DAY_AT_END.search(t[:m.start()])  # '3 March 2023'
         return _iso(year, month, int(day.group(1)) if day else None)
-    num = re.search(rf"({YEAR})\s*[./\-年]\s*([01]?\d)(?:\s*[./\-月]\s*([0-3]?\d))?", t)
+    num = _YEAR_MONTH.search(t)
     if num and 1 <= int(num.group(2)) <= 12:
         return _iso(int(num.group(1)), int(num.group(2)), int(num.group(3)) if num.group(3) else None)
-    num = re.search(rf"\b([01]?\d)\s*[./\-]\s*({YEAR})", t)
+    num = _MONTH_YEAR.search(t)
     if num and 1 <= int(num.group(1)) <= 12:
         return f"{num.group(2)}-{int(num.group(1)):02d}"
     return f"{year:04d}"
@@ -259,6 +287,9 @@ def word_count(text: str) -> int:
     return len(text.split()) + len(_CJK_CHAR.findall(text)) // 2
 
 
+_YEAR_THEN_SEPARATOR = re.compile(r"^\s*[\[(【]?\s*" + YEAR + r"\s*[\])】]?\s*[:：\-–—|]")
+
+
 @lru_cache(maxsize=65536)
 def split_news_date(text: str) -> tuple[str | None, str]:
     """('2024.05', 'rest') when the item opens with a date, else (None, text).
@@ -273,7 +304,7 @@ def split_news_date(text: str) -> tuple[str | None, str]:
         text = text[badge.end():]
     date = m.group(1).strip()
     rest = text[m.end():].strip()
-    if re.fullmatch(YEAR, date) and not re.match(r"^\s*[\[(【]?\s*" + YEAR + r"\s*[\])】]?\s*[:：\-–—|]", text):
+    if _YEAR_ONLY.fullmatch(date) and not _YEAR_THEN_SEPARATOR.match(text):
         return None, text  # a bare year opening a sentence ("2024 was...") is not a dated entry
     return date, rest
 
@@ -289,7 +320,8 @@ def link_kind(text: str, href: str) -> str | None:
         return "pdf" if h.endswith(".pdf") and "pdf" in t else "arxiv"
     if "doi.org" in h or t == "doi":
         return "doi"
-    if any(x in h for x in ("github.com", "gitlab.com", "bitbucket.org", "huggingface.co")) or t in ("code", "github", "software"):
+    if "github.com" in h or "gitlab.com" in h or "bitbucket.org" in h or "huggingface.co" in h \
+            or t in ("code", "github", "software"):
         return "code"
     if h.endswith(".pdf") or t in ("pdf", "paper", "full text"):
         return "pdf"
@@ -330,10 +362,15 @@ ieee acm aaai springer elsevier press report technical preprint arxiv proceeding
 _INITIAL = re.compile(r"[A-Z]\.")  # "A." is an initial, not the article "a"
 
 
+_NAME_MARKS = re.compile(r"[*†‡#§¶✉^\d,]+$")
+_LEAD_AND = re.compile(r"^(?:and|&)\s+")
+_CJK_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
+
+
 @lru_cache(maxsize=65536)
 def looks_like_name(text: str) -> bool:
-    t = re.sub(r"[*†‡#§¶✉^\d,]+$", "", text.strip()).strip()
-    t = re.sub(r"^(?:and|&)\s+", "", t)
+    t = _NAME_MARKS.sub("", text.strip()).strip()
+    t = _LEAD_AND.sub("", t)
     if not t or len(t) > 40:
         return False
     words = t.split()
@@ -343,16 +380,19 @@ def looks_like_name(text: str) -> bool:
         return False
     if not NAME_RE.match(t):
         # CJK names and all-caps surnames are names too
-        return bool(re.fullmatch(r"[\u4e00-\u9fff]{2,4}", t))
+        return bool(_CJK_NAME.fullmatch(t))
     return True
 
 
 _SURNAME = re.compile(rf"(?:(?:van|von|de|der|da|di|del|la|le)\s+)*[{_UPPER}](?:['’][{_UPPER}])?[a-zà-ÿā-ž][\w'’\-]*")
 
 
+_SURNAME_SEP = re.compile(r",|;|\band\b|&")
+
+
 def surname_list(text: str) -> bool:
     """'Ballou, Földes, Vuorre, & Przybylski': two or more bare surnames (APA lists in some templates)."""
-    parts = [p.strip(" .*†‡") for p in re.split(r",|;|\band\b|&", text) if p.strip(" .")]
+    parts = [p.strip(" .*†‡") for p in _SURNAME_SEP.split(text) if p.strip(" .")]
     return len(parts) >= 2 and all(
         (_SURNAME.fullmatch(p) and p.lower() not in _NOT_NAME_WORDS) or looks_like_name(p) for p in parts)
 
@@ -371,12 +411,16 @@ def split_authors(text: str) -> list[str]:
     return out
 
 
+_PARENTHESES = re.compile(r"\(.*?\)")
+_ET_AL = re.compile(r"\bet\s+al\.?")
+
+
 @lru_cache(maxsize=65536)
 def author_share(text: str) -> float:
     """How much of a line is a list of person names (0..1): the mark of an author line."""
-    t = re.sub(r"\(.*?\)", " ", text)
-    t = re.sub(r"\bet\s+al\.?", ",", t)
-    parts = [p.strip() for p in re.split(r",|;|\band\b|&|，", t) if p.strip(" .")]
+    t = _PARENTHESES.sub(" ", text)
+    t = _ET_AL.sub(",", t)
+    parts = [p.strip() for p in _AUTHOR_SEP.split(t) if p.strip(" .")]
     if len(parts) < 2:
         return 1.0 if parts and looks_like_name(parts[0]) and len(parts[0].split()) >= 2 else 0.0
     return sum(looks_like_name(p) for p in parts) / len(parts)

@@ -14,8 +14,10 @@ linear scan of the markup (before lexbor sees it), then by the tree as built.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from contextlib import contextmanager
 from functools import lru_cache
+from operator import attrgetter
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Iterator
@@ -116,6 +118,8 @@ def nesting_estimate(html: str, stop_at: int) -> int:
 def clean(text: str) -> str:
     """Collapse white space and drop zero-width characters (they hide inside titles)."""
     if text.isascii() and text.isprintable():  # the common case: only plain spaces to collapse
+        if "  " not in text and text[:1] != " " and text[-1:] != " ":
+            return text  # clean already (most calls: texts built from cleaned lines)
         return " ".join(text.split())
     return _SPACES.sub(" ", _ZERO_WIDTH.sub("", text)).strip()
 
@@ -258,11 +262,26 @@ class El:
     def links(self) -> list[tuple[str, str]]:
         """(anchor text, href) of every link, in order."""
         out = []
-        for a in ([self] if self.tag == "a" else []) + self.find_all("a"):
+        for a in ([self] if self.tag == "a" else []) + self._anchors():
             href = a.attrs.get("href", "").strip()
             if href and not href.startswith(("javascript:", "#")):
                 out.append((a.text(), href))
         return out
+
+
+    def _anchors(self) -> list[El]:
+        """The links inside, in order: ``find_all("a")``, from the page's list of its links (made once)
+        rather than a walk of every element of every record."""
+        if self.doc is None:
+            return self.find_all("a")
+        memo = self.doc[0].memo
+        if "anchors" not in memo:
+            memo["anchors"] = [e for e in self.doc if e.tag == "a"]
+        anchors = memo["anchors"]
+        return anchors[bisect_left(anchors, self.pre + 1, key=_PRE):bisect_right(anchors, self.post, key=_PRE)]
+
+
+_PRE = attrgetter("pre")
 
 
 def _collect(el: El, parts: list[str]) -> None:

@@ -27,9 +27,9 @@ from selectolax.lexbor import LexborHTMLParser
 from ..models import NewsItem, Page, Profile, Publication, news_key, norm, paper_key
 from .. import scholarly
 from . import cues
-from .dom import HEADINGS, El, clean, parse_html, release, title_of
+from .dom import BLOCK, HEADINGS, El, clean, parse_html, release, title_of
 from .structured import structured_papers
-from .text import parse_bib_line
+from .text import parse_bib_line_both
 
 ATOMIC = frozenset({"li", "p", "dt", "dd", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "summary"})
 SKIP_IN_RECORD = ("bibtex", "abstract", "abstracts", "bib", "citation-modal", "modal")
@@ -67,15 +67,21 @@ def _inner(el: El) -> list[El | str]:
 
 
 def _text_blocks(el: El) -> list[El]:
-    """The block children of ``el`` that hold text: the candidates for records or parts of one."""
-    return [c for c in el.element_children() if c.is_block and _texty(c)]
+    """The block children of ``el`` that hold text: the candidates for records or parts of one (found once
+    per element: cutting records asks for them several times; callers must not change the list)."""
+    if "text-blocks" not in el.memo:
+        el.memo["text-blocks"] = [c for c in el.element_children() if c.tag in BLOCK and c.has_text]
+    return el.memo["text-blocks"]
 
 
 # ---------------------------------------------------------------- sections
 
+_PSEUDO_HEADING_TAGS = frozenset({"p", "div", "span", "strong", "b", "dt", "font", "center", "td", "summary"})
+
+
 def _pseudo_heading(el: El) -> tuple[int, str] | None:
     """A short block that names a known section and is styled as a title (bold, or a title class)."""
-    if el.tag not in ("p", "div", "span", "strong", "b", "dt", "font", "center", "td", "summary"):
+    if el.tag not in _PSEUDO_HEADING_TAGS:
         return None
     if el.size > 400 or len(el.raw_text()) > 200:
         return None
@@ -177,6 +183,8 @@ def find_headings(root: El) -> list[tuple[El, int, str]]:
                 if _heads_a_paper(el, text):
                     titles.append(el)
             continue
+        if el.tag not in _PSEUDO_HEADING_TAGS:  # (both tests below refuse any other tag: most elements)
+            continue
         pseudo = _pseudo_heading(el)
         if pseudo:
             out.append((el, pseudo[0], pseudo[1]))
@@ -243,6 +251,9 @@ def _group_inline(nodes: list[El | str]) -> list[El]:
     return out
 
 
+_YEAR_HEADING = re.compile(r"\s*(" + scholarly.YEAR + r")\s*:?\s*")
+
+
 def split_sections(root: El) -> list[Section]:
     headings = find_headings(root)
     sections = [Section(title="", kind=None, level=0, heading=None)]
@@ -252,7 +263,7 @@ def split_sections(root: El) -> list[Section]:
         while stack and stack[-1][0] >= level:
             stack.pop()
         own = cues.heading_kind(text)
-        year_m = re.fullmatch(r"\s*(" + scholarly.YEAR + r")\s*:?\s*", cues.strip_symbols(text))
+        year_m = _YEAR_HEADING.fullmatch(cues.strip_symbols(text))
         inherited = next((k for _, k, _ in reversed(stack) if k), None)
         if year_m and inherited is None:  # "2024" under a list of papers continues that list
             inherited = sections[-1].kind
@@ -318,9 +329,9 @@ def _one_paper(el: El) -> bool:
         parts = _text_blocks(el)
         same_shape = 2 <= len(parts) <= 8 and el.size <= 2500 and len({_sig(c) for c in parts}) == 1
         # (a paper's box is short and has few parts; different shapes tell its parts apart already)
-        whole = same_shape and parse_paper(el, section=_ANY, strict=True)
+        whole = same_shape and _paper(el, _ANY, True)
         el.memo["one-paper"] = bool(whole and whole.authors) and not _at_least(
-            2, (c for c in parts if parse_paper(c, section=_ANY, strict=False)))
+            2, (c for c in parts if _paper(c, _ANY, False)))
     return el.memo["one-paper"]
 
 
@@ -422,6 +433,19 @@ def _plain(el: El) -> bool:
     return i == len(hidden) or hidden[i] > el.post
 
 
+def _badges(el: El) -> Iterator[El]:
+    """The elements inside ``el`` with the class "badge", in order: looked up in the page's list of them
+    (made once per page), not by a walk of every record."""
+    if el.doc is None:  # a record made of parts
+        return (e for e in el.elements() if "badge" in e.classes)
+    root = el.doc[0]
+    if "badges" not in root.memo:
+        root.memo["badges"] = [e for e in el.doc if "badge" in e.attrs.get("class", "") and "badge" in e.classes]
+    badges = root.memo["badges"]
+    i = bisect_left(badges, el.pre + 1, key=lambda e: e.pre)
+    return (e for e in islice(badges, i, None) if e.pre <= el.post)
+
+
 def _record_lines(el: El) -> list[str]:
     """The lines of a record, leaving out collapsed abstracts and BibTeX blocks (parts, not content).
 
@@ -487,13 +511,35 @@ def _title_candidates(el: El) -> list[tuple[str, str]]:
     return out
 
 
+_MARKUP = re.compile(r"</?[a-zA-Z][^<>]{0,300}>")
+_QUOTES_AROUND = re.compile(r"^[\"“”']+|[\"“”']+$")
+_FINAL_PERIOD = re.compile(r"\.$")
+_URL_START = re.compile(r"^https?://")
+_LIST_JOIN = re.compile(r",|\band\b|&")  # what joins the names of an author list
+_NO_WORDS = re.compile(r"[\W\d]+")
+_LEAD_ACRONYM_YEAR = re.compile(r"^[A-Z][\w&@\-]*\s*['’]?\d{2,4}\s+")
+_LEAD_NOTES = re.compile(r"^(?:\([^)]{1,60}\)\s*)+")
+_APA_YEAR = re.compile(r"^(.{3,1000}?)\(\s*" + scholarly.YEAR + r"[a-z]?\s*\)[.:,]?\s*")
+_VENUE_OPENER = re.compile(r"^(?:In|To appear in|Accepted (?:to|by|at|in))\s*:?\s+\S")
+_ENDS_WORD_YEAR = re.compile(r"[A-Za-z)]\s*,?\s*\(?" + scholarly.YEAR + r"\)?\.?$")
+_ENDS_NUMBER_YEAR = re.compile(r"\d\s*,?\s*\(?" + scholarly.YEAR + r"\)?\.?$")
+_ONLY_YEAR = re.compile(r"[^a-z]*" + scholarly.YEAR + r"[^a-z]*")
+_TRAILING_LABELS = re.compile(r"(\s*(?:\[[^\]]{0,30}\]|\|))+\s*$")
+_GLUED_SPAN = re.compile(r"(\d)([A-Z][a-z])")
+_LEAD_DATE = re.compile(r"^" + cues.MONTH + r"\.?,?\s*" + scholarly.YEAR + r"\b[\s,.·]*", re.I)
+_IN_PARENS = re.compile(r"\(.*\)")
+_LEAD_IN = re.compile(r"^(?:in|at|published in|appeared in|accepted (?:to|by|at|in))\s*:?\s+", re.I)
+_SENTENCE_BREAK = re.compile(r"[.!?]\s+\S")
+_AFTER_ABBREVIATION = re.compile(r"(?<=\w\w[.])\s+(?=[A-Za-z(\[*])")
+
+
 @lru_cache(maxsize=65536)
 def _clean_title(text: str) -> str:
-    t = clean(re.sub(r"</?[a-zA-Z][^<>]{0,300}>", " ", text))  # markup shown as text is not part of a title
+    t = clean(_MARKUP.sub(" ", text))  # markup shown as text is not part of a title
     t = _NUMBERING.sub("", t)
-    t = re.sub(r"^[\"“”']+|[\"“”']+$", "", t)
+    t = _QUOTES_AROUND.sub("", t)
     t = t.strip(" ,;:-–—")
-    t = re.sub(r"\.$", "", t)
+    t = _FINAL_PERIOD.sub("", t)
     return t.strip()
 
 
@@ -502,11 +548,11 @@ def _title_like(text: str) -> bool:
     words = text.split()
     if not (2 <= len(words) <= 45) or len(text) > 320:
         return False
-    if re.match(r"^https?://", text) or _LINK_LABEL.match(text):
+    if _URL_START.match(text) or _LINK_LABEL.match(text):
         return False
-    if re.search(r",|\band\b|&", text) and cues.author_share(text) >= 0.6 and len(words) <= 40:
+    if _LIST_JOIN.search(text) and cues.author_share(text) >= 0.6 and len(words) <= 40:
         return False
-    if re.fullmatch(r"[\W\d]+", text):
+    if _NO_WORDS.fullmatch(text):
         return False
     return True
 
@@ -538,15 +584,15 @@ def _leads_line(candidate: str, line: str) -> bool:
     if lead:
         rest = rest[lead.end():]
     if not rest.startswith(candidate):
-        rest = re.sub(r"^[A-Z][\w&@\-]*\s*['’]?\d{2,4}\s+", "", rest)
-        rest = re.sub(r"^(?:\([^)]{1,60}\)\s*)+", "", rest)
+        rest = _LEAD_ACRONYM_YEAR.sub("", rest)
+        rest = _LEAD_NOTES.sub("", rest)
     return rest.startswith(candidate[:40]) or len(candidate) >= 0.6 * len(rest)
 
 
 @lru_cache(maxsize=65536)
 def _after_year(candidate: str, line: str) -> bool:
     """"Authors (2023). Title. Venue." (APA style, Hugo citation view): the title follows the year."""
-    m = re.match(r"^(.{3,1000}?)\(\s*" + scholarly.YEAR + r"[a-z]?\s*\)[.:,]?\s*", line)
+    m = _APA_YEAR.match(line)
     return bool(m) and line[m.end():].startswith(candidate[:40]) and _names_before(m.group(1))
 
 
@@ -557,23 +603,32 @@ def _names_before(text: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def _is_author_line(line: str) -> bool:
-    return bool(re.search(r",|\band\b|&", line)) and cues.author_share(line) >= 0.6
+    return bool(_LIST_JOIN.search(line)) and cues.author_share(line) >= 0.6
+
+
+def _may_end_in_year(line: str) -> bool:
+    """Whether ``line`` can end the way ``_ENDS_WORD_YEAR`` and ``_ENDS_NUMBER_YEAR`` want ("2024", "(2024).";
+    a final newline aside): read from the end, rather than searched for along the whole line."""
+    t = line[:-1] if line.endswith(".") else line
+    t = t[:-1] if t.endswith(")") else t
+    return t[-1:].isdigit() or line.endswith("\n")
 
 
 @lru_cache(maxsize=65536)
 def _is_venue_line(line: str) -> bool:
-    if re.match(r"^(?:In|To appear in|Accepted (?:to|by|at|in))\s*:?\s+\S", line):
+    if _VENUE_OPENER.match(line):
         return True
-    if re.search(r"[A-Za-z)]\s*,?\s*\(?" + scholarly.YEAR + r"\)?\.?$", line) and cues.author_share(line) < 0.5 \
+    ends_in_year = _may_end_in_year(line)
+    if ends_in_year and _ENDS_WORD_YEAR.search(line) and cues.author_share(line) < 0.5 \
             and len(line) < 160:
         return True
-    if re.search(r"\d\s*,?\s*\(?" + scholarly.YEAR + r"\)?\.?$", line) and scholarly.has_print_details(line) \
+    if ends_in_year and _ENDS_NUMBER_YEAR.search(line) and scholarly.has_print_details(line) \
             and cues.author_share(line) < 0.5 and len(line) < 160:
         return True  # a journal's name, volume and pages, then the year
     if cues.author_share(line) >= 0.75 and not scholarly.ACRONYM_YEAR.search(line):
         return False
     return bool(scholarly.VENUE_CUE.search(line) or scholarly.ACRONYM_YEAR.search(line)
-                or re.fullmatch(r"[^a-z]*" + scholarly.YEAR + r"[^a-z]*", line))
+                or _ONLY_YEAR.fullmatch(line))
 
 
 @lru_cache(maxsize=4096)
@@ -590,7 +645,7 @@ def _strip_links_text(line: str, link_texts: frozenset[str]) -> str:
     s = line
     for t in labels:
         s = s.replace(f"[[{t}]]", " ").replace(f"[{t}]", " ")
-    s = re.sub(r"(\s*(?:\[[^\]]{0,30}\]|\|))+\s*$", "", s)
+    s = _TRAILING_LABELS.sub("", s)
     if labels:
         s = _cut_labels_at_end(s, labels)
     return clean(s).strip(" |/•·")
@@ -617,11 +672,11 @@ def _cut_labels_at_end(line: str, labels: list[str]) -> str:
 
 @lru_cache(maxsize=65536)
 def _venue_from(line: str) -> str | None:
-    v = clean(re.sub(r"(\d)([A-Z][a-z])", r"\1 \2", line))  # "2024International": spans without a space
-    v = re.sub(r"^" + cues.MONTH + r"\.?,?\s*" + scholarly.YEAR + r"\b[\s,.·]*", "", v, flags=re.I) or v
-    if re.fullmatch(r"\(.*\)", v):
+    v = clean(_GLUED_SPAN.sub(r"\1 \2", line))  # "2024International": spans without a space
+    v = _LEAD_DATE.sub("", v) or v
+    if _IN_PARENS.fullmatch(v):
         v = v[1:-1]
-    v = re.sub(r"^(?:in|at|published in|appeared in|accepted (?:to|by|at|in))\s*:?\s+", "", v, flags=re.I)
+    v = _LEAD_IN.sub("", v)
     v = scholarly.venue_without_details(v).strip(" .,;")
     if not v or len(v) > 200:
         return None
@@ -631,13 +686,13 @@ def _venue_from(line: str) -> str | None:
 def _venue_after_names(head: str, tail: str) -> bool:
     """What closes a citation after a full author list is its venue, even a bare acronym ('ACL.')."""
     return cues.author_share(head) >= 0.8 and len(tail) <= 100 and cues.author_share(tail) < 0.5 \
-        and not _LINK_LABEL.match(tail) and not re.search(r"[.!?]\s+\S", tail.rstrip("."))
+        and not _LINK_LABEL.match(tail) and not _SENTENCE_BREAK.search(tail.rstrip("."))
 
 
 @lru_cache(maxsize=65536)
 def _split_author_venue(line: str) -> tuple[str | None, str | None]:
     """'A, B and C. EMNLP 2025.' -> ('A, B and C', 'EMNLP 2025')."""
-    parts = [p.strip() for p in re.split(r"(?<=\w\w[.])\s+(?=[A-Za-z(\[*])", line) if p.strip()]
+    parts = [p.strip() for p in _AFTER_ABBREVIATION.split(line) if p.strip()]
     if len(parts) >= 2:
         for i in range(1, len(parts)):
             head, tail = " ".join(parts[:i]), " ".join(parts[i:])
@@ -661,13 +716,18 @@ def _split_author_venue(line: str) -> tuple[str | None, str | None]:
 
 def parse_paper(el: El, *, section: Section, strict: bool) -> Publication | None:
     """The paper a record describes, or None; a record is read once per section context."""
+    found = _paper(el, section, strict)
+    return replace(found, links=dict(found.links), authors=list(found.authors)) if found else None
+
+
+def _paper(el: El, section: Section, strict: bool) -> Publication | None:
+    """``parse_paper``'s reading itself, shared: for the questions that only look at it (is it a paper, with
+    authors, a venue?), which are most of them; callers must not change it."""
     key = (strict, section.title, section.year)
     memo = el.memo.setdefault("paper", {})
     if key not in memo:
-        found = _parse_paper(el, section=section, strict=strict)
-        memo[key] = found
-    found = memo[key]
-    return replace(found, links=dict(found.links), authors=list(found.authors)) if found else None
+        memo[key] = _parse_paper(el, section=section, strict=strict)
+    return memo[key]
 
 
 @dataclass
@@ -688,6 +748,9 @@ class _Draft:
     venue_line: str | None
     lead_year: int | None
     links: list[tuple[str, str]]
+
+
+_PREPRINT = re.compile(r"preprint|arxiv(?: preprint)?")
 
 
 def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | None:
@@ -719,7 +782,7 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
         return None
     if not strict and evidence < 1:
         return None
-    if venue and re.fullmatch(r"preprint|arxiv(?: preprint)?", venue.strip(" .").lower()):
+    if venue and _PREPRINT.fullmatch(venue.strip(" .").lower()):
         venue = venue.strip(" .")
     return Publication(title=title, authors=authors, venue=venue, year=year, links=kinds,
                        section=section.title or None, rule=f"html:{rule}")
@@ -732,10 +795,11 @@ MENU_LINKS, MENU_OTHER_WORDS = 3, 3
 _WORD_RUN = re.compile(r"\w+")
 
 
-def _menu_line(line: str, link_texts: frozenset[str]) -> bool:
-    """A line made of links (maybe with a word or two between them): a row of buttons, not a citation."""
+def _menu_line(line: str, link_texts: list[str]) -> bool:
+    """A line made of links (maybe with a word or two between them): a row of buttons, not a citation.
+    ``link_texts``: the record's, longest first."""
     rest, found = line, 0
-    for text in sorted(link_texts, key=len, reverse=True):
+    for text in link_texts:
         if text and text in rest:
             found += 1
             rest = rest.replace(text, " ")
@@ -753,6 +817,13 @@ def _link_repeats(el: El) -> Counter[str]:
     return root.memo["link_repeats"]
 
 
+_LEAD_NOTE = re.compile(r"\s*(\([^)]{1,40}\))")
+_YEAR_AT_END = re.compile(r"\(\s*" + scholarly.YEAR + r"[a-z]?\s*\)[.:,]?\s*$")
+_YEAR_ENDS_SENTENCE = re.compile(scholarly.YEAR + r"\)?\.\s+(?=[A-Z])")
+_NOTE_AT_END = re.compile(r"[\s,]*(\([^()]{2,60}\))\s*[.,]?\s*$")
+_PRESENTATION = re.compile(r"[\[(]?(?:oral|spotlight|poster|highlight)[\])]?", re.I)
+
+
 def _read_record(el: El) -> _Reading | None:
     lines = _record_lines(el)
     if not lines:
@@ -768,9 +839,11 @@ def _read_record(el: El) -> _Reading | None:
     repeats = _link_repeats(el)
     buttons = frozenset(t for t in link_texts if _LINK_LABEL.match(t) or repeats.get(t, 0) >= BUTTON_REPEATS
                         or not t[:1].isupper())
-    if buttons != link_texts and any(_menu_line(ln, link_texts) for ln in lines):
-        buttons = link_texts  # a line of links, or nearly, is a row of buttons ("Bio Scholar LinkedIn Twitter")
-    badge = next((e.text() for e in el.elements() if "badge" in e.classes and e.text()), None)
+    if buttons != link_texts:
+        longest_first = sorted(link_texts, key=len, reverse=True)
+        if any(_menu_line(ln, longest_first) for ln in lines):
+            buttons = link_texts  # a line of links, or nearly, is a row of buttons ("Bio Scholar LinkedIn Twitter")
+    badge = next((e.text() for e in _badges(el) if e.text()), None)
     if badge and len(lines) > 1 and lines[0] == badge:
         lines = lines[1:]
 
@@ -812,7 +885,7 @@ def _read_record(el: El) -> _Reading | None:
     if label and first.startswith(label) and (_pure_venue(label) or (label != first and _is_venue_line(label))) \
             and (title is None or not title.startswith(label)):
         venue = label
-        status = re.match(r"\s*(\([^)]{1,40}\))", first[len(label):])  # "`IJCAI 2022` (Oral) Title"
+        status = _LEAD_NOTE.match(first[len(label):])  # "`IJCAI 2022` (Oral) Title"
         if status and not (title and first[len(label):].strip().startswith(title)):
             venue = f"{label} {status.group(1)}"
     elif lead and _is_venue_line(lead.group(1)):
@@ -863,18 +936,18 @@ def _read_record(el: El) -> _Reading | None:
         if title_idx == 0 and len(lines) == 1:
             whole = _strip_links_text(clean(lines[0]), buttons)
             pos = whole.find(title)
-            before = re.sub(r"\(\s*" + scholarly.YEAR + r"[a-z]?\s*\)[.:,]?\s*$", "", whole[:pos]).strip(" ,.") if pos > 0 else ""
+            before = _YEAR_AT_END.sub("", whole[:pos]).strip(" ,.") if pos > 0 else ""
             after = whole[pos + len(title):].strip(" ,.") if pos >= 0 else ""
             if before and _names_before(before):
                 authors = cues.split_authors(before)
                 if after and not _is_author_line(after):
-                    end = re.search(scholarly.YEAR + r"\)?\.\s+(?=[A-Z])", after)  # "..., 2020. This book won...":
+                    end = _YEAR_ENDS_SENTENCE.search(after)  # "..., 2020. This book won...":
                     after = after[:end.end()].strip(" .") if end else after  # the citation ends at its year
                     venue, venue_line = venue or _venue_from(after), after
                 rest = []
                 lead_year = scholarly.find_year(whole[:pos])
             elif after:
-                note = re.search(r"[\s,]*(\([^()]{2,60}\))\s*[.,]?\s*$", after)
+                note = _NOTE_AT_END.search(after)
                 if note and cues.author_share(after[:note.start()]) >= 0.6:  # "authors, (Oral)": a note on the venue
                     tail_note, after = note.group(1), after[:note.start()]
                 rest = [after]
@@ -902,7 +975,7 @@ def _read_record(el: El) -> _Reading | None:
                     venue_line = ln2
         if venue is None and venue_line:
             venue = _venue_from(venue_line)
-        elif venue and venue_line and re.fullmatch(r"[\[(]?(?:oral|spotlight|poster|highlight)[\])]?", venue.strip(), re.I):
+        elif venue and venue_line and _PRESENTATION.fullmatch(venue.strip()):
             venue = f"{_venue_from(venue_line)} ({venue.strip('[]()')})"  # an "Oral" badge belongs to the venue line
         if venue is None and badge and _is_venue_line(badge) and badge.lower() not in _CATEGORY_BADGES:
             venue = badge
@@ -916,13 +989,13 @@ def _read_record(el: El) -> _Reading | None:
 
 
 @lru_cache(maxsize=16384)
-def _read_reference(line: str, in_publications: bool) -> tuple[Publication, bool] | None:
-    return parse_bib_line(line, in_publications=in_publications)
+def _read_reference(line: str) -> tuple[tuple[Publication, bool] | None, tuple[Publication, bool] | None]:
+    return parse_bib_line_both(line)
 
 
 def _reference(line: str, in_publications: bool) -> tuple[Publication, bool] | None:
-    """A one-line reference read once per text (records are read in several contexts); a fresh copy."""
-    found = _read_reference(line, in_publications)
+    """A one-line reference read once per text, for both contexts (records are read in several); a fresh copy."""
+    found = _read_reference(line)[0 if in_publications else 1]
     if found is None:
         return None
     pub, has_authors = found
@@ -939,6 +1012,10 @@ def _link_kinds(links: list[tuple[str, str]]) -> dict[str, str]:
     return kinds
 
 
+_PERIOD_BREAK = re.compile(r"\.\s+")
+_COMMA = re.compile(r",\s*")
+
+
 def _one_line_title(text: str) -> str:
     """The title inside a one-line reference: before the first author name, or between periods."""
     pieces = [p.strip() for p in text.split(",")]
@@ -946,15 +1023,15 @@ def _one_line_title(text: str) -> str:
     while lead < len(pieces) - 1 and pieces[lead] and all(cues.looks_like_name(n) for n in cues.split_authors(pieces[lead])):
         lead += 1
     if lead >= 2:
-        title = re.split(r"\.\s+", ", ".join(pieces[lead:]), maxsplit=1)[0].strip()
-        cut = next((m.start() for m in re.finditer(r",\s*", title) if _is_venue_line(title[m.end():])), None)
+        title = _PERIOD_BREAK.split(", ".join(pieces[lead:]), maxsplit=1)[0].strip()
+        cut = next((m.start() for m in _COMMA.finditer(title) if _is_venue_line(title[m.end():])), None)
         title = title[:cut] if cut else title  # "Title, Publisher, 2020": no period before the venue
         if _title_like(title):
             return title
     for i in range(1, len(pieces)):
         if cues.looks_like_name(pieces[i]) and cues.author_share(", ".join(pieces[i:])) >= 0.5:
             return ", ".join(pieces[:i])
-    sentences = [s.strip() for s in re.split(r"\.\s+", text) if s.strip()]
+    sentences = [s.strip() for s in _PERIOD_BREAK.split(text) if s.strip()]
     if len(sentences) >= 2 and cues.author_share(sentences[0]) >= 0.6:
         return sentences[1]
     return text
@@ -962,10 +1039,13 @@ def _one_line_title(text: str) -> str:
 
 # ---------------------------------------------------------------- news
 
+_EMOJI_CODE = re.compile(r"(?<!\w):[a-z0-9_+\-]+:(?!\w)")  # ":fire:"
+
+
 def parse_news(el: El, *, section: Section, today: dt.date, last_date: str | None) -> NewsItem | None:
     lines = _record_lines(el)
     text = clean(" ".join(lines))
-    text = re.sub(r"(?<!\w):[a-z0-9_+\-]+:(?!\w)", "", text).strip()
+    text = _EMOJI_CODE.sub("", text).strip()
     if not text or len(text) < 8 or _FOOTER.match(text):
         return None
     date, rest = cues.split_news_date(text)
@@ -1020,7 +1100,7 @@ def _segmentation(section: Section, records: list[El], read_as: str, today: dt.d
     """For ``check --explain``: the evidence behind a section's kind, and each record's lines with the
     role each got (title, authors, venue, links, date, text), so a reader sees where records were cut."""
     top = section.heading.parent if section.heading is not None else None
-    papers = [parse_paper(r, section=section, strict=False) for r in records]
+    papers = [_paper(r, section, False) for r in records]
     evidence = {"heading": cues.heading_kind(section.title) if section.title else None,
                 "markup": _marker_kind(records[0], top) if records else None,
                 "dated": sum(1 for r in records if cues.split_news_date(r.text())[0]) / len(records) if records else 0.0,
@@ -1141,10 +1221,13 @@ def _looks_like_news(records: list[El]) -> bool:
     return len(records) >= 2 and dated >= 0.6 * len(records)
 
 
+_RANGE_REST = re.compile(r"^\s*(?:[-–—]|to\b|until\b|present\b)|^\s*[\d/.]{4,10}\b")
+
+
 def _sentences(records: list[El]) -> bool:
     """Records that read as sentences (news), not as timeline rows ("2019-2023 PhD, MIT")."""
     rests = [cues.split_news_date(r.text())[1] for r in records]
-    if sum(1 for t in rests if re.match(r"^\s*(?:[-–—]|to\b|until\b|present\b)|^\s*[\d/.]{4,10}\b", t)) >= len(rests) / 3:
+    if sum(1 for t in rests if _RANGE_REST.match(t)) >= len(rests) / 3:
         return False  # "08/2018 – 06/2023, University": a timeline of ranges
     words = [len(t.split()) for t in rests]
     return bool(words) and sum(words) / len(words) >= 6
@@ -1155,7 +1238,7 @@ def _looks_like_papers(records: list[El], section: Section, *, with_authors: boo
     list, whatever its heading says (a sentence about an award names a venue too, but has neither)."""
     votes = 0
     for r in records:
-        p = parse_paper(r, section=section, strict=False)
+        p = _paper(r, section, False)
         marked = p and (p.authors if with_authors else (p.authors or p.rule != "html:first-line"))
         if marked and (p.venue or set(p.links) & {"pdf", "arxiv", "doi"}):
             votes += 1
@@ -1186,12 +1269,12 @@ def _read_page(root: El, tree: LexborHTMLParser, html: str, *, today: dt.date, s
             kind = section.kind
             records = _one_per_line(records, kind, section)
             if kind == "publications" and _looks_like_news(records) and not any(
-                    parse_paper(r, section=section, strict=True) for r in records[:5]):
+                    _paper(r, section, True) for r in records[:5]):
                 kind = "news"
             if kind == "news" and not _looks_like_news(records) and _looks_like_papers(records, section):
                 kind = "publications"
             if kind is None and _looks_like_news(records) and _sentences(records) and not any(
-                    parse_paper(r, section=section, strict=True) for r in records[:5]):
+                    _paper(r, section, True) for r in records[:5]):
                 kind = "news"  # dated one-line items about acceptances and awards, whatever the heading
             if section.forced:
                 kind = section.kind
@@ -1230,9 +1313,10 @@ def _read_page(root: El, tree: LexborHTMLParser, html: str, *, today: dt.date, s
                     entry.update(_segmentation(section, records, entry["read_as"] if entry["found"] else "nothing", today))
     page.publications = _with_structured(_dedupe_papers(papers), structured_papers(tree, html))
     page.news = _dedupe_news(news)
-    page.profile = Profile(name=_page_name(tree, sections))
+    title = title_of(tree)
+    page.profile = Profile(name=_page_name(title, sections))
     h1 = next((s.title for s in sections if s.heading is not None and s.heading.tag == "h1"), "")
-    page.title = f"{title_of(tree)} {h1}".strip()
+    page.title = f"{title} {h1}".strip()
     page.bio = _bio_text(sections)
     return page
 
@@ -1249,8 +1333,7 @@ def _apply_selectors(tree, root: El, sections: list[Section], selectors: dict[st
     return sections
 
 
-def _page_name(tree, sections: list[Section]) -> str | None:
-    title = title_of(tree)
+def _page_name(title: str, sections: list[Section]) -> str | None:
     if title:
         name = re.split(r"\s+[|\-–—·:]\s+|'s\s", title)[0].strip()
         if cues.looks_like_name(name):
@@ -1270,7 +1353,9 @@ def _bio_text(sections: list[Section]) -> list[str]:
             continue
         about = s.kind != "other" or re.search(r"about|bio|简介|簡介|关于|關於", s.title, re.I)
         for n in s.nodes:
+            if not about and n.tag not in ("p", "div"):
+                continue  # (its text is never built: a list of a whole section can be long)
             text = n.text()
-            if len(text) > (40 if about else 120) and (about or n.tag in ("p", "div")):
+            if len(text) > (40 if about else 120):
                 out.append(text)
     return out

@@ -86,8 +86,11 @@ def _norm_line(line: str) -> str:
     return re.sub(r" {2,}", " ", line).strip()
 
 
+_WORD = re.compile(r"[^\W\d_][\w'’\-]*")
+
+
 def _words(s: str) -> list[str]:
-    return re.findall(r"[^\W\d_][\w'’\-]*", s)
+    return _WORD.findall(s)
 
 
 def _title_case_ratio(s: str) -> float:
@@ -153,34 +156,44 @@ def parse_date(s: str, default_year: int | None = None) -> str | None:
 # ---------------------------------------------------------------- author lists
 
 
+_TOKEN_MARKS = re.compile(r"[*†‡§¶#¹²³⁴⁵⁶⁷⁸⁹⁰\d]+$")
+_INITIALS = re.compile(r"(?:[A-Z]\.?-?){1,3}")
+_NAME_SEP = re.compile(r"\s*[,;]\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*")
+_SURNAME_INITIALS = re.compile(r"(?:[A-Z]\.\s*-?){1,3}|[A-Z]{1,2}")
+
+
 def _is_name_token(tok: str) -> bool:
     """One word of a person's name: capitalised, an initial, a particle, or an uncased script (CJK)."""
-    tok = re.sub(r"[*†‡§¶#¹²³⁴⁵⁶⁷⁸⁹⁰\d]+$", "", tok)
+    tok = _TOKEN_MARKS.sub("", tok)
     if not tok:
         return False
     if tok.lower() in _NAME_PARTICLES:
         return True
-    if re.fullmatch(r"(?:[A-Z]\.?-?){1,3}", tok):
+    if _INITIALS.fullmatch(tok):
         return True  # initials: 'J.', 'J.-P.', 'JK'
     if tok.endswith("."):
         return False  # a full word ending in a period ends a sentence, not a name
     first = tok[0]
     if not (first.isupper() or (first.isalpha() and not first.islower() and not first.isupper())):
         return False
-    return bool(re.fullmatch(r"[^\W\d_][\w'’\-]*", tok)) and len(tok) <= 20
+    return bool(_WORD.fullmatch(tok)) and len(tok) <= 20
 
 
 def _split_names(s: str) -> list[str]:
-    parts = re.split(r"\s*[,;]\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*", s.strip())
+    parts = _NAME_SEP.split(s.strip())
     names: list[str] = []
     for p in (p.strip() for p in parts):
         if not p:
             continue
-        if names and re.fullmatch(r"(?:[A-Z]\.\s*-?){1,3}|[A-Z]{1,2}", p) and len(names[-1].split()) == 1:
+        if names and _SURNAME_INITIALS.fullmatch(p) and len(names[-1].split()) == 1:
             names[-1] = f"{names[-1]} {p}"  # 'Smith, J.' written surname first
         else:
             names.append(p)
     return names
+
+
+_INITIAL_AT_END = re.compile(r"\b[A-Z]\.$")
+_NOT_IN_AUTHORS = re.compile(r"[:!?\"“”()\[\]{}=/@]|https?")
 
 
 def parse_authors(line: str, *, loose: bool = False) -> list[str] | None:
@@ -193,9 +206,9 @@ def parse_authors(line: str, *, loose: bool = False) -> list[str] | None:
     s = _AFFIL_SPLIT.split(line.strip())[0].strip()
     etal = bool(_ETAL.search(s))
     s = _ETAL.sub("", s).strip().rstrip(",;").strip()
-    if s.endswith(".") and not re.search(r"\b[A-Z]\.$", s):
+    if s.endswith(".") and not _INITIAL_AT_END.search(s):
         s = s[:-1]
-    if not s or len(s) > _MAX_AUTHORS or re.search(r"[:!?\"“”()\[\]{}=/@]|https?", s):
+    if not s or len(s) > _MAX_AUTHORS or _NOT_IN_AUTHORS.search(s):
         return None
     names = _split_names(s)
     if not names:
@@ -221,6 +234,11 @@ def parse_authors(line: str, *, loose: bool = False) -> list[str] | None:
     return names
 
 
+_AUTHORS_END = re.compile(r"\.\s+|\.?\s*\((?=" + scholarly.YEAR + r"[a-z]?\))")
+_INITIAL = re.compile(r"\b[A-Z]\.")
+_BARE_INITIAL_AT_END = re.compile(r"\s[A-Z]$")
+
+
 def _authors_prefix(s: str, *, loose: bool = False) -> tuple[list[str], str] | None:
     """The longest author list that opens ``s`` and ends at a sentence break, and what follows it.
 
@@ -229,11 +247,11 @@ def _authors_prefix(s: str, *, loose: bool = False) -> tuple[list[str], str] | N
     """
     stop = _NOT_IN_NAMES.search(s)  # no author list runs past a word or mark that names never hold
     limit = min(stop.start() + 1 if stop else len(s), _MAX_AUTHORS)
-    cuts = [m.start() for m in re.finditer(r"\.\s+|\.?\s*\((?=" + scholarly.YEAR + r"[a-z]?\))", s[:limit])]
+    cuts = [m.start() for m in _AUTHORS_END.finditer(s[:limit])]
     for cut in sorted(cuts, reverse=True):
         names = parse_authors(s[:cut].rstrip(), loose=loose)
         if names:
-            if any(re.search(r"\b[A-Z]\.", n) for n in names) and re.search(r"\s[A-Z]$", names[-1]):
+            if any(_INITIAL.search(n) for n in names) and _BARE_INITIAL_AT_END.search(names[-1]):
                 names[-1] += "."  # the list's own initials have periods: the one before the break had one too
             return names, s[cut:].lstrip(". ").strip()
     return None
@@ -242,14 +260,18 @@ def _authors_prefix(s: str, *, loose: bool = False) -> tuple[list[str], str] | N
 # ---------------------------------------------------------------- bibliographic one-liners
 
 
+_PERIOD_BREAK = re.compile(r"\.\s+")
+_ABBREVIATED = re.compile(r"[A-Z]|(?:[A-Z]\.-?)+[A-Z]?")
+
+
 def _segments(s: str) -> list[str]:
     """Split at '. ' sentence breaks, skipping initials and common bibliographic abbreviations."""
     out: list[str] = []
     start = 0
-    for m in re.finditer(r"\.\s+", s):
+    for m in _PERIOD_BREAK.finditer(s):
         before = s[start:m.start()].split()
         last = before[-1] if before else ""
-        if re.fullmatch(r"[A-Z]|(?:[A-Z]\.-?)+[A-Z]?", last) or last.lower().strip("(") in _ABBREVIATIONS:
+        if _ABBREVIATED.fullmatch(last) or last.lower().strip("(") in _ABBREVIATIONS:
             continue
         out.append(s[start:m.start()].strip())
         start = m.end()
@@ -259,9 +281,14 @@ def _segments(s: str) -> list[str]:
     return [o for o in out if o]
 
 
+_END_PUNCTUATION = re.compile(r"[,.;:]+$")
+_BRACKETS_ONLY = re.compile(r"(?:\[[^\]]*\]\s*)+")
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
 def _clean_title(t: str) -> str:
     t = t.strip().strip("\"“”'‘’*_").strip()
-    t = re.sub(r"[,.;:]+$", "", t).strip()
+    t = _END_PUNCTUATION.sub("", t).strip()
     return t
 
 
@@ -270,12 +297,12 @@ def _plausible_title(t: str) -> bool:
     words = t.split()
     if not (2 <= len(words) <= 40 and 8 <= len(t) <= 300) or _URL.match(t) or cues.is_date(t):
         return False
-    return not re.fullmatch(r"(?:\[[^\]]*\]\s*)+", t) and not _only_link_labels(t)
+    return not _BRACKETS_ONLY.fullmatch(t) and not _only_link_labels(t)
 
 
 def _only_link_labels(s: str) -> bool:
     """A row of link buttons ('PDF | Code', 'Project'), or bracketed links ('[Project page] [Slides]')."""
-    labels = re.findall(r"[^\W\d_]+", s.lower())
+    labels = _LETTERS.findall(s.lower())
     return bool(labels) and all(w in _LINK_LABELS for w in labels)
 
 
@@ -293,12 +320,27 @@ def parse_bib_line(line: str, *, in_publications: bool = False) -> tuple[Publica
     if not 20 <= len(s) <= _MAX_REFERENCE:
         return None
     first_hit = None
-    for reader in (_bib_quoted, _bib_authors_first, _bib_ieee, _bib_title_first, _bib_commas):
+    for reader in _BIB_READERS:
         hit = reader(s)
         if hit is not None and (hit[1] or not in_publications):
             return hit
         first_hit = first_hit or hit
     return (_bib_one_author(s) if in_publications else None) or first_hit
+
+
+def parse_bib_line_both(line: str) -> tuple[tuple[Publication, bool] | None, tuple[Publication, bool] | None]:
+    """``parse_bib_line`` in a list of papers and elsewhere, from one pass over the readers: the answer
+    elsewhere (the first reading found) is always among the readings the stricter pass goes through."""
+    s = _LIST_MARKER.sub("", line.strip()).strip()
+    if not 20 <= len(s) <= _MAX_REFERENCE:
+        return None, None
+    first_hit = None
+    for reader in _BIB_READERS:
+        hit = reader(s)
+        first_hit = first_hit or hit
+        if hit is not None and hit[1]:
+            return hit, first_hit
+    return _bib_one_author(s) or first_hit, first_hit
 
 
 def _bib_one_author(s: str) -> tuple[Publication, bool] | None:
@@ -316,18 +358,26 @@ def _bib_one_author(s: str) -> tuple[Publication, bool] | None:
     return _bib_pub(title, names, ". ".join(segs[1:]), s), True
 
 
+_QUOTED = re.compile(r"[\"“](?P<t>[^\"“”]{8,300}?)[,.]?[\"”]")
+_LEAD_IN = re.compile(r"^in\s+", re.IGNORECASE)
+
+
 def _bib_quoted(s: str) -> tuple[Publication, bool] | None:
-    quoted = re.search(r"[\"“](?P<t>[^\"“”]{8,300}?)[,.]?[\"”]", s)
+    quoted = _QUOTED.search(s)
     if not quoted:
         return None
     before = s[:quoted.start()].strip().rstrip(",:").strip()
     names = (parse_authors(before) or parse_authors(before, loose=True)) if before else None
     title = _clean_title(quoted.group("t"))
     venue = s[quoted.end():].strip(" ,.;:")
-    venue = re.sub(r"^in\s+", "", venue, flags=re.IGNORECASE) if venue else venue
+    venue = _LEAD_IN.sub("", venue) if venue else venue
     if _plausible_title(title) and (names or venue):
         return _bib_pub(title, names or [], venue or None, s), bool(names)
     return None
+
+
+_INITIALS_ONLY = re.compile(r"(?:[A-Z]\.?[\s-]*)+")
+_LEAD_YEAR = re.compile(rf"^\(?({scholarly.YEAR})[a-z]?\)?[.,]?\s*")
 
 
 def _bib_authors_first(s: str) -> tuple[Publication, bool] | None:
@@ -335,9 +385,9 @@ def _bib_authors_first(s: str) -> tuple[Publication, bool] | None:
     if not pre:
         return None
     names, rest = pre
-    if re.fullmatch(r"(?:[A-Z]\.?[\s-]*)+", names[-1]):
+    if _INITIALS_ONLY.fullmatch(names[-1]):
         return None  # the break fell after an initial ('... and L. Li, Title'): a comma-style reference
-    year_m = re.match(rf"^\(?({scholarly.YEAR})[a-z]?\)?[.,]?\s*", rest)
+    year_m = _LEAD_YEAR.match(rest)
     if year_m:
         rest = rest[year_m.end():]
     segs = _segments(rest)
@@ -390,10 +440,13 @@ _DETAIL = re.compile(r"(?:vol(?:ume)?\.?|no\.?|pp\.?|pages?|art(?:icle)?\.?|issu
                      + r"|\d+(?:\(\d+\))?(?::\d+[-–]\d+)?", re.IGNORECASE)
 
 
+_PROCEEDINGS = re.compile(r"(?:in\s+)?proc(?:eedings|\.)", re.IGNORECASE)
+
+
 def _venue_piece(piece: str, following: list[str]) -> bool:
     """A comma-separated piece that opens a venue: venue words or an acronym, or a title-case name
     followed only by volume, pages and year ('Pattern Recognition, vol. 142, 2023')."""
-    if _venue_cue(piece) or re.match(r"(?:in\s+)?proc(?:eedings|\.)", piece, re.IGNORECASE):
+    if _venue_cue(piece) or _PROCEEDINGS.match(piece):
         return True
     return bool(following) and _title_case_ratio(piece) >= 0.6 and all(_DETAIL.fullmatch(f.strip(" .")) for f in following) \
         and any(scholarly.find_year(f) for f in following)
@@ -411,6 +464,10 @@ def _title_then_venue(segment: str) -> tuple[str, str] | None:
     return None
 
 
+_AND = re.compile(r"\band\b|&")
+_AUTHOR_MARK_AT_END = re.compile(r"[*†‡]+$")
+
+
 def _bib_ieee(s: str) -> tuple[Publication, bool] | None:
     """'M. Zhang and Y. Chen, Title, Venue (NeurIPS-18), 2018.' (IEEE style): names, then the title, then
     the venue, all separated by commas."""
@@ -418,10 +475,10 @@ def _bib_ieee(s: str) -> tuple[Publication, bool] | None:
     names: list[str] = []
     i = 0
     while i < len(pieces):
-        sub = [x.strip() for x in re.split(r"\band\b|&", pieces[i]) if x.strip()]
+        sub = [x.strip() for x in _AND.split(pieces[i]) if x.strip()]
         if not sub or not all(cues.looks_like_name(x) for x in sub):
             break
-        names += [re.sub(r"[*†‡]+$", "", x) for x in sub]
+        names += [_AUTHOR_MARK_AT_END.sub("", x) for x in sub]
         i += 1
     if not names or i >= len(pieces) - 1:
         return None
@@ -436,6 +493,10 @@ def _bib_ieee(s: str) -> tuple[Publication, bool] | None:
     return _bib_pub(split[0], names, split[1], s), True
 
 
+_STATUS = re.compile(scholarly.PUBLICATION_STATUS, re.I)
+_TRAILING_NOTES = re.compile(r"(?:[\s,|.]*(?:\([^)]{1,60}\)|\[[^\]]{1,40}\]))+[\s,|]*$|[\s,|]+$")
+
+
 def _bib_commas(s: str) -> tuple[Publication, bool] | None:
     """'VENUE 2023 Title, A. Author, B. Author' or 'Title, A. Author, B. Author, VENUE 2023': commas only.
 
@@ -445,13 +506,13 @@ def _bib_commas(s: str) -> tuple[Publication, bool] | None:
     venue = None
     m = _LEAD_VENUE.match(s)
     rest = s
-    if m and (scholarly.find_year(m.group("v")) or re.fullmatch(scholarly.PUBLICATION_STATUS, m.group("v"), re.I)):
+    if m and (scholarly.find_year(m.group("v")) or _STATUS.fullmatch(m.group("v"))):
         venue, rest = m.group("v").strip("[]"), m.group("rest")
     bars = rest.split("|")
-    while len(bars) > 1 and all(w in _LINK_LABELS for w in re.findall(r"[^\W\d_]+", bars[-1].lower())):
+    while len(bars) > 1 and all(w in _LINK_LABELS for w in _LETTERS.findall(bars[-1].lower())):
         bars.pop()  # trailing '| Project | Code' link labels
     rest = "|".join(bars)
-    rest = re.sub(r"(?:[\s,|.]*(?:\([^)]{1,60}\)|\[[^\]]{1,40}\]))+[\s,|]*$|[\s,|]+$", "", rest)
+    rest = _TRAILING_NOTES.sub("", rest)
     pieces = rest.split(", ")
     if len(pieces) < 2:
         return None
@@ -469,6 +530,9 @@ def _bib_commas(s: str) -> tuple[Publication, bool] | None:
                 return _bib_pub(title, names, venue or tail_venue, s), True
             return None
     return None
+
+
+_BIB_READERS = (_bib_quoted, _bib_authors_first, _bib_ieee, _bib_title_first, _bib_commas)
 
 
 def _bib_pub(title: str, names: list[str], venue: str | None, raw: str) -> Publication:
