@@ -187,9 +187,15 @@ def test_papers(html: str, expected: list[tuple[str, str, int, int]]) -> None:
     assert got == expected
 
 
+# A template's code left in the page (``<?php ... ?>``) is a processing instruction to the parser: skipped.
+LEFT_PHP = page("""<h2>News</h2><ul><?php include 'news.php'; ?>
+<li>2024-03-02: Our paper on sparse graphs was accepted at a workshop.</li>
+<li>2023-11-20: <?php echo $award; ?> I received a teaching award from the department.</li></ul>""")
+
 NEWS_CASES = [
     ("a dated table under no telling heading is news", NEWS_TABLE, ["2024.02", "2023.12", "2023.09"], 0),
     ("a timeline of date ranges is not news", TIMELINE_TABLE, [], 0),
+    ("template code left in the page is skipped", LEFT_PHP, ["2024-03-02", "2023-11-20"], 0),
 ]
 
 

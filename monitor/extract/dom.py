@@ -358,7 +358,7 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
                         visible = True
                     parts.append(text if keep_newlines else text.replace("\n", " "))
                 continue
-            if tag in INVISIBLE or tag.startswith("-"):
+            if tag is None or tag in INVISIBLE or tag.startswith("-"):  # None: a processing instruction
                 continue
             if depth > max_depth:
                 raise PageTooComplex(f"page nested deeper than {max_depth} levels")
