@@ -268,7 +268,6 @@ class El:
                 out.append((a.text(), href))
         return out
 
-
     def _anchors(self) -> list[El]:
         """The links inside, in order: ``find_all("a")``, from the page's list of its links (made once)
         rather than a walk of every element of every record."""
