@@ -357,14 +357,17 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
                         visible = True
                     parts.append(text if keep_newlines else text.replace("\n", " "))
                 continue
-            if tag is None or tag in INVISIBLE or tag.startswith("-"):  # None: a processing instruction
+            if tag is None or tag in INVISIBLE or tag[:1] == "-":  # None: a processing instruction
                 continue
             if depth > max_depth:
                 raise PageTooComplex(f"page nested deeper than {max_depth} levels")
             pre = len(doc)
             if pre >= max_elements:
                 raise PageTooComplex(f"page has more than {max_elements} elements")
-            el = El(tag, _attributes(node), parent, None, pre, node.mem_id, doc)
+            attrs = node.attributes  # (what ``_attributes`` does, without a call per element)
+            if attrs and None in attrs.values():
+                attrs = _valued(attrs)
+            el = El(tag, attrs, parent, None, pre, node.mem_id, doc)
             doc.append(el)
             kids.append(el)
             stack.append((parent, children, size, visible, parts, keep_newlines))
@@ -413,8 +416,13 @@ def _attributes(node) -> dict[str, str]:
     """A node's attributes, an attribute written without a value as the empty string."""
     attrs = node.attributes
     if attrs and None in attrs.values():
-        attrs = {k: (v if v is not None else "") for k, v in attrs.items()}
+        attrs = _valued(attrs)
     return attrs
+
+
+def _valued(attrs: dict[str, str | None]) -> dict[str, str]:
+    """``attrs`` with the empty string for each attribute written without a value."""
+    return {k: (v if v is not None else "") for k, v in attrs.items()}
 
 
 def title_of(tree: LexborHTMLParser) -> str:
