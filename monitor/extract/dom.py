@@ -232,10 +232,13 @@ class El:
     def lines(self) -> list[str]:
         """The text as a reader sees it: one entry per visual line (block boundaries and <br>)."""
         if self._lines is None:
-            # nested elements share most of their lines: each raw line is cleaned once per page
-            cleaned = self._line_cache()
+            # nested elements share most of their lines: each raw line is cleaned once per page (the
+            # page's cache is made with its tree; a record made of parts looks for its parts' page)
+            doc = self.doc
+            cleaned = doc[0].memo["clean-lines"] if doc is not None else self._line_cache()
+            text = self._raw if self._raw is not None else self.raw_text()
             lines = []
-            for raw in self.raw_text().split("\n"):
+            for raw in text.split("\n"):
                 line = cleaned.get(raw)
                 if line is None:
                     line = cleaned[raw] = clean(raw)
@@ -336,6 +339,7 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
     max_depth, max_elements = budget.max_depth, budget.max_elements
     root = El(root_node.tag, _attributes(root_node), None, None, 0, root_node.mem_id)
     doc = root.doc = [root]
+    root.memo["clean-lines"] = {}  # ``El.lines``: the page's cleaned lines by raw line
     # Depth-first, in document order: the hot loop of reading a page. One ``for`` runs over the current
     # element's lexbor children; it is left for a child element (the parent's state waits on ``stack``)
     # and resumed when that child is complete. Meanwhile the current element is measured: its text's
