@@ -482,6 +482,7 @@ def _record_lines(el: El) -> list[str]:
 _MORE_AUTHORS = re.compile(r"\s*[*†‡#\d]*\s*(?:,|\(|and\b|&)")  # after a name: the list of authors goes on
 _TITLE_CLASS = re.compile(r"(?:^|[\s_-])(?:paper-?)?title\b")
 _STYLED = frozenset({"strong", "b", "a", "em", "i", "span", "font", "u"})
+_STYLED_RULE = {tag: f"<{tag}>" for tag in _STYLED}
 
 
 def _title_candidates(el: El) -> list[tuple[str, str]]:
@@ -495,15 +496,17 @@ def _title_candidates(el: El) -> list[tuple[str, str]]:
     styled: list[tuple[str, str]] = []
     skip_end = -1
     for e in el.elements():
-        if e.tag in _STYLED and e.text():
-            styled.append((e.text(), f"<{e.tag}>"))
+        if e.tag in _STYLED:
+            text = e.text()
+            if text:
+                styled.append((text, _STYLED_RULE[e.tag]))
         if e.pre <= skip_end:
             continue
-        classes = e.classes
-        if classes and _skipped(e):
+        named = e.attrs.get("class")  # (most elements have no class: no list of classes for them)
+        if named and _skipped(e):
             skip_end = e.post
             continue
-        if e.tag == "papertitle" or (classes and _TITLE_CLASS.search(" ".join(classes).lower())):
+        if e.tag == "papertitle" or (named and _TITLE_CLASS.search(" ".join(e.classes).lower())):
             marked.append((e.text(), "title-markup"))
         elif e.tag in ("h2", "h3", "h4", "h5", "h6"):
             marked.append((e.text(), "heading-in-record"))
