@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from itertools import islice
 from collections import Counter
@@ -113,12 +113,27 @@ def _is_record_heading(el: El, text: str) -> bool:
         if node is None or node.parent is None:
             return False
         sig = _sig(node)
-        same = (s for s in node.parent.element_children()
-                if _sig(s) == sig and any(h.tag == el.tag for h in s.elements()))
+        same = (s for s in node.parent.element_children() if _sig(s) == sig and _holds_tag(s, el.tag))
         if _at_least(2, same) and clean(node.text()) != clean(text):  # two are enough: stop looking
             return len(node.find_all("li")) < 3 and len(node.raw_text()) < 3000  # a card, not a whole section
         node = node.parent
     return False
+
+
+def _holds_tag(el: El, tag: str) -> bool:
+    """Whether an element ``tag`` is inside ``el``: looked up in where each tag occurs on the page (listed once
+    per page), not by a walk of ``el``, as the siblings asked about can be whole sections."""
+    if el.doc is None:
+        return any(e.tag == tag for e in el.elements())
+    memo = el.doc[0].memo
+    if "tag-positions" not in memo:
+        positions: dict[str, list[int]] = {}
+        for e in el.doc:
+            positions.setdefault(e.tag, []).append(e.pre)
+        memo["tag-positions"] = positions
+    pres = memo["tag-positions"].get(tag, ())
+    i = bisect_right(pres, el.pre)
+    return i < len(pres) and pres[i] <= el.post
 
 
 def _next_block(el: El) -> El | None:
