@@ -442,7 +442,8 @@ def _plain(el: El) -> bool:
         return all(_plain(c) for c in el.children if isinstance(c, El))
     root = el.doc[0]
     if "hidden" not in root.memo:  # once per page: where such parts are, in document order
-        root.memo["hidden"] = [e.pre for e in el.doc if e.tag in ("details", "pre") or _skipped(e)]
+        root.memo["hidden"] = [e.pre for e in el.doc  # (only an element with a class can be skipped)
+                               if e.tag in ("details", "pre") or ("class" in e.attrs and _skipped(e))]
     hidden = root.memo["hidden"]
     i = bisect_left(hidden, el.pre)
     return i == len(hidden) or hidden[i] > el.post
