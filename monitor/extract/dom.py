@@ -232,10 +232,13 @@ class El:
     def lines(self) -> list[str]:
         """The text as a reader sees it: one entry per visual line (block boundaries and <br>)."""
         if self._lines is None:
-            # nested elements share most of their lines: each raw line is cleaned once per page
-            cleaned = self._line_cache()
+            # nested elements share most of their lines: each raw line is cleaned once per page (the
+            # page's cache is made with its tree; a record made of parts looks for its parts' page)
+            doc = self.doc
+            cleaned = doc[0].memo["clean-lines"] if doc is not None else self._line_cache()
+            text = self._raw if self._raw is not None else self.raw_text()
             lines = []
-            for raw in self.raw_text().split("\n"):
+            for raw in text.split("\n"):
                 line = cleaned.get(raw)
                 if line is None:
                     line = cleaned[raw] = clean(raw)
@@ -336,6 +339,7 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
     max_depth, max_elements = budget.max_depth, budget.max_elements
     root = El(root_node.tag, _attributes(root_node), None, None, 0, root_node.mem_id)
     doc = root.doc = [root]
+    root.memo["clean-lines"] = {}  # ``El.lines``: the page's cleaned lines by raw line
     # Depth-first, in document order: the hot loop of reading a page. One ``for`` runs over the current
     # element's lexbor children; it is left for a child element (the parent's state waits on ``stack``)
     # and resumed when that child is complete. Meanwhile the current element is measured: its text's
@@ -357,14 +361,17 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
                         visible = True
                     parts.append(text if keep_newlines else text.replace("\n", " "))
                 continue
-            if tag is None or tag in INVISIBLE or tag.startswith("-"):  # None: a processing instruction
+            if tag is None or tag in INVISIBLE or tag[:1] == "-":  # None: a processing instruction
                 continue
             if depth > max_depth:
                 raise PageTooComplex(f"page nested deeper than {max_depth} levels")
             pre = len(doc)
             if pre >= max_elements:
                 raise PageTooComplex(f"page has more than {max_elements} elements")
-            el = El(tag, _attributes(node), parent, None, pre, node.mem_id, doc)
+            attrs = node.attributes  # (what ``_attributes`` does, without a call per element)
+            if attrs and None in attrs.values():
+                attrs = _valued(attrs)
+            el = El(tag, attrs, parent, None, pre, node.mem_id, doc)
             doc.append(el)
             kids.append(el)
             stack.append((parent, children, size, visible, parts, keep_newlines))
@@ -413,8 +420,13 @@ def _attributes(node) -> dict[str, str]:
     """A node's attributes, an attribute written without a value as the empty string."""
     attrs = node.attributes
     if attrs and None in attrs.values():
-        attrs = {k: (v if v is not None else "") for k, v in attrs.items()}
+        attrs = _valued(attrs)
     return attrs
+
+
+def _valued(attrs: dict[str, str | None]) -> dict[str, str]:
+    """``attrs`` with the empty string for each attribute written without a value."""
+    return {k: (v if v is not None else "") for k, v in attrs.items()}
 
 
 def title_of(tree: LexborHTMLParser) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from itertools import islice
 from collections import Counter
@@ -113,12 +113,27 @@ def _is_record_heading(el: El, text: str) -> bool:
         if node is None or node.parent is None:
             return False
         sig = _sig(node)
-        same = (s for s in node.parent.element_children()
-                if _sig(s) == sig and any(h.tag == el.tag for h in s.elements()))
+        same = (s for s in node.parent.element_children() if _sig(s) == sig and _holds_tag(s, el.tag))
         if _at_least(2, same) and clean(node.text()) != clean(text):  # two are enough: stop looking
             return len(node.find_all("li")) < 3 and len(node.raw_text()) < 3000  # a card, not a whole section
         node = node.parent
     return False
+
+
+def _holds_tag(el: El, tag: str) -> bool:
+    """Whether an element ``tag`` is inside ``el``: looked up in where each tag occurs on the page (listed once
+    per page), not by a walk of ``el``, as the siblings asked about can be whole sections."""
+    if el.doc is None:
+        return any(e.tag == tag for e in el.elements())
+    memo = el.doc[0].memo
+    if "tag-positions" not in memo:
+        positions: dict[str, list[int]] = {}
+        for e in el.doc:
+            positions.setdefault(e.tag, []).append(e.pre)
+        memo["tag-positions"] = positions
+    pres = memo["tag-positions"].get(tag, ())
+    i = bisect_right(pres, el.pre)
+    return i < len(pres) and pres[i] <= el.post
 
 
 def _next_block(el: El) -> El | None:
@@ -427,7 +442,8 @@ def _plain(el: El) -> bool:
         return all(_plain(c) for c in el.children if isinstance(c, El))
     root = el.doc[0]
     if "hidden" not in root.memo:  # once per page: where such parts are, in document order
-        root.memo["hidden"] = [e.pre for e in el.doc if e.tag in ("details", "pre") or _skipped(e)]
+        root.memo["hidden"] = [e.pre for e in el.doc  # (only an element with a class can be skipped)
+                               if e.tag in ("details", "pre") or ("class" in e.attrs and _skipped(e))]
     hidden = root.memo["hidden"]
     i = bisect_left(hidden, el.pre)
     return i == len(hidden) or hidden[i] > el.post
@@ -482,6 +498,7 @@ def _record_lines(el: El) -> list[str]:
 _MORE_AUTHORS = re.compile(r"\s*[*†‡#\d]*\s*(?:,|\(|and\b|&)")  # after a name: the list of authors goes on
 _TITLE_CLASS = re.compile(r"(?:^|[\s_-])(?:paper-?)?title\b")
 _STYLED = frozenset({"strong", "b", "a", "em", "i", "span", "font", "u"})
+_STYLED_RULE = {tag: f"<{tag}>" for tag in _STYLED}
 
 
 def _title_candidates(el: El) -> list[tuple[str, str]]:
@@ -495,15 +512,17 @@ def _title_candidates(el: El) -> list[tuple[str, str]]:
     styled: list[tuple[str, str]] = []
     skip_end = -1
     for e in el.elements():
-        if e.tag in _STYLED and e.text():
-            styled.append((e.text(), f"<{e.tag}>"))
+        if e.tag in _STYLED:
+            text = e.text()
+            if text:
+                styled.append((text, _STYLED_RULE[e.tag]))
         if e.pre <= skip_end:
             continue
-        classes = e.classes
-        if classes and _skipped(e):
+        named = e.attrs.get("class")  # (most elements have no class: no list of classes for them)
+        if named and _skipped(e):
             skip_end = e.post
             continue
-        if e.tag == "papertitle" or (classes and _TITLE_CLASS.search(" ".join(classes).lower())):
+        if e.tag == "papertitle" or (named and _TITLE_CLASS.search(" ".join(e.classes).lower())):
             marked.append((e.text(), "title-markup"))
         elif e.tag in ("h2", "h3", "h4", "h5", "h6"):
             marked.append((e.text(), "heading-in-record"))
