@@ -823,7 +823,8 @@ class Store:
     def source_summaries(self) -> list[sqlite3.Row]:
         """Each source's row with the papers and news of its newest accepted page and its counts of events
         and checks, all kept on the row (``update_items``, ``insert_events``, ``record_check``): ``monitor
-        sources`` reads no other table. Rows are ``sqlite3.Row`` (read by column name): with 10,000 sources dicts cost 20 ms."""
+        sources`` reads no other table. Rows are ``sqlite3.Row`` (read by column name): with 10,000 sources,
+        dicts cost 20 ms."""
         cursor = self.db.conn.cursor()
         cursor.row_factory = sqlite3.Row
         return cursor.execute(SOURCE_SUMMARIES).fetchall()
