@@ -20,7 +20,7 @@ from functools import lru_cache
 from operator import attrgetter
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -232,13 +232,10 @@ class El:
     def lines(self) -> list[str]:
         """The text as a reader sees it: one entry per visual line (block boundaries and <br>)."""
         if self._lines is None:
-            # nested elements share most of their lines: each raw line is cleaned once per page (the
-            # page's cache is made with its tree; a record made of parts looks for its parts' page)
-            doc = self.doc
-            cleaned = doc[0].memo["clean-lines"] if doc is not None else self._line_cache()
-            text = self._raw if self._raw is not None else self.raw_text()
+            # nested elements share most of their lines: each raw line is cleaned once per page
+            cleaned = self._line_cache()
             lines = []
-            for raw in text.split("\n"):
+            for raw in self.raw_text().split("\n"):
                 line = cleaned.get(raw)
                 if line is None:
                     line = cleaned[raw] = clean(raw)
@@ -265,25 +262,30 @@ class El:
     def links(self) -> list[tuple[str, str]]:
         """(anchor text, href) of every link, in order."""
         out = []
-        for a in ([self] if self.tag == "a" else []) + self._anchors():
+        for a in ([self] if self.tag == "a" else []) + self.inside("anchors", _is_link):
             href = a.attrs.get("href", "").strip()
             if href and not href.startswith(("javascript:", "#")):
                 out.append((a.text(), href))
         return out
 
-    def _anchors(self) -> list[El]:
-        """The links inside, in order: ``find_all("a")``, from the page's list of its links (made once)
-        rather than a walk of every element of every record."""
+    def inside(self, name: str, select: Callable[[El], bool]) -> list[El]:
+        """The elements inside this one that ``select`` picks, in document order: a slice of the page's list
+        of them (made once per page, kept as ``name``), not a walk of this element, which may be a whole
+        section asked about again and again; a record made of parts is walked."""
         if self.doc is None:
-            return self.find_all("a")
+            return [e for e in self.elements() if select(e)]
         memo = self.doc[0].memo
-        if "anchors" not in memo:
-            memo["anchors"] = [e for e in self.doc if e.tag == "a"]
-        anchors = memo["anchors"]
-        return anchors[bisect_left(anchors, self.pre + 1, key=_PRE):bisect_right(anchors, self.post, key=_PRE)]
+        found = memo.get(name)
+        if found is None:
+            found = memo[name] = [e for e in self.doc if select(e)]
+        return found[bisect_left(found, self.pre + 1, key=_PRE):bisect_right(found, self.post, key=_PRE)]
 
 
 _PRE = attrgetter("pre")
+
+
+def _is_link(el: El) -> bool:
+    return el.tag == "a"
 
 
 def _collect(el: El, parts: list[str]) -> None:
@@ -339,7 +341,6 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
     max_depth, max_elements = budget.max_depth, budget.max_elements
     root = El(root_node.tag, _attributes(root_node), None, None, 0, root_node.mem_id)
     doc = root.doc = [root]
-    root.memo["clean-lines"] = {}  # ``El.lines``: the page's cleaned lines by raw line
     # Depth-first, in document order: the hot loop of reading a page. One ``for`` runs over the current
     # element's lexbor children; it is left for a child element (the parent's state waits on ``stack``)
     # and resumed when that child is complete. Meanwhile the current element is measured: its text's

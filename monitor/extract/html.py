@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from functools import lru_cache
 from itertools import islice
 from collections import Counter
@@ -121,19 +121,8 @@ def _is_record_heading(el: El, text: str) -> bool:
 
 
 def _holds_tag(el: El, tag: str) -> bool:
-    """Whether an element ``tag`` is inside ``el``: looked up in where each tag occurs on the page (listed once
-    per page), not by a walk of ``el``, as the siblings asked about can be whole sections."""
-    if el.doc is None:
-        return any(e.tag == tag for e in el.elements())
-    memo = el.doc[0].memo
-    if "tag-positions" not in memo:
-        positions: dict[str, list[int]] = {}
-        for e in el.doc:
-            positions.setdefault(e.tag, []).append(e.pre)
-        memo["tag-positions"] = positions
-    pres = memo["tag-positions"].get(tag, ())
-    i = bisect_right(pres, el.pre)
-    return i < len(pres) and pres[i] <= el.post
+    """Whether an element ``tag`` is inside ``el`` (the siblings asked about can be whole sections)."""
+    return bool(el.inside(f"tag:{tag}", lambda e: e.tag == tag))
 
 
 def _next_block(el: El) -> El | None:
@@ -449,17 +438,8 @@ def _plain(el: El) -> bool:
     return i == len(hidden) or hidden[i] > el.post
 
 
-def _badges(el: El) -> Iterator[El]:
-    """The elements inside ``el`` with the class "badge", in order: looked up in the page's list of them
-    (made once per page), not by a walk of every record."""
-    if el.doc is None:  # a record made of parts
-        return (e for e in el.elements() if "badge" in e.classes)
-    root = el.doc[0]
-    if "badges" not in root.memo:
-        root.memo["badges"] = [e for e in el.doc if "badge" in e.attrs.get("class", "") and "badge" in e.classes]
-    badges = root.memo["badges"]
-    i = bisect_left(badges, el.pre + 1, key=lambda e: e.pre)
-    return (e for e in islice(badges, i, None) if e.pre <= el.post)
+def _is_badge(el: El) -> bool:
+    return "badge" in el.attrs.get("class", "") and "badge" in el.classes
 
 
 def _record_lines(el: El) -> list[str]:
@@ -862,7 +842,7 @@ def _read_record(el: El) -> _Reading | None:
         longest_first = sorted(link_texts, key=len, reverse=True)
         if any(_menu_line(ln, longest_first) for ln in lines):
             buttons = link_texts  # a line of links, or nearly, is a row of buttons ("Bio Scholar LinkedIn Twitter")
-    badge = next((e.text() for e in _badges(el) if e.text()), None)
+    badge = next((e.text() for e in el.inside("badges", _is_badge) if e.text()), None)
     if badge and len(lines) > 1 and lines[0] == badge:
         lines = lines[1:]
 

@@ -316,16 +316,7 @@ def parse_bib_line(line: str, *, in_publications: bool = False) -> tuple[Publica
     'Authors, "Title," Venue, Year.', 'Title. Authors. Venue Year.' and the comma style
     '[Venue Year] Title, Author, Author' (or 'Title, Author, Author, Venue Year').
     """
-    s = _LIST_MARKER.sub("", line.strip()).strip()
-    if not 20 <= len(s) <= _MAX_REFERENCE:
-        return None
-    first_hit = None
-    for reader in _BIB_READERS:
-        hit = reader(s)
-        if hit is not None and (hit[1] or not in_publications):
-            return hit
-        first_hit = first_hit or hit
-    return (_bib_one_author(s) if in_publications else None) or first_hit
+    return parse_bib_line_both(line)[0 if in_publications else 1]
 
 
 def parse_bib_line_both(line: str) -> tuple[tuple[Publication, bool] | None, tuple[Publication, bool] | None]:
