@@ -1,6 +1,6 @@
 """One entry point from a fetched document (HTML, Markdown or plain text) to a ``Page``.
 
-Markdown is rendered to HTML (markdown-it-py, raw HTML allowed, as GitHub and Jekyll do) and then
+Markdown is rendered to HTML (markdown-it, raw HTML allowed, as GitHub and Jekyll do) and then
 goes through the same HTML path, so the two never drift apart. Plain text has its own reader.
 Announcements and the profile line are read afterwards, the same way for all three forms.
 
@@ -14,8 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-
-from markdown_it import MarkdownIt
+from typing import Callable
 
 from ..models import Page
 from .announce import find_announcements, find_profile
@@ -25,7 +24,30 @@ from .text import extract_text
 
 __all__ = ["extract", "detect_format", "markdown_to_html", "looks_like_error_page", "Limits", "PageTooComplex"]
 
-_md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False}).enable("table").enable("strikethrough")
+MARKDOWN_RULES = ("table", "strikethrough")  # CommonMark (raw HTML allowed) with GitHub's tables and ~~strikes~~
+
+
+def python_markdown() -> Callable[[str], str]:
+    """markdown-it-py's renderer: the reference, and the one used where markdown-it.rs has no wheel."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+    return md.enable(list(MARKDOWN_RULES)).render
+
+
+def _markdown_renderer() -> Callable[[str], str]:
+    """markdown-it.rs (the Rust port of markdown-it, same presets) where it is installed: it writes the
+    same HTML as markdown-it-py on every Markdown page of the corpus and the seeds, in a seventeenth of the
+    time (markdown-it-py was half of reading a Markdown page; ``tests/test_markdown.py`` holds them to the
+    same output). Its wheels stop at Python 3.12; later Pythons use markdown-it-py."""
+    try:
+        import markdown_it_pyrs
+    except ImportError:
+        return python_markdown()
+    return markdown_it_pyrs.MarkdownIt("commonmark").enable_many(list(MARKDOWN_RULES)).render
+
+
+_render_markdown = _markdown_renderer()
 _FRONT_MATTER = re.compile(r"\A---\s*\n.*?\n---\s*\n", re.S)
 _ERROR_TITLE = re.compile(
     r"\b(?:40[0-9]|41[0-9]|50[0-9])\b|not found|page not found|doesn'?t exist|does not exist|server error|"
@@ -36,7 +58,7 @@ _ERROR_TITLE = re.compile(
 @functools.lru_cache(maxsize=2)  # a homepage is rendered twice in a row: to extract it, then to find its links
 def markdown_to_html(text: str) -> str:
     """Render Markdown as a Jekyll/GitHub page would show it (front matter dropped, inline HTML kept)."""
-    return _md.render(_FRONT_MATTER.sub("", text, count=1))
+    return _render_markdown(_FRONT_MATTER.sub("", text, count=1))
 
 
 def detect_format(body: str, content_type: str | None = None, url: str | None = None) -> str:
