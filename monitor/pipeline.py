@@ -324,6 +324,8 @@ async def check_sources(config: Config, store: Store, sources: list[Source] | No
     ids = ids if ids is not None else store.sync_sources(config.sources)
     own = fetcher is None
     pool = pool or shared_pool()
+    new = store.never_checked().intersection(ids[s.name] for s in sources)
+    pool.warm(len(new))  # a first check always extracts: its workers start while the first pages are fetched
     fetcher = fetcher or Fetcher(user_agent=user_agent(config.user_agent_contact), concurrency=config.concurrency,
                                  per_host=config.per_host, timeout=config.timeout, max_bytes=config.max_bytes,
                                  decode=False)  # bodies are decoded in the extraction worker

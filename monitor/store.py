@@ -465,6 +465,10 @@ class Store:
         an unchanged check reads three times."""
         return dict_rows(self.db.conn, sql, params)
 
+    def never_checked(self) -> set[int]:
+        """The sources not checked yet: their first check reads and extracts their page, whatever it finds."""
+        return {row[0] for row in self.db.conn.execute("SELECT id FROM sources WHERE check_count = 0")}
+
     def source_row(self, source_id: int) -> dict[str, Any]:
         return next(self.rows("SELECT * FROM sources WHERE id = ?", [source_id]))
 

@@ -19,6 +19,9 @@ import pytest
 
 from monitor.errors import ExtractError
 from monitor.extract.dom import Limits, limits, nesting_estimate, parse_html
+from monitor.pipeline import check_sources
+from monitor.sources import load_config
+from monitor.store import Store
 from monitor.worker import ExtractionPool, Job
 
 from .conftest import PAGES
@@ -108,6 +111,40 @@ def test_extraction_past_its_time_budget_fails_the_check_and_the_next_page_is_re
         assert page.publications[0].title == "Sparse Attention Without Tears"
     finally:
         pool.close()
+
+
+def _checked_with(pool: ExtractionPool, config: Path, db: Path) -> list[str]:
+    store = Store(db)
+    try:
+        return [r.outcome for r in asyncio.run(check_sources(load_config(config), store, pool=pool))]
+    finally:
+        store.close()
+
+
+def test_workers_start_with_a_run_that_has_new_sources_and_not_with_one_that_has_none(tmp_path, page_server):
+    """A source's first check always extracts, so its workers are started at the start of the run (while
+    the first pages are fetched); a run over sources checked before starts one only for a page that changed."""
+    page_server.set("/a/", (PAGES / "v1.html").read_text())
+    config = write_config(tmp_path, [("A", page_server.url("/a/")), ("Gone", page_server.url("/gone/")),
+                                     ("Also gone", page_server.url("/gone-too/"))])
+    db = tmp_path / "monitor.db"
+    first = ExtractionPool(size=2)
+    try:
+        first.warm(0)
+        assert first._idle == []
+        assert _checked_with(first, config, db) == ["new", "failed", "failed"]
+        assert len(first._idle) == 2  # both started for the three new sources (one page to read, as it turned out)
+    finally:
+        first.close()
+    again = ExtractionPool(size=2)
+    try:
+        assert _checked_with(again, config, db) == ["not_modified", "failed", "failed"]
+        assert again._idle == [] and not again._busy  # nothing new, nothing changed: no worker started
+        page_server.set("/a/", (PAGES / "v2.html").read_text())
+        assert _checked_with(again, config, db)[0] == "changed"
+        assert len(again._idle) == 1  # the changed page's
+    finally:
+        again.close()
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
