@@ -44,11 +44,14 @@ def content_hash(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+_ITEM_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # what json.dumps(...) builds per call
+
+
 def item_hash(data: str | dict[str, Any]) -> int:
     """A 64-bit hash of an item's content (its JSON, keys sorted): tells an edited item from an unchanged one."""
     if isinstance(data, str):
         data = json.loads(data)
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    text = _ITEM_JSON(data)
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import time
@@ -11,7 +12,7 @@ import pytest
 from monitor.fetch import FetchResult
 from monitor.models import Source
 from monitor.pipeline import process
-from monitor.store import Store, migrations
+from monitor.store import Store, item_hash, migrations
 
 from .conftest import PAGES
 
@@ -289,3 +290,18 @@ def test_the_source_counts_migration_counts_what_each_source_shows(tmp_path):
     counts = {r["name"]: (r["papers"], r["news"], r["checks"], r["events"]) for r in store.source_summaries()}
     assert counts == {"S1": (2, 1, 2, 0), "S2": (0, 0, 1, 1)}
     store.close()
+
+
+@pytest.mark.parametrize("data", [
+    {"title": "Sparse Attention Without Tears", "authors": ["Dana Example", "Bo Li"], "year": 2021, "links": {}},
+    {"text": "Zoë joins the lab – “news”", "date": "2024-05-01", "kind": None},
+    {"b": [1, 2.5, True], "a": {"z": 1, "y": "\u00e9"}},
+])
+def test_an_items_hash_is_the_one_stored_databases_hold(data):
+    """Stored hashes tell an edited item from an unchanged one across versions: the definition never moves
+    (blake2b-64 of the JSON with sorted keys, UTF-8, as json.dumps writes it), and a stored JSON text hashes
+    as its content does."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    want = int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
+    assert item_hash(data) == want
+    assert item_hash(json.dumps(data)) == want
