@@ -1219,8 +1219,17 @@ def _records_by_kind(section: Section) -> list[tuple[Section, list[El]]]:
 
 def _looks_like_news(records: list[El]) -> bool:
     """Most records open with a date: a news list, whatever its heading says."""
-    dated = sum(1 for r in records if cues.split_news_date(r.text())[0])
-    return len(records) >= 2 and dated >= 0.6 * len(records)
+    if len(records) < 2:
+        return False
+    need, dated = 0.6 * len(records), 0
+    for i, r in enumerate(records):  # (it stops as soon as the answer is known: a record's text is costly)
+        if cues.split_news_date(r.text())[0]:
+            dated += 1
+            if dated >= need:
+                return True
+        elif dated + len(records) - 1 - i < need:  # too few dated even if all the rest were
+            return False
+    return False
 
 
 _RANGE_REST = re.compile(r"^\s*(?:[-–—]|to\b|until\b|present\b)|^\s*[\d/.]{4,10}\b")
