@@ -76,7 +76,7 @@ def _text_blocks(el: El) -> list[El]:
 
 # ---------------------------------------------------------------- sections
 
-_PSEUDO_HEADING_TAGS = frozenset({"p", "div", "span", "strong", "b", "dt", "font", "center", "td", "summary"})
+_PSEUDO_HEADING_TAGS = frozenset({"p", "div", "dt", "center", "td", "summary"})
 
 
 def _pseudo_heading(el: El) -> tuple[int, str] | None:
@@ -85,19 +85,22 @@ def _pseudo_heading(el: El) -> tuple[int, str] | None:
         return None
     if el.size > 400 or len(el.raw_text()) > 200:
         return None
+    # the markup first (most blocks are styled as no title at all), then the words
+    inner = _inner(el)
+    styled = len(inner) == 1 and isinstance(inner[0], El) and inner[0].tag in ("strong", "b", "font", "u", "big")
+    classy = any(k in c.lower() for c in el.classes for k in ("title", "heading", "header", "section"))
+    bare = el.tag in ("p", "div") and len(inner) == 1 and isinstance(inner[0], str)
+    if not (styled or classy or bare):
+        return None
     text = el.text()
     if not text or len(text) > 60 or len(text.split()) > 6:
         return None
     year = _YEAR_LABEL.fullmatch(text)
     if cues.heading_kind(text) is None and not year:
         return None
-    inner = _inner(el)
-    styled = len(inner) == 1 and isinstance(inner[0], El) and inner[0].tag in ("strong", "b", "font", "u", "big")
-    classy = any(k in c.lower() for c in el.classes for k in ("title", "heading", "header", "section"))
-    if el.tag in ("p", "div", "td", "dt", "center", "summary") and (styled or classy):
+    if styled or classy:
         return (6 if year else 3), text  # a bold year labels a group inside whatever section holds it
-    if el.tag in ("p", "div") and not year and len(inner) == 1 and isinstance(inner[0], str) \
-            and len(text.split()) <= 3 and _next_block(el) is not None:
+    if not year and len(text.split()) <= 3 and _next_block(el) is not None:
         return 3, text  # "<div>Publications</div>" before its list: the words alone name the section
     return None
 
@@ -1216,8 +1219,17 @@ def _records_by_kind(section: Section) -> list[tuple[Section, list[El]]]:
 
 def _looks_like_news(records: list[El]) -> bool:
     """Most records open with a date: a news list, whatever its heading says."""
-    dated = sum(1 for r in records if cues.split_news_date(r.text())[0])
-    return len(records) >= 2 and dated >= 0.6 * len(records)
+    if len(records) < 2:
+        return False
+    need, dated = 0.6 * len(records), 0
+    for i, r in enumerate(records):  # (it stops as soon as the answer is known: a record's text is costly)
+        if cues.split_news_date(r.text())[0]:
+            dated += 1
+            if dated >= need:
+                return True
+        elif dated + len(records) - 1 - i < need:  # too few dated even if all the rest were
+            return False
+    return False
 
 
 _RANGE_REST = re.compile(r"^\s*(?:[-–—]|to\b|until\b|present\b)|^\s*[\d/.]{4,10}\b")
