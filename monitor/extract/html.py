@@ -644,7 +644,8 @@ def _strip_links_text(line: str, link_texts: frozenset[str]) -> str:
     s = line
     for t in labels:
         s = s.replace(f"[[{t}]]", " ").replace(f"[{t}]", " ")
-    s = _TRAILING_LABELS.sub("", s)
+    if s.rstrip().endswith(("]", "|")):  # (the pattern would be tried at every position of the line)
+        s = _TRAILING_LABELS.sub("", s)
     if labels:
         s = _cut_labels_at_end(s, labels)
     return clean(s).strip(" |/•·")
