@@ -363,13 +363,16 @@ _INITIAL = re.compile(r"[A-Z]\.")  # "A." is an initial, not the article "a"
 
 
 _NAME_MARKS = re.compile(r"[*†‡#§¶✉^\d,]+$")
+_MARK_CHARS = "*†‡#§¶✉^,"  # what ``_NAME_MARKS`` strips from the end, digits aside
 _LEAD_AND = re.compile(r"^(?:and|&)\s+")
 _CJK_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
 
 
 @lru_cache(maxsize=65536)
 def looks_like_name(text: str) -> bool:
-    t = _NAME_MARKS.sub("", text.strip()).strip()
+    t = text.strip()
+    if t[-1:] in _MARK_CHARS or t[-1:].isdigit():  # (the pattern would be tried at every position)
+        t = _NAME_MARKS.sub("", t).strip()
     t = _LEAD_AND.sub("", t)
     if not t or len(t) > 40:
         return False
@@ -418,8 +421,8 @@ _ET_AL = re.compile(r"\bet\s+al\.?")
 @lru_cache(maxsize=65536)
 def author_share(text: str) -> float:
     """How much of a line is a list of person names (0..1): the mark of an author line."""
-    t = _PARENTHESES.sub(" ", text)
-    t = _ET_AL.sub(",", t)
+    t = _PARENTHESES.sub(" ", text) if "(" in text else text  # (each pattern wants a fixed character)
+    t = _ET_AL.sub(",", t) if "et" in t else t
     parts = [p.strip() for p in _AUTHOR_SEP.split(t) if p.strip(" .")]
     if len(parts) < 2:
         return 1.0 if parts and looks_like_name(parts[0]) and len(parts[0].split()) >= 2 else 0.0
