@@ -204,7 +204,9 @@ def parse_authors(line: str, *, loose: bool = False) -> list[str] | None:
     capitalised title words is not taken for authors; loose mode accepts a single name, for a line whose
     position in a record already says it holds the authors.
     """
-    s = _AFFIL_SPLIT.split(line.strip())[0].strip()
+    s = line.strip()
+    if "·" in s or "•" in s or "|" in s:  # (what every ``_AFFIL_SPLIT`` break holds)
+        s = _AFFIL_SPLIT.split(s)[0].strip()
     # "et al." ends the line: one search, and only where the line's last character can end one
     found = _ETAL.search(s) if s[-1:] in _ETAL_LAST else None
     etal = found is not None
@@ -506,7 +508,8 @@ def _bib_commas(s: str) -> tuple[Publication, bool] | None:
     while len(bars) > 1 and all(w in _LINK_LABELS for w in _LETTERS.findall(bars[-1].lower())):
         bars.pop()  # trailing '| Project | Code' link labels
     rest = "|".join(bars)
-    rest = _TRAILING_NOTES.sub("", rest)
+    if rest[-1:] in ",|)]" or rest[-1:].isspace():  # (how any ``_TRAILING_NOTES`` match ends)
+        rest = _TRAILING_NOTES.sub("", rest)
     pieces = rest.split(", ")
     if len(pieces) < 2:
         return None
