@@ -511,7 +511,8 @@ def _title_candidates(el: El) -> list[tuple[str, str]]:
 
 
 _MARKUP = re.compile(r"</?[a-zA-Z][^<>]{0,300}>")
-_QUOTES_AROUND = re.compile(r"^[\"“”']+|[\"“”']+$")
+_QUOTES = "\"“”'"
+_QUOTES_AROUND = re.compile(f"^[{_QUOTES}]+|[{_QUOTES}]+$")
 _FINAL_PERIOD = re.compile(r"\.$")
 _URL_START = re.compile(r"^https?://")
 _LIST_JOIN = re.compile(r",|\band\b|&")  # what joins the names of an author list
@@ -536,7 +537,8 @@ _AFTER_ABBREVIATION = re.compile(r"(?<=\w\w[.])\s+(?=[A-Za-z(\[*])")
 def _clean_title(text: str) -> str:
     t = clean(_MARKUP.sub(" ", text))  # markup shown as text is not part of a title
     t = _NUMBERING.sub("", t)
-    t = _QUOTES_AROUND.sub("", t)
+    if t[:1] in _QUOTES or t[-1:] in _QUOTES:  # (``clean`` left no space at either end)
+        t = _QUOTES_AROUND.sub("", t)
     t = t.strip(" ,;:-–—")
     t = _FINAL_PERIOD.sub("", t)
     return t.strip()
@@ -692,7 +694,7 @@ def _venue_after_names(head: str, tail: str) -> bool:
 @lru_cache(maxsize=65536)
 def _split_author_venue(line: str) -> tuple[str | None, str | None]:
     """'A, B and C. EMNLP 2025.' -> ('A, B and C', 'EMNLP 2025')."""
-    parts = [p.strip() for p in _AFTER_ABBREVIATION.split(line) if p.strip()]
+    parts = [p.strip() for p in _AFTER_ABBREVIATION.split(line) if p.strip()] if "." in line else []
     if len(parts) >= 2:
         for i in range(1, len(parts)):
             head, tail = " ".join(parts[:i]), " ".join(parts[i:])
