@@ -400,7 +400,10 @@ def surname_list(text: str) -> bool:
         (_SURNAME.fullmatch(p) and p.lower() not in _NOT_NAME_WORDS) or looks_like_name(p) for p in parts)
 
 
-_AUTHOR_SEP = re.compile(r",|;|\band\b|&|，")
+# "and" as a word, written to open with its letter: a pattern whose every branch opens with a character is
+# searched for those characters, rather than tried at every position of the line
+AND_WORD = r"a(?<=\ba)nd\b"
+_AUTHOR_SEP = re.compile(rf",|;|&|，|{AND_WORD}")
 _AUTHOR_MARKS = re.compile(r"[*†‡#§¶✉^]+")
 
 
