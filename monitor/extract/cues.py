@@ -373,13 +373,14 @@ def looks_like_name(text: str) -> bool:
     t = text.strip()
     if t[-1:] in _MARK_CHARS or t[-1:].isdigit():  # (the pattern would be tried at every position)
         t = _NAME_MARKS.sub("", t).strip()
-    t = _LEAD_AND.sub("", t)
+    if t.startswith(("and", "&")):
+        t = _LEAD_AND.sub("", t)
     if not t or len(t) > 40:
         return False
     words = t.split()
     if len(words[-1]) <= 3 and words[-1][:1].isupper():
         words = words[:-1]  # a short surname ("Haozhe An", "Quoc Le") is no function word
-    if any(w.lower().strip(".:-") in _NOT_NAME_WORDS for w in words if not _INITIAL.fullmatch(w)):
+    if any(w.lower().strip(".:-") in _NOT_NAME_WORDS and not _INITIAL.fullmatch(w) for w in words):
         return False
     if not NAME_RE.match(t):
         # CJK names and all-caps surnames are names too
