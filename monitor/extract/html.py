@@ -615,6 +615,15 @@ def _may_end_in_year(line: str) -> bool:
     return t[-1:].isdigit() or line.endswith("\n")
 
 
+_TWO_DIGITS = re.compile(r"\d\d")
+
+
+def _acronym_year(text: str) -> re.Match[str] | None:
+    """``scholarly.ACRONYM_YEAR.search``, where the text has the two digits in a row that any year in it needs
+    ("2024", "'24"): that pattern is tried at every word of a line."""
+    return scholarly.ACRONYM_YEAR.search(text) if _TWO_DIGITS.search(text) else None
+
+
 @lru_cache(maxsize=65536)
 def _is_venue_line(line: str) -> bool:
     if _VENUE_OPENER.match(line):
@@ -626,9 +635,9 @@ def _is_venue_line(line: str) -> bool:
     if ends_in_year and _ENDS_NUMBER_YEAR.search(line) and scholarly.has_print_details(line) \
             and cues.author_share(line) < 0.5 and len(line) < 160:
         return True  # a journal's name, volume and pages, then the year
-    if cues.author_share(line) >= 0.75 and not scholarly.ACRONYM_YEAR.search(line):
+    if cues.author_share(line) >= 0.75 and not _acronym_year(line):
         return False
-    return bool(scholarly.VENUE_CUE.search(line) or scholarly.ACRONYM_YEAR.search(line)
+    return bool(scholarly.VENUE_CUE.search(line) or _acronym_year(line)
                 or _ONLY_YEAR.fullmatch(line))
 
 
@@ -708,7 +717,7 @@ def _split_author_venue(line: str) -> tuple[str | None, str | None]:
             if _is_venue_line(tail):
                 return ", ".join(pieces[:i]), tail
     # "A, B and C, ACM-MM 2022 (Oral)": a venue after the last name
-    m = scholarly.ACRONYM_YEAR.search(line)
+    m = _acronym_year(line)
     if m and m.start() > 0:
         head = line[:m.start()].rstrip(" ,;.")
         if head and cues.author_share(head) >= 0.8:
@@ -981,7 +990,7 @@ def _read_record(el: El) -> _Reading | None:
             venue = f"{_venue_from(venue_line)} ({venue.strip('[]()')})"  # an "Oral" badge belongs to the venue line
         if venue is None and badge and _is_venue_line(badge) and badge.lower() not in _CATEGORY_BADGES:
             venue = badge
-        if venue and cues.author_share(venue) >= 0.8 and not scholarly.ACRONYM_YEAR.search(venue):
+        if venue and cues.author_share(venue) >= 0.8 and not _acronym_year(venue):
             venue = None
         if venue and tail_note and tail_note not in venue:
             venue = f"{venue} {tail_note}"
