@@ -38,6 +38,15 @@ _LINK_LABEL = re.compile(
     r"^(?:\[[^\]\d]{0,30}\]|\([^)\d]{0,30}\)|pdf|paper|code|arxiv|bib(?:tex)?|slides?|poster|video|project(?: page)?|"
     r"website|webpage|talk|demo|data(?:set)?|blog|cite|doi|url|html|abs(?:tract)?|supp(?:lementary)?|"
     r"github|media|press|openreview|proceedings|[|/•·,]|\s)+$", re.I)
+
+
+@lru_cache(maxsize=65536)
+def _is_link_label(text: str) -> bool:
+    """A text made of link labels alone ("[pdf] [code]", "Paper / Code"); asked of the same lines and link
+    texts again and again (cached)."""
+    return _LINK_LABEL.match(text) is not None
+
+
 _NUMBERING = re.compile(r"^\s*(?:\[\s*[A-Za-z]?\d+\s*\]|\(?[A-Za-z]?\d{1,3}[.)])\s*")
 # A class or id that names what a block holds: "news", "news-list", "main-publications", "paper-box".
 _MARKER = re.compile(r"(?:(?:main|more|all|selected|recent|full|my)[-_])?([a-z]{4,})(?:[-_](?:list|items?|section|"
@@ -549,7 +558,7 @@ def _title_like(text: str) -> bool:
     words = text.split()
     if not (2 <= len(words) <= 45) or len(text) > 320:
         return False
-    if _URL_START.match(text) or _LINK_LABEL.match(text):
+    if _URL_START.match(text) or _is_link_label(text):
         return False
     if _LIST_JOIN.search(text) and cues.author_share(text) >= 0.6 and len(words) <= 40:
         return False
@@ -645,7 +654,7 @@ def _is_venue_line(line: str) -> bool:
 def _link_labels(link_texts: frozenset[str]) -> list[str]:
     """Link texts that are labels (pdf, code, a short button), longest first; a linked venue is not one."""
     return sorted((t for t in link_texts if t and len(t) < 30 and (
-        _LINK_LABEL.match(t) or (len(t.split()) <= 3 and not _is_venue_line(t)))), key=len, reverse=True)
+        _is_link_label(t) or (len(t.split()) <= 3 and not _is_venue_line(t)))), key=len, reverse=True)
 
 
 @lru_cache(maxsize=65536)
@@ -697,7 +706,7 @@ def _venue_from(line: str) -> str | None:
 def _venue_after_names(head: str, tail: str) -> bool:
     """What closes a citation after a full author list is its venue, even a bare acronym ('ACL.')."""
     return cues.author_share(head) >= 0.8 and len(tail) <= 100 and cues.author_share(tail) < 0.5 \
-        and not _LINK_LABEL.match(tail) and not _SENTENCE_BREAK.search(tail.rstrip("."))
+        and not _is_link_label(tail) and not _SENTENCE_BREAK.search(tail.rstrip("."))
 
 
 @lru_cache(maxsize=65536)
@@ -842,13 +851,13 @@ def _read_record(el: El) -> _Reading | None:
     links = el.links()
     link_texts = frozenset(clean(t) for t, _ in links)
     lines = [ln for i, ln in enumerate(lines)
-             if not _LINK_LABEL.match(ln) and not (i and ln in link_texts and len(ln.split()) <= 2)]
+             if not _is_link_label(ln) and not (i and ln in link_texts and len(ln.split()) <= 2)]
     if not lines:
         return None
     # buttons repeat from record to record ("PDF", "Code") or are lower-case ("arxiv"); a capitalised text
     # linked once or twice ("Cortex", a journal's name) is content: the record's venue, an author
     repeats = _link_repeats(el)
-    buttons = frozenset(t for t in link_texts if _LINK_LABEL.match(t) or repeats.get(t, 0) >= BUTTON_REPEATS
+    buttons = frozenset(t for t in link_texts if _is_link_label(t) or repeats.get(t, 0) >= BUTTON_REPEATS
                         or not t[:1].isupper())
     if buttons != link_texts:
         longest_first = sorted(link_texts, key=len, reverse=True)
@@ -938,7 +947,7 @@ def _read_record(el: El) -> _Reading | None:
             line = lines[title_idx]
             pos = line.find(title)
             tail = _strip_links_text(line[pos + len(title):], buttons).strip(" ,.;:-–—|") if pos >= 0 else ""
-            if tail and not _LINK_LABEL.match(tail):
+            if tail and not _is_link_label(tail):
                 rest.insert(title_idx, tail)
         authors: list[str] = []
         lead_year: int | None = None
@@ -1132,7 +1141,7 @@ def _segmentation(section: Section, records: list[El], read_as: str, today: dt.d
 
 
 def _line_role(line: str, paper: Publication | None) -> str:
-    if _LINK_LABEL.match(line):
+    if _is_link_label(line):
         return "links"
     if paper is None:
         return "-"
