@@ -363,20 +363,24 @@ _INITIAL = re.compile(r"[A-Z]\.")  # "A." is an initial, not the article "a"
 
 
 _NAME_MARKS = re.compile(r"[*†‡#§¶✉^\d,]+$")
+_MARK_CHARS = "*†‡#§¶✉^,"  # what ``_NAME_MARKS`` strips from the end, digits aside
 _LEAD_AND = re.compile(r"^(?:and|&)\s+")
 _CJK_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
 
 
 @lru_cache(maxsize=65536)
 def looks_like_name(text: str) -> bool:
-    t = _NAME_MARKS.sub("", text.strip()).strip()
-    t = _LEAD_AND.sub("", t)
+    t = text.strip()
+    if t[-1:] in _MARK_CHARS or t[-1:].isdigit():  # (the pattern would be tried at every position)
+        t = _NAME_MARKS.sub("", t).strip()
+    if t.startswith(("and", "&")):
+        t = _LEAD_AND.sub("", t)
     if not t or len(t) > 40:
         return False
     words = t.split()
     if len(words[-1]) <= 3 and words[-1][:1].isupper():
         words = words[:-1]  # a short surname ("Haozhe An", "Quoc Le") is no function word
-    if any(w.lower().strip(".:-") in _NOT_NAME_WORDS for w in words if not _INITIAL.fullmatch(w)):
+    if any(w.lower().strip(".:-") in _NOT_NAME_WORDS and not _INITIAL.fullmatch(w) for w in words):
         return False
     if not NAME_RE.match(t):
         # CJK names and all-caps surnames are names too
@@ -397,7 +401,10 @@ def surname_list(text: str) -> bool:
         (_SURNAME.fullmatch(p) and p.lower() not in _NOT_NAME_WORDS) or looks_like_name(p) for p in parts)
 
 
-_AUTHOR_SEP = re.compile(r",|;|\band\b|&|，")
+# "and" as a word, written to open with its letter: a pattern whose every branch opens with a character is
+# searched for those characters, rather than tried at every position of the line
+AND_WORD = r"a(?<=\ba)nd\b"
+_AUTHOR_SEP = re.compile(rf",|;|&|，|{AND_WORD}")
 _AUTHOR_MARKS = re.compile(r"[*†‡#§¶✉^]+")
 
 
@@ -418,8 +425,8 @@ _ET_AL = re.compile(r"\bet\s+al\.?")
 @lru_cache(maxsize=65536)
 def author_share(text: str) -> float:
     """How much of a line is a list of person names (0..1): the mark of an author line."""
-    t = _PARENTHESES.sub(" ", text)
-    t = _ET_AL.sub(",", t)
+    t = _PARENTHESES.sub(" ", text) if "(" in text else text  # (each pattern wants a fixed character)
+    t = _ET_AL.sub(",", t) if "et" in t else t
     parts = [p.strip() for p in _AUTHOR_SEP.split(t) if p.strip(" .")]
     if len(parts) < 2:
         return 1.0 if parts and looks_like_name(parts[0]) and len(parts[0].split()) >= 2 else 0.0

@@ -38,6 +38,15 @@ _LINK_LABEL = re.compile(
     r"^(?:\[[^\]\d]{0,30}\]|\([^)\d]{0,30}\)|pdf|paper|code|arxiv|bib(?:tex)?|slides?|poster|video|project(?: page)?|"
     r"website|webpage|talk|demo|data(?:set)?|blog|cite|doi|url|html|abs(?:tract)?|supp(?:lementary)?|"
     r"github|media|press|openreview|proceedings|[|/•·,]|\s)+$", re.I)
+
+
+@lru_cache(maxsize=65536)
+def _is_link_label(text: str) -> bool:
+    """A text made of link labels alone ("[pdf] [code]", "Paper / Code"); asked of the same lines and link
+    texts again and again (cached)."""
+    return _LINK_LABEL.match(text) is not None
+
+
 _NUMBERING = re.compile(r"^\s*(?:\[\s*[A-Za-z]?\d+\s*\]|\(?[A-Za-z]?\d{1,3}[.)])\s*")
 # A class or id that names what a block holds: "news", "news-list", "main-publications", "paper-box".
 _MARKER = re.compile(r"(?:(?:main|more|all|selected|recent|full|my)[-_])?([a-z]{4,})(?:[-_](?:list|items?|section|"
@@ -514,10 +523,11 @@ def _title_candidates(el: El) -> list[tuple[str, str]]:
 
 
 _MARKUP = re.compile(r"</?[a-zA-Z][^<>]{0,300}>")
-_QUOTES_AROUND = re.compile(r"^[\"“”']+|[\"“”']+$")
+_QUOTES = "\"“”'"
+_QUOTES_AROUND = re.compile(f"^[{_QUOTES}]+|[{_QUOTES}]+$")
 _FINAL_PERIOD = re.compile(r"\.$")
 _URL_START = re.compile(r"^https?://")
-_LIST_JOIN = re.compile(r",|\band\b|&")  # what joins the names of an author list
+_LIST_JOIN = re.compile(rf",|&|{cues.AND_WORD}")  # what joins the names of an author list
 _NO_WORDS = re.compile(r"[\W\d]+")
 _LEAD_ACRONYM_YEAR = re.compile(r"^[A-Z][\w&@\-]*\s*['’]?\d{2,4}\s+")
 _LEAD_NOTES = re.compile(r"^(?:\([^)]{1,60}\)\s*)+")
@@ -539,7 +549,8 @@ _AFTER_ABBREVIATION = re.compile(r"(?<=\w\w[.])\s+(?=[A-Za-z(\[*])")
 def _clean_title(text: str) -> str:
     t = clean(_MARKUP.sub(" ", text))  # markup shown as text is not part of a title
     t = _NUMBERING.sub("", t)
-    t = _QUOTES_AROUND.sub("", t)
+    if t[:1] in _QUOTES or t[-1:] in _QUOTES:  # (``clean`` left no space at either end)
+        t = _QUOTES_AROUND.sub("", t)
     t = t.strip(" ,;:-–—")
     t = _FINAL_PERIOD.sub("", t)
     return t.strip()
@@ -550,7 +561,7 @@ def _title_like(text: str) -> bool:
     words = text.split()
     if not (2 <= len(words) <= 45) or len(text) > 320:
         return False
-    if _URL_START.match(text) or _LINK_LABEL.match(text):
+    if _URL_START.match(text) or _is_link_label(text):
         return False
     if _LIST_JOIN.search(text) and cues.author_share(text) >= 0.6 and len(words) <= 40:
         return False
@@ -616,6 +627,15 @@ def _may_end_in_year(line: str) -> bool:
     return t[-1:].isdigit() or line.endswith("\n")
 
 
+_TWO_DIGITS = re.compile(r"\d\d")
+
+
+def _acronym_year(text: str) -> re.Match[str] | None:
+    """``scholarly.ACRONYM_YEAR.search``, where the text has the two digits in a row that any year in it needs
+    ("2024", "'24"): that pattern is tried at every word of a line."""
+    return scholarly.ACRONYM_YEAR.search(text) if _TWO_DIGITS.search(text) else None
+
+
 @lru_cache(maxsize=65536)
 def _is_venue_line(line: str) -> bool:
     if _VENUE_OPENER.match(line):
@@ -627,9 +647,9 @@ def _is_venue_line(line: str) -> bool:
     if ends_in_year and _ENDS_NUMBER_YEAR.search(line) and scholarly.has_print_details(line) \
             and cues.author_share(line) < 0.5 and len(line) < 160:
         return True  # a journal's name, volume and pages, then the year
-    if cues.author_share(line) >= 0.75 and not scholarly.ACRONYM_YEAR.search(line):
+    if cues.author_share(line) >= 0.75 and not _acronym_year(line):
         return False
-    return bool(scholarly.VENUE_CUE.search(line) or scholarly.ACRONYM_YEAR.search(line)
+    return bool(scholarly.VENUE_CUE.search(line) or _acronym_year(line)
                 or _ONLY_YEAR.fullmatch(line))
 
 
@@ -637,7 +657,7 @@ def _is_venue_line(line: str) -> bool:
 def _link_labels(link_texts: frozenset[str]) -> list[str]:
     """Link texts that are labels (pdf, code, a short button), longest first; a linked venue is not one."""
     return sorted((t for t in link_texts if t and len(t) < 30 and (
-        _LINK_LABEL.match(t) or (len(t.split()) <= 3 and not _is_venue_line(t)))), key=len, reverse=True)
+        _is_link_label(t) or (len(t.split()) <= 3 and not _is_venue_line(t)))), key=len, reverse=True)
 
 
 @lru_cache(maxsize=65536)
@@ -647,7 +667,8 @@ def _strip_links_text(line: str, link_texts: frozenset[str]) -> str:
     s = line
     for t in labels:
         s = s.replace(f"[[{t}]]", " ").replace(f"[{t}]", " ")
-    s = _TRAILING_LABELS.sub("", s)
+    if s.rstrip().endswith(("]", "|")):  # (the pattern would be tried at every position of the line)
+        s = _TRAILING_LABELS.sub("", s)
     if labels:
         s = _cut_labels_at_end(s, labels)
     return clean(s).strip(" |/•·")
@@ -688,13 +709,13 @@ def _venue_from(line: str) -> str | None:
 def _venue_after_names(head: str, tail: str) -> bool:
     """What closes a citation after a full author list is its venue, even a bare acronym ('ACL.')."""
     return cues.author_share(head) >= 0.8 and len(tail) <= 100 and cues.author_share(tail) < 0.5 \
-        and not _LINK_LABEL.match(tail) and not _SENTENCE_BREAK.search(tail.rstrip("."))
+        and not _is_link_label(tail) and not _SENTENCE_BREAK.search(tail.rstrip("."))
 
 
 @lru_cache(maxsize=65536)
 def _split_author_venue(line: str) -> tuple[str | None, str | None]:
     """'A, B and C. EMNLP 2025.' -> ('A, B and C', 'EMNLP 2025')."""
-    parts = [p.strip() for p in _AFTER_ABBREVIATION.split(line) if p.strip()]
+    parts = [p.strip() for p in _AFTER_ABBREVIATION.split(line) if p.strip()] if "." in line else []
     if len(parts) >= 2:
         for i in range(1, len(parts)):
             head, tail = " ".join(parts[:i]), " ".join(parts[i:])
@@ -708,7 +729,7 @@ def _split_author_venue(line: str) -> tuple[str | None, str | None]:
             if _is_venue_line(tail):
                 return ", ".join(pieces[:i]), tail
     # "A, B and C, ACM-MM 2022 (Oral)": a venue after the last name
-    m = scholarly.ACRONYM_YEAR.search(line)
+    m = _acronym_year(line)
     if m and m.start() > 0:
         head = line[:m.start()].rstrip(" ,;.")
         if head and cues.author_share(head) >= 0.8:
@@ -833,13 +854,13 @@ def _read_record(el: El) -> _Reading | None:
     links = el.links()
     link_texts = frozenset(clean(t) for t, _ in links)
     lines = [ln for i, ln in enumerate(lines)
-             if not _LINK_LABEL.match(ln) and not (i and ln in link_texts and len(ln.split()) <= 2)]
+             if not _is_link_label(ln) and not (i and ln in link_texts and len(ln.split()) <= 2)]
     if not lines:
         return None
     # buttons repeat from record to record ("PDF", "Code") or are lower-case ("arxiv"); a capitalised text
     # linked once or twice ("Cortex", a journal's name) is content: the record's venue, an author
     repeats = _link_repeats(el)
-    buttons = frozenset(t for t in link_texts if _LINK_LABEL.match(t) or repeats.get(t, 0) >= BUTTON_REPEATS
+    buttons = frozenset(t for t in link_texts if _is_link_label(t) or repeats.get(t, 0) >= BUTTON_REPEATS
                         or not t[:1].isupper())
     if buttons != link_texts:
         longest_first = sorted(link_texts, key=len, reverse=True)
@@ -929,7 +950,7 @@ def _read_record(el: El) -> _Reading | None:
             line = lines[title_idx]
             pos = line.find(title)
             tail = _strip_links_text(line[pos + len(title):], buttons).strip(" ,.;:-–—|") if pos >= 0 else ""
-            if tail and not _LINK_LABEL.match(tail):
+            if tail and not _is_link_label(tail):
                 rest.insert(title_idx, tail)
         authors: list[str] = []
         lead_year: int | None = None
@@ -981,7 +1002,7 @@ def _read_record(el: El) -> _Reading | None:
             venue = f"{_venue_from(venue_line)} ({venue.strip('[]()')})"  # an "Oral" badge belongs to the venue line
         if venue is None and badge and _is_venue_line(badge) and badge.lower() not in _CATEGORY_BADGES:
             venue = badge
-        if venue and cues.author_share(venue) >= 0.8 and not scholarly.ACRONYM_YEAR.search(venue):
+        if venue and cues.author_share(venue) >= 0.8 and not _acronym_year(venue):
             venue = None
         if venue and tail_note and tail_note not in venue:
             venue = f"{venue} {tail_note}"
@@ -1123,7 +1144,7 @@ def _segmentation(section: Section, records: list[El], read_as: str, today: dt.d
 
 
 def _line_role(line: str, paper: Publication | None) -> str:
-    if _LINK_LABEL.match(line):
+    if _is_link_label(line):
         return "links"
     if paper is None:
         return "-"

@@ -59,6 +59,7 @@ _NOT_IN_NAMES = re.compile(r"[:!?\"“”\[\]{}=/@]|\b(?:the|of|for|with|we|our|
 _SENTENCE_END = re.compile(r"[.!?](?:\s+|$)")
 _AFFIL_SPLIT = re.compile(r"\s+[·•|]\s+|\s+[·•]\s*$")
 _ETAL = re.compile(r"(?:,?\s*(?:et\s+al\.?|and\s+(?:\d+\s+)?others\.?|…|\.\.\.))\s*$", re.IGNORECASE)
+_ETAL_LAST = "lL.sSſ…"  # the characters an ``_ETAL`` match can end with, in any case ("ſ" folds to "s")
 
 # Words of link buttons next to papers: a line made only of these is a row of links, not a title.
 _LINK_LABELS = frozenset(
@@ -203,9 +204,13 @@ def parse_authors(line: str, *, loose: bool = False) -> list[str] | None:
     capitalised title words is not taken for authors; loose mode accepts a single name, for a line whose
     position in a record already says it holds the authors.
     """
-    s = _AFFIL_SPLIT.split(line.strip())[0].strip()
-    etal = bool(_ETAL.search(s))
-    s = _ETAL.sub("", s).strip().rstrip(",;").strip()
+    s = line.strip()
+    if "·" in s or "•" in s or "|" in s:  # (what every ``_AFFIL_SPLIT`` break holds)
+        s = _AFFIL_SPLIT.split(s)[0].strip()
+    # "et al." ends the line: one search, and only where the line's last character can end one
+    found = _ETAL.search(s) if s[-1:] in _ETAL_LAST else None
+    etal = found is not None
+    s = (s[:found.start()] if found else s).strip().rstrip(",;").strip()
     if s.endswith(".") and not _INITIAL_AT_END.search(s):
         s = s[:-1]
     if not s or len(s) > _MAX_AUTHORS or _NOT_IN_AUTHORS.search(s):
@@ -503,7 +508,8 @@ def _bib_commas(s: str) -> tuple[Publication, bool] | None:
     while len(bars) > 1 and all(w in _LINK_LABELS for w in _LETTERS.findall(bars[-1].lower())):
         bars.pop()  # trailing '| Project | Code' link labels
     rest = "|".join(bars)
-    rest = _TRAILING_NOTES.sub("", rest)
+    if rest[-1:] in ",|)]" or rest[-1:].isspace():  # (how any ``_TRAILING_NOTES`` match ends)
+        rest = _TRAILING_NOTES.sub("", rest)
     pieces = rest.split(", ")
     if len(pieces) < 2:
         return None
