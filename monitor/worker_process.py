@@ -127,6 +127,9 @@ def main() -> None:
     import monitor.decode  # noqa: F401  (loaded before the first job, so no page's budget pays for it)
     import monitor.extract  # noqa: F401
     import monitor.safe  # noqa: F401
+    from monitor.heap import settle
+
+    settle()
 
     answers = Connection(os.dup(1), readable=False)
     os.dup2(2, 1)

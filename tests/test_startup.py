@@ -56,8 +56,16 @@ def test_read_only_commands_load_neither_the_http_stack_nor_the_extractor(tmp_pa
 def test_a_worker_imports_the_extractor_and_nothing_of_the_command_line():
     names = imported(["-m", "monitor.worker_process"])
     assert "monitor.extract" in names and "monitor.decode" in names
+    assert "monitor.heap" in names  # its collector is settled once the extractor is loaded
     loaded = sorted(n for n in NOT_IN_A_WORKER if n in names)
     assert not loaded, loaded
+
+
+def test_a_settled_heap_is_frozen_and_collected_less_often():
+    code = ("import gc; from monitor.heap import settle, GC_YOUNG_ALLOCATIONS; before = gc.get_threshold()[0]; "
+            "settle(); print(before, gc.get_threshold()[0] == GC_YOUNG_ALLOCATIONS, gc.get_freeze_count() > 1000)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.split() == ["700", "True", "True"]
 
 
 def test_a_worker_is_sent_bytes_and_decodes_them_with_the_declared_charset():
