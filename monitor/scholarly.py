@@ -26,10 +26,37 @@ VENUE_NAME_WORDS = (
 # which are no venue by themselves.
 VENUE_WORDS = VENUE_NAME_WORDS + r"|review|international|annual|meeting|thesis|press|springer|elsevier|ieee|acm"
 ACRONYM_YEAR = re.compile(r"\b([A-Z][A-Za-z&@\-]*[A-Z][A-Za-z&@\-]*)\)?\s*['’]?\s*,?\s*(" + YEAR + r"|'\d\d|’\d\d)\b")
-VENUE_CUE = re.compile(r"\b(?:" + VENUE_WORDS + r"|" + STATUS_WORDS + r")\b", re.I)
+
+# What IGNORECASE matches for a lowercase ASCII letter besides its capital: Unicode's case rules add
+# 'İ' and 'ı' to i, the Kelvin sign to k, the long s to s (tests/test_cues.py checks every character).
+_CASE_EXTRA = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
+
+
+def _by_initial(words: str) -> str:
+    """The case-blind alternation ``words`` ('proceedings|conference|...', each alternative opening with a
+    lowercase letter), grouped by that letter and with the letter written as the set of characters that
+    IGNORECASE matches for it: '[Pp](?i:roceedings|reprints?)|[Cc](?i:onference|ongress)|...'.
+
+    It matches what ``(?i:words)`` matches, and at each position the same alternative (those with
+    another initial cannot match there; within a group the order is kept). It is faster: the regex
+    engine tests a branch that opens with a character set before it enters it, while it enters every
+    case-blind alternative at every word of a line."""
+    groups: dict[str, list[str]] = {}
+    depth, start = 0, 0
+    for i, ch in enumerate(words + "|"):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "|" and depth == 0:
+            groups.setdefault(words[start], []).append(words[start + 1:i])
+            start = i + 1
+    return "|".join(f"[{letter}{letter.upper()}{_CASE_EXTRA.get(letter, '')}](?i:{'|'.join(rests)})"
+                    for letter, rests in groups.items())
+
+
+VENUE_CUE = re.compile(r"\b(?:" + _by_initial(VENUE_WORDS + r"|" + STATUS_WORDS) + r")\b")
 # A venue named by its words alone, in a line with nothing else to say what it is (plain text): no
 # presentation words ('Long', 'Oral') or words that titles use ('Review'), which need the line's role too.
-VENUE_NAME_CUE = re.compile(r"\b(?:" + VENUE_NAME_WORDS + r"|" + PUBLICATION_STATUS + r"|findings)\b", re.I)
+VENUE_NAME_CUE = re.compile(
+    r"\b(?:" + _by_initial(VENUE_NAME_WORDS + r"|" + PUBLICATION_STATUS + r"|findings") + r")\b")
 YEAR_RE = re.compile(r"(?<![\d./])(" + YEAR + r")(?![\d])")
 
 

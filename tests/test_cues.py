@@ -8,6 +8,8 @@ doubtful are left out rather than pinned.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import string
 import subprocess
 import sys
 
@@ -23,6 +25,7 @@ from monitor.extract.cues import (
     split_news_date,
     strip_symbols,
 )
+from monitor import scholarly
 from monitor.scholarly import VENUE_CUE, VENUE_NAME_CUE, find_year, venue_core
 
 READ_ON = dt.date(2026, 11, 23)
@@ -370,3 +373,17 @@ def test_venue_cues(line: str, names_venue: bool, hints_venue: bool) -> None:
     """VENUE_NAME_CUE: words that name a venue on their own (plain-text lines); VENUE_CUE adds the words
     that need the line's role too (the HTML path's venue lines)."""
     assert (bool(VENUE_NAME_CUE.search(line)), bool(VENUE_CUE.search(line))) == (names_venue, hints_venue)
+
+
+def test_venue_cues_match_as_ignorecase_does() -> None:
+    """The venue cues write each word's initial as the characters IGNORECASE matches for it (to be
+    searched faster): every character of Unicode, and the matches they give, are those of the plain
+    case-blind pattern."""
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    for letter in string.ascii_lowercase:
+        variants = letter + letter.upper() + scholarly._CASE_EXTRA.get(letter, "")
+        assert set(re.findall(letter, every, re.I)) == set(variants)
+    plain = re.compile(r"\b(?:" + scholarly.VENUE_WORDS + "|" + scholarly.STATUS_WORDS + r")\b", re.I)
+    text = ("In Proceedings of ACL, TECH. REPORT; ſubmitted to the İEEE Workshop (Oral), arXiv preprints, "
+            "technique report, under  review, Best Paper, Letters, Advances in NeurIPS, tech report")
+    assert [m.span() for m in VENUE_CUE.finditer(text)] == [m.span() for m in plain.finditer(text)]
