@@ -103,7 +103,7 @@ def venue_without_details(venue: str) -> str:
     first = _VENUE_DETAIL.search(venue)
     if first is not None and len(_NOT_LATIN.sub("", venue[: first.start()])) >= 3:
         return venue[: first.start()].strip(" ,;:")
-    out = _VENUE_DETAIL.sub("", venue)
+    out = _VENUE_DETAIL.sub("", venue) if first is not None else venue  # (the search found nothing to take out)
     out = _EMPTY_PIECE.sub("", out).strip(" ,;")
     return out if len(out) >= 2 else venue
 
