@@ -25,7 +25,8 @@ VENUE_NAME_WORDS = (
 # Venue words, with those that titles hold too ("A Review of ...", "International ...") and publishers,
 # which are no venue by themselves.
 VENUE_WORDS = VENUE_NAME_WORDS + r"|review|international|annual|meeting|thesis|press|springer|elsevier|ieee|acm"
-ACRONYM_YEAR = re.compile(r"\b([A-Z][A-Za-z&@\-]*[A-Z][A-Za-z&@\-]*)\)?\s*['’]?\s*,?\s*(" + YEAR + r"|'\d\d|’\d\d)\b")
+# (the word boundary is tested after the first capital, for the pattern to open with a character)
+ACRONYM_YEAR = re.compile(r"([A-Z](?<=\b[A-Z])[A-Za-z&@\-]*[A-Z][A-Za-z&@\-]*)\)?\s*['’]?\s*,?\s*(" + YEAR + r"|'\d\d|’\d\d)\b")
 
 # What IGNORECASE matches for a lowercase ASCII letter besides its capital: Unicode's case rules add
 # 'İ' and 'ı' to i, the Kelvin sign to k, the long s to s (tests/test_cues.py checks every character).
@@ -57,7 +58,9 @@ VENUE_CUE = re.compile(r"\b(?:" + _by_initial(VENUE_WORDS + r"|" + STATUS_WORDS)
 # presentation words ('Long', 'Oral') or words that titles use ('Review'), which need the line's role too.
 VENUE_NAME_CUE = re.compile(
     r"\b(?:" + _by_initial(VENUE_NAME_WORDS + r"|" + PUBLICATION_STATUS + r"|findings") + r")\b")
-YEAR_RE = re.compile(r"(?<![\d./])(" + YEAR + r")(?![\d])")
+# A year not inside a longer number, a date or a version: YEAR with the test of the character before it
+# moved after its first digit, so that the pattern opens with a digit and is searched for one.
+YEAR_RE = re.compile(r"((?:1(?<![\d./]1)9[5-9]|2(?<![\d./]2)0\d)\d)(?!\d)")
 
 
 VENUE_STATUS = re.compile(
@@ -68,7 +71,7 @@ _BARE_ACRONYM = re.compile(r"\b[A-Z]{3,}\b")
 _PUBLISHERS = {"IEEE", "ACM", "SIAM", "IET", "IFIP", "USENIX", "AAAS", "PMLR", "CEUR"}  # not venues by themselves
 
 
-_ARXIV_NUMBER = re.compile(r"\d{4}\.\d{4,5}")
+_ARXIV_NUMBER = re.compile(r"\d\d{3}\.\d{4,5}")  # (opens with one digit, as _ARXIV_LIKE below)
 
 
 def venue_core(venue: str) -> frozenset[str]:
@@ -108,8 +111,9 @@ def venue_without_details(venue: str) -> str:
     return out if len(out) >= 2 else venue
 
 
-_ARXIV_ID = re.compile(r"(?<![\d.])(\d{2})(0[1-9]|1[0-2])\.\d{4,5}(?!\d)")
-_ARXIV_LIKE = re.compile(r"\d{4}\.\d{4,5}")
+# Both open with one digit (a repeat or a look behind first would have them tried at every position).
+_ARXIV_ID = re.compile(r"(\d(?<![\d.]\d)\d)(0[1-9]|1[0-2])\.\d{4,5}(?!\d)")
+_ARXIV_LIKE = re.compile(r"\d\d{3}\.\d{4,5}")
 _URL = re.compile(r"https?://\S+")
 _SHORT_YEAR = re.compile(r"\b[A-Z][A-Za-z]+\s*['’](\d\d)\b")
 
