@@ -33,6 +33,11 @@ ACRONYM_YEAR = re.compile(r"([A-Z](?<=\b[A-Z])[A-Za-z&@\-]*[A-Z][A-Za-z&@\-]*)\)
 _CASE_EXTRA = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
 
 
+def _cases(letter: str) -> str:
+    """The characters IGNORECASE matches for a lowercase ASCII letter."""
+    return letter + letter.upper() + _CASE_EXTRA.get(letter, "")
+
+
 def _by_initial(words: str) -> str:
     """The case-blind alternation ``words`` ('proceedings|conference|...', each alternative opening with a
     lowercase letter), grouped by that letter and with the letter written as the set of characters that
@@ -49,8 +54,7 @@ def _by_initial(words: str) -> str:
         if ch == "|" and depth == 0:
             groups.setdefault(words[start], []).append(words[start + 1:i])
             start = i + 1
-    return "|".join(f"[{letter}{letter.upper()}{_CASE_EXTRA.get(letter, '')}](?i:{'|'.join(rests)})"
-                    for letter, rests in groups.items())
+    return "|".join(f"[{_cases(letter)}](?i:{'|'.join(rests)})" for letter, rests in groups.items())
 
 
 VENUE_CUE = re.compile(r"\b(?:" + _by_initial(VENUE_WORDS + r"|" + STATUS_WORDS) + r")\b")
@@ -94,16 +98,35 @@ _NOT_LATIN = re.compile(r"[^A-Za-z]")
 _EMPTY_PIECE = re.compile(r"\s*,\s*(?=,)")
 
 
+# What every match of _VENUE_DETAIL holds, looked for first (most venues hold no detail, and that pattern
+# is tried at every position of a line): a number before '(' or ':' ('34(6)', '110:107658') or, at a
+# word's start and in any case, the opening of one of its words ('vol', 'v.', 'no', 'num', 'issue', 'pp',
+# 'page', 'art'). Each branch of the second opens with one character (each case of a word's initial),
+# which the engine looks for.
+_NUMBER_BEFORE_MARK = re.compile(r"\d\s*[(:]")
+_DETAIL_WORD = re.compile("|".join(
+    f"{c}(?<![\\w.]{c})(?i:{rest})"
+    for letter, rest in (("v", r"ol|\."), ("n", "o|um"), ("i", "ssue"), ("p", "p|age"), ("a", "rt"))
+    for c in _cases(letter)))
+
+
+def _detail(line: str) -> re.Match[str] | None:
+    """``_VENUE_DETAIL.search(line)``, after the cheaper searches for what any match of it holds."""
+    if _NUMBER_BEFORE_MARK.search(line) is None and _DETAIL_WORD.search(line) is None:
+        return None
+    return _VENUE_DETAIL.search(line)
+
+
 def has_print_details(line: str) -> bool:
     """Volume, issue or pages, as a citation's venue part writes them ('Solar Physics, 280(1), 273-293')."""
-    return _VENUE_DETAIL.search(line) is not None
+    return _detail(line) is not None
 
 
 def venue_without_details(venue: str) -> str:
     """'IEEE TKDE, 34(6):2948-2961, 2022' -> 'IEEE TKDE': volume, issue and pages say where in a journal
     a paper is printed, not where it appeared, and their arrival is no venue change. The venue's name
     comes before them; what follows them (a month, the year, the pages' end) is not part of it."""
-    first = _VENUE_DETAIL.search(venue)
+    first = _detail(venue)
     if first is not None and len(_NOT_LATIN.sub("", venue[: first.start()])) >= 3:
         return venue[: first.start()].strip(" ,;:")
     out = _VENUE_DETAIL.sub("", venue) if first is not None else venue  # (the search found nothing to take out)

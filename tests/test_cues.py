@@ -8,6 +8,7 @@ doubtful are left out rather than pinned.
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
 import string
 import subprocess
@@ -387,3 +388,15 @@ def test_venue_cues_match_as_ignorecase_does() -> None:
     text = ("In Proceedings of ACL, TECH. REPORT; ſubmitted to the İEEE Workshop (Oral), arXiv preprints, "
             "technique report, under  review, Best Paper, Letters, Advances in NeurIPS, tech report")
     assert [m.span() for m in VENUE_CUE.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+def test_print_details_are_looked_for_by_what_they_hold() -> None:
+    """scholarly searches for volume and pages only in a line that holds what every match of them holds
+    (a number before '(' or ':', or the opening of a detail word): random lines of the characters
+    those patterns are about never match without it."""
+    rnd = random.Random(7)
+    alphabet = "0123456789 ,.:()-–vVoOlLnNuUmMiIİıSsſeEpPaAgGrRtTbx\n"
+    for _ in range(20000):
+        line = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 16)))
+        if scholarly._VENUE_DETAIL.search(line):
+            assert scholarly._detail(line) is not None, line
