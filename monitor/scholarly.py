@@ -52,6 +52,8 @@ def _by_initial(words: str) -> str:
     for i, ch in enumerate(words + "|"):
         depth += {"(": 1, ")": -1}.get(ch, 0)
         if ch == "|" and depth == 0:
+            if not ("a" <= words[start] <= "z"):  # a word list edited out of this shape fails at import, loudly
+                raise ValueError(f"a venue word must open with a lowercase ASCII letter: {words[start:i]!r}")
             groups.setdefault(words[start], []).append(words[start + 1:i])
             start = i + 1
     return "|".join(f"[{_cases(letter)}](?i:{'|'.join(rests)})" for letter, rests in groups.items())

@@ -400,3 +400,19 @@ def test_print_details_are_looked_for_by_what_they_hold() -> None:
         line = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 16)))
         if scholarly._VENUE_DETAIL.search(line):
             assert scholarly._detail(line) is not None, line
+
+
+def test_year_pattern_finds_what_year_does() -> None:
+    """YEAR_RE opens with a digit (to be searched faster) and is written out: it must find what
+    ``YEAR`` not inside a longer number, a date or a version finds, and nothing else."""
+    plain = re.compile(r"(?<![\d./])(" + scholarly.YEAR + r")(?![\d])")
+    rnd = random.Random(11)
+    alphabet = "0123456789129520./- a"
+    for _ in range(20000):
+        line = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 14)))
+        assert [m.span(1) for m in scholarly.YEAR_RE.finditer(line)] == [m.span(1) for m in plain.finditer(line)], line
+
+
+def test_a_venue_word_list_out_of_shape_is_refused() -> None:
+    with pytest.raises(ValueError, match="lowercase ASCII letter"):
+        scholarly._by_initial(r"journal|(?:new)\s+venue")
