@@ -26,7 +26,8 @@ VENUE_NAME_WORDS = (
 # which are no venue by themselves.
 VENUE_WORDS = VENUE_NAME_WORDS + r"|review|international|annual|meeting|thesis|press|springer|elsevier|ieee|acm"
 # (the word boundary is tested after the first capital, for the pattern to open with a character)
-ACRONYM_YEAR = re.compile(r"([A-Z](?<=\b[A-Z])[A-Za-z&@\-]*[A-Z][A-Za-z&@\-]*)\)?\s*['’]?\s*,?\s*(" + YEAR + r"|'\d\d|’\d\d)\b")
+ACRONYM_YEAR = re.compile(
+    r"([A-Z](?<=\b[A-Z])[A-Za-z&@\-]*[A-Z][A-Za-z&@\-]*)\)?\s*['’]?\s*,?\s*(" + YEAR + r"|'\d\d|’\d\d)\b")
 
 # What IGNORECASE matches for a lowercase ASCII letter besides its capital: Unicode's case rules add
 # 'İ' and 'ı' to i, the Kelvin sign to k, the long s to s (tests/test_cues.py checks every character).

@@ -18,7 +18,8 @@ from monitor.worker import ExtractionPool, Job
 from .conftest import PAGES
 
 HEAVY = ("aiohttp", "httpx", "markdown_it", "markdown_it_pyrs", "selectolax", "monitor.extract", "apscheduler",
-         "apprise", "sqlite_utils", "rapidfuzz", "monitor.diff", "charset_normalizer", "monitor.fetch", "monitor.pipeline")
+         "apprise", "sqlite_utils", "rapidfuzz", "monitor.diff", "charset_normalizer", "monitor.fetch",
+         "monitor.pipeline")
 NOT_IN_A_WORKER = ("click", "aiohttp", "httpx", "sqlite_utils", "sqlite3", "yaml", "apscheduler", "asyncio",
                    "monitor.cli", "monitor.store", "monitor.fetch", "monitor.pipeline", "monitor.notify")
 
