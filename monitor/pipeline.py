@@ -75,7 +75,7 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult | 
     if not result.ok:
         out.error = result.error or "no content"
         with store.transaction():
-            _finish(store, source, source_id, out, base, None, outbox)
+            _finish(store, source, source_id, out, base, None, outbox, row=row)
         return out
 
     home_state = site.home_state
@@ -90,7 +90,7 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult | 
         why = str(home_page) if isinstance(home_page, ExtractError) else f"{type(home_page).__name__}: {home_page}"
         out.error = f"extraction failed: {why}"
         with store.transaction():
-            _finish(store, source, source_id, out, base, None, outbox)
+            _finish(store, source, source_id, out, base, None, outbox, row=row)
         return out
     fresh_home = home_page
     reads = sorted((r for r in site.pages if r.page is not None), key=lambda r: r.key)
@@ -122,7 +122,7 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult | 
         out.error = "nothing stored for an unchanged homepage (it is read whole at the next check)"
         with store.transaction():
             store.set_validators(source_id, etag=None, last_modified=None, body_hash=None)
-            _finish(store, source, source_id, out, base, None, outbox)
+            _finish(store, source, source_id, out, base, None, outbox, row=row)
         return out
     merged = merge_pages([(home_state.url, home_page)] + [(r.key, r.page) for r in reads if r.page]) if reads else None
     page = merged.page if merged else home_page
@@ -132,7 +132,7 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult | 
     if outage:  # not the source's page: nothing stored but the failed check; validators kept, so it is read again
         out.error = outage
         with store.transaction():
-            _finish(store, source, source_id, out, base, None, outbox)
+            _finish(store, source, source_id, out, base, None, outbox, row=row)
         return out
     reason = is_suspect(baseline.page if baseline else None, page)
     if baseline is not None and not reason:

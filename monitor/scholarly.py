@@ -78,7 +78,7 @@ _BARE_ACRONYM = re.compile(r"\b[A-Z]{3,}\b")
 _PUBLISHERS = {"IEEE", "ACM", "SIAM", "IET", "IFIP", "USENIX", "AAAS", "PMLR", "CEUR"}  # not venues by themselves
 
 
-_ARXIV_NUMBER = re.compile(r"\d\d{3}\.\d{4,5}")  # (opens with one digit, as _ARXIV_LIKE below)
+_ARXIV_NUMBER = re.compile(r"\d\d{3}\.\d{4,5}")  # an arXiv id's digits ('2401.12345'): opens with one digit
 
 
 def venue_core(venue: str) -> frozenset[str]:
@@ -137,9 +137,8 @@ def venue_without_details(venue: str) -> str:
     return out if len(out) >= 2 else venue
 
 
-# Both open with one digit (a repeat or a look behind first would have them tried at every position).
+# Opens with one digit (a look behind first would have it tried at every position).
 _ARXIV_ID = re.compile(r"(\d(?<![\d.]\d)\d)(0[1-9]|1[0-2])\.\d{4,5}(?!\d)")
-_ARXIV_LIKE = re.compile(r"\d\d{3}\.\d{4,5}")
 _URL = re.compile(r"https?://\S+")
 _SHORT_YEAR = re.compile(r"\b[A-Z][A-Za-z]+\s*['’](\d\d)\b")
 
@@ -150,7 +149,7 @@ def find_year(text: str) -> int | None:
 
     Cached: a record's lines are read in several contexts."""
     arxiv = _ARXIV_ID.search(text)
-    text = _ARXIV_LIKE.sub(" ", text)  # arXiv ids
+    text = _ARXIV_NUMBER.sub(" ", text)  # arXiv ids
     text = _URL.sub(" ", text)
     years = [int(y) for y in YEAR_RE.findall(text)]
     if not years:

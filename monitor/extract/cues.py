@@ -388,10 +388,12 @@ def looks_like_name(text: str) -> bool:
     return True
 
 
+# "and" as a word, written to open with its letter: a pattern whose every branch opens with a character is
+# searched for those characters, rather than tried at every position of the line
+AND_WORD = r"a(?<=\ba)nd\b"
+_AUTHOR_SEP = re.compile(rf",|;|&|，|{AND_WORD}")
+_SURNAME_SEP = re.compile(rf",|;|&|{AND_WORD}")
 _SURNAME = re.compile(rf"(?:(?:van|von|de|der|da|di|del|la|le)\s+)*[{_UPPER}](?:['’][{_UPPER}])?[a-zà-ÿā-ž][\w'’\-]*")
-
-
-_SURNAME_SEP = re.compile(r",|;|\band\b|&")
 
 
 def surname_list(text: str) -> bool:
@@ -401,10 +403,6 @@ def surname_list(text: str) -> bool:
         (_SURNAME.fullmatch(p) and p.lower() not in _NOT_NAME_WORDS) or looks_like_name(p) for p in parts)
 
 
-# "and" as a word, written to open with its letter: a pattern whose every branch opens with a character is
-# searched for those characters, rather than tried at every position of the line
-AND_WORD = r"a(?<=\ba)nd\b"
-_AUTHOR_SEP = re.compile(rf",|;|&|，|{AND_WORD}")
 _AUTHOR_MARKS = re.compile(r"[*†‡#§¶✉^]+")
 
 

@@ -460,7 +460,7 @@ def _title_then_venue(segment: str) -> tuple[str, str] | None:
     return None
 
 
-_AND = re.compile(r"\band\b|&")
+_AND = re.compile(rf"&|{cues.AND_WORD}")
 _AUTHOR_MARK_AT_END = re.compile(r"[*†‡]+$")
 
 
