@@ -25,7 +25,9 @@ What httpx, the transport and this module each do:
   ``headers_env`` headers) are dropped when a hop leaves the source's origin.
 * Cookies set by a page are kept for the run in the aiohttp session under the transport (aiohttp's
   cookie jar, scoped by domain); httpx adds none.
-* TLS: the system's trust store when it has one (aiohttp's default context), else certifi's.
+* TLS: the system's trust store when it has one, else certifi's, read into the run's one context at
+  its first https request (``Fetcher._trust``): a run with no https address never reads it, and
+  aiohttp's own contexts are made without it (``_trust_store_unread``).
 * Requests carry our User-Agent, Accept and Accept-Encoding, and no ``Connection`` header (HTTP/1.1
   keeps connections open anyway). A body whose Content-Encoding cannot be decoded fails with
   httpx's ``DecodingError`` (not retried), where aiohttp's was a ``ClientPayloadError``.
@@ -53,16 +55,40 @@ import urllib.parse
 import urllib.request
 import urllib.robotparser
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-import aiohttp
 import httpx
-from httpx_aiohttp import AiohttpTransport
 from yarl import URL
+
+
+@contextmanager
+def _trust_store_unread() -> Iterator[None]:
+    """TLS contexts made in this block skip reading the system's CA bundle.
+
+    aiohttp makes two contexts when it is imported, each parsing the whole bundle: about 60 ms, a tenth
+    of an unchanged run of 1,000 pages. The fetcher never uses them (it passes its own, which reads the
+    bundle at the run's first https request: ``Fetcher._trust``); were one used, it would trust
+    nothing and fail closed.
+    """
+    own = "set_default_verify_paths" in vars(ssl.SSLContext)
+    real = ssl.SSLContext.set_default_verify_paths
+    ssl.SSLContext.set_default_verify_paths = lambda self: None  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        if own:
+            ssl.SSLContext.set_default_verify_paths = real  # type: ignore[method-assign]
+        else:
+            del ssl.SSLContext.set_default_verify_paths
+
+
+with _trust_store_unread():
+    import aiohttp
+    from httpx_aiohttp import AiohttpTransport
 
 from . import __version__
 from .decode import BOMS, decode_bytes
@@ -191,6 +217,8 @@ class Fetcher:
         # (``decode.decode_bytes``), so the parent never decodes a body that turns out unchanged.
         self.decode = decode
         self._transport: AiohttpTransport | None = None
+        self._tls = _tls_context()
+        self._trusted = False  # the trust store is read into ``_tls`` (``_trust``)
         self._headers = {"User-Agent": self.user_agent, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING}
         # read: aiohttp's sock_read; connect: its sock_connect; no pool timeout (aiohttp's connect).
         limits = httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT_MAX), pool=None)
@@ -201,13 +229,12 @@ class Fetcher:
         self._robots_locks: dict[str, asyncio.Lock] = {}
 
     async def __aenter__(self) -> Self:
-        tls = _ssl_context()
         self._transport = AiohttpTransport(
             # The transport builds a context from ``verify`` for a session it would make itself; ours
             # (``client`` below) carries its own, so this one, verifying but empty, is never used.
             verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT),
             # A factory, not a session: the transport calls it on first use, inside the running loop.
-            client=lambda: self._new_session(tls),
+            client=self._new_session,
         )
         return self
 
@@ -225,6 +252,8 @@ class Fetcher:
         """One GET as an ``httpx.Request`` through the transport, its body left unread; a redirect with a
         Location raises ``_Redirect``, its body closed unread (redirects are followed by the caller)."""
         assert self._transport is not None
+        if not self._trusted and url.startswith("https:"):
+            self._trust()
         request = httpx.Request("GET", url, headers={**self._headers, **headers} if headers else self._headers,
                                 extensions=self._extensions)
         response = await self._transport.handle_async_request(request)
@@ -235,10 +264,16 @@ class Fetcher:
                 raise _Redirect(response.status_code, location)
         return response
 
-    def _new_session(self, tls: ssl.SSLContext | bool) -> aiohttp.ClientSession:
+    def _trust(self) -> None:
+        """Read the trust store into the run's TLS context, once, before its first https request (a
+        few tens of ms, on the loop: no connection can be using the context yet)."""
+        _load_trust(self._tls)
+        self._trusted = True
+
+    def _new_session(self) -> aiohttp.ClientSession:
         """The aiohttp session under the transport: connection limits, DNS cache, TLS and the run's
         cookies; httpx decompresses, so aiohttp does not."""
-        connector = aiohttp.TCPConnector(limit=self.concurrency, limit_per_host=self.per_host, ssl=tls,
+        connector = aiohttp.TCPConnector(limit=self.concurrency, limit_per_host=self.per_host, ssl=self._tls,
                                          ttl_dns_cache=300)
         return aiohttp.ClientSession(connector=connector, auto_decompress=False, trust_env=False,
                                      raise_for_status=False)
@@ -598,16 +633,25 @@ def _original(exc: BaseException) -> BaseException:
     return exc
 
 
-def _ssl_context() -> ssl.SSLContext | bool:
-    """True (aiohttp's default context, built when it is imported) when the system has a trust store;
-    else certifi's bundle, as on a minimal container image without CA certificates."""
+def _tls_context() -> ssl.SSLContext:
+    """What ``ssl.create_default_context()`` makes for a client (certificates and host names verified),
+    speaking HTTP/1.1 as aiohttp's does, with no trust store yet (``_load_trust``)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.set_alpn_protocols(["http/1.1"])
+    return context
+
+
+def _load_trust(context: ssl.SSLContext) -> None:
+    """The system's trust store when it has one; else certifi's bundle, as on a minimal container image
+    without CA certificates."""
     paths = ssl.get_default_verify_paths()
     if (paths.cafile and os.path.exists(paths.cafile)) or (paths.capath and os.path.isdir(paths.capath)
                                                            and any(os.scandir(paths.capath))):
-        return True
+        context.load_default_certs()
+        return
     import certifi
 
-    return ssl.create_default_context(cafile=certifi.where())
+    context.load_verify_locations(cafile=certifi.where())
 
 
 def retry_after(value: str | None, now: float | None = None) -> float | None:

@@ -6,7 +6,11 @@ import asyncio
 import email.utils
 import gzip
 import os
+import shutil
 import socket
+import ssl
+import subprocess
+import sys
 import threading
 import time
 import zlib
@@ -136,6 +140,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.send(302, b"moved", {"Location": f"/redirect/{n - 1}"})
         elif path == "/to-private":
             self.send(302, b"", {"Location": "/private/secret"})
+        elif path == "/elsewhere":
+            self.send(302, b"", {"Location": parse_qs(parts.query)["to"][0]})
         elif path in ("/gzip", "/deflate", "/br"):
             packed = {"/gzip": gzip.compress, "/deflate": zlib.compress, "/br": brotli.compress}[path](PAGE * 50)
             self.send(200, packed, {**html, "Content-Encoding": path[1:]})
@@ -426,6 +432,62 @@ def test_unreachable_port() -> None:
     result = fetch(f"http://127.0.0.1:{port}/", retries=1)
     assert result.error == "connection refused"
     assert result.status is None and result.attempts == 2 and not result.ok
+
+
+@pytest.fixture(scope="module")
+def tls_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """This module's server over HTTPS on 127.0.0.1, with a self-signed certificate made for the test."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    server = Server(("127.0.0.1", 0), Handler)
+    server.state = State(ROBOTS)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    yield f"https://127.0.0.1:{server.server_address[1]}", cert
+    server.shutdown()
+    server.server_close()
+
+
+def trust_only(cert: Path, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``cert`` the system's whole trust store, as OpenSSL reads it."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    monkeypatch.setenv("SSL_CERT_DIR", str(folder))  # empty
+
+
+def test_https_with_the_trust_store_read_at_the_first_https_request(
+        tls_site: tuple[str, Path], base: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    secure, cert = tls_site
+    trust_only(cert, tmp_path, monkeypatch)
+    result = fetch(f"{secure}/page")
+    assert result.ok and result.body == PAGE and result.final_url == f"{secure}/page"
+    # The first request is plain HTTP; its redirect leads to the first https one.
+    result = fetch(f"{base}/elsewhere?to={secure}/redirect/1")
+    assert result.ok and result.body == PAGE and result.final_url == f"{secure}/redirect/0"
+
+
+def test_https_with_an_untrusted_certificate_fails(tls_site: tuple[str, Path]) -> None:
+    secure, _ = tls_site
+    result = fetch(f"{secure}/page", retries=1)
+    assert result.error == "TLS certificate verification failed" and result.attempts == 1 and not result.ok
+
+
+def test_importing_the_fetcher_reads_no_trust_store(tls_site: tuple[str, Path], tmp_path: Path) -> None:
+    """aiohttp's contexts made at import skip the bundle; contexts made afterwards read it as ever."""
+    _, cert = tls_site
+    probe = ("import ssl, monitor.fetch, aiohttp.connector as c; "
+             "print(c._SSL_CONTEXT_VERIFIED.cert_store_stats()['x509_ca'], "
+             "ssl.create_default_context().cert_store_stats()['x509_ca'])")
+    env = {**os.environ, "SSL_CERT_FILE": str(cert), "SSL_CERT_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0", "1"]
 
 
 def test_timeout_waiting_for_headers_is_retried(base: str) -> None:
