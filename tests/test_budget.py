@@ -113,6 +113,93 @@ def test_extraction_past_its_time_budget_fails_the_check_and_the_next_page_is_re
         pool.close()
 
 
+def test_a_worker_is_given_the_next_page_while_it_reads_one_and_that_page_s_budget_starts_when_it_does():
+    """The next page waits in the worker's pipe, not in the parent: one worker reads both, back to back,
+    and the waiting page's budget (shorter than the first page takes) counts from when it is started."""
+    pool = ExtractionPool(size=1, rss_limit=1 << 40)  # the big page must not retire the worker
+    quick = (PAGES / "v1.html").read_text()
+
+    async def both() -> tuple[int, list, int]:
+        first = asyncio.create_task(pool.extract(Job(text=many_papers(8000)), timeout=HANG))
+        second = asyncio.create_task(pool.extract(Job(text=quick), timeout=0.5))
+        await asyncio.sleep(0.2)
+        (worker,) = pool._busy
+        held = len(worker.queue)
+        return held, await asyncio.gather(first, second), worker.process.pid
+
+    try:
+        held, (slow, page), pid = asyncio.run(both())
+        assert held == 2
+        assert len(slow.publications) == 8000
+        assert page.publications[0].title == "Sparse Attention Without Tears"
+        assert [w.process.pid for w in pool._idle] == [pid] and not pool._busy
+    finally:
+        pool.close()
+
+
+def test_a_page_waiting_behind_one_past_its_budget_is_read_by_another_worker():
+    pool = ExtractionPool(size=1, rss_limit=1 << 40)
+
+    async def both() -> list:
+        first = asyncio.create_task(pool.extract(Job(text=many_papers(8000)), timeout=0.5))
+        second = asyncio.create_task(pool.extract(Job(text=(PAGES / "v1.html").read_text()), timeout=HANG))
+        await asyncio.sleep(0.2)
+        (worker,) = pool._busy
+        assert len(worker.queue) == 2
+        return [*await asyncio.gather(first, second, return_exceptions=True), worker]
+
+    try:
+        slow, page, lost = asyncio.run(both())
+        assert isinstance(slow, ExtractError) and str(slow) == "extraction took longer than 0.5 s (the time budget)"
+        assert page.publications[0].title == "Sparse Attention Without Tears"
+        assert not lost.alive() and len(pool._idle) == 1 and pool._idle[0] is not lost
+    finally:
+        pool.close()
+
+
+def test_cancelling_a_page_that_waits_in_a_worker_s_pipe_lets_the_page_before_it_finish_elsewhere():
+    """Its answer would be taken for the next page's: the worker goes, and the page it was reading is read
+    again by a new one (not failed: it did nothing wrong)."""
+    pool = ExtractionPool(size=1, rss_limit=1 << 40)
+
+    async def run() -> tuple:
+        first = asyncio.create_task(pool.extract(Job(text=many_papers(4000)), timeout=HANG))
+        second = asyncio.create_task(pool.extract(Job(text=(PAGES / "v1.html").read_text()), timeout=HANG))
+        await asyncio.sleep(0.2)
+        (worker,) = pool._busy
+        second.cancel()
+        return await first, worker, await asyncio.gather(second, return_exceptions=True)
+
+    try:
+        page, lost, (cancelled,) = asyncio.run(run())
+        assert len(page.publications) == 4000
+        assert isinstance(cancelled, asyncio.CancelledError)
+        assert not lost.alive() and len(pool._idle) == 1 and pool._idle[0] is not lost
+    finally:
+        pool.close()
+
+
+def test_a_page_too_big_for_the_room_left_in_a_busy_worker_s_pipe_waits_for_a_worker():
+    """Sending it would block the event loop until the worker had read the page before it."""
+    pool = ExtractionPool(size=1)
+    big = many_papers(2)[:-len("</ul></body></html>")] + "<!--" + "x" * 1_100_000 + "--></ul></body></html>"
+
+    async def both() -> tuple:
+        first = asyncio.create_task(pool.extract(Job(text=many_papers(4000)), timeout=HANG))
+        second = asyncio.create_task(pool.extract(Job(body=big.encode()), timeout=HANG))
+        await asyncio.sleep(0.2)
+        (worker,) = pool._busy
+        held = len(worker.queue)
+        return held, await asyncio.gather(first, second)
+
+    try:
+        held, (slow, page) = asyncio.run(both())
+        assert held == 1  # the big page waited in the parent
+        assert len(slow.publications) == 4000 and len(page.publications) == 2
+    finally:
+        pool.close()
+
+
 def _checked_with(pool: ExtractionPool, config: Path, db: Path) -> list[str]:
     store = Store(db)
     try:
