@@ -1,7 +1,7 @@
 """A stored page as readable lines of text, and the unified diff of two (``monitor diff NAME --text``).
 
 The events say what changed in the monitor's terms (a paper, a venue); this shows what changed on the
-page itself, for a reader who wants to see it. Snapshots keep the raw body (zlib-compressed), so any
+page itself, for a reader who wants to see it. Snapshots keep the raw body (zstd-compressed), so any
 two can be compared long after the fact. HTML is read with selectolax (lexbor) into one line per block
 (paragraph, list item, heading, table row), inline markup joined into its line, scripts, styles and
 comments left out; Markdown and plain text are shown as they are. Every line is cleaned (``safe``):

@@ -6,12 +6,14 @@ import hashlib
 import json
 import sqlite3
 import time
+import zlib
 
 import pytest
 
 from monitor.fetch import FetchResult
 from monitor.models import Source
 from monitor.pipeline import process
+from monitor.errors import StoreError
 from monitor.store import Store, item_hash, migrations
 
 from .conftest import PAGES
@@ -55,6 +57,25 @@ def test_a_crash_inside_a_check_leaves_the_previous_state_intact(tmp_path):
     # the next check does the work properly
     res = process(store, src, sid, fetched((PAGES / "v2.html").read_bytes(), etag='"2"'))
     assert res.outcome == "changed" and len(res.events) == 2
+
+
+def test_a_body_is_stored_as_one_zstd_frame_and_the_zlib_ones_stored_before_are_still_read(tmp_path):
+    store = Store(tmp_path / "b.db")
+    src = Source(name="S", url="http://x/")
+    sid = store.sync_sources([src])["S"]
+    body = (PAGES / "v1.html").read_bytes()
+    process(store, src, sid, fetched(body))
+    snap = store.latest_snapshot(sid).id
+    stored = store.db.execute("SELECT body FROM snapshots WHERE id = ?", [snap]).fetchone()[0]
+    assert stored[:4] == b"\x28\xb5\x2f\xfd" and len(stored) < len(body) * 0.6
+    assert store.snapshot_body(snap) == body
+    for kept, read in ((zlib.compress(body, 6), body), (zlib.compress(b""), b"")):
+        store.db.execute("UPDATE snapshots SET body = ? WHERE id = ?", [kept, snap])
+        assert store.snapshot_body(snap) == read
+    for damaged in (stored[:-8], b"\x78junk", b"", "text"):
+        store.db.execute("UPDATE snapshots SET body = ? WHERE id = ?", [damaged, snap])
+        with pytest.raises(StoreError, match=f"snapshot {snap}: the stored body is damaged"):
+            store.snapshot_body(snap)
 
 
 def test_items_keep_first_and_last_seen(tmp_path):
