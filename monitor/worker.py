@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import collections
+import contextlib
 import os
 import subprocess
 import sys
@@ -290,6 +291,11 @@ class ExtractionPool:
         for worker in self._idle + list(self._busy):
             self._unwatch(worker)
             worker.kill()
+            for pending in worker.queue:  # a page still waited for fails (its loop may be gone already)
+                if not pending.future.done():
+                    with contextlib.suppress(RuntimeError):
+                        pending.future.set_exception(ExtractError("extraction stopped: the pool was closed"))
+            worker.queue.clear()
         self._idle.clear()
         self._busy.clear()
 

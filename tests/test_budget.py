@@ -200,6 +200,20 @@ def test_a_page_too_big_for_the_room_left_in_a_busy_worker_s_pipe_waits_for_a_wo
         pool.close()
 
 
+def test_closing_the_pool_fails_the_pages_it_holds_at_once():
+    pool = ExtractionPool(size=1)
+
+    async def run() -> list:
+        pages = [asyncio.create_task(pool.extract(Job(text=many_papers(n)), timeout=HANG)) for n in (4000, 10)]
+        await asyncio.sleep(0.2)
+        pool.close()
+        return await asyncio.wait_for(asyncio.gather(*pages, return_exceptions=True), 5)
+
+    errors = asyncio.run(run())
+    assert [str(e) for e in errors] == ["extraction stopped: the pool was closed"] * 2
+    assert all(isinstance(e, ExtractError) for e in errors)
+
+
 def _checked_with(pool: ExtractionPool, config: Path, db: Path) -> list[str]:
     store = Store(db)
     try:
