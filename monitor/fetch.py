@@ -64,6 +64,10 @@ from typing import Any, Self
 import httpx
 from yarl import URL
 
+from . import __version__
+from .decode import BOMS, decode_bytes
+from .errors import FetchError
+
 
 @contextmanager
 def _trust_store_unread() -> Iterator[None]:
@@ -90,9 +94,6 @@ with _trust_store_unread():
     import aiohttp
     from httpx_aiohttp import AiohttpTransport
 
-from . import __version__
-from .decode import BOMS, decode_bytes
-from .errors import FetchError
 
 ROBOTS_TOKEN = "scholarwatch"
 """The product token robots.txt groups are matched against (``User-agent: scholarwatch``)."""
