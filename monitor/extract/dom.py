@@ -39,6 +39,9 @@ BLOCK = frozenset({
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6, "heading": 2}
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2002-\u200a\u202f\u205f\u3000]+")
+# What ``clean`` would change inside a text: a zero-width character, or a run of ``_SPACES`` that is not
+# one plain space (any space but " ", or two in a row)
+_UNCLEAN = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]|[\t\r\f\v\u00a0\u2002-\u200a\u202f\u205f\u3000]|[ ]{2}")
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,8 @@ def clean(text: str) -> str:
         if "  " not in text and text[:1] != " " and text[-1:] != " ":
             return text  # clean already (most calls: texts built from cleaned lines)
         return " ".join(text.split())
+    if _UNCLEAN.search(text) is None:  # most other texts: one scan, where the substitutions take two
+        return text.strip()
     return _SPACES.sub(" ", _ZERO_WIDTH.sub("", text)).strip()
 
 
@@ -233,7 +238,8 @@ class El:
         """The text as a reader sees it: one entry per visual line (block boundaries and <br>)."""
         if self._lines is None:
             # nested elements share most of their lines: each raw line is cleaned once per page
-            cleaned = self._line_cache()
+            doc = self.doc  # (what ``_line_cache`` does, without two calls: lines are asked of most elements)
+            cleaned = doc[0].memo.setdefault("clean-lines", {}) if doc is not None else self._line_cache()
             lines = []
             for raw in self.raw_text().split("\n"):
                 line = cleaned.get(raw)
