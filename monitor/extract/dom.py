@@ -22,7 +22,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import ExtractError
 
@@ -39,6 +39,9 @@ BLOCK = frozenset({
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6, "heading": 2}
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2002-\u200a\u202f\u205f\u3000]+")
+# What ``clean`` would change inside a text: a zero-width character, or a run of ``_SPACES`` that is not
+# one plain space (any space but " ", or two in a row)
+_UNCLEAN = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]|[\t\r\f\v\u00a0\u2002-\u200a\u202f\u205f\u3000]|[ ]{2}")
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,8 @@ def clean(text: str) -> str:
         if "  " not in text and text[:1] != " " and text[-1:] != " ":
             return text  # clean already (most calls: texts built from cleaned lines)
         return " ".join(text.split())
+    if _UNCLEAN.search(text) is None:  # most other texts: one scan, where the substitutions take two
+        return text.strip()
     return _SPACES.sub(" ", _ZERO_WIDTH.sub("", text)).strip()
 
 
@@ -233,7 +238,8 @@ class El:
         """The text as a reader sees it: one entry per visual line (block boundaries and <br>)."""
         if self._lines is None:
             # nested elements share most of their lines: each raw line is cleaned once per page
-            cleaned = self._line_cache()
+            doc = self.doc  # (what ``_line_cache`` does, without two calls: lines are asked of most elements)
+            cleaned = doc[0].memo.setdefault("clean-lines", {}) if doc is not None else self._line_cache()
             lines = []
             for raw in self.raw_text().split("\n"):
                 line = cleaned.get(raw)
@@ -341,64 +347,65 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
     max_depth, max_elements = budget.max_depth, budget.max_elements
     root = El(root_node.tag, _attributes(root_node), None, None, 0, root_node.mem_id)
     doc = root.doc = [root]
-    # Depth-first, in document order: the hot loop of reading a page. One ``for`` runs over the current
-    # element's lexbor children; it is left for a child element (the parent's state waits on ``stack``)
-    # and resumed when that child is complete. Meanwhile the current element is measured: its text's
-    # size, whether any of it is visible, and its text's parts (small elements are nearly all read, so
-    # their text is built here, bottom-up, from the children's).
-    stack: list[tuple[El, Iterator, int, bool, list[str | None], bool]] = []
-    parent, children, kids = root, root_node.iter(include_text=True), root.children
+    # Depth-first, in document order: the hot loop of reading a page. ``node`` steps through the current
+    # element's lexbor children by their sibling links (``first_child``/``next``: no generator per element
+    # and no keyword call, which ``iter`` costs); a child element is entered at once (the parent's state,
+    # with the sibling to resume at, waits on ``stack``) and the parent resumed when that child is
+    # complete. Meanwhile the current element is measured: its text's size, whether any of it is visible,
+    # and its text's parts (small elements are nearly all read, so their text is built here, bottom-up,
+    # from the children's).
+    stack: list[tuple[El, LexborNode | None, int, bool, list[str | None], bool]] = []
+    parent, node, kids = root, root_node.first_child, root.children
     size, visible, parts, keep_newlines = 0, False, [], root.tag == "pre"
     depth = 1  # of the children being read
     while True:
-        for node in children:
-            tag = node.tag
-            if tag == "-text":
-                text = node.text_content
-                if text:
-                    kids.append(text)
-                    size += len(text)
-                    if not visible and not text.isspace():
-                        visible = True
-                    parts.append(text if keep_newlines else text.replace("\n", " "))
-                continue
-            if tag is None or tag in INVISIBLE or tag[:1] == "-":  # None: a processing instruction
-                continue
-            if depth > max_depth:
-                raise PageTooComplex(f"page nested deeper than {max_depth} levels")
-            pre = len(doc)
-            if pre >= max_elements:
-                raise PageTooComplex(f"page has more than {max_elements} elements")
-            attrs = node.attributes  # (what ``_attributes`` does, without a call per element)
-            if attrs and None in attrs.values():
-                attrs = _valued(attrs)
-            el = El(tag, attrs, parent, None, pre, node.mem_id, doc)
-            doc.append(el)
-            kids.append(el)
-            stack.append((parent, children, size, visible, parts, keep_newlines))
-            parent, children, kids = el, node.iter(include_text=True), el.children
-            size, visible, parts, keep_newlines = 0, False, [], tag == "pre"
-            depth += 1
-            break
-        else:  # the children of ``parent`` are all read
-            done = parent
-            done.post = len(doc) - 1
-            done._size = size
-            done._visible = visible
-            if size <= EAGER_TEXT:
-                raw = "".join(parts)  # type: ignore[arg-type]  (a child is never larger than its parent)
-                done._raw = f"\n{raw}\n" if done.tag in BLOCK else raw
-            if not stack:
-                return root, tree
-            parent, children, parent_size, parent_visible, parts, keep_newlines = stack.pop()
-            kids = parent.children
-            depth -= 1
-            size += parent_size
-            if done.tag == "br":
-                parts.append("\n")
-            elif done.tag != "img":  # alt texts are not content
-                parts.append(done._raw)  # None for a large child, and then its parent is large too
-            visible = parent_visible or (visible and done.tag != "img")
+        while node is not None:
+            text = node.text_content  # None unless a text node: asked first, as most nodes are text
+            if text is None:
+                tag = node.tag
+                if tag is not None and tag not in INVISIBLE and tag[:1] != "-":  # None: a processing instruction
+                    if depth > max_depth:
+                        raise PageTooComplex(f"page nested deeper than {max_depth} levels")
+                    pre = len(doc)
+                    if pre >= max_elements:
+                        raise PageTooComplex(f"page has more than {max_elements} elements")
+                    attrs = node.attributes  # (what ``_attributes`` does, without a call per element)
+                    if attrs and None in attrs.values():
+                        attrs = _valued(attrs)
+                    el = El(tag, attrs, parent, None, pre, node.mem_id, doc)
+                    doc.append(el)
+                    kids.append(el)
+                    stack.append((parent, node.next, size, visible, parts, keep_newlines))
+                    parent, node, kids = el, node.first_child, el.children
+                    size, visible, parts, keep_newlines = 0, False, [], tag == "pre"
+                    depth += 1
+                    continue
+            elif text:
+                kids.append(text)
+                size += len(text)
+                if not visible and not text.isspace():
+                    visible = True
+                parts.append(text if keep_newlines else text.replace("\n", " "))
+            node = node.next
+        # the children of ``parent`` are all read
+        done = parent
+        done.post = len(doc) - 1
+        done._size = size
+        done._visible = visible
+        if size <= EAGER_TEXT:
+            raw = "".join(parts)  # type: ignore[arg-type]  (a child is never larger than its parent)
+            done._raw = f"\n{raw}\n" if done.tag in BLOCK else raw
+        if not stack:
+            return root, tree
+        parent, node, parent_size, parent_visible, parts, keep_newlines = stack.pop()
+        kids = parent.children
+        depth -= 1
+        size += parent_size
+        if done.tag == "br":
+            parts.append("\n")
+        elif done.tag != "img":  # alt texts are not content
+            parts.append(done._raw)  # None for a large child, and then its parent is large too
+        visible = parent_visible or (visible and done.tag != "img")
 
 
 def release(root: El) -> None:
