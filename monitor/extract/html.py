@@ -18,6 +18,7 @@ import re
 from bisect import bisect_left
 from functools import lru_cache
 from itertools import islice
+from operator import itemgetter
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -301,9 +302,15 @@ _DIGIT = re.compile(r"\d")
 
 def _sig(el: El) -> tuple[str, str]:
     """The shape of a block: its tag and its first (base) class ("list-item" of "list-item publication")."""
-    if "sig" not in el.memo:
-        el.memo["sig"] = el.tag, next((c for c in el.classes if not _DIGIT.search(c)), "")
-    return el.memo["sig"]
+    sig = el.memo.get("sig")
+    if sig is None:
+        base = ""
+        for c in el.classes:
+            if not _DIGIT.search(c):
+                base = c
+                break
+        sig = el.memo["sig"] = el.tag, base
+    return sig
 
 
 def _texty(el: El) -> bool:
@@ -343,12 +350,21 @@ def _one_paper(el: El) -> bool:
     record, even when its parts share one shape (no class names to tell them apart)."""
     if "one-paper" not in el.memo:
         parts = _text_blocks(el)
-        same_shape = 2 <= len(parts) <= 8 and el.size <= 2500 and len({_sig(c) for c in parts}) == 1
+        same_shape = 2 <= len(parts) <= 8 and el.size <= 2500 and _one_shape(parts)
         # (a paper's box is short and has few parts; different shapes tell its parts apart already)
         whole = same_shape and _paper(el, _ANY, True)
         el.memo["one-paper"] = bool(whole and whole.authors) and not _at_least(
             2, (c for c in parts if _paper(c, _ANY, False)))
     return el.memo["one-paper"]
+
+
+def _one_shape(blocks: list[El]) -> bool:
+    """All ``blocks`` have the same shape (``_sig``); it stops at the first that differs."""
+    sig = _sig(blocks[0])
+    for b in blocks:
+        if _sig(b) != sig:
+            return False
+    return True
 
 
 def _at_least(n: int, found: Iterator[object]) -> bool:
@@ -386,8 +402,7 @@ def split_records(el: El) -> list[El]:
     if len(blocks) == 1:
         loose = clean("".join(c for c in el.children if isinstance(c, str)))
         return split_records(blocks[0]) if not loose else [el]
-    counts = Counter(_sig(b) for b in blocks)
-    top, n = counts.most_common(1)[0]
+    top, n = _most_common_sig(blocks)
     if n >= 2 and (n >= len(blocks) * 0.5 or top[0] in ("li", "tr", "p")):
         out: list[El] = []
         for b in blocks:
@@ -399,6 +414,16 @@ def split_records(el: El) -> list[El]:
             out.extend(split_records(b))
         return out
     return [el]
+
+
+def _most_common_sig(blocks: list[El]) -> tuple[tuple[str, str], int]:
+    """The most frequent shape among ``blocks`` and its count, the first seen on a tie (what
+    ``Counter.most_common(1)`` answers, without building a Counter for each node cut into records)."""
+    counts: dict[tuple[str, str], int] = {}
+    for b in blocks:
+        sig = _sig(b)
+        counts[sig] = counts.get(sig, 0) + 1
+    return max(counts.items(), key=itemgetter(1))
 
 
 def _group_under_titles(blocks: list[El]) -> list[El]:
@@ -826,18 +851,36 @@ def _menu_line(line: str, link_texts: list[str]) -> bool:
         if text and text in rest:
             found += 1
             rest = rest.replace(text, " ")
-    words = len(_WORD_RUN.findall(rest))
-    return words == 0 or (found >= MENU_LINKS and words <= MENU_OTHER_WORDS)
+    if found < MENU_LINKS:  # too few links for a menu: a line of links only when no word is left (the first tells)
+        return _WORD_RUN.search(rest) is None
+    return not _at_least(MENU_OTHER_WORDS + 1, _WORD_RUN.finditer(rest))
 
 
-def _link_repeats(el: El) -> Counter[str]:
-    """How often each link text occurs on the element's page (counted once per page)."""
+def _link_repeats(el: El) -> dict[str, int]:
+    """How often each link text occurs on the element's page (counted once per page).
+
+    Anchors are counted by their raw text first (kept from parsing), and each distinct raw text is made a
+    line once: the same raw text makes the same text, and menus and buttons repeat theirs."""
     root = el.page_root()
     if root is None or root.doc is None:
-        return Counter()
-    if "link_repeats" not in root.memo:
-        root.memo["link_repeats"] = Counter(clean(e.text()) for e in root.doc if e.tag == "a")
-    return root.memo["link_repeats"]
+        return {}
+    repeats = root.memo.get("link_repeats")
+    if repeats is None:
+        by_raw: dict[str, int] = {}
+        first: dict[str, El] = {}
+        for e in root.doc:
+            if e.tag == "a":
+                raw = e.raw_text()
+                if raw in by_raw:
+                    by_raw[raw] += 1
+                else:
+                    by_raw[raw] = 1
+                    first[raw] = e
+        repeats = root.memo["link_repeats"] = {}
+        for raw, n in by_raw.items():
+            text = clean(first[raw].text())
+            repeats[text] = repeats.get(text, 0) + n
+    return repeats
 
 
 _LEAD_NOTE = re.compile(r"\s*(\([^)]{1,40}\))")
@@ -845,6 +888,19 @@ _YEAR_AT_END = re.compile(r"\(\s*" + scholarly.YEAR + r"[a-z]?\s*\)[.:,]?\s*$")
 _YEAR_ENDS_SENTENCE = re.compile(scholarly.YEAR + r"\)?\.\s+(?=[A-Z])")
 _NOTE_AT_END = re.compile(r"[\s,]*(\([^()]{2,60}\))\s*[.,]?\s*$")
 _PRESENTATION = re.compile(r"[\[(]?(?:oral|spotlight|poster|highlight)[\])]?", re.I)
+
+
+def _line_with(title: str, lines: list[str], cleaned: list[str]) -> int | None:
+    """The index of the first line that holds ``title`` or lies inside it. ``cleaned``: the record's lines
+    as titles so far, extended as far as this search goes (a line past the answer is never cleaned: on a
+    first reading that costs a pattern run per line)."""
+    for i, line in enumerate(lines):
+        if i == len(cleaned):
+            cleaned.append(_clean_title(line))
+        c = cleaned[i]
+        if title in c or c in title:
+            return i
+    return None
 
 
 def _read_record(el: El) -> _Reading | None:
@@ -872,14 +928,15 @@ def _read_record(el: El) -> _Reading | None:
 
     title, rule, title_idx = None, None, None
     first = lines[0]
+    cleaned: list[str] = []  # the lines as titles, as far as candidates have looked (``_line_with``)
     for text, why in _title_candidates(el):
         t = _clean_title(text)
         if not _title_like(t):
             continue
-        idx = next((i for i, ln in enumerate(lines) if t in _clean_title(ln) or _clean_title(ln) in t), None)
+        idx = _line_with(t, lines, cleaned)
         if idx is None:
             continue
-        if why.startswith("<") and len(lines) == 1 and len(t) >= 0.9 * len(_clean_title(lines[0])) \
+        if why.startswith("<") and len(lines) == 1 and len(t) >= 0.9 * len(cleaned[0]) \
                 and len(t.split()) >= 12:
             continue  # an element wrapping the whole reference marks no title in it
         if why.startswith("<") and not _after_year(t, lines[idx]) and (
