@@ -71,9 +71,17 @@ _ANY = Section(title="", kind=None, level=0, heading=None)
 _YEAR_LABEL = re.compile(r"\W*" + scholarly.YEAR + r"\W*")  # "2024", "[2023]": a year naming a group
 
 
-def _inner(el: El) -> list[El | str]:
-    """The children of ``el`` that show something (blank text left out)."""
-    return [c for c in el.children if not (isinstance(c, str) and not c.strip())]
+def _only_child(el: El) -> El | str | None:
+    """The one child of ``el`` that shows something (blank text left out), or None when there are none or
+    several (it stops at the second: a pseudo-heading or a bold title line is one styled child)."""
+    only: El | str | None = None
+    for c in el.children:
+        if isinstance(c, str) and not c.strip():
+            continue
+        if only is not None:
+            return None
+        only = c
+    return only
 
 
 def _text_blocks(el: El) -> list[El]:
@@ -96,10 +104,10 @@ def _pseudo_heading(el: El) -> tuple[int, str] | None:
     if el.size > 400 or len(el.raw_text()) > 200:
         return None
     # the markup first (most blocks are styled as no title at all), then the words
-    inner = _inner(el)
-    styled = len(inner) == 1 and isinstance(inner[0], El) and inner[0].tag in ("strong", "b", "font", "u", "big")
+    only = _only_child(el)
+    styled = isinstance(only, El) and only.tag in ("strong", "b", "font", "u", "big")
     classy = any(k in c.lower() for c in el.classes for k in ("title", "heading", "header", "section"))
-    bare = el.tag in ("p", "div") and len(inner) == 1 and isinstance(inner[0], str)
+    bare = el.tag in ("p", "div") and isinstance(only, str)
     if not (styled or classy or bare):
         return None
     text = el.text()
@@ -174,8 +182,8 @@ def _bold_title_line(el: El) -> bool:
     """A paragraph that is one bold (or linked bold) title, followed by its paper's author or venue line."""
     if el.tag not in ("p", "div") or el.size > 800 or len(el.raw_text()) > 400:
         return False
-    inner = _inner(el)
-    if len(inner) != 1 or not isinstance(inner[0], El) or inner[0].tag not in ("b", "strong", "a"):
+    only = _only_child(el)
+    if not isinstance(only, El) or only.tag not in ("b", "strong", "a"):
         return False
     text = el.text()
     return cues.heading_kind(text) is None and _title_like(_clean_title(text)) and _paper_lines_follow(el)
@@ -479,6 +487,18 @@ def _is_badge(el: El) -> bool:
     return "badge" in el.attrs.get("class", "") and "badge" in el.classes
 
 
+def _has_badges(el: El) -> bool:
+    """Whether the element's page has any "badge" class (most have none): asked once per page, by one test
+    per element inline rather than a call of ``_is_badge`` for each."""
+    root = el.page_root()
+    if root is None or root.doc is None:
+        return True  # (an element of no page: ``El.inside`` walks it)
+    found = root.memo.get("has-badges")
+    if found is None:
+        found = root.memo["has-badges"] = any("badge" in e.attrs.get("class", "") for e in root.doc)
+    return found
+
+
 def _record_lines(el: El) -> list[str]:
     """The lines of a record, leaving out collapsed abstracts and BibTeX blocks (parts, not content).
 
@@ -536,10 +556,11 @@ def _title_candidates(el: El) -> list[tuple[str, str]]:
         if e.pre <= skip_end:
             continue
         named = e.attrs.get("class")  # (most elements have no class: no list of classes for them)
-        if named and _skipped(e):
+        low = named.lower() if named else ""
+        if low and not _SKIP_CLASSES.isdisjoint(low.split()):  # (``_skipped``)
             skip_end = e.post
             continue
-        if e.tag == "papertitle" or (named and _TITLE_CLASS.search(" ".join(e.classes).lower())):
+        if e.tag == "papertitle" or ("title" in low and _TITLE_CLASS.search(" ".join(e.classes).lower())):
             marked.append((e.text(), "title-markup"))
         elif e.tag in ("h2", "h3", "h4", "h5", "h6"):
             marked.append((e.text(), "heading-in-record"))
@@ -890,6 +911,19 @@ _NOTE_AT_END = re.compile(r"[\s,]*(\([^()]{2,60}\))\s*[.,]?\s*$")
 _PRESENTATION = re.compile(r"[\[(]?(?:oral|spotlight|poster|highlight)[\])]?", re.I)
 
 
+_LABEL_TAGS = frozenset({"code", "kbd", "strong", "b", "em", "i", "span", "mark"})
+
+
+def _first_label(el: El, shorter_than: float) -> str | None:
+    """The text of the first short styled label in a record (not a wrapper of its first line)."""
+    for e in el.elements():
+        if e.tag in _LABEL_TAGS:
+            text = e.text()
+            if text and len(text) < shorter_than:
+                return text
+    return None
+
+
 def _line_with(title: str, lines: list[str], cleaned: list[str]) -> int | None:
     """The index of the first line that holds ``title`` or lies inside it. ``cleaned``: the record's lines
     as titles so far, extended as far as this search goes (a line past the answer is never cleaned: on a
@@ -922,7 +956,7 @@ def _read_record(el: El) -> _Reading | None:
         longest_first = sorted(link_texts, key=len, reverse=True)
         if any(_menu_line(ln, longest_first) for ln in lines):
             buttons = link_texts  # a line of links, or nearly, is a row of buttons ("Bio Scholar LinkedIn Twitter")
-    badge = next((e.text() for e in el.inside("badges", _is_badge) if e.text()), None)
+    badge = next((e.text() for e in el.inside("badges", _is_badge) if e.text()), None) if _has_badges(el) else None
     if badge and len(lines) > 1 and lines[0] == badge:
         lines = lines[1:]
 
@@ -959,9 +993,7 @@ def _read_record(el: El) -> _Reading | None:
     venue: str | None = None
     # "[ICLR 2024] Title" / "`ICLR 2024` Title, authors": a venue label in front of the title
     lead = _BRACKET_VENUE.match(first)
-    label = next((e.text() for e in el.elements()  # the first short styled label (not a wrapper of the line)
-                  if e.tag in ("code", "kbd", "strong", "b", "em", "i", "span", "mark") and e.text()
-                  and len(e.text()) < 0.9 * len(first)), None)
+    label = _first_label(el, 0.9 * len(first))
     if label and first.startswith(label) and (_pure_venue(label) or (label != first and _is_venue_line(label))) \
             and (title is None or not title.startswith(label)):
         venue = label
