@@ -87,9 +87,10 @@ def _only_child(el: El) -> El | str | None:
 def _text_blocks(el: El) -> list[El]:
     """The block children of ``el`` that hold text: the candidates for records or parts of one (found once
     per element: cutting records asks for them several times; callers must not change the list)."""
-    if "text-blocks" not in el.memo:
-        el.memo["text-blocks"] = [c for c in el.element_children() if c.tag in BLOCK and c.has_text]
-    return el.memo["text-blocks"]
+    blocks = el.memo.get("text-blocks")
+    if blocks is None:
+        blocks = el.memo["text-blocks"] = [c for c in el.element_children() if c.tag in BLOCK and c.has_text]
+    return blocks
 
 
 # ---------------------------------------------------------------- sections
@@ -106,7 +107,8 @@ def _pseudo_heading(el: El) -> tuple[int, str] | None:
     # the markup first (most blocks are styled as no title at all), then the words
     only = _only_child(el)
     styled = isinstance(only, El) and only.tag in ("strong", "b", "font", "u", "big")
-    classy = any(k in c.lower() for c in el.classes for k in ("title", "heading", "header", "section"))
+    classy = "class" in el.attrs and any(k in c.lower() for c in el.classes
+                                         for k in ("title", "heading", "header", "section"))
     bare = el.tag in ("p", "div") and isinstance(only, str)
     if not (styled or classy or bare):
         return None
@@ -171,7 +173,8 @@ def _heads_a_paper(el: El, text: str) -> bool:
 def _paper_lines_follow(el: El) -> bool:
     """The block right after ``el`` opens with an author line or a venue line."""
     nxt = _next_block(el)
-    if nxt is None or nxt.tag in HEADINGS or nxt.tag in ("ul", "ol", "table", "dl") or len(nxt.find_all("li")) >= 2:
+    if nxt is None or nxt.tag in HEADINGS or nxt.tag in ("ul", "ol", "table", "dl") \
+            or _at_least(2, (e for e in nxt.elements() if e.tag == "li")):
         return False
     first = nxt.lines()[:1]
     return bool(first) and (_is_author_line(first[0]) or _is_venue_line(first[0])
@@ -321,10 +324,6 @@ def _sig(el: El) -> tuple[str, str]:
     return sig
 
 
-def _texty(el: El) -> bool:
-    return el.has_text
-
-
 def split_at_breaks(el: El, *, blank_line: bool) -> list[El]:
     """The parts of a block between <br>s (or between blank lines, <br><br>), as blocks of their own."""
     groups: list[list[El | str]] = [[]]
@@ -348,7 +347,7 @@ def split_at_breaks(el: El, *, blank_line: bool) -> list[El]:
         elements = [c for c in g if isinstance(c, El)]
         part.pre = min((c.pre for c in elements), default=el.pre)
         part.post = max((c.post for c in elements), default=el.pre)
-        if _texty(part):
+        if part.has_text:
             parts.append(part)
     return parts
 
@@ -380,12 +379,19 @@ def _at_least(n: int, found: Iterator[object]) -> bool:
     return sum(1 for _ in islice(found, n)) >= n
 
 
+_NESTED = frozenset({"ul", "ol", "table", "li"})
+
+
 def _flat_row(tr: El) -> bool:
     """A table row is one record (date | text, image | reference) unless its cells hold lists or
     several blocks each (a layout table's columns)."""
-    if tr.find_all("ul", "ol", "table", "li"):
-        return False
-    return all(len(_text_blocks(cell)) < 2 for cell in tr.element_children())
+    for e in tr.elements():  # (the first list or table inside answers)
+        if e.tag in _NESTED:
+            return False
+    for cell in tr.element_children():
+        if len(_text_blocks(cell)) >= 2:
+            return False
+    return True
 
 
 def split_records(el: El) -> list[El]:
@@ -395,7 +401,7 @@ def split_records(el: El) -> list[El]:
             parts = split_at_breaks(el, blank_line=True)  # several entries in one paragraph, blank-line apart
             if len(parts) >= 2:
                 return parts
-        return [el] if _texty(el) else []
+        return [el] if el.has_text else []
     if _one_paper(el):
         return [el]
     blocks = _text_blocks(el)
@@ -404,7 +410,7 @@ def split_records(el: El) -> list[El]:
             parts = split_at_breaks(el, blank_line=True)  # records with no element of their own, <br><br> apart
             if len(parts) >= 2:
                 return parts
-        return [el] if _texty(el) else []
+        return [el] if el.has_text else []
     if blocks[0].memo.get("paper-title"):  # titles open the records (not authors-first cards)
         return _group_under_titles(blocks)
     if len(blocks) == 1:
@@ -476,11 +482,24 @@ def _plain(el: El) -> bool:
         return all(_plain(c) for c in el.children if isinstance(c, El))
     root = el.doc[0]
     if "hidden" not in root.memo:  # once per page: where such parts are, in document order
-        root.memo["hidden"] = [e.pre for e in el.doc  # (only an element with a class can be skipped)
-                               if e.tag in ("details", "pre") or ("class" in e.attrs and _skipped(e))]
+        root.memo["hidden"] = _hidden(el.doc)
     hidden = root.memo["hidden"]
     i = bisect_left(hidden, el.pre)
     return i == len(hidden) or hidden[i] > el.post
+
+
+def _hidden(doc: list[El]) -> list[int]:
+    """Where a page's collapsed parts, BibTeX blocks and preformatted texts are (``_skipped`` inline: this
+    runs over every element of the page, and only an element with a class can be skipped)."""
+    out: list[int] = []
+    for e in doc:
+        if e.tag == "details" or e.tag == "pre":
+            out.append(e.pre)
+        else:
+            names = e.attrs.get("class")
+            if names and not _SKIP_CLASSES.isdisjoint(names.lower().split()):
+                out.append(e.pre)
+    return out
 
 
 def _is_badge(el: El) -> bool:
@@ -503,8 +522,9 @@ def _record_lines(el: El) -> list[str]:
     """The lines of a record, leaving out collapsed abstracts and BibTeX blocks (parts, not content).
 
     Computed once per record (callers must not change the list)."""
-    if "record-lines" in el.memo:
-        return el.memo["record-lines"]
+    lines = el.memo.get("record-lines")
+    if lines is not None:
+        return lines
     if _plain(el):  # nothing to leave out: the record's lines are its text's (often read already)
         lines = el.memo["record-lines"] = el.lines()
         return lines
@@ -543,8 +563,9 @@ def _title_candidates(el: El) -> list[tuple[str, str]]:
 
     One pass in document order: a subtree under a skipped part (abstract, BibTeX) is passed over
     whole for the title markup, as its descendants come right after it."""
-    if "title-candidates" in el.memo:
-        return el.memo["title-candidates"]
+    found = el.memo.get("title-candidates")
+    if found is not None:
+        return found
     marked: list[tuple[str, str]] = []
     styled: list[tuple[str, str]] = []
     skip_end = -1
@@ -822,6 +843,11 @@ class _Draft:
 _PREPRINT = re.compile(r"preprint|arxiv(?: preprint)?")
 
 
+def _paper_link(kinds: dict[str, str]) -> bool:
+    """A link to the paper itself among a record's links by kind (no set built for the question)."""
+    return "pdf" in kinds or "arxiv" in kinds or "doi" in kinds
+
+
 def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | None:
     if "reading" not in el.memo:
         el.memo["reading"] = _read_record(el)
@@ -846,7 +872,7 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
     year = scholarly.find_year(venue or "") or (scholarly.find_year(venue_line) if venue_line else None) or lead_year \
         or section.year
     own_year = year is not None and year != section.year or bool(lead_year)
-    evidence = bool(authors) + bool(venue) + bool(set(kinds) & {"pdf", "arxiv", "doi"}) + own_year
+    evidence = bool(authors) + bool(venue) + _paper_link(kinds) + own_year
     if strict and (not authors or evidence < 2):
         return None
     if not strict and evidence < 1:
@@ -942,7 +968,7 @@ def _read_record(el: El) -> _Reading | None:
     if not lines:
         return None
     links = el.links()
-    link_texts = frozenset(clean(t) for t, _ in links)
+    link_texts = frozenset([clean(t) for t, _ in links])
     lines = [ln for i, ln in enumerate(lines)
              if not _is_link_label(ln) and not (i and ln in link_texts and len(ln.split()) <= 2)]
     if not lines:
@@ -950,8 +976,8 @@ def _read_record(el: El) -> _Reading | None:
     # buttons repeat from record to record ("PDF", "Code") or are lower-case ("arxiv"); a capitalised text
     # linked once or twice ("Cortex", a journal's name) is content: the record's venue, an author
     repeats = _link_repeats(el)
-    buttons = frozenset(t for t in link_texts if _is_link_label(t) or repeats.get(t, 0) >= BUTTON_REPEATS
-                        or not t[:1].isupper())
+    buttons = frozenset([t for t in link_texts if _is_link_label(t) or repeats.get(t, 0) >= BUTTON_REPEATS
+                         or not t[:1].isupper()])
     if buttons != link_texts:
         longest_first = sorted(link_texts, key=len, reverse=True)
         if any(_menu_line(ln, longest_first) for ln in lines):
@@ -1361,7 +1387,7 @@ def _looks_like_papers(records: list[El], section: Section, *, with_authors: boo
     for r in records:
         p = _paper(r, section, False)
         marked = p and (p.authors if with_authors else (p.authors or p.rule != "html:first-line"))
-        if marked and (p.venue or set(p.links) & {"pdf", "arxiv", "doi"}):
+        if marked and (p.venue or _paper_link(p.links)):
             votes += 1
     return votes >= max(2, 0.5 * len(records))
 
