@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from itertools import islice
 from operator import itemgetter
@@ -106,11 +106,9 @@ def _pseudo_heading(el: El) -> tuple[int, str] | None:
         return None
     # the markup first (most blocks are styled as no title at all), then the words
     only = _only_child(el)
-    styled = isinstance(only, El) and only.tag in ("strong", "b", "font", "u", "big")
-    classy = "class" in el.attrs and any(k in c.lower() for c in el.classes
-                                         for k in ("title", "heading", "header", "section"))
+    titled = (isinstance(only, El) and only.tag in ("strong", "b", "font", "u", "big")) or _title_class(el)
     bare = el.tag in ("p", "div") and isinstance(only, str)
-    if not (styled or classy or bare):
+    if not (titled or bare):
         return None
     text = el.text()
     if not text or len(text) > 60 or len(text.split()) > 6:
@@ -118,11 +116,18 @@ def _pseudo_heading(el: El) -> tuple[int, str] | None:
     year = _YEAR_LABEL.fullmatch(text)
     if cues.heading_kind(text) is None and not year:
         return None
-    if styled or classy:
+    if titled:
         return (6 if year else 3), text  # a bold year labels a group inside whatever section holds it
     if not year and len(text.split()) <= 3 and _next_block(el) is not None:
         return 3, text  # "<div>Publications</div>" before its list: the words alone name the section
     return None
+
+
+def _title_class(el: El) -> bool:
+    """A class that names a title ("section-title", "header"): looked for in the class attribute as a whole,
+    lowered once (no name spans a space)."""
+    names = el.attrs.get("class")
+    return bool(names) and any(k in names.lower() for k in ("title", "heading", "header", "section"))
 
 
 def _is_record_heading(el: El, text: str) -> bool:
@@ -144,8 +149,16 @@ def _is_record_heading(el: El, text: str) -> bool:
 
 
 def _holds_tag(el: El, tag: str) -> bool:
-    """Whether an element ``tag`` is inside ``el`` (the siblings asked about can be whole sections)."""
-    return bool(el.inside(f"tag:{tag}", lambda e: e.tag == tag))
+    """Whether an element ``tag`` is inside ``el`` (the siblings asked about can be whole sections): one
+    search in the page's positions of that tag, listed once per page and tag."""
+    if el.doc is None:
+        return any(e.tag == tag for e in el.elements())
+    memo = el.doc[0].memo
+    positions = memo.get("at:" + tag)
+    if positions is None:
+        positions = memo["at:" + tag] = [e.pre for e in el.doc if e.tag == tag]
+    i = bisect_right(positions, el.pre)  # the first after ``el`` begins
+    return i < len(positions) and positions[i] <= el.post
 
 
 def _next_block(el: El) -> El | None:
@@ -558,22 +571,18 @@ _STYLED = frozenset({"strong", "b", "a", "em", "i", "span", "font", "u"})
 _STYLED_RULE = {tag: f"<{tag}>" for tag in _STYLED}
 
 
-def _title_candidates(el: El) -> list[tuple[str, str]]:
-    """(text, rule) for elements marked up as a title, most explicit first (computed once per record).
+def _title_candidates(el: El) -> Iterator[tuple[str, str]]:
+    """(text, rule) for elements marked up as a title, most explicit first (a record is read once).
 
     One pass in document order: a subtree under a skipped part (abstract, BibTeX) is passed over
-    whole for the title markup, as its descendants come right after it."""
-    found = el.memo.get("title-candidates")
-    if found is not None:
-        return found
+    whole for the title markup, as its descendants come right after it. The styled elements' texts
+    are made as the reader asks for them: it mostly stops at the first candidates."""
     marked: list[tuple[str, str]] = []
-    styled: list[tuple[str, str]] = []
+    styled: list[El] = []
     skip_end = -1
     for e in el.elements():
         if e.tag in _STYLED:
-            text = e.text()
-            if text:
-                styled.append((text, _STYLED_RULE[e.tag]))
+            styled.append(e)
         if e.pre <= skip_end:
             continue
         named = e.attrs.get("class")  # (most elements have no class: no list of classes for them)
@@ -585,8 +594,11 @@ def _title_candidates(el: El) -> list[tuple[str, str]]:
             marked.append((e.text(), "title-markup"))
         elif e.tag in ("h2", "h3", "h4", "h5", "h6"):
             marked.append((e.text(), "heading-in-record"))
-    out = el.memo["title-candidates"] = marked + styled
-    return out
+    yield from marked
+    for e in styled:
+        text = e.text()
+        if text:
+            yield text, _STYLED_RULE[e.tag]
 
 
 _MARKUP = re.compile(r"</?[a-zA-Z][^<>]{0,300}>")
