@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from itertools import islice
+from operator import itemgetter
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -70,17 +71,26 @@ _ANY = Section(title="", kind=None, level=0, heading=None)
 _YEAR_LABEL = re.compile(r"\W*" + scholarly.YEAR + r"\W*")  # "2024", "[2023]": a year naming a group
 
 
-def _inner(el: El) -> list[El | str]:
-    """The children of ``el`` that show something (blank text left out)."""
-    return [c for c in el.children if not (isinstance(c, str) and not c.strip())]
+def _only_child(el: El) -> El | str | None:
+    """The one child of ``el`` that shows something (blank text left out), or None when there are none or
+    several (it stops at the second: a pseudo-heading or a bold title line is one styled child)."""
+    only: El | str | None = None
+    for c in el.children:
+        if isinstance(c, str) and not c.strip():
+            continue
+        if only is not None:
+            return None
+        only = c
+    return only
 
 
 def _text_blocks(el: El) -> list[El]:
     """The block children of ``el`` that hold text: the candidates for records or parts of one (found once
     per element: cutting records asks for them several times; callers must not change the list)."""
-    if "text-blocks" not in el.memo:
-        el.memo["text-blocks"] = [c for c in el.element_children() if c.tag in BLOCK and c.has_text]
-    return el.memo["text-blocks"]
+    blocks = el.memo.get("text-blocks")
+    if blocks is None:
+        blocks = el.memo["text-blocks"] = [c for c in el.element_children() if c.tag in BLOCK and c.has_text]
+    return blocks
 
 
 # ---------------------------------------------------------------- sections
@@ -95,11 +105,10 @@ def _pseudo_heading(el: El) -> tuple[int, str] | None:
     if el.size > 400 or len(el.raw_text()) > 200:
         return None
     # the markup first (most blocks are styled as no title at all), then the words
-    inner = _inner(el)
-    styled = len(inner) == 1 and isinstance(inner[0], El) and inner[0].tag in ("strong", "b", "font", "u", "big")
-    classy = any(k in c.lower() for c in el.classes for k in ("title", "heading", "header", "section"))
-    bare = el.tag in ("p", "div") and len(inner) == 1 and isinstance(inner[0], str)
-    if not (styled or classy or bare):
+    only = _only_child(el)
+    titled = (isinstance(only, El) and only.tag in ("strong", "b", "font", "u", "big")) or _title_class(el)
+    bare = el.tag in ("p", "div") and isinstance(only, str)
+    if not (titled or bare):
         return None
     text = el.text()
     if not text or len(text) > 60 or len(text.split()) > 6:
@@ -107,11 +116,18 @@ def _pseudo_heading(el: El) -> tuple[int, str] | None:
     year = _YEAR_LABEL.fullmatch(text)
     if cues.heading_kind(text) is None and not year:
         return None
-    if styled or classy:
+    if titled:
         return (6 if year else 3), text  # a bold year labels a group inside whatever section holds it
     if not year and len(text.split()) <= 3 and _next_block(el) is not None:
         return 3, text  # "<div>Publications</div>" before its list: the words alone name the section
     return None
+
+
+def _title_class(el: El) -> bool:
+    """A class that names a title ("section-title", "header"): looked for in the class attribute as a whole,
+    lowered once (no name spans a space)."""
+    names = el.attrs.get("class")
+    return bool(names) and any(k in names.lower() for k in ("title", "heading", "header", "section"))
 
 
 def _is_record_heading(el: El, text: str) -> bool:
@@ -133,8 +149,16 @@ def _is_record_heading(el: El, text: str) -> bool:
 
 
 def _holds_tag(el: El, tag: str) -> bool:
-    """Whether an element ``tag`` is inside ``el`` (the siblings asked about can be whole sections)."""
-    return bool(el.inside(f"tag:{tag}", lambda e: e.tag == tag))
+    """Whether an element ``tag`` is inside ``el`` (the siblings asked about can be whole sections): one
+    search in the page's positions of that tag, listed once per page and tag."""
+    if el.doc is None:
+        return any(e.tag == tag for e in el.elements())
+    memo = el.doc[0].memo
+    positions = memo.get("at:" + tag)
+    if positions is None:
+        positions = memo["at:" + tag] = [e.pre for e in el.doc if e.tag == tag]
+    i = bisect_right(positions, el.pre)  # the first after ``el`` begins
+    return i < len(positions) and positions[i] <= el.post
 
 
 def _next_block(el: El) -> El | None:
@@ -162,7 +186,8 @@ def _heads_a_paper(el: El, text: str) -> bool:
 def _paper_lines_follow(el: El) -> bool:
     """The block right after ``el`` opens with an author line or a venue line."""
     nxt = _next_block(el)
-    if nxt is None or nxt.tag in HEADINGS or nxt.tag in ("ul", "ol", "table", "dl") or len(nxt.find_all("li")) >= 2:
+    if nxt is None or nxt.tag in HEADINGS or nxt.tag in ("ul", "ol", "table", "dl") \
+            or _at_least(2, (e for e in nxt.elements() if e.tag == "li")):
         return False
     first = nxt.lines()[:1]
     return bool(first) and (_is_author_line(first[0]) or _is_venue_line(first[0])
@@ -173,8 +198,8 @@ def _bold_title_line(el: El) -> bool:
     """A paragraph that is one bold (or linked bold) title, followed by its paper's author or venue line."""
     if el.tag not in ("p", "div") or el.size > 800 or len(el.raw_text()) > 400:
         return False
-    inner = _inner(el)
-    if len(inner) != 1 or not isinstance(inner[0], El) or inner[0].tag not in ("b", "strong", "a"):
+    only = _only_child(el)
+    if not isinstance(only, El) or only.tag not in ("b", "strong", "a"):
         return False
     text = el.text()
     return cues.heading_kind(text) is None and _title_like(_clean_title(text)) and _paper_lines_follow(el)
@@ -301,13 +326,15 @@ _DIGIT = re.compile(r"\d")
 
 def _sig(el: El) -> tuple[str, str]:
     """The shape of a block: its tag and its first (base) class ("list-item" of "list-item publication")."""
-    if "sig" not in el.memo:
-        el.memo["sig"] = el.tag, next((c for c in el.classes if not _DIGIT.search(c)), "")
-    return el.memo["sig"]
-
-
-def _texty(el: El) -> bool:
-    return el.has_text
+    sig = el.memo.get("sig")
+    if sig is None:
+        base = ""
+        for c in el.classes:
+            if not _DIGIT.search(c):
+                base = c
+                break
+        sig = el.memo["sig"] = el.tag, base
+    return sig
 
 
 def split_at_breaks(el: El, *, blank_line: bool) -> list[El]:
@@ -333,7 +360,7 @@ def split_at_breaks(el: El, *, blank_line: bool) -> list[El]:
         elements = [c for c in g if isinstance(c, El)]
         part.pre = min((c.pre for c in elements), default=el.pre)
         part.post = max((c.post for c in elements), default=el.pre)
-        if _texty(part):
+        if part.has_text:
             parts.append(part)
     return parts
 
@@ -343,7 +370,7 @@ def _one_paper(el: El) -> bool:
     record, even when its parts share one shape (no class names to tell them apart)."""
     if "one-paper" not in el.memo:
         parts = _text_blocks(el)
-        same_shape = 2 <= len(parts) <= 8 and el.size <= 2500 and len({_sig(c) for c in parts}) == 1
+        same_shape = 2 <= len(parts) <= 8 and el.size <= 2500 and _one_shape(parts)
         # (a paper's box is short and has few parts; different shapes tell its parts apart already)
         whole = same_shape and _paper(el, _ANY, True)
         el.memo["one-paper"] = bool(whole and whole.authors) and not _at_least(
@@ -351,17 +378,33 @@ def _one_paper(el: El) -> bool:
     return el.memo["one-paper"]
 
 
+def _one_shape(blocks: list[El]) -> bool:
+    """All ``blocks`` have the same shape (``_sig``); it stops at the first that differs."""
+    sig = _sig(blocks[0])
+    for b in blocks:
+        if _sig(b) != sig:
+            return False
+    return True
+
+
 def _at_least(n: int, found: Iterator[object]) -> bool:
     """Whether ``found`` yields ``n`` items (stops there)."""
     return sum(1 for _ in islice(found, n)) >= n
 
 
+_NESTED = frozenset({"ul", "ol", "table", "li"})
+
+
 def _flat_row(tr: El) -> bool:
     """A table row is one record (date | text, image | reference) unless its cells hold lists or
     several blocks each (a layout table's columns)."""
-    if tr.find_all("ul", "ol", "table", "li"):
-        return False
-    return all(len(_text_blocks(cell)) < 2 for cell in tr.element_children())
+    for e in tr.elements():  # (the first list or table inside answers)
+        if e.tag in _NESTED:
+            return False
+    for cell in tr.element_children():
+        if len(_text_blocks(cell)) >= 2:
+            return False
+    return True
 
 
 def split_records(el: El) -> list[El]:
@@ -371,7 +414,7 @@ def split_records(el: El) -> list[El]:
             parts = split_at_breaks(el, blank_line=True)  # several entries in one paragraph, blank-line apart
             if len(parts) >= 2:
                 return parts
-        return [el] if _texty(el) else []
+        return [el] if el.has_text else []
     if _one_paper(el):
         return [el]
     blocks = _text_blocks(el)
@@ -380,14 +423,13 @@ def split_records(el: El) -> list[El]:
             parts = split_at_breaks(el, blank_line=True)  # records with no element of their own, <br><br> apart
             if len(parts) >= 2:
                 return parts
-        return [el] if _texty(el) else []
+        return [el] if el.has_text else []
     if blocks[0].memo.get("paper-title"):  # titles open the records (not authors-first cards)
         return _group_under_titles(blocks)
     if len(blocks) == 1:
         loose = clean("".join(c for c in el.children if isinstance(c, str)))
         return split_records(blocks[0]) if not loose else [el]
-    counts = Counter(_sig(b) for b in blocks)
-    top, n = counts.most_common(1)[0]
+    top, n = _most_common_sig(blocks)
     if n >= 2 and (n >= len(blocks) * 0.5 or top[0] in ("li", "tr", "p")):
         out: list[El] = []
         for b in blocks:
@@ -399,6 +441,16 @@ def split_records(el: El) -> list[El]:
             out.extend(split_records(b))
         return out
     return [el]
+
+
+def _most_common_sig(blocks: list[El]) -> tuple[tuple[str, str], int]:
+    """The most frequent shape among ``blocks`` and its count, the first seen on a tie (what
+    ``Counter.most_common(1)`` answers, without building a Counter for each node cut into records)."""
+    counts: dict[tuple[str, str], int] = {}
+    for b in blocks:
+        sig = _sig(b)
+        counts[sig] = counts.get(sig, 0) + 1
+    return max(counts.items(), key=itemgetter(1))
 
 
 def _group_under_titles(blocks: list[El]) -> list[El]:
@@ -443,23 +495,49 @@ def _plain(el: El) -> bool:
         return all(_plain(c) for c in el.children if isinstance(c, El))
     root = el.doc[0]
     if "hidden" not in root.memo:  # once per page: where such parts are, in document order
-        root.memo["hidden"] = [e.pre for e in el.doc  # (only an element with a class can be skipped)
-                               if e.tag in ("details", "pre") or ("class" in e.attrs and _skipped(e))]
+        root.memo["hidden"] = _hidden(el.doc)
     hidden = root.memo["hidden"]
     i = bisect_left(hidden, el.pre)
     return i == len(hidden) or hidden[i] > el.post
+
+
+def _hidden(doc: list[El]) -> list[int]:
+    """Where a page's collapsed parts, BibTeX blocks and preformatted texts are (``_skipped`` inline: this
+    runs over every element of the page, and only an element with a class can be skipped)."""
+    out: list[int] = []
+    for e in doc:
+        if e.tag == "details" or e.tag == "pre":
+            out.append(e.pre)
+        else:
+            names = e.attrs.get("class")
+            if names and not _SKIP_CLASSES.isdisjoint(names.lower().split()):
+                out.append(e.pre)
+    return out
 
 
 def _is_badge(el: El) -> bool:
     return "badge" in el.attrs.get("class", "") and "badge" in el.classes
 
 
+def _has_badges(el: El) -> bool:
+    """Whether the element's page has any "badge" class (most have none): asked once per page, by one test
+    per element inline rather than a call of ``_is_badge`` for each."""
+    root = el.page_root()
+    if root is None or root.doc is None:
+        return True  # (an element of no page: ``El.inside`` walks it)
+    found = root.memo.get("has-badges")
+    if found is None:
+        found = root.memo["has-badges"] = any("badge" in e.attrs.get("class", "") for e in root.doc)
+    return found
+
+
 def _record_lines(el: El) -> list[str]:
     """The lines of a record, leaving out collapsed abstracts and BibTeX blocks (parts, not content).
 
     Computed once per record (callers must not change the list)."""
-    if "record-lines" in el.memo:
-        return el.memo["record-lines"]
+    lines = el.memo.get("record-lines")
+    if lines is not None:
+        return lines
     if _plain(el):  # nothing to leave out: the record's lines are its text's (often read already)
         lines = el.memo["record-lines"] = el.lines()
         return lines
@@ -493,33 +571,34 @@ _STYLED = frozenset({"strong", "b", "a", "em", "i", "span", "font", "u"})
 _STYLED_RULE = {tag: f"<{tag}>" for tag in _STYLED}
 
 
-def _title_candidates(el: El) -> list[tuple[str, str]]:
-    """(text, rule) for elements marked up as a title, most explicit first (computed once per record).
+def _title_candidates(el: El) -> Iterator[tuple[str, str]]:
+    """(text, rule) for elements marked up as a title, most explicit first (a record is read once).
 
     One pass in document order: a subtree under a skipped part (abstract, BibTeX) is passed over
-    whole for the title markup, as its descendants come right after it."""
-    if "title-candidates" in el.memo:
-        return el.memo["title-candidates"]
+    whole for the title markup, as its descendants come right after it. The styled elements' texts
+    are made as the reader asks for them: it mostly stops at the first candidates."""
     marked: list[tuple[str, str]] = []
-    styled: list[tuple[str, str]] = []
+    styled: list[El] = []
     skip_end = -1
     for e in el.elements():
         if e.tag in _STYLED:
-            text = e.text()
-            if text:
-                styled.append((text, _STYLED_RULE[e.tag]))
+            styled.append(e)
         if e.pre <= skip_end:
             continue
         named = e.attrs.get("class")  # (most elements have no class: no list of classes for them)
-        if named and _skipped(e):
+        low = named.lower() if named else ""
+        if low and not _SKIP_CLASSES.isdisjoint(low.split()):  # (``_skipped``)
             skip_end = e.post
             continue
-        if e.tag == "papertitle" or (named and _TITLE_CLASS.search(" ".join(e.classes).lower())):
+        if e.tag == "papertitle" or ("title" in low and _TITLE_CLASS.search(" ".join(e.classes).lower())):
             marked.append((e.text(), "title-markup"))
         elif e.tag in ("h2", "h3", "h4", "h5", "h6"):
             marked.append((e.text(), "heading-in-record"))
-    out = el.memo["title-candidates"] = marked + styled
-    return out
+    yield from marked
+    for e in styled:
+        text = e.text()
+        if text:
+            yield text, _STYLED_RULE[e.tag]
 
 
 _MARKUP = re.compile(r"</?[a-zA-Z][^<>]{0,300}>")
@@ -776,6 +855,11 @@ class _Draft:
 _PREPRINT = re.compile(r"preprint|arxiv(?: preprint)?")
 
 
+def _paper_link(kinds: dict[str, str]) -> bool:
+    """A link to the paper itself among a record's links by kind (no set built for the question)."""
+    return "pdf" in kinds or "arxiv" in kinds or "doi" in kinds
+
+
 def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | None:
     if "reading" not in el.memo:
         el.memo["reading"] = _read_record(el)
@@ -800,7 +884,7 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
     year = scholarly.find_year(venue or "") or (scholarly.find_year(venue_line) if venue_line else None) or lead_year \
         or section.year
     own_year = year is not None and year != section.year or bool(lead_year)
-    evidence = bool(authors) + bool(venue) + bool(set(kinds) & {"pdf", "arxiv", "doi"}) + own_year
+    evidence = bool(authors) + bool(venue) + _paper_link(kinds) + own_year
     if strict and (not authors or evidence < 2):
         return None
     if not strict and evidence < 1:
@@ -826,18 +910,36 @@ def _menu_line(line: str, link_texts: list[str]) -> bool:
         if text and text in rest:
             found += 1
             rest = rest.replace(text, " ")
-    words = len(_WORD_RUN.findall(rest))
-    return words == 0 or (found >= MENU_LINKS and words <= MENU_OTHER_WORDS)
+    if found < MENU_LINKS:  # too few links for a menu: a line of links only when no word is left (the first tells)
+        return _WORD_RUN.search(rest) is None
+    return not _at_least(MENU_OTHER_WORDS + 1, _WORD_RUN.finditer(rest))
 
 
-def _link_repeats(el: El) -> Counter[str]:
-    """How often each link text occurs on the element's page (counted once per page)."""
+def _link_repeats(el: El) -> dict[str, int]:
+    """How often each link text occurs on the element's page (counted once per page).
+
+    Anchors are counted by their raw text first (kept from parsing), and each distinct raw text is made a
+    line once: the same raw text makes the same text, and menus and buttons repeat theirs."""
     root = el.page_root()
     if root is None or root.doc is None:
-        return Counter()
-    if "link_repeats" not in root.memo:
-        root.memo["link_repeats"] = Counter(clean(e.text()) for e in root.doc if e.tag == "a")
-    return root.memo["link_repeats"]
+        return {}
+    repeats = root.memo.get("link_repeats")
+    if repeats is None:
+        by_raw: dict[str, int] = {}
+        first: dict[str, El] = {}
+        for e in root.doc:
+            if e.tag == "a":
+                raw = e.raw_text()
+                if raw in by_raw:
+                    by_raw[raw] += 1
+                else:
+                    by_raw[raw] = 1
+                    first[raw] = e
+        repeats = root.memo["link_repeats"] = {}
+        for raw, n in by_raw.items():
+            text = clean(first[raw].text())
+            repeats[text] = repeats.get(text, 0) + n
+    return repeats
 
 
 _LEAD_NOTE = re.compile(r"\s*(\([^)]{1,40}\))")
@@ -847,12 +949,38 @@ _NOTE_AT_END = re.compile(r"[\s,]*(\([^()]{2,60}\))\s*[.,]?\s*$")
 _PRESENTATION = re.compile(r"[\[(]?(?:oral|spotlight|poster|highlight)[\])]?", re.I)
 
 
+_LABEL_TAGS = frozenset({"code", "kbd", "strong", "b", "em", "i", "span", "mark"})
+
+
+def _first_label(el: El, shorter_than: float) -> str | None:
+    """The text of the first short styled label in a record (not a wrapper of its first line)."""
+    for e in el.elements():
+        if e.tag in _LABEL_TAGS:
+            text = e.text()
+            if text and len(text) < shorter_than:
+                return text
+    return None
+
+
+def _line_with(title: str, lines: list[str], cleaned: list[str]) -> int | None:
+    """The index of the first line that holds ``title`` or lies inside it. ``cleaned``: the record's lines
+    as titles so far, extended as far as this search goes (a line past the answer is never cleaned: on a
+    first reading that costs a pattern run per line)."""
+    for i, line in enumerate(lines):
+        if i == len(cleaned):
+            cleaned.append(_clean_title(line))
+        c = cleaned[i]
+        if title in c or c in title:
+            return i
+    return None
+
+
 def _read_record(el: El) -> _Reading | None:
     lines = _record_lines(el)
     if not lines:
         return None
     links = el.links()
-    link_texts = frozenset(clean(t) for t, _ in links)
+    link_texts = frozenset([clean(t) for t, _ in links])
     lines = [ln for i, ln in enumerate(lines)
              if not _is_link_label(ln) and not (i and ln in link_texts and len(ln.split()) <= 2)]
     if not lines:
@@ -860,26 +988,27 @@ def _read_record(el: El) -> _Reading | None:
     # buttons repeat from record to record ("PDF", "Code") or are lower-case ("arxiv"); a capitalised text
     # linked once or twice ("Cortex", a journal's name) is content: the record's venue, an author
     repeats = _link_repeats(el)
-    buttons = frozenset(t for t in link_texts if _is_link_label(t) or repeats.get(t, 0) >= BUTTON_REPEATS
-                        or not t[:1].isupper())
+    buttons = frozenset([t for t in link_texts if _is_link_label(t) or repeats.get(t, 0) >= BUTTON_REPEATS
+                         or not t[:1].isupper()])
     if buttons != link_texts:
         longest_first = sorted(link_texts, key=len, reverse=True)
         if any(_menu_line(ln, longest_first) for ln in lines):
             buttons = link_texts  # a line of links, or nearly, is a row of buttons ("Bio Scholar LinkedIn Twitter")
-    badge = next((e.text() for e in el.inside("badges", _is_badge) if e.text()), None)
+    badge = next((e.text() for e in el.inside("badges", _is_badge) if e.text()), None) if _has_badges(el) else None
     if badge and len(lines) > 1 and lines[0] == badge:
         lines = lines[1:]
 
     title, rule, title_idx = None, None, None
     first = lines[0]
+    cleaned: list[str] = []  # the lines as titles, as far as candidates have looked (``_line_with``)
     for text, why in _title_candidates(el):
         t = _clean_title(text)
         if not _title_like(t):
             continue
-        idx = next((i for i, ln in enumerate(lines) if t in _clean_title(ln) or _clean_title(ln) in t), None)
+        idx = _line_with(t, lines, cleaned)
         if idx is None:
             continue
-        if why.startswith("<") and len(lines) == 1 and len(t) >= 0.9 * len(_clean_title(lines[0])) \
+        if why.startswith("<") and len(lines) == 1 and len(t) >= 0.9 * len(cleaned[0]) \
                 and len(t.split()) >= 12:
             continue  # an element wrapping the whole reference marks no title in it
         if why.startswith("<") and not _after_year(t, lines[idx]) and (
@@ -902,9 +1031,7 @@ def _read_record(el: El) -> _Reading | None:
     venue: str | None = None
     # "[ICLR 2024] Title" / "`ICLR 2024` Title, authors": a venue label in front of the title
     lead = _BRACKET_VENUE.match(first)
-    label = next((e.text() for e in el.elements()  # the first short styled label (not a wrapper of the line)
-                  if e.tag in ("code", "kbd", "strong", "b", "em", "i", "span", "mark") and e.text()
-                  and len(e.text()) < 0.9 * len(first)), None)
+    label = _first_label(el, 0.9 * len(first))
     if label and first.startswith(label) and (_pure_venue(label) or (label != first and _is_venue_line(label))) \
             and (title is None or not title.startswith(label)):
         venue = label
@@ -1272,7 +1399,7 @@ def _looks_like_papers(records: list[El], section: Section, *, with_authors: boo
     for r in records:
         p = _paper(r, section, False)
         marked = p and (p.authors if with_authors else (p.authors or p.rule != "html:first-line"))
-        if marked and (p.venue or set(p.links) & {"pdf", "arxiv", "doi"}):
+        if marked and (p.venue or _paper_link(p.links)):
             votes += 1
     return votes >= max(2, 0.5 * len(records))
 
