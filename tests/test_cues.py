@@ -416,3 +416,17 @@ def test_year_pattern_finds_what_year_does() -> None:
 def test_a_venue_word_list_out_of_shape_is_refused() -> None:
     with pytest.raises(ValueError, match="lowercase ASCII letter"):
         scholarly._by_initial(r"journal|(?:new)\s+venue")
+
+
+def test_norm_of_ascii_is_that_of_lowering_and_searching() -> None:
+    """norm() turns ASCII text into its key with one translation: the keys in the database must stay
+    those of lowering it and replacing each run of non-word characters with a space."""
+    from monitor.models import norm
+    not_word = re.compile(r"[^\w]+")
+    rnd = random.Random(13)
+    every_ascii = "".join(map(chr, range(128)))
+    for _ in range(20000):
+        text = "".join(rnd.choice(every_ascii) for _ in range(rnd.randint(0, 24)))
+        assert norm(text) == " ".join(not_word.sub(" ", text.lower()).split()), repr(text)
+    assert norm("Ünïcode — Café_Ω  X") == "unicode cafe_ω x"
+    assert norm(None) == norm("") == ""
