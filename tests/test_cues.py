@@ -27,6 +27,7 @@ from monitor.extract.cues import (
     strip_symbols,
 )
 from monitor import scholarly
+from monitor.extract import cues
 from monitor.scholarly import VENUE_CUE, VENUE_NAME_CUE, find_year, venue_core
 
 READ_ON = dt.date(2026, 11, 23)
@@ -430,3 +431,33 @@ def test_norm_of_ascii_is_that_of_lowering_and_searching() -> None:
         assert norm(text) == " ".join(not_word.sub(" ", text.lower()).split()), repr(text)
     assert norm("Ünïcode — Café_Ω  X") == "unicode cafe_ω x"
     assert norm(None) == norm("") == ""
+
+
+def test_author_separators_split_as_the_pattern_does() -> None:
+    """Author lines without "and" are split by replacing their one-character separators with commas,
+    and "et al" is found by a pattern that opens with its letter: both give what the plain patterns give."""
+    author_sep = re.compile(r",|;|&|，|\band\b")
+    et_al = re.compile(r"\bet\s+al\.?")
+    rnd = random.Random(17)
+    alphabet = "and ,;&，etl.Ax\n-_é9"
+    for _ in range(20000):
+        line = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 16)))
+        assert cues._split_at_separators(line) == author_sep.split(line), repr(line)
+        assert cues._ET_AL.sub(",", line) == et_al.sub(",", line), repr(line)
+
+
+def test_looks_like_name_tells_initials_from_function_words() -> None:
+    """looks_like_name passes a word of the not-a-name list only when it is the initial "A." (it
+    compares with that word instead of searching for an initial): the same answers as the search."""
+    initial = re.compile(r"[A-Z]\.")
+    rnd = random.Random(19)
+    words = ["A.", "a.", "A", "a", "An", "B.", "Of", "of.", "Lee", "Ng", "Deep", "Li", "van", "de", "Data:", "-the-"]
+    for _ in range(5000):
+        text = " ".join(rnd.choice(words) for _ in range(rnd.randint(1, 4)))
+        t = text.strip()
+        ws = t.split()
+        if len(ws[-1]) <= 3 and ws[-1][:1].isupper():
+            ws = ws[:-1]
+        refused = any(w.lower().strip(".:-") in cues._NOT_NAME_WORDS and not initial.fullmatch(w) for w in ws)
+        expected = False if refused else bool(cues.NAME_RE.match(t) or cues._CJK_NAME.fullmatch(t))
+        assert cues.looks_like_name(text) == expected, text
