@@ -461,3 +461,22 @@ def test_looks_like_name_tells_initials_from_function_words() -> None:
         refused = any(w.lower().strip(".:-") in cues._NOT_NAME_WORDS and not initial.fullmatch(w) for w in ws)
         expected = False if refused else bool(cues.NAME_RE.match(t) or cues._CJK_NAME.fullmatch(t))
         assert cues.looks_like_name(text) == expected, text
+
+
+def test_author_line_ends_are_found_as_the_full_searches_find_them() -> None:
+    """parse_authors and _authors_prefix search "et al.", a final initial and the breaks after an author list
+    only where a match can be (the line's last characters; "(" in the list): random stripped lines give the
+    same matches as searching the whole line."""
+    from monitor.extract import text
+    rnd = random.Random(23)
+    alphabet = ["et al", "ET AL.", "others", "OTHERS.", "and", "…", "...", ".", ",", " ", "\n", "A.", "ſ", "(2021)",
+                "(", ")", "Li", "x", "1"]
+    for _ in range(20000):
+        line = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 8))).strip()
+        gated = line[-1:] in text._ETAL_LAST and text._ETAL_END.search(line, len(line) - text._ETAL_END_LEN)
+        if text._ETAL.search(line):
+            assert gated, repr(line)
+        if line.endswith("."):
+            assert bool(text._INITIAL_AT_END.search(line, len(line) - 2)) == bool(text._INITIAL_AT_END.search(line))
+        finder = text._AUTHORS_END if "(" in line else text._PERIOD_BREAK
+        assert [m.span() for m in finder.finditer(line)] == [m.span() for m in text._AUTHORS_END.finditer(line)]

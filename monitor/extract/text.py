@@ -60,6 +60,10 @@ _SENTENCE_END = re.compile(r"[.!?](?:\s+|$)")
 _AFFIL_SPLIT = re.compile(r"\s+[·•|]\s+|\s+[·•]\s*$")
 _ETAL = re.compile(r"(?:,?\s*(?:et\s+al\.?|and\s+(?:\d+\s+)?others\.?|…|\.\.\.))\s*$", re.IGNORECASE)
 _ETAL_LAST = "lL.sSſ…"  # the characters an ``_ETAL`` match can end with, in any case ("ſ" folds to "s")
+# How every ``_ETAL`` match ends (in a line without trailing space): tried on the last characters alone, it
+# spares most lines that end with "." a search that tries every position of the line
+_ETAL_END = re.compile(r"(?:al\.?|others\.?|…|\.\.\.)$", re.IGNORECASE)
+_ETAL_END_LEN = len("others.")
 
 # Words of link buttons next to papers: a line made only of these is a row of links, not a title.
 _LINK_LABELS = frozenset(
@@ -208,10 +212,10 @@ def parse_authors(line: str, *, loose: bool = False) -> list[str] | None:
     if "·" in s or "•" in s or "|" in s:  # (what every ``_AFFIL_SPLIT`` break holds)
         s = _AFFIL_SPLIT.split(s)[0].strip()
     # "et al." ends the line: one search, and only where the line's last character can end one
-    found = _ETAL.search(s) if s[-1:] in _ETAL_LAST else None
+    found = _ETAL.search(s) if s[-1:] in _ETAL_LAST and _ETAL_END.search(s, len(s) - _ETAL_END_LEN) else None
     etal = found is not None
     s = (s[:found.start()] if found else s).strip().rstrip(",;").strip()
-    if s.endswith(".") and not _INITIAL_AT_END.search(s):
+    if s.endswith(".") and not _INITIAL_AT_END.search(s, len(s) - 2):  # (a match is the last two characters)
         s = s[:-1]
     if not s or len(s) > _MAX_AUTHORS or _NOT_IN_AUTHORS.search(s):
         return None
@@ -240,6 +244,7 @@ def parse_authors(line: str, *, loose: bool = False) -> list[str] | None:
 
 
 _AUTHORS_END = re.compile(r"\.\s+|\.?\s*\((?=" + scholarly.YEAR + r"[a-z]?\))")
+_PERIOD_BREAK = re.compile(r"\.\s+")
 _INITIAL = re.compile(r"\b[A-Z]\.")
 _BARE_INITIAL_AT_END = re.compile(r"\s[A-Z]$")
 
@@ -252,7 +257,9 @@ def _authors_prefix(s: str, *, loose: bool = False) -> tuple[list[str], str] | N
     """
     stop = _NOT_IN_NAMES.search(s)  # no author list runs past a word or mark that names never hold
     limit = min(stop.start() + 1 if stop else len(s), _MAX_AUTHORS)
-    cuts = [m.start() for m in _AUTHORS_END.finditer(s[:limit])]
+    head = s[:limit]
+    # without "(" the second alternative of ``_AUTHORS_END`` never matches: its first alone opens with a character
+    cuts = [m.start() for m in (_AUTHORS_END if "(" in head else _PERIOD_BREAK).finditer(head)]
     for cut in sorted(cuts, reverse=True):
         names = parse_authors(s[:cut].rstrip(), loose=loose)
         if names:
@@ -265,7 +272,6 @@ def _authors_prefix(s: str, *, loose: bool = False) -> tuple[list[str], str] | N
 # ---------------------------------------------------------------- bibliographic one-liners
 
 
-_PERIOD_BREAK = re.compile(r"\.\s+")
 _ABBREVIATED = re.compile(r"[A-Z]|(?:[A-Z]\.-?)+[A-Z]?")
 
 
