@@ -480,3 +480,25 @@ def test_author_line_ends_are_found_as_the_full_searches_find_them() -> None:
             assert bool(text._INITIAL_AT_END.search(line, len(line) - 2)) == bool(text._INITIAL_AT_END.search(line))
         finder = text._AUTHORS_END if "(" in line else text._PERIOD_BREAK
         assert [m.span() for m in finder.finditer(line)] == [m.span() for m in text._AUTHORS_END.finditer(line)]
+
+
+def test_every_announcement_match_holds_a_cue_word() -> None:
+    """Announcements search only the texts and sentences that hold one of their kind's cue words: random
+    lowercase sentences made of the patterns' words never match without one."""
+    from monitor.extract import announce
+    rnd = random.Random(29)
+    words = ("i am on the job market . seeking new research positions roles employment opportunities will "
+             "graduate defend my phd thesis expected graduation looking for phd students interns openings : "
+             "prospective students if you are a student interested in apply join joined as an incoming "
+             "professor postdoc fellow faculty member start at move to moving transition industry no longer "
+             "taking accepting new we lab is hiring 2 - 3 招收 博士 recently completed defended").split()
+    patterns = dict(announce.PATTERNS)
+    for _ in range(20000):
+        said = " ".join(rnd.choice(words) for _ in range(rnd.randint(1, 9)))
+        for kind, pattern in patterns.items():
+            if pattern.search(said):
+                assert announce._cued(said, kind), (kind, said)
+        if announce._RECENTLY_GRADUATED.search(said):
+            assert announce._cued(said, "recently_graduated"), said
+        if announce._JUST_GRADUATED.search(said):
+            assert announce._cued(said, "just_graduated"), said
