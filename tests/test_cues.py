@@ -502,3 +502,19 @@ def test_every_announcement_match_holds_a_cue_word() -> None:
             assert announce._cued(said, "recently_graduated"), said
         if announce._JUST_GRADUATED.search(said):
             assert announce._cued(said, "just_graduated"), said
+
+
+def test_marks_names_never_hold_are_found_as_the_plain_patterns_find_them() -> None:
+    """_NOT_IN_AUTHORS and _NOT_IN_NAMES are written so that every branch opens with a character (to be
+    searched faster): on random lines they find the matches of their plain definitions."""
+    from monitor.extract import text
+    plain_authors = re.compile(r"[:!?\"“”()\[\]{}=/@]|https?")
+    plain_names = re.compile(r"[:!?\"“”\[\]{}=/@]|\b(?:the|of|for|with|we|our|in|on|to|is|are|an?)\b")
+    rnd = random.Random(31)
+    alphabet = ["the", "of", "for", "with", "we", "our", "in", "on", "to", "is", "are", "an", "a", "http", "s",
+                " ", "-", "_", "x", "é", "1", ":", "!", "?", '"', "“", "”", "(", ")", "[", "]", "{", "}", "=",
+                "/", "@", ",", "."]
+    for _ in range(20000):
+        line = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 10)))
+        assert [m.span() for m in text._NOT_IN_AUTHORS.finditer(line)] == [m.span() for m in plain_authors.finditer(line)]
+        assert [m.span() for m in text._NOT_IN_NAMES.finditer(line)] == [m.span() for m in plain_names.finditer(line)]
