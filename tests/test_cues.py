@@ -27,6 +27,7 @@ from monitor.extract.cues import (
     strip_symbols,
 )
 from monitor import scholarly
+from monitor.extract import cues
 from monitor.scholarly import VENUE_CUE, VENUE_NAME_CUE, find_year, venue_core
 
 READ_ON = dt.date(2026, 11, 23)
@@ -416,3 +417,104 @@ def test_year_pattern_finds_what_year_does() -> None:
 def test_a_venue_word_list_out_of_shape_is_refused() -> None:
     with pytest.raises(ValueError, match="lowercase ASCII letter"):
         scholarly._by_initial(r"journal|(?:new)\s+venue")
+
+
+def test_norm_of_ascii_is_that_of_lowering_and_searching() -> None:
+    """norm() turns ASCII text into its key with one translation: the keys in the database must stay
+    those of lowering it and replacing each run of non-word characters with a space."""
+    from monitor.models import norm
+    not_word = re.compile(r"[^\w]+")
+    rnd = random.Random(13)
+    every_ascii = "".join(map(chr, range(128)))
+    for _ in range(20000):
+        text = "".join(rnd.choice(every_ascii) for _ in range(rnd.randint(0, 24)))
+        assert norm(text) == " ".join(not_word.sub(" ", text.lower()).split()), repr(text)
+    assert norm("Ünïcode — Café_Ω  X") == "unicode cafe_ω x"
+    assert norm(None) == norm("") == ""
+
+
+def test_author_separators_split_as_the_pattern_does() -> None:
+    """Author lines without "and" are split by replacing their one-character separators with commas,
+    and "et al" is found by a pattern that opens with its letter: both give what the plain patterns give."""
+    author_sep = re.compile(r",|;|&|，|\band\b")
+    et_al = re.compile(r"\bet\s+al\.?")
+    rnd = random.Random(17)
+    alphabet = "and ,;&，etl.Ax\n-_é9"
+    for _ in range(20000):
+        line = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 16)))
+        assert cues._split_at_separators(line) == author_sep.split(line), repr(line)
+        assert cues._ET_AL.sub(",", line) == et_al.sub(",", line), repr(line)
+
+
+def test_looks_like_name_tells_initials_from_function_words() -> None:
+    """looks_like_name passes a word of the not-a-name list only when it is the initial "A." (it
+    compares with that word instead of searching for an initial): the same answers as the search."""
+    initial = re.compile(r"[A-Z]\.")
+    rnd = random.Random(19)
+    words = ["A.", "a.", "A", "a", "An", "B.", "Of", "of.", "Lee", "Ng", "Deep", "Li", "van", "de", "Data:", "-the-"]
+    for _ in range(5000):
+        text = " ".join(rnd.choice(words) for _ in range(rnd.randint(1, 4)))
+        t = text.strip()
+        ws = t.split()
+        if len(ws[-1]) <= 3 and ws[-1][:1].isupper():
+            ws = ws[:-1]
+        refused = any(w.lower().strip(".:-") in cues._NOT_NAME_WORDS and not initial.fullmatch(w) for w in ws)
+        expected = False if refused else bool(cues.NAME_RE.match(t) or cues._CJK_NAME.fullmatch(t))
+        assert cues.looks_like_name(text) == expected, text
+
+
+def test_author_line_ends_are_found_as_the_full_searches_find_them() -> None:
+    """parse_authors and _authors_prefix search "et al.", a final initial and the breaks after an author list
+    only where a match can be (the line's last characters; "(" in the list): random stripped lines give the
+    same matches as searching the whole line."""
+    from monitor.extract import text
+    rnd = random.Random(23)
+    alphabet = ["et al", "ET AL.", "others", "OTHERS.", "and", "…", "...", ".", ",", " ", "\n", "A.", "ſ", "(2021)",
+                "(", ")", "Li", "x", "1"]
+    for _ in range(20000):
+        line = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 8))).strip()
+        gated = line[-1:] in text._ETAL_LAST and text._ETAL_END.search(line, len(line) - text._ETAL_END_LEN)
+        if text._ETAL.search(line):
+            assert gated, repr(line)
+        if line.endswith("."):
+            assert bool(text._INITIAL_AT_END.search(line, len(line) - 2)) == bool(text._INITIAL_AT_END.search(line))
+        finder = text._AUTHORS_END if "(" in line else text._PERIOD_BREAK
+        assert [m.span() for m in finder.finditer(line)] == [m.span() for m in text._AUTHORS_END.finditer(line)]
+
+
+def test_every_announcement_match_holds_a_cue_word() -> None:
+    """Announcements search only the texts and sentences that hold one of their kind's cue words: random
+    lowercase sentences made of the patterns' words never match without one."""
+    from monitor.extract import announce
+    rnd = random.Random(29)
+    words = ("i am on the job market . seeking new research positions roles employment opportunities will "
+             "graduate defend my phd thesis expected graduation looking for phd students interns openings : "
+             "prospective students if you are a student interested in apply join joined as an incoming "
+             "professor postdoc fellow faculty member start at move to moving transition industry no longer "
+             "taking accepting new we lab is hiring 2 - 3 招收 博士 recently completed defended").split()
+    patterns = dict(announce.PATTERNS)
+    for _ in range(20000):
+        said = " ".join(rnd.choice(words) for _ in range(rnd.randint(1, 9)))
+        for kind, pattern in patterns.items():
+            if pattern.search(said):
+                assert announce._cued(said, kind), (kind, said)
+        if announce._RECENTLY_GRADUATED.search(said):
+            assert announce._cued(said, "recently_graduated"), said
+        if announce._JUST_GRADUATED.search(said):
+            assert announce._cued(said, "just_graduated"), said
+
+
+def test_marks_names_never_hold_are_found_as_the_plain_patterns_find_them() -> None:
+    """_NOT_IN_AUTHORS and _NOT_IN_NAMES are written so that every branch opens with a character (to be
+    searched faster): on random lines they find the matches of their plain definitions."""
+    from monitor.extract import text
+    plain_authors = re.compile(r"[:!?\"“”()\[\]{}=/@]|https?")
+    plain_names = re.compile(r"[:!?\"“”\[\]{}=/@]|\b(?:the|of|for|with|we|our|in|on|to|is|are|an?)\b")
+    rnd = random.Random(31)
+    alphabet = ["the", "of", "for", "with", "we", "our", "in", "on", "to", "is", "are", "an", "a", "http", "s",
+                " ", "-", "_", "x", "é", "1", ":", "!", "?", '"', "“", "”", "(", ")", "[", "]", "{", "}", "=",
+                "/", "@", ",", "."]
+    for _ in range(20000):
+        line = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 10)))
+        assert [m.span() for m in text._NOT_IN_AUTHORS.finditer(line)] == [m.span() for m in plain_authors.finditer(line)]
+        assert [m.span() for m in text._NOT_IN_NAMES.finditer(line)] == [m.span() for m in plain_names.finditer(line)]

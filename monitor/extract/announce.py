@@ -120,10 +120,10 @@ def _all_announcements(bio: list[str], news: list[NewsItem], *, recent_news: int
     texts = [(t, False) for t in bio] + [(n.text, True) for n in recent(news, recent_news)]
     for text, is_news in texts:
         low = text.lower()
-        # a pattern that matches no stretch of the whole text matches none of its sentences: most texts
-        # announce nothing, and are searched once per pattern instead of once per sentence and pattern
-        kinds = [(kind, pattern) for kind, pattern in PATTERNS
-                 if kind not in seen and _cued(low, kind) and pattern.search(low)]
+        # most texts hold no cue word of any kind and are not split. The others are not searched whole
+        # first: a sentence's match is a match in the text too, so that search would only spare the split,
+        # and only the sentences that hold a cue word are searched
+        kinds = [(kind, pattern) for kind, pattern in PATTERNS if kind not in seen and _cued(low, kind)]
         finished = "graduating" not in seen and bool(
             (_cued(low, "recently_graduated") and _RECENTLY_GRADUATED.search(low))
             or (is_news and _cued(low, "just_graduated") and _JUST_GRADUATED.search(low)))
@@ -133,22 +133,34 @@ def _all_announcements(bio: list[str], news: list[NewsItem], *, recent_news: int
             if len(sent) > 600:
                 continue
             said = sent.lower()
-            if finished and "graduating" not in seen and not _NEG.search(said) and (
-                    _RECENTLY_GRADUATED.search(said) or (is_news and _JUST_GRADUATED.search(said))):
-                seen.add("graduating")
-                out.append(Announcement(kind="graduating", text=sent))
+            negated: bool | None = None  # whether ``said`` is negated, searched for once it matters
+            if finished and "graduating" not in seen:
+                negated = bool(_NEG.search(said))
+                if not negated and (_RECENTLY_GRADUATED.search(said) or (is_news and _JUST_GRADUATED.search(said))):
+                    seen.add("graduating")
+                    out.append(Announcement(kind="graduating", text=sent))
             for kind, pattern in kinds:  # one sentence can state several ("on the market when I graduate")
-                if kind == "other" or not _NEG.search(said):
-                    if pattern.search(said) and (kind != "joining" or not _JOINS_US.search(said)):
-                        if kind not in seen:
-                            seen.add(kind)
-                            out.append(Announcement(kind=kind, text=sent))
+                # a sentence without a cue word has no match; most sentences with one have none either,
+                # so the pattern is searched before the negation
+                if kind in seen or not _cued(said, kind) or not pattern.search(said):
+                    continue
+                if kind != "other":
+                    if negated is None:
+                        negated = bool(_NEG.search(said))
+                    if negated:
+                        continue
+                if kind != "joining" or not _JOINS_US.search(said):
+                    seen.add(kind)
+                    out.append(Announcement(kind=kind, text=sent))
     return out
 
 
 def _cued(low: str, kind: str) -> bool:
     """Whether lowercased ``low`` holds a word that every match of ``kind``'s pattern holds."""
-    return any(word in low for word in CUES[kind])
+    for word in CUES[kind]:  # (a loop: a generator costs more than the tests on a short text)
+        if word in low:
+            return True
+    return False
 
 
 _POSITIONS = (

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from monitor.models import NewsItem, Page, Profile, Publication
 from .. import scholarly
@@ -55,11 +56,18 @@ _VENUE_ACRONYM = re.compile(
     r"^In\s|\b[A-Z][A-Za-z]*[A-Z][A-Za-z\-]*['’]?\s?(?:19|20)?\d{2}\b"
     r"|\([A-Z][A-Za-z\-&]*[A-Z][A-Za-z\-&]*\),?\s*(?:19|20)\d{2}\b"  # 'Robotics: Science and Systems (RSS) 2019'
 )
-_NOT_IN_NAMES = re.compile(r"[:!?\"“”\[\]{}=/@]|\b(?:the|of|for|with|we|our|in|on|to|is|are|an?)\b")
+# ``[:!?"“”\[\]{}=/@]|\b(?:the|of|for|with|we|our|in|on|to|is|are|an?)\b``, written so that every branch
+# opens with a character (see ``_NOT_IN_AUTHORS``): the words as ``cues.AND_WORD`` writes "and"
+_NOT_IN_NAMES = re.compile(r':|!|\?|"|“|”|\[|\]|\{|\}|=|/|@|' + "|".join(
+    rf"{w[0]}(?<=\b{w[0]}){w[1:]}\b" for w in "the of for with we our in on to is are an?".split()))
 _SENTENCE_END = re.compile(r"[.!?](?:\s+|$)")
 _AFFIL_SPLIT = re.compile(r"\s+[·•|]\s+|\s+[·•]\s*$")
 _ETAL = re.compile(r"(?:,?\s*(?:et\s+al\.?|and\s+(?:\d+\s+)?others\.?|…|\.\.\.))\s*$", re.IGNORECASE)
 _ETAL_LAST = "lL.sSſ…"  # the characters an ``_ETAL`` match can end with, in any case ("ſ" folds to "s")
+# How every ``_ETAL`` match ends (in a line without trailing space): tried on the last characters alone, it
+# spares most lines that end with "." a search that tries every position of the line
+_ETAL_END = re.compile(r"(?:al\.?|others\.?|…|\.\.\.)$", re.IGNORECASE)
+_ETAL_END_LEN = len("others.")
 
 # Words of link buttons next to papers: a line made only of these is a row of links, not a title.
 _LINK_LABELS = frozenset(
@@ -194,7 +202,9 @@ def _split_names(s: str) -> list[str]:
 
 
 _INITIAL_AT_END = re.compile(r"\b[A-Z]\.$")
-_NOT_IN_AUTHORS = re.compile(r"[:!?\"“”()\[\]{}=/@]|https?")
+# ``[:!?"“”()\[\]{}=/@]|https?``, each mark an alternative of its own: a pattern whose every branch opens
+# with a character is searched for those characters, rather than tried at every position of the line
+_NOT_IN_AUTHORS = re.compile(r':|!|\?|"|“|”|\(|\)|\[|\]|\{|\}|=|/|@|https?')
 
 
 def parse_authors(line: str, *, loose: bool = False) -> list[str] | None:
@@ -208,10 +218,10 @@ def parse_authors(line: str, *, loose: bool = False) -> list[str] | None:
     if "·" in s or "•" in s or "|" in s:  # (what every ``_AFFIL_SPLIT`` break holds)
         s = _AFFIL_SPLIT.split(s)[0].strip()
     # "et al." ends the line: one search, and only where the line's last character can end one
-    found = _ETAL.search(s) if s[-1:] in _ETAL_LAST else None
+    found = _ETAL.search(s) if s[-1:] in _ETAL_LAST and _ETAL_END.search(s, len(s) - _ETAL_END_LEN) else None
     etal = found is not None
     s = (s[:found.start()] if found else s).strip().rstrip(",;").strip()
-    if s.endswith(".") and not _INITIAL_AT_END.search(s):
+    if s.endswith(".") and not _INITIAL_AT_END.search(s, len(s) - 2):  # (a match is the last two characters)
         s = s[:-1]
     if not s or len(s) > _MAX_AUTHORS or _NOT_IN_AUTHORS.search(s):
         return None
@@ -240,8 +250,21 @@ def parse_authors(line: str, *, loose: bool = False) -> list[str] | None:
 
 
 _AUTHORS_END = re.compile(r"\.\s+|\.?\s*\((?=" + scholarly.YEAR + r"[a-z]?\))")
+_PERIOD_BREAK = re.compile(r"\.\s+")
 _INITIAL = re.compile(r"\b[A-Z]\.")
 _BARE_INITIAL_AT_END = re.compile(r"\s[A-Z]$")
+
+
+@lru_cache(maxsize=256)
+def _author_cuts(s: str) -> tuple[int, ...]:
+    """Where an author list opening ``s`` may end, the last first. Cached (for the next few calls: a
+    reference is read for its authors strictly, then at once loosely, for one author, when that finds none)."""
+    stop = _NOT_IN_NAMES.search(s)  # no author list runs past a word or mark that names never hold
+    limit = min(stop.start() + 1 if stop else len(s), _MAX_AUTHORS)
+    head = s[:limit]
+    # without "(" the second alternative of ``_AUTHORS_END`` never matches: its first alone opens with a character
+    cuts = [m.start() for m in (_AUTHORS_END if "(" in head else _PERIOD_BREAK).finditer(head)]
+    return tuple(sorted(cuts, reverse=True))
 
 
 def _authors_prefix(s: str, *, loose: bool = False) -> tuple[list[str], str] | None:
@@ -250,10 +273,7 @@ def _authors_prefix(s: str, *, loose: bool = False) -> tuple[list[str], str] | N
     Trying every '. ' break from the longest down settles whether 'A.' is an initial or the end of
     the list ('Smith J, Doe A. Title'), which no fixed abbreviation rule can.
     """
-    stop = _NOT_IN_NAMES.search(s)  # no author list runs past a word or mark that names never hold
-    limit = min(stop.start() + 1 if stop else len(s), _MAX_AUTHORS)
-    cuts = [m.start() for m in _AUTHORS_END.finditer(s[:limit])]
-    for cut in sorted(cuts, reverse=True):
+    for cut in _author_cuts(s):
         names = parse_authors(s[:cut].rstrip(), loose=loose)
         if names:
             if any(_INITIAL.search(n) for n in names) and _BARE_INITIAL_AT_END.search(names[-1]):
@@ -265,7 +285,6 @@ def _authors_prefix(s: str, *, loose: bool = False) -> tuple[list[str], str] | N
 # ---------------------------------------------------------------- bibliographic one-liners
 
 
-_PERIOD_BREAK = re.compile(r"\.\s+")
 _ABBREVIATED = re.compile(r"[A-Z]|(?:[A-Z]\.-?)+[A-Z]?")
 
 
