@@ -78,6 +78,22 @@ def test_a_body_is_stored_as_one_zstd_frame_and_the_zlib_ones_stored_before_are_
             store.snapshot_body(snap)
 
 
+def test_the_index_of_present_items_is_dropped_and_the_items_stay(tmp_path):
+    """Migration 0011: nothing reads the partial index of 0009 since the counts moved onto the source rows."""
+    db = tmp_path / "ten.db"
+    conn = _database_at(db, 10)
+    conn.execute("INSERT INTO sources (id, name, url, created_at) VALUES (1, 'S', 'http://x/', '2025-01-01')")
+    conn.execute("INSERT INTO items (source_id, kind, key, hash, first_seen, last_seen, present)"
+                 " VALUES (1, 'paper', 'a', 1, '2025-01-01', '2025-01-02', 1)")
+    indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'items_present'"
+    assert conn.execute(indexes).fetchall() == [("items_present",)]
+    conn.close()
+    store = Store(db)
+    assert store.db.execute(indexes).fetchall() == []
+    assert [(r["kind"], r["key"], r["present"]) for r in store.rows("SELECT * FROM items")] == [("paper", "a", 1)]
+    assert Store(tmp_path / "new.db").db.execute(indexes).fetchall() == []
+
+
 def test_items_keep_first_and_last_seen(tmp_path):
     store = Store(tmp_path / "i.db")
     src = Source(name="S", url="http://x/")
