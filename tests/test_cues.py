@@ -447,8 +447,8 @@ def test_author_separators_split_as_the_pattern_does() -> None:
 
 
 def test_looks_like_name_tells_initials_from_function_words() -> None:
-    """looks_like_name passes a word of the not-a-name list only when it is the initial "A." (it
-    compares with that word instead of searching for an initial): the same answers as the search."""
+    """looks_like_name passes a word of the not-a-name list only when it is an initial ("A."), which it
+    tells without a pattern: the same answers as the search."""
     initial = re.compile(r"[A-Z]\.")
     rnd = random.Random(19)
     words = ["A.", "a.", "A", "a", "An", "B.", "Of", "of.", "Lee", "Ng", "Deep", "Li", "van", "de", "Data:", "-the-"]

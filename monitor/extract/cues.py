@@ -365,6 +365,11 @@ _LEAD_AND = re.compile(r"^(?:and|&)\s+")
 _CJK_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
 
 
+def _is_initial(word: str) -> bool:
+    """A capital and a period ("B."), told without a pattern."""
+    return len(word) == 2 and word[1] == "." and "A" <= word[0] <= "Z"
+
+
 @lru_cache(maxsize=65536)
 def looks_like_name(text: str) -> bool:
     t = text.strip()
@@ -378,8 +383,8 @@ def looks_like_name(text: str) -> bool:
     if len(words[-1]) <= 3 and words[-1][:1].isupper():
         words.pop()  # a short surname ("Haozhe An", "Quoc Le") is no function word
     for w in words:  # (a loop, not a generator: most names are two or three words)
-        # an initial ("B.") is a name's word; of those, only "A." reads as one of these (the article "a")
-        if w.lower().strip(".:-") in _NOT_NAME_WORDS and w != "A.":
+        # an initial ("A.", not the article "a") is a name's word
+        if w.lower().strip(".:-") in _NOT_NAME_WORDS and not _is_initial(w):
             return False
     if not NAME_RE.match(t):
         # CJK names and all-caps surnames are names too

@@ -482,11 +482,15 @@ def _wrap(parts: list[El]) -> El:
 
 
 def _skipped(el: El) -> bool:
-    """A part of a record that is not its content, by its class: a collapsed abstract, a BibTeX block.
-
-    Runs for every element of a page: one set test on the class attribute, no list of classes."""
+    """A part of a record that is not its content, by its class: a collapsed abstract, a BibTeX block."""
     names = el.attrs.get("class")
-    return bool(names) and not _SKIP_CLASSES.isdisjoint(names.lower().split())  # type: ignore[union-attr]
+    return bool(names) and _skip_class(names.lower())
+
+
+def _skip_class(low: str) -> bool:
+    """Whether a lowered class attribute names a part that is not content (``_skipped``). Asked of every
+    element with a class on a page: one set test on the attribute, no list of classes."""
+    return not _SKIP_CLASSES.isdisjoint(low.split())
 
 
 def _plain(el: El) -> bool:
@@ -502,15 +506,15 @@ def _plain(el: El) -> bool:
 
 
 def _hidden(doc: list[El]) -> list[int]:
-    """Where a page's collapsed parts, BibTeX blocks and preformatted texts are (``_skipped`` inline: this
-    runs over every element of the page, and only an element with a class can be skipped)."""
+    """Where a page's collapsed parts, BibTeX blocks and preformatted texts are (this runs over every
+    element of the page, and only an element with a class can be skipped)."""
     out: list[int] = []
     for e in doc:
         if e.tag == "details" or e.tag == "pre":
             out.append(e.pre)
         else:
             names = e.attrs.get("class")
-            if names and not _SKIP_CLASSES.isdisjoint(names.lower().split()):
+            if names and _skip_class(names.lower()):
                 out.append(e.pre)
     return out
 
@@ -587,7 +591,7 @@ def _title_candidates(el: El) -> Iterator[tuple[str, str]]:
             continue
         named = e.attrs.get("class")  # (most elements have no class: no list of classes for them)
         low = named.lower() if named else ""
-        if low and not _SKIP_CLASSES.isdisjoint(low.split()):  # (``_skipped``)
+        if low and _skip_class(low):
             skip_end = e.post
             continue
         if e.tag == "papertitle" or ("title" in low and _TITLE_CLASS.search(" ".join(e.classes).lower())):
