@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""The fetch path's HTTP client, measured: conditional GETs of N local pages through httpx requests sent
-straight to the aiohttp transport (what ``monitor.fetch`` does), the same through ``httpx.AsyncClient``,
-plain aiohttp, and httpx's own transport (httpcore).
+"""The fetch path's HTTP client, measured: conditional GETs of N local pages through the monitor's own
+exchange (``monitor.transport``: an aiohttp request, an httpx response), httpx requests sent straight to
+``httpx_aiohttp``'s transport (what the fetcher did before), the same through ``httpx.AsyncClient``,
+plain aiohttp, and httpx's own transport (httpcore). ``httpx-aiohttp`` comes with the ``bench`` extra.
 
     .venv/bin/python bench/transports.py --n 1000          # serves bench pages from nginx (or Python)
 
@@ -24,9 +25,12 @@ from typing import Awaitable, Callable
 import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
+from yarl import URL
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench  # noqa: E402  (the page generator and the servers)
+
+from monitor.transport import Transport  # noqa: E402
 
 Getter = Callable[[str, dict[str, str]], Awaitable[tuple[int, int, dict[str, str]]]]
 
@@ -60,8 +64,36 @@ async def httpx_aiohttp(urls: list[str], concurrency: int, rounds: int) -> dict[
         return await _rounds(_httpx_get(client), urls, concurrency, rounds)
 
 
+async def monitor_transport(urls: list[str], concurrency: int, rounds: int) -> dict[str, float]:
+    """``monitor.transport.Transport``, as ``monitor.fetch.Fetcher._send`` uses it: a parsed URL and a
+    dict of headers in, an ``httpx.Response`` out, its body decoded by httpx."""
+    transport = Transport(lambda: aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency),
+        cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False), connect=10.0, read=20.0)
+
+    async def get(url: str, headers: dict[str, str]) -> tuple[int, int, dict[str, str]]:
+        response = await transport.get(URL(url), headers)
+        try:
+            return await _read_httpx(response)
+        finally:
+            await response.aclose()
+
+    try:
+        return await _rounds(get, urls, concurrency, rounds)
+    finally:
+        await transport.aclose()
+
+
+async def _read_httpx(response: httpx.Response) -> tuple[int, int, dict[str, str]]:
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+    return response.status_code, size, {k.lower(): v for k, v in response.headers.items()
+                                        if k.lower() in ("etag", "last-modified")}
+
+
 async def httpx_to_transport(urls: list[str], concurrency: int, rounds: int) -> dict[str, float]:
-    """``httpx.Request`` objects handed to the transport, as ``monitor.fetch.Fetcher._send`` does."""
+    """``httpx.Request`` objects handed to ``httpx_aiohttp``'s transport, as the fetcher did before."""
     transport = AiohttpTransport(client=lambda: aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency),
         cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False))
@@ -71,11 +103,7 @@ async def httpx_to_transport(urls: list[str], concurrency: int, rounds: int) -> 
         response = await transport.handle_async_request(httpx.Request("GET", url, headers=headers,
                                                                       extensions=extensions))
         try:
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-            return response.status_code, size, {k.lower(): v for k, v in response.headers.items()
-                                                if k.lower() in ("etag", "last-modified")}
+            return await _read_httpx(response)
         finally:
             await response.aclose()
 
@@ -94,11 +122,7 @@ async def httpx_default(urls: list[str], concurrency: int, rounds: int) -> dict[
 def _httpx_get(client: httpx.AsyncClient) -> Getter:
     async def get(url: str, headers: dict[str, str]) -> tuple[int, int, dict[str, str]]:
         async with client.stream("GET", url, headers=headers) as response:
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-            return response.status_code, size, {k.lower(): v for k, v in response.headers.items()
-                                                if k.lower() in ("etag", "last-modified")}
+            return await _read_httpx(response)
     return get
 
 
@@ -129,7 +153,7 @@ async def _rounds(get: Getter, urls: list[str], concurrency: int, rounds: int) -
             "304/s": n / best_unchanged[0], "304 cpu s/1k": 1000 * best_unchanged[1] / n}
 
 
-CLIENTS = {"httpx straight to transport": httpx_to_transport, "httpx + aiohttp transport": httpx_aiohttp,
+CLIENTS = {"monitor.transport": monitor_transport, "httpx straight to transport": httpx_to_transport, "httpx + aiohttp transport": httpx_aiohttp,
            "plain aiohttp": plain_aiohttp,
            "httpx default transport": httpx_default}
 

@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence, TypeVar
 
-from .scholarly import find_year, venue_core
 from .models import Announcement, Event, NewsItem, Page, Publication, news_key, norm, paper_key
 
 T = TypeVar("T")
@@ -137,6 +136,8 @@ _DOI = re.compile(r"\b(?:doi:\s*)?10\.\d{4,9}/\S+", re.I)
 
 def _venue_parts(venue: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """(years, statuses, acronyms) a venue states; a DOI's digits are not a year, an arXiv id dates a preprint."""
+    from .scholarly import find_year, venue_core  # here: its vocabulary takes 6 ms to compile, and a run
+    # that finds every page unchanged never compares a venue
     bare = _DOI.sub(" ", venue)
     core = venue_core(bare)
     years = {c for c in core if c.isdigit()}

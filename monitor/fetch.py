@@ -1,39 +1,40 @@
 """Fetch homepages over HTTP(S) or from disk, politely and within hard limits.
 
-Client: httpx's ``Request`` and ``Response`` over the aiohttp transport (``httpx_aiohttp.AiohttpTransport``,
-package ``httpx-aiohttp``), which measured fastest among httpx's transports, one per run. Requests go
-straight to the transport (``Fetcher._send``), not through ``httpx.AsyncClient.send``: this module already
-does what the client's layers would (redirects, headers, timeouts, no cookies in httpx), and skipping them
-is a quarter of the CPU of a conditional GET. ``bench/transports.py`` measured 1,000 conditional GETs
-against a local nginx at concurrency 64: plain aiohttp about 0.1 ms of CPU each; httpx requests straight
-to the aiohttp transport about 0.2 ms; through ``AsyncClient`` 0.3 ms; httpx's own transport (httpcore)
-1.8 ms (encode/httpx#3215). An unchanged run is nearly all fetching, so the client's cost per request is
-the run's cost; httpx is the project's chosen client, and this is the cheapest way to run it.
+Client: aiohttp sends the requests and httpx reads the responses (``monitor.transport``): one aiohttp
+session per run, each GET handed the ``yarl.URL`` this module parsed and its headers as a dict, each
+answer an ``httpx.Response`` whose body httpx decodes. This module does what an HTTP client's upper
+layers would (redirects, headers, timeouts, robots.txt, retries), so no ``httpx.AsyncClient`` and no
+``httpx.Request`` are made. ``bench/transports.py``, 1,000 conditional GETs against a local nginx at
+concurrency 64, CPU per request (best of 5, two runs): plain aiohttp about 0.1 ms; this exchange
+0.17 ms; httpx requests handed straight to ``httpx_aiohttp``'s transport (the fetcher's client
+before) 0.26 to 0.41 ms; through ``httpx.AsyncClient`` over that transport 0.34 to 0.38 ms; httpx's
+own transport (httpcore) 2.1 to 2.2 ms (encode/httpx#3215). An unchanged run is nearly all fetching, so the client's cost per request is
+the run's cost; httpx stays for what it does well here (its response model, body decoders and
+exception tree), and this is the cheapest way found to keep it.
 
-What httpx, the transport and this module each do:
+What aiohttp, httpx and this module each do:
 
-* Bodies are streamed by the transport (aiohttp reads 16 KiB at a time, without decompressing) and
-  decompressed by httpx (gzip, deflate, br) one transport chunk at a time, so the size cap applies
-  after decompression and stops reading early. A 16 KiB chunk of gzip inflates to at most about
+* Bodies are streamed by aiohttp (16 KiB at a time, without decompressing) and decompressed by
+  httpx (gzip, deflate, br) one chunk at a time, so the size cap applies after decompression and
+  stops reading early. A 16 KiB chunk of gzip inflates to at most about
   16 MB, which bounds how far past the cap a compression bomb can get.
-* Timeouts: httpx's connect and read timeouts, which the transport hands to aiohttp as its
-  socket-connect and socket-read timeouts, and one total deadline per attempt (``asyncio.timeout``),
-  redirects included.
-* Redirects are followed here, hop by hop (``_send`` stops at each one, see ``_Redirect``; the
-  transport never follows them), so each hop is checked
-  against robots.txt, a redirect body is never read, and credentials (basic auth from ``user:pw@``,
-  ``headers_env`` headers) are dropped when a hop leaves the source's origin.
-* Cookies set by a page are kept for the run in the aiohttp session under the transport (aiohttp's
-  cookie jar, scoped by domain); httpx adds none.
+* Timeouts: aiohttp's socket-connect and socket-read timeouts (``CONNECT_TIMEOUT_MAX``, ``timeout``),
+  and one total deadline per attempt (``asyncio.timeout``), redirects included.
+* Redirects are followed here, hop by hop (``_send`` stops at each one, see ``_Redirect``; aiohttp
+  is told to follow none), so each hop is checked against robots.txt, a redirect body is never
+  read, and credentials (basic auth from ``user:pw@``, ``headers_env`` headers) are dropped when a
+  hop leaves the source's origin.
+* Cookies set by a page are kept for the run in the aiohttp session (aiohttp's cookie jar, scoped by
+  domain).
 * TLS: the system's trust store when it has one, else certifi's, read into the run's one context at
   its first https request (``Fetcher._trust``): a run with no https address never reads it, and
   aiohttp's own contexts are made without it (``_trust_store_unread``).
 * Requests carry our User-Agent, Accept and Accept-Encoding, and no ``Connection`` header (HTTP/1.1
   keeps connections open anyway). A body whose Content-Encoding cannot be decoded fails with
   httpx's ``DecodingError`` (not retried), where aiohttp's was a ``ClientPayloadError``.
-* Errors: the transport turns every aiohttp connection error into ``httpx.ConnectTimeout``, raised
-  from the original; the one-line reasons are therefore read off the original aiohttp/OS exception
-  (``_describe``), not off the httpx class.
+* Errors: ``monitor.transport`` raises httpx's error classes from aiohttp's; the one-line reasons
+  are read off the original aiohttp/OS exception (``_describe``), which says more than the class. A
+  body cut short (``ClientPayloadError``) is a network failure like a reset connection: retried.
 """
 
 from __future__ import annotations
@@ -92,7 +93,8 @@ def _trust_store_unread() -> Iterator[None]:
 
 with _trust_store_unread():
     import aiohttp
-    from httpx_aiohttp import AiohttpTransport
+
+from .transport import Transport  # noqa: E402  (after aiohttp, whose import is shaped above)
 
 
 ROBOTS_TOKEN = "scholarwatch"
@@ -217,26 +219,19 @@ class Fetcher:
         # False: bodies are left as bytes (``text`` None) for an extraction worker to decode
         # (``decode.decode_bytes``), so the parent never decodes a body that turns out unchanged.
         self.decode = decode
-        self._transport: AiohttpTransport | None = None
+        self._transport: Transport | None = None
         self._tls = _tls_context()
         self._trusted = False  # the trust store is read into ``_tls`` (``_trust``)
         self._headers = {"User-Agent": self.user_agent, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING}
-        # read: aiohttp's sock_read; connect: its sock_connect; no pool timeout (aiohttp's connect).
-        limits = httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT_MAX), pool=None)
-        self._extensions: dict[str, Any] = {"timeout": limits.as_dict()}
         self._global = asyncio.Semaphore(concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
 
     async def __aenter__(self) -> Self:
-        self._transport = AiohttpTransport(
-            # The transport builds a context from ``verify`` for a session it would make itself; ours
-            # (``client`` below) carries its own, so this one, verifying but empty, is never used.
-            verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT),
-            # A factory, not a session: the transport calls it on first use, inside the running loop.
-            client=self._new_session,
-        )
+        # A factory, not a session: the transport calls it on first use, inside the running loop.
+        self._transport = Transport(self._new_session, connect=min(self.timeout, CONNECT_TIMEOUT_MAX),
+                                    read=self.timeout)
         return self
 
     async def __aexit__(
@@ -249,15 +244,13 @@ class Fetcher:
         if transport is not None:
             await transport.aclose()
 
-    async def _send(self, url: str, headers: dict[str, str] | None = None) -> httpx.Response:
-        """One GET as an ``httpx.Request`` through the transport, its body left unread; a redirect with a
-        Location raises ``_Redirect``, its body closed unread (redirects are followed by the caller)."""
+    async def _send(self, url: URL, headers: dict[str, str] | None = None) -> httpx.Response:
+        """One GET through the transport, its body left unread; a redirect with a Location raises
+        ``_Redirect``, its body closed unread (redirects are followed by the caller)."""
         assert self._transport is not None
-        if not self._trusted and url.startswith("https:"):
+        if not self._trusted and url.scheme == "https":
             self._trust()
-        request = httpx.Request("GET", url, headers={**self._headers, **headers} if headers else self._headers,
-                                extensions=self._extensions)
-        response = await self._transport.handle_async_request(request)
+        response = await self._transport.get(url, {**self._headers, **headers} if headers else self._headers)
         if response.status_code in REDIRECTS:
             location = _header(response.headers, "location")
             if location is not None:
@@ -379,7 +372,7 @@ class Fetcher:
             async with asyncio.timeout(self.timeout):
                 while True:
                     try:
-                        response = await self._send(str(current), sent)
+                        response = await self._send(current, sent)
                     except _Redirect as hop:  # its body was dropped unread
                         status, location = hop.status, hop.location
                     else:
@@ -411,7 +404,7 @@ class Fetcher:
             if isinstance(original, TimeoutError):
                 return _Attempt(str(current), status=status, error=f"timed out after {self.timeout:g}s",
                                 retryable=True)
-            if isinstance(original, (aiohttp.ClientConnectionError, OSError)):
+            if isinstance(original, (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, OSError)):
                 error, retryable = self._describe(exc)
                 return _Attempt(str(current), status=status, error=error, retryable=retryable)
             # Protocol errors, undecodable gzip, bad header values: the same request will fail the same way.
@@ -517,7 +510,7 @@ class Fetcher:
                 current = URL(f"{origin}/robots.txt")
                 for _ in range(self.max_redirects + 1):
                     try:
-                        response = await self._send(str(current))
+                        response = await self._send(current)
                     except _Redirect as hop:
                         current = current.with_fragment(None).join(URL(hop.location))
                         continue
@@ -546,8 +539,7 @@ class Fetcher:
 
     def _describe(self, exc: BaseException) -> tuple[str, bool]:
         """(short reason, worth retrying) for a network failure, read off the original exception:
-        the wrapping class says little (the transport raises ``httpx.ConnectTimeout`` for any aiohttp
-        connection error, see the module docstring), so the causes are searched, outermost first."""
+        the wrapping httpx class says little, so the causes are searched, outermost first."""
         for cause in _causes(exc):
             if isinstance(cause, (aiohttp.ClientConnectorCertificateError, ssl.SSLCertVerificationError)):
                 return "TLS certificate verification failed", False
@@ -619,8 +611,8 @@ def _header(headers: httpx.Headers, name: str) -> str | None:
 
 
 class _Redirect(Exception):
-    """A redirect, its body closed unread: ``Fetcher._send`` stops at each one instead of building a request
-    for its Location (httpx's parser would reject some that yarl takes); redirects are followed hop by hop."""
+    """A redirect, its body closed unread: ``Fetcher._send`` stops at each one, and ``Fetcher._attempt``
+    follows it (joined with yarl, checked against robots.txt) as the next hop."""
 
     def __init__(self, status: int, location: str) -> None:
         super().__init__(status, location)

@@ -148,6 +148,16 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/gzip-bomb":
             packed = gzip.compress(b"a" * 2_000_000)
             self.send(200, packed, {"Content-Type": "text/plain", "Content-Encoding": "gzip"})
+        elif path == "/bad-gzip":
+            self.send(200, b"this is not gzip at all", {**html, "Content-Encoding": "gzip"})
+        elif path == "/cut-short":  # promises more than it sends, then hangs up
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(PAGE) * 10))
+            self.end_headers()
+            self.wfile.write(PAGE)
+            self.wfile.flush()
+            self.close_connection = True
         elif path == "/huge":
             self.send(200, BIG, html)
         elif path == "/huge-stream":
@@ -328,6 +338,18 @@ def test_redirects_up_to_the_limit(base: str, state: State) -> None:
 def test_decompression(base: str, coding: str) -> None:
     result = fetch(f"{base}/{coding}")
     assert result.ok and result.body == PAGE * 50 and result.bytes == len(PAGE) * 50
+
+
+def test_undecodable_content_encoding_fails_without_retry(base: str, state: State) -> None:
+    result = fetch(f"{base}/bad-gzip")
+    assert not result.ok and result.error is not None and result.error.startswith("DecodingError")
+    assert result.attempts == 1 and state.hits["/bad-gzip"] == 1
+
+
+def test_a_body_cut_short_is_retried_then_reported(base: str, state: State) -> None:
+    result = fetch(f"{base}/cut-short", retries=1)
+    assert not result.ok and result.error == "response body cut short" and result.body is None
+    assert result.attempts == 2 and state.hits["/cut-short"] == 2
 
 
 def test_size_cap_on_content_length(base: str) -> None:
