@@ -153,8 +153,8 @@ async def _rounds(get: Getter, urls: list[str], concurrency: int, rounds: int) -
             "304/s": n / best_unchanged[0], "304 cpu s/1k": 1000 * best_unchanged[1] / n}
 
 
-CLIENTS = {"monitor.transport": monitor_transport, "httpx straight to transport": httpx_to_transport, "httpx + aiohttp transport": httpx_aiohttp,
-           "plain aiohttp": plain_aiohttp,
+CLIENTS = {"monitor.transport": monitor_transport, "httpx straight to transport": httpx_to_transport,
+           "httpx + aiohttp transport": httpx_aiohttp, "plain aiohttp": plain_aiohttp,
            "httpx default transport": httpx_default}
 
 

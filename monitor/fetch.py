@@ -5,19 +5,20 @@ session per run, each GET handed the ``yarl.URL`` this module parsed and its hea
 answer an ``httpx.Response`` whose body httpx decodes. This module does what an HTTP client's upper
 layers would (redirects, headers, timeouts, robots.txt, retries), so no ``httpx.AsyncClient`` and no
 ``httpx.Request`` are made. ``bench/transports.py``, 1,000 conditional GETs against a local nginx at
-concurrency 64, CPU per request (best of 5, two runs): plain aiohttp about 0.1 ms; this exchange
-0.17 ms; httpx requests handed straight to ``httpx_aiohttp``'s transport (the fetcher's client
-before) 0.26 to 0.41 ms; through ``httpx.AsyncClient`` over that transport 0.34 to 0.38 ms; httpx's
-own transport (httpcore) 2.1 to 2.2 ms (encode/httpx#3215). An unchanged run is nearly all fetching, so the client's cost per request is
-the run's cost; httpx stays for what it does well here (its response model, body decoders and
-exception tree), and this is the cheapest way found to keep it.
+concurrency 64, CPU per request (two runs, best of 3 and of 5): plain aiohttp about 0.1 ms; this
+exchange 0.17 to 0.18 ms; httpx requests handed straight to ``httpx_aiohttp``'s transport (the
+fetcher's client before) 0.26 to 0.41 ms; through ``httpx.AsyncClient`` over that transport 0.34 to
+0.38 ms; httpx's own transport (httpcore) 2.1 to 2.2 ms (encode/httpx#3215). An unchanged run is
+nearly all fetching, so the client's cost per request is the run's cost; httpx stays for what it
+does well here (its response model, body decoders and exception tree), and this is the cheapest way
+found to keep it.
 
 What aiohttp, httpx and this module each do:
 
 * Bodies are streamed by aiohttp (16 KiB at a time, without decompressing) and decompressed by
   httpx (gzip, deflate, br) one chunk at a time, so the size cap applies after decompression and
-  stops reading early. A 16 KiB chunk of gzip inflates to at most about
-  16 MB, which bounds how far past the cap a compression bomb can get.
+  stops reading early. A 16 KiB chunk of gzip inflates to at most about 16 MB, which bounds how far
+  past the cap a compression bomb can get.
 * Timeouts: aiohttp's socket-connect and socket-read timeouts (``CONNECT_TIMEOUT_MAX``, ``timeout``),
   and one total deadline per attempt (``asyncio.timeout``), redirects included.
 * Redirects are followed here, hop by hop (``_send`` stops at each one, see ``_Redirect``; aiohttp
@@ -60,7 +61,7 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 import httpx
 from yarl import URL
