@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from monitor.errors import ConfigError
-from monitor.sources import CACHE_FROM_BYTES, _cache_key, _keep, config_cache, load_config, parse_config, parse_interval
+from monitor.sources import (CACHE_FROM_BYTES, _cache_key, _keep, _parse_apart, config_cache, load_config, parse_config,
+                             parse_interval)
 
 GOOD = """
 defaults:
@@ -160,3 +164,59 @@ def test_a_small_file_or_an_unwritable_folder_makes_no_cache(tmp_path):
     nowhere = config_cache(tmp_path / "missing" / "folder" / "m.db")
     assert len(load_config(big, nowhere).sources) == 600 and not nowhere.parent.exists()
     assert config_cache(":memory:") is None and len(load_config(big, config_cache(":memory:")).sources) == 600
+
+
+CHILD_PARSE = """
+import sys
+from pathlib import Path
+from monitor.errors import ConfigError
+from monitor.sources import _cache_key, _cached, _parse_apart, parse_config
+path, cache, bad = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+text = path.read_text()
+config = _parse_apart(text, str(path), cache, _cache_key(path.read_bytes(), path))
+assert config is not None and config == parse_config(text, str(path)), "not parsed in a child"
+assert _cached(cache, _cache_key(path.read_bytes(), path)) == config, "the child's bytes are not the cache"
+words = []
+for parse in (lambda: _parse_apart(bad, str(path), cache, "other"), lambda: parse_config(bad, str(path))):
+    try:
+        parse()
+    except ConfigError as exc:
+        words.append(str(exc))
+print(len(config.sources), words[0] == words[1], words[0])
+"""
+
+
+def test_a_large_file_is_parsed_in_a_child_that_answers_with_the_parse_or_its_error(tmp_path):
+    """In a fresh process (one thread, as ``monitor run`` is when it reads its sources)."""
+    path, cache = tmp_path / "sources.yaml", config_cache(tmp_path / "m.db")
+    path.write_text(_many(600))
+    bad = _many(600) + "  - name: Person 3\n    url: https://x.example.org/\n"
+    out = subprocess.run([sys.executable, "-c", CHILD_PARSE, str(path), str(cache), bad], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    count, same, words = out.stdout.strip().split(" ", 2)
+    assert count == "600" and same == "True" and "duplicate name" in words
+
+
+def test_with_another_thread_running_the_file_is_parsed_in_the_process(tmp_path):
+    cache = config_cache(tmp_path / "m.db")
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert _parse_apart(_many(600), "sources.yaml", cache, "key") is None and not cache.exists()
+    finally:
+        stop.set()
+        other.join()
+
+
+def test_the_parsing_child_leaves_nothing_behind(tmp_path):
+    """Output buffered before the fork is written once (the child leaves with ``os._exit``), and the
+    parent's exit handlers run once."""
+    path = tmp_path / "sources.yaml"
+    path.write_text(_many(600))
+    code = ("import atexit, sys; from monitor.sources import load_config, config_cache; "
+            "atexit.register(lambda: print('exit handler')); print('before the parse'); "
+            f"print(len(load_config({str(path)!r}, config_cache({str(tmp_path / 'm.db')!r})).sources))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.splitlines() == ["before the parse", "600", "exit handler"]
