@@ -136,8 +136,10 @@ _DOI = re.compile(r"\b(?:doi:\s*)?10\.\d{4,9}/\S+", re.I)
 
 def _venue_parts(venue: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """(years, statuses, acronyms) a venue states; a DOI's digits are not a year, an arXiv id dates a preprint."""
-    from .scholarly import find_year, venue_core  # here: its vocabulary takes 6 ms to compile, and a run
-    # that finds every page unchanged never compares a venue
+    # imported here: its vocabulary takes 6 ms to compile, and a run that finds every page unchanged
+    # never compares a venue
+    from .scholarly import find_year, venue_core
+
     bare = _DOI.sub(" ", venue)
     core = venue_core(bare)
     years = {c for c in core if c.isdigit()}

@@ -378,8 +378,8 @@ def _parse_apart(text: str, path: str, cache: Path, key: str) -> Config | None:
     The YAML reader builds the whole file's node graph before the first source is made: some 25 MB for
     10,000 sources, freed again but kept by the allocator in this process for as long as it runs (a
     first run of 10,000 sources peaked 9 MB higher than one whose parse was cached). A child takes that
-    peak with it when it exits. Only on Linux (macOS's system frameworks refuse to run in a forked
-    child) and from a process with one thread (a lock another thread held at the fork would stay held
+    peak with it when it exits. Only on Linux (macOS's system libraries are not safe in a forked child)
+    and from a process with one thread (a lock another thread held at the fork would stay held
     in the child). The child's errors are raised here, with the same words.
     """
     import threading
