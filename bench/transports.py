@@ -56,10 +56,14 @@ async def _drive(get: Getter, urls: list[str], validators: dict[str, dict[str, s
     return time.perf_counter() - t0
 
 
+def _session(concurrency: int) -> aiohttp.ClientSession:
+    """The aiohttp session under the transports measured here: the limits, no cookies, no decompression."""
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency),
+                                 cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False)
+
+
 async def httpx_aiohttp(urls: list[str], concurrency: int, rounds: int) -> dict[str, float]:
-    transport = AiohttpTransport(client=lambda: aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency),
-        cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False))
+    transport = AiohttpTransport(client=lambda: _session(concurrency))
     async with httpx.AsyncClient(transport=transport, follow_redirects=False) as client:
         return await _rounds(_httpx_get(client), urls, concurrency, rounds)
 
@@ -67,12 +71,24 @@ async def httpx_aiohttp(urls: list[str], concurrency: int, rounds: int) -> dict[
 async def monitor_transport(urls: list[str], concurrency: int, rounds: int) -> dict[str, float]:
     """``monitor.transport.Transport``, as ``monitor.fetch.Fetcher._send`` uses it: a parsed URL and a
     dict of headers in, an ``httpx.Response`` out, its body decoded by httpx."""
-    transport = Transport(lambda: aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency),
-        cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False), connect=10.0, read=20.0)
+    transport = Transport(lambda: _session(concurrency), connect=10.0, read=20.0)
+    return await _sent(lambda url, headers: transport.get(URL(url), headers), transport.aclose, urls,
+                       concurrency, rounds)
 
+
+async def httpx_to_transport(urls: list[str], concurrency: int, rounds: int) -> dict[str, float]:
+    """``httpx.Request`` objects handed to ``httpx_aiohttp``'s transport, as the fetcher did before."""
+    transport = AiohttpTransport(client=lambda: _session(concurrency))
+    extensions = {"timeout": httpx.Timeout(20.0).as_dict()}
+    return await _sent(lambda url, headers: transport.handle_async_request(
+        httpx.Request("GET", url, headers=headers, extensions=extensions)), transport.aclose, urls, concurrency, rounds)
+
+
+async def _sent(send: Callable[[str, dict[str, str]], Awaitable[httpx.Response]], close: Callable[[], Awaitable[None]],
+                urls: list[str], concurrency: int, rounds: int) -> dict[str, float]:
+    """The rounds of a transport called directly: ``send`` makes the response, read here, then closed."""
     async def get(url: str, headers: dict[str, str]) -> tuple[int, int, dict[str, str]]:
-        response = await transport.get(URL(url), headers)
+        response = await send(url, headers)
         try:
             return await _read_httpx(response)
         finally:
@@ -81,7 +97,7 @@ async def monitor_transport(urls: list[str], concurrency: int, rounds: int) -> d
     try:
         return await _rounds(get, urls, concurrency, rounds)
     finally:
-        await transport.aclose()
+        await close()
 
 
 async def _read_httpx(response: httpx.Response) -> tuple[int, int, dict[str, str]]:
@@ -90,27 +106,6 @@ async def _read_httpx(response: httpx.Response) -> tuple[int, int, dict[str, str
         size += len(chunk)
     return response.status_code, size, {k.lower(): v for k, v in response.headers.items()
                                         if k.lower() in ("etag", "last-modified")}
-
-
-async def httpx_to_transport(urls: list[str], concurrency: int, rounds: int) -> dict[str, float]:
-    """``httpx.Request`` objects handed to ``httpx_aiohttp``'s transport, as the fetcher did before."""
-    transport = AiohttpTransport(client=lambda: aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency),
-        cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False))
-    extensions = {"timeout": httpx.Timeout(20.0).as_dict()}
-
-    async def get(url: str, headers: dict[str, str]) -> tuple[int, int, dict[str, str]]:
-        response = await transport.handle_async_request(httpx.Request("GET", url, headers=headers,
-                                                                      extensions=extensions))
-        try:
-            return await _read_httpx(response)
-        finally:
-            await response.aclose()
-
-    try:
-        return await _rounds(get, urls, concurrency, rounds)
-    finally:
-        await transport.aclose()
 
 
 async def httpx_default(urls: list[str], concurrency: int, rounds: int) -> dict[str, float]:
