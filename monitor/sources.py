@@ -386,8 +386,16 @@ def _parse_apart(text: str, path: str, cache: Path, key: str) -> Config | None:
 
     if not sys.platform.startswith("linux") or threading.active_count() != 1:
         return None
-    read, write = os.pipe()
-    pid = os.fork()
+    try:
+        read, write = os.pipe()
+    except OSError:  # no file descriptors left: parsed here
+        return None
+    try:
+        pid = os.fork()
+    except OSError:  # no process to spare (a container's limit, memory): parsed here
+        os.close(read)
+        os.close(write)
+        return None
     if pid == 0:  # the child: parse, answer, leave without running any of the parent's exit code
         code = 0
         try:

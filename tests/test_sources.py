@@ -210,6 +210,18 @@ def test_with_another_thread_running_the_file_is_parsed_in_the_process(tmp_path)
         other.join()
 
 
+def test_when_no_child_can_be_made_the_file_is_parsed_in_the_process(tmp_path, monkeypatch):
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr("threading.active_count", lambda: 1)  # as in a one-threaded run, whatever pytest runs
+    monkeypatch.setattr("os.fork", no_fork)
+    path, cache = tmp_path / "sources.yaml", config_cache(tmp_path / "m.db")
+    path.write_text(_many(600))
+    assert _parse_apart(path.read_text(), str(path), cache, "key") is None
+    assert len(load_config(path, cache).sources) == 600 and cache.exists()
+
+
 def test_the_parsing_child_leaves_nothing_behind(tmp_path):
     """Output buffered before the fork is written once (the child leaves with ``os._exit``), and the
     parent's exit handlers run once."""
