@@ -37,11 +37,13 @@ BLOCK = frozenset({
     "td", "tfoot", "th", "thead", "tr", "ul", "center", "caption",
 })
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6, "heading": 2}
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2002-\u200a\u202f\u205f\u3000]+")
+_ZERO_WIDTH_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"  # dropped by ``clean`` (they hide inside titles)
+_OTHER_SPACES = "\t\r\f\v\u00a0\u2002-\u200a\u202f\u205f\u3000"  # white space but " " (a character class's body)
+_ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_CHARS}]")
+_SPACES = re.compile(f"[ {_OTHER_SPACES}]+")
 # What ``clean`` would change inside a text: a zero-width character, or a run of ``_SPACES`` that is not
 # one plain space (any space but " ", or two in a row)
-_UNCLEAN = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]|[\t\r\f\v\u00a0\u2002-\u200a\u202f\u205f\u3000]|[ ]{2}")
+_UNCLEAN = re.compile(f"[{_ZERO_WIDTH_CHARS}{_OTHER_SPACES}]| {{2}}")
 
 
 @dataclass(frozen=True)
