@@ -44,7 +44,7 @@ def _markdown_renderer() -> Callable[[str], str]:
         import markdown_it_pyrs
     except ImportError:
         return python_markdown()
-    return markdown_it_pyrs.MarkdownIt("commonmark").enable_many(list(MARKDOWN_RULES)).render
+    return markdown_it_pyrs.MarkdownIt("commonmark").enable_many(list(MARKDOWN_RULES)).render  # type: ignore[arg-type]
 
 
 _render_markdown = _markdown_renderer()

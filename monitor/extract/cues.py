@@ -255,7 +255,7 @@ def parse_date(text: str, today: dt.date | None = None, default_year: int | None
         day = _DAY_AFTER.match(rest)
         if day and not _YEAR_AFTER.match(rest):
             return _iso(year, month, int(day.group(1)))
-        day = _DAY_AT_END.search(t[:m.start()])  # '3 March 2023'
+        day = _DAY_AT_END.search(t[:m.start()] if m else "")  # '3 March 2023'
         return _iso(year, month, int(day.group(1)) if day else None)
     num = _YEAR_MONTH.search(t)
     if num and 1 <= int(num.group(2)) <= 12:
@@ -298,7 +298,9 @@ def split_news_date(text: str) -> tuple[str | None, str]:
     m = NEWS_DATE_RE.match(text)
     if not m:
         badge = _NEWS_BADGE.match(text)  # "New! Sep 2024: ..." / "🔥 2024.05 ...": a badge before the date
-        m = NEWS_DATE_RE.match(text[badge.end():]) if badge else None
+        if badge is None:
+            return None, text
+        m = NEWS_DATE_RE.match(text[badge.end():])
         if not m:
             return None, text
         text = text[badge.end():]

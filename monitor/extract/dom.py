@@ -20,7 +20,7 @@ from functools import lru_cache
 from operator import attrgetter
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Mapping
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -347,7 +347,7 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
     if root_node is None:
         return El(tag="body", attrs={}), tree
     max_depth, max_elements = budget.max_depth, budget.max_elements
-    root = El(root_node.tag, _attributes(root_node), None, None, 0, root_node.mem_id)
+    root = El(root_node.tag or "body", _attributes(root_node), None, None, 0, root_node.mem_id)
     doc = root.doc = [root]
     # Depth-first, in document order: the hot loop of reading a page. ``node`` steps through the current
     # element's lexbor children by their sibling links (``first_child``/``next``: no generator per element
@@ -357,8 +357,9 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
     # and its text's parts (small elements are nearly all read, so their text is built here, bottom-up,
     # from the children's).
     stack: list[tuple[El, LexborNode | None, int, bool, list[str | None], bool]] = []
+    parts: list[str | None] = []  # None: the text of a child too large to build here (see below)
     parent, node, kids = root, root_node.first_child, root.children
-    size, visible, parts, keep_newlines = 0, False, [], root.tag == "pre"
+    size, visible, keep_newlines = 0, False, root.tag == "pre"
     depth = 1  # of the children being read
     while True:
         while node is not None:
@@ -371,7 +372,8 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
                     pre = len(doc)
                     if pre >= max_elements:
                         raise PageTooComplex(f"page has more than {max_elements} elements")
-                    attrs = node.attributes  # (what ``_attributes`` does, without a call per element)
+                    # (what ``_attributes`` does, without a call per element)
+                    attrs: dict[str, str] = node.attributes  # type: ignore[assignment]  # valued just below
                     if attrs and None in attrs.values():
                         attrs = _valued(attrs)
                     el = El(tag, attrs, parent, None, pre, node.mem_id, doc)
@@ -395,7 +397,7 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
         done._size = size
         done._visible = visible
         if size <= EAGER_TEXT:
-            raw = "".join(parts)  # type: ignore[arg-type]  (a child is never larger than its parent)
+            raw = "".join(parts)  # type: ignore[arg-type]  # a child is never larger than its parent: no None
             done._raw = f"\n{raw}\n" if done.tag in BLOCK else raw
         if not stack:
             return root, tree
@@ -426,15 +428,13 @@ def release(root: El) -> None:
         el.memo.clear()
 
 
-def _attributes(node) -> dict[str, str]:
+def _attributes(node: LexborNode) -> dict[str, str]:
     """A node's attributes, an attribute written without a value as the empty string."""
     attrs = node.attributes
-    if attrs and None in attrs.values():
-        attrs = _valued(attrs)
-    return attrs
+    return _valued(attrs) if attrs and None in attrs.values() else attrs  # type: ignore[return-value]
 
 
-def _valued(attrs: dict[str, str | None]) -> dict[str, str]:
+def _valued(attrs: Mapping[str, str | None]) -> dict[str, str]:
     """``attrs`` with the empty string for each attribute written without a value."""
     return {k: (v if v is not None else "") for k, v in attrs.items()}
 

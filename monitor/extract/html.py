@@ -127,7 +127,9 @@ def _title_class(el: El) -> bool:
     """A class that names a title ("section-title", "header"): looked for in the class attribute as a whole,
     lowered once (no name spans a space)."""
     names = el.attrs.get("class")
-    return bool(names) and any(k in names.lower() for k in ("title", "heading", "header", "section"))
+    if not names:
+        return False
+    return any(k in names.lower() for k in ("title", "heading", "header", "section"))
 
 
 def _is_record_heading(el: El, text: str) -> bool:
@@ -484,7 +486,9 @@ def _wrap(parts: list[El]) -> El:
 def _skipped(el: El) -> bool:
     """A part of a record that is not its content, by its class: a collapsed abstract, a BibTeX block."""
     names = el.attrs.get("class")
-    return bool(names) and _skip_class(names.lower())
+    if not names:
+        return False
+    return _skip_class(names.lower())
 
 
 def _skip_class(low: str) -> bool:
@@ -689,7 +693,9 @@ def _leads_line(candidate: str, line: str) -> bool:
 def _after_year(candidate: str, line: str) -> bool:
     """"Authors (2023). Title. Venue." (APA style, Hugo citation view): the title follows the year."""
     m = _APA_YEAR.match(line)
-    return bool(m) and line[m.end():].startswith(candidate[:40]) and _names_before(m.group(1))
+    if m is None:
+        return False
+    return line[m.end():].startswith(candidate[:40]) and _names_before(m.group(1))
 
 
 def _names_before(text: str) -> bool:
@@ -1203,8 +1209,8 @@ def parse_news(el: El, *, section: Section, today: dt.date, last_date: str | Non
     if not text or len(text) < 8 or _FOOTER.match(text):
         return None
     date, rest = cues.split_news_date(text)
-    if date is None and len(lines) > 1 and cues.NEWS_DATE_RE.match(lines[0] + " x") \
-            and len(cues.NEWS_DATE_RE.match(lines[0] + " x").group(1)) >= len(lines[0].strip("[]()【】 :")) - 1:
+    if date is None and len(lines) > 1 and (alone := cues.NEWS_DATE_RE.match(lines[0] + " x")) is not None \
+            and len(alone.group(1)) >= len(lines[0].strip("[]()【】 :")) - 1:
         date, rest = lines[0].strip("[]()【】 :"), clean(" ".join(lines[1:]))  # a date on a line of its own
     if date is None:
         # a date in its own element, maybe beside the record, maybe left empty to mean "same as above"
@@ -1402,7 +1408,9 @@ def _looks_like_papers(records: list[El], section: Section, *, with_authors: boo
     votes = 0
     for r in records:
         p = _paper(r, section, False)
-        marked = p and (p.authors if with_authors else (p.authors or p.rule != "html:first-line"))
+        if p is None:
+            continue
+        marked = p.authors if with_authors else (p.authors or p.rule != "html:first-line")
         if marked and (p.venue or _paper_link(p.links)):
             votes += 1
     return votes >= max(2, 0.5 * len(records))

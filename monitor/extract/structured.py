@@ -90,9 +90,11 @@ def _citation_meta(tree: LexborHTMLParser) -> Iterator[Publication]:
     meta: dict[str, list[str]] = {}
     for node in tree.css("meta[name]"):
         name = (node.attributes.get("name") or "").lower()
-        if name.startswith("citation_") and node.attributes.get("content"):
-            meta.setdefault(name, []).append(" ".join(node.attributes["content"].split()))
-    title = (meta.get("citation_title") or [None])[0]
+        content = node.attributes.get("content")
+        if name.startswith("citation_") and content:
+            meta.setdefault(name, []).append(" ".join(content.split()))
+    titles = meta.get("citation_title")
+    title = titles[0] if titles else None
     if not title:
         return
     venue = next((meta[k][0] for k in ("citation_conference_title", "citation_journal_title",

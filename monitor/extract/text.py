@@ -673,8 +673,8 @@ def _find_records(lines: list[str], today: datetime.date) -> tuple[list[tuple[in
             continue
         head = _RECORD_HEAD.match(lines[nonblank[k]])
         title_line = lines[nonblank[k + 1]]
-        if not _plausible_title(title_line) or parse_authors(title_line) or _heading(title_line, False) and \
-                _heading(title_line, False).kind in ("year", "news", "other"):
+        if not _plausible_title(title_line) or parse_authors(title_line) or (
+                (heading := _heading(title_line, False)) is not None and heading.kind in ("year", "news", "other")):
             continue
         used = {nonblank[k], nonblank[k + 1]}
         body: list[str] = []
@@ -696,6 +696,7 @@ def _find_records(lines: list[str], today: datetime.date) -> tuple[list[tuple[in
             used.add(nonblank[j])
             j += 1
         abstract = " ".join(body)
+        assert head is not None  # (every line of ``heads`` opens with a record's head)
         if head.group("year"):
             year = int(head.group("year"))
         elif head.group("iso"):
@@ -759,7 +760,7 @@ def _news_items(block: list[str], year: int | None, items: list[NewsItem]) -> No
             continue
         hit = _news_start(line, year)
         if hit or pending_date:
-            date, text = hit or (pending_date, line)
+            date, text = hit or (pending_date or "", line)
             last = _news_item(date, text, year)
             items.append(last)
             pending_date = None
@@ -1024,14 +1025,15 @@ def _run_pubs(run: _Run, opened_by_year: bool) -> list[tuple[int, Publication]]:
         block = [texts[p] for p in rem]
         if _is_prose(" ".join(block)) and _paragraph_shaped(block):
             lone = texts[last_sub] if last_sub is not None and len(texts[last_sub].split()) >= 3 else None
-            pub = _prose_pub(block, run, fresh, lone)
-            if pub is not None:
-                fresh = fresh and pub.title is None
-                if lone is not None and pub.title == _clean_title(lone) and pub.text == " ".join(block):
+            prose = _prose_pub(block, run, fresh, lone)
+            if prose is not None:
+                fresh = fresh and prose.title is None
+                if last_sub is not None and lone is not None and prose.title == _clean_title(lone) \
+                        and prose.text == " ".join(block):
                     used.add(last_sub)  # the lone line was this abstract's title, not a subsection
-                    found.append((last_sub, pub))
+                    found.append((last_sub, prose))
                 else:
-                    found.append((rem[0], pub))
+                    found.append((rem[0], prose))
         else:
             fresh = False
             pubs = _bib_pubs(block, _bib_items(block), run.mode, run.year)
