@@ -2,8 +2,12 @@
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# The compiled build: the extractor compiled with mypyc (setup.py), installed (not editable) in a virtual
+# environment of its own, so that the checkout stays plain Python and every edit counts at once.
+FAST ?= .venv-fast
+FBIN := $(FAST)/bin
 
-.PHONY: run test install bench versus score score-fast clean
+.PHONY: run test install fast bench versus score score-fast clean
 
 $(BIN)/monitor: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -14,17 +18,27 @@ $(BIN)/monitor: pyproject.toml
 
 install: $(BIN)/monitor
 
+$(FBIN)/monitor: pyproject.toml setup.py $(wildcard monitor/*.py monitor/extract/*.py db/migrations/*.sql)
+	$(PY) -m venv $(FAST)
+	$(FBIN)/pip install --quiet --upgrade pip
+	$(FBIN)/pip install --quiet 'setuptools>=68' 'mypy>=1.11'
+	$(FBIN)/pip install --quiet '.[bench]'  # the dependencies (mypy reads their types), then the compiled build
+	MONITOR_COMPILE=1 $(FBIN)/pip install --quiet --no-build-isolation --no-deps --force-reinstall .
+	touch $(FBIN)/monitor
+
+fast: $(FBIN)/monitor
+
 run: install
 	$(BIN)/monitor --config sources.yaml --db db/monitor.db run --once
 
-test: install
-	$(BIN)/python -m pytest -q
+test: install fast
+	MONITOR_COMPILED_PYTHON=$(CURDIR)/$(FBIN)/python $(BIN)/python -m pytest -q
 
 bench: install
 	$(BIN)/python bench/bench.py
 
-versus: install
-	$(BIN)/python bench/versus.py
+versus: install fast
+	$(BIN)/python bench/versus.py --monitor $(FBIN)/monitor
 
 score: install
 	PATH=$(CURDIR)/$(BIN):$$PATH python3 ../shared/corpus/score.py
@@ -35,4 +49,4 @@ score-fast: install
 	$(BIN)/python -m tests.scoring --corpus ../shared/seeds
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(FAST) build *.egg-info

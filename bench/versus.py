@@ -158,10 +158,18 @@ def startup(exe: Path, cfg: Path, db: Path, work: Path) -> dict[str, float]:
     return out
 
 
-def extraction_ms() -> dict[str, Any]:
-    """``extract_speed.py``'s figures, from a fresh process set up as an extraction worker: one pass over
-    the corpus (every page new to the process, as in a run) and each page's best of 3 rounds."""
-    out = subprocess.run([sys.executable, str(HERE / "extract_speed.py"), "--json"], capture_output=True,
+def build_of(python: Path) -> str:
+    """Which build of the extractor ``python`` imports: "compiled" (``make fast``) or "plain"."""
+    out = subprocess.run([str(python), "-P", "-c", "import monitor.extract.dom as d; print(d.__file__)"],
+                         capture_output=True, text=True, check=True)
+    return "plain" if out.stdout.strip().endswith(".py") else "compiled"
+
+
+def extraction_ms(python: Path) -> dict[str, Any]:
+    """``extract_speed.py``'s figures, from a fresh process of the measured build set up as an extraction
+    worker: one pass over the corpus (every page new to the process, as in a run) and each page's best
+    of 3 rounds."""
+    out = subprocess.run([str(python), str(HERE / "extract_speed.py"), "--json"], capture_output=True,
                          text=True, check=True)
     return dict(json.loads(out.stdout))
 
@@ -227,7 +235,8 @@ def verdict(size: dict[str, Any]) -> dict[str, bool]:
 def print_report(result: dict[str, Any]) -> None:
     ex = result["extraction"]
     once, best = ex["one_pass"], ex["best"]
-    print(f"{result['cpus']} CPUs, load {result['load']:.1f} at the start; extraction over the corpus"
+    print(f"{result['cpus']} CPUs, load {result['load']:.1f} at the start; the monitor's {result['build']} build;"
+          " extraction over the corpus"
           f" ({ex['pages']} pages, one core, a process set up as a worker): one pass median {once['median_ms']} ms,"
           f" p90 {once['p90_ms']} ms; best of {ex['rounds']} median {best['median_ms']} ms, p90 {best['p90_ms']} ms;"
           f" bar: median <= {BARS['extraction_median_ms']:g} ms (one pass):"
@@ -267,16 +276,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, help="keep everything under this folder (n<N>/ per size)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folders")
     ap.add_argument("--json", action="store_true")
-    ap.add_argument("--monitor", type=Path, help="another build's monitor command, to compare (default: this venv's)")
+    ap.add_argument("--monitor", type=Path, help="another build's monitor command, such as the compiled build's"
+                    " .venv-fast/bin/monitor (default: this venv's)")
     args = ap.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # the finally blocks stop the servers
-    monitor = args.monitor or bench.monitor_exe()
+    monitor = (args.monitor or bench.monitor_exe()).absolute()  # (not resolved: a venv's python is a link)
     urlwatch = urlwatch_exe()
     # An installed package comes byte-compiled (pip compiles urlwatch's); an editable checkout may not,
     # and with PYTHONDONTWRITEBYTECODE set every start would compile the monitor's modules again.
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "monitor")], check=False)
+    python = monitor.parent / "python"  # the build's own interpreter, for its extraction figures
+    if not python.exists():
+        python = Path(sys.executable)
     result: dict[str, Any] = {"cpus": os.cpu_count(), "load": os.getloadavg()[0], "urlwatch": URLWATCH,
-                              "extraction": extraction_ms(), "sizes": []}
+                              "build": build_of(python), "extraction": extraction_ms(python), "sizes": []}
     for n in args.n:
         result["sizes"].append(one_size(n, args, monitor, urlwatch))
     if args.json:
