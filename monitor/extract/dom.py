@@ -53,6 +53,11 @@ class Limits:
     max_depth: int = 400  # html.py recurses once per level; Python's stack allows about 1,000 frames
     max_elements: int = 200_000  # about 100 MB of tree; real homepages have a few thousand
 
+    def __reduce__(self) -> tuple[type[Limits], tuple[int, int]]:
+        """Pickled as its two numbers, for a job crossing into a worker: the compiled build (``setup.py``)
+        cannot unpickle a frozen dataclass the default way, which sets its fields one by one."""
+        return Limits, (self.max_depth, self.max_elements)
+
 
 class PageTooComplex(ExtractError):
     """The page is deeper or larger than the extraction budget allows."""
