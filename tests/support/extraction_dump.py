@@ -3,8 +3,9 @@ between the plain and the compiled build (run as a script, with ``-P``, by each 
 
     python -P tests/support/extraction_dump.py OUT FILE...
 
-Each file is read four ways (as a worker's job, with link discovery and the job pickled as it is for a
-worker; by ``extract`` with its format guessed; with ``explain``; with a per-source CSS selector), twice over: the second round finds the
+Each file is read four ways (as a worker's job, with link discovery and ``explain``, the job and its
+result pickled as they cross to a worker and back; by ``extract`` with its format guessed; with
+``explain``; with a per-source CSS selector), twice over: the second round finds the
 per-text caches filled and must answer the same. An extraction error is a result too (its class and
 words). The first line says which build made the dump: the file each ``monitor`` module came from.
 """
@@ -64,9 +65,9 @@ def dump(files: list[Path]) -> list[str]:
         for name, body in texts:
             text = body.decode("utf-8", errors="replace")
             ways: dict[str, Callable[[], Any]] = {
-                "job": lambda: run_job(pickle.loads(pickle.dumps(Job(
+                "job": lambda: pickle.loads(pickle.dumps(run_job(pickle.loads(pickle.dumps(Job(
                     body=body, charset="utf-8", url=f"http://127.0.0.1/{name}", discover=True, today=TODAY,
-                    limits=small)))),
+                    limits=small, explain=True))))))),
                 "extract": lambda: extract(text, url=name, today=TODAY),
                 "explain": lambda: extract(text, url=name, today=TODAY, explain=True),
                 "selector": lambda: extract(text, url=name, today=TODAY, selectors={"news": "li"}),
