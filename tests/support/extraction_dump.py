@@ -67,7 +67,7 @@ def dump(files: list[Path]) -> list[str]:
             ways: dict[str, Callable[[], Any]] = {
                 "job": lambda: pickle.loads(pickle.dumps(run_job(pickle.loads(pickle.dumps(Job(
                     body=body, charset="utf-8", url=f"http://127.0.0.1/{name}", discover=True, today=TODAY,
-                    limits=small, explain=True))))))),
+                    limits=small, explain=True)))))),
                 "extract": lambda: extract(text, url=name, today=TODAY),
                 "explain": lambda: extract(text, url=name, today=TODAY, explain=True),
                 "selector": lambda: extract(text, url=name, today=TODAY, selectors={"news": "li"}),
