@@ -18,13 +18,17 @@ $(BIN)/monitor: pyproject.toml
 
 install: $(BIN)/monitor
 
-$(FBIN)/monitor: pyproject.toml setup.py $(wildcard monitor/*.py monitor/extract/*.py db/migrations/*.sql)
+$(FAST)/.dependencies: pyproject.toml
 	$(PY) -m venv $(FAST)
 	$(FBIN)/pip install --quiet --upgrade pip
 	$(FBIN)/pip install --quiet 'setuptools>=68' 'mypy>=1.11'
-	$(FBIN)/pip install --quiet '.[bench]'  # the dependencies (mypy reads their types), then the compiled build
+	$(FBIN)/pip install --quiet '.[bench]'  # the dependencies: mypy reads their types
+	touch $@
+
+# an installed copy, not a link to the checkout: built again whenever a source changed
+$(FBIN)/monitor: $(FAST)/.dependencies setup.py $(wildcard monitor/*.py monitor/extract/*.py db/migrations/*.sql)
 	MONITOR_COMPILE=1 $(FBIN)/pip install --quiet --no-build-isolation --no-deps --force-reinstall .
-	touch $(FBIN)/monitor
+	touch $@
 
 fast: $(FBIN)/monitor
 
