@@ -29,7 +29,7 @@ from .errors import ExtractError
 from .fetch import Fetcher, FetchResult, user_agent
 from .health import Health, after_check
 from .merge import Merged, merge_pages, site_hash
-from .models import Event, Page, PageState, Source
+from .models import Event, Page, PageState, Source, held_page
 from .safe import clean_text, redact_in
 from .sitefetch import SiteRead, discovers, page_job, read_site
 from .store import Store, content_hash
@@ -93,19 +93,19 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult | 
             _finish(store, source, source_id, out, base, None, outbox, row=row)
         return out
     fresh_home = home_page
-    reads = sorted((r for r in site.pages if r.page is not None), key=lambda r: r.key)
+    reads = sorted((r for r in site.pages if held_page(r) is not None), key=lambda r: r.key)
     digest = site_hash([(home_state.url, home_hash or "")] + [(r.key, r.content_hash or "") for r in reads])
     # a failure that matters: a page whose last good copy now stands in, or one sources.yaml lists (a link
     # that never worked is only shown by `monitor check`: it is tried again at each check, quietly)
-    out.page_errors = [f"{r.key}: {r.error}" + ("; its last good copy is used" if r.page is not None else "")
-                       for r in site.pages if r.error and (r.page is not None or r.role == "listed")]
+    out.page_errors = [f"{r.key}: {r.error}" + ("; its last good copy is used" if held_page(r) is not None else "")
+                       for r in site.pages if r.error and (held_page(r) is not None or r.role == "listed")]
 
     row = row or store.check_state(source_id)  # the source's row and its newest snapshot's, in one query
     info = None if row["snapshot_id"] is None else {
         k: row[f"snapshot_{k}"] for k in ("id", "state", "content_type", "papers", "news")}
     if info is not None and digest == row["content_hash"]:
         with store.transaction():
-            unread = result.not_modified and all(r.not_modified for r in site.pages if r.page is not None)
+            unread = result.not_modified and all(r.not_modified for r in site.pages if held_page(r) is not None)
             out.outcome = "not_modified" if unread else "unchanged"
             if info["state"] == "suspect":
                 out.outcome, out.events, out.event_ids = "confirmed", *_confirm(
@@ -175,11 +175,11 @@ def _held_back(source: Source, site: SiteRead, page: Page) -> str | None:
     """Why the site's new page waits for a second look: a page that is no longer read (its link left the
     homepage, or robots.txt now forbids it) took items with it that no other page lists. A broken menu
     comes back; a page really gone is seen gone again at the next check, and its items are then removed."""
-    leaving = [(s, "no longer linked from the homepage") for s in site.gone if s.role == "linked" and s.page
-               and discovers(source)]
-    leaving += [(r.state, r.skipped or "") for r in site.pages if r.skipped and r.state.page]
+    leaving = [(s, "no longer linked from the homepage") for s in site.gone
+               if s.role == "linked" and held_page(s) is not None and discovers(source)]
+    leaving += [(r.state, r.skipped or "") for r in site.pages if r.skipped and held_page(r.state) is not None]
     present = item_keys(page)
-    lost = {k for s, _ in leaving for k in item_keys(s.page) - present if s.page}
+    lost = {k for s, _ in leaving if s.page is not None for k in item_keys(s.page) - present}
     if not lost:
         return None
     pages = ", ".join(f"{s.url} ({why})" for s, why in leaving)
@@ -211,7 +211,7 @@ def _save_site(store: Store, source: Source, source_id: int, site: SiteRead, hom
     home = site.home_state
     # The homepage's own extraction is kept only beside other pages' (for the next merge): read alone, it
     # is the snapshot's page, which ``Store.home_page`` falls back to; a copy would double the database.
-    alone = home_page is not None and not any(r.page is not None for r in site.pages)
+    alone = home_page is not None and not any(held_page(r) is not None for r in site.pages)
     store.save_page(source_id, PageState(url=home.url, role="home", content_hash=home_hash, links=site.links,
                                          status=site.home.status, checked_at=started, last_success_at=started),
                     page=None if alone else home_page, drop_page=alone)
@@ -220,10 +220,11 @@ def _save_site(store: Store, source: Source, source_id: int, site: SiteRead, hom
         if r.resting:  # a link never read well, not tried this time: its row stays as it was
             kept.append(r.key)
             continue
-        if r.skipped or (r.page is None and r.role != "linked"):  # not read, or a listed page never read well
+        copy = held_page(r)  # (as it is held: an unchanged page's stored copy is not decoded for this)
+        if r.skipped or (copy is None and r.role != "linked"):  # not read, or a listed page never read well
             continue
         st = r.state
-        if r.page is None:  # a link never read well: its failures are kept, so that it rests between tries
+        if copy is None:  # a link never read well: its failures are kept, so that it rests between tries
             kept.append(r.key)
             store.save_page(source_id, PageState(
                 url=r.key, role=r.role, why=r.why, status=r.result.status if r.result else None, error=r.error,

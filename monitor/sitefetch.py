@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from .diff import is_outage
 from .errors import ConfigError, ExtractError
 from .fetch import Fetcher, FetchResult
-from .models import Page, PageState, SiteLink, Source
+from .models import KeptPage, Page, PageState, SiteLink, Source, held_page
 from .safe import redact_url, safe_url
 from .site import is_web, page_type_ok, refusal, same_origin
 from .sources import source_headers
@@ -63,7 +63,7 @@ def page_key(url: str) -> str:
 
 def retry_at(state: PageState) -> dt.datetime | None:
     """When a linked page that has never been read well is due again (None: not resting, read it now)."""
-    if state.role != "linked" or state.page is not None or not state.failures or not state.checked_at:
+    if state.role != "linked" or held_page(state) is not None or not state.failures or not state.checked_at:
         return None
     wait = min(NEVER_READ_RETRY * 2 ** min(state.failures - 1, 16), NEVER_READ_RETRY_MAX)
     return dt.datetime.fromisoformat(state.checked_at) + wait
@@ -93,7 +93,7 @@ class PageRead:
     state: PageState  # what was known of it before this check (an empty state for a page never read)
     kind: str | None = None  # linked: what the link names (publications | news)
     result: FetchResult | None = None
-    page: Page | None = None  # for the merge: fresh, unchanged, or the last good copy when it failed
+    page: KeptPage = KeptPage()  # for the merge: fresh, unchanged, or the last good copy when it failed
     content_hash: str | None = None
     fresh: bool = False  # extracted from a new body in this check
     error: str | None = None  # why it failed; its last good copy, if any, stands in
@@ -107,7 +107,7 @@ class PageRead:
     @property
     def first_read(self) -> bool:
         """Read well for the first time: what it lists was there before the monitor saw it, not news."""
-        return self.fresh and self.state.page is None
+        return self.fresh and held_page(self.state) is None
 
     @property
     def not_modified(self) -> bool:
@@ -191,9 +191,10 @@ async def _read_page(read: PageRead, source: Source, home_url: str, fetcher: Fet
                      headers: dict[str, str], today: dt.date | None, explain: bool) -> None:
     state = read.state
     own = same_origin(read.url, source.url)  # the source's credentials and headers go to its own origin only
-    kept = state.page is not None
+    has_copy = held_page(state) is not None
     result = await fetcher.fetch(_with_credentials(read.url, source.url) if own else read.url,
-                                 etag=state.etag if kept else None, last_modified=state.last_modified if kept else None,
+                                 etag=state.etag if has_copy else None,
+                                 last_modified=state.last_modified if has_copy else None,
                                  headers=headers if own else None)
     read.result = result
     if result.disallowed:
@@ -201,8 +202,8 @@ async def _read_page(read: PageRead, source: Source, home_url: str, fetcher: Fet
         return
     problem = result.error or _not_a_page(read, result, home_url)
     if problem is None and (result.not_modified or content_hash(result.body or b"") == state.content_hash):
-        if kept:
-            read.page, read.content_hash = state.page, state.content_hash
+        if has_copy:
+            read.page, read.content_hash = held_page(state), state.content_hash  # passed on as it is held
             return
         problem = "answered 304 Not Modified to a plain request"
     if problem is None:
@@ -218,7 +219,7 @@ async def _read_page(read: PageRead, source: Source, home_url: str, fetcher: Fet
                 read.content_hash, read.fresh = content_hash(result.body), True
                 return
     read.error = problem
-    read.page, read.content_hash = state.page, state.content_hash
+    read.page, read.content_hash = held_page(state), state.content_hash
 
 
 def _not_a_page(read: PageRead, result: FetchResult, home_url: str) -> str | None:

@@ -614,7 +614,8 @@ class Store:
     def site_state(self, source_id: int, source: dict[str, Any] | None = None
                    ) -> tuple[PageState, dict[str, PageState]]:
         """What is known of the homepage (without its extraction: ``home_page``) and of each other page,
-        by stored address. The homepage's validators are the source's own (``sources.etag``...): from
+        by stored address, each page's extraction as stored (``models.KeptPage``: a check whose pages all
+        answer 304 never decodes it). The homepage's validators are the source's own (``sources.etag``...): from
         ``source``, its row as the caller read it, or read here."""
         src = source or self.source_row(source_id)
         home = PageState(url=src["url"], role="home", etag=src["etag"], last_modified=src["last_modified"],
@@ -628,7 +629,7 @@ class Store:
                 continue
             others[row["url"]] = PageState(
                 url=row["url"], role=row["role"], why=row["why"], etag=row["etag"], last_modified=row["last_modified"],
-                content_hash=row["content_hash"], page=Page.from_json(json.loads(row["page"])) if row["page"] else None,
+                content_hash=row["content_hash"], page=row["page"] or None,  # JSON, read when the merge needs it
                 status=row["status"], error=row["error"], checked_at=row["checked_at"],
                 last_success_at=row["last_success_at"], failing_since=row["failing_since"], failures=row["failures"],
                 failing_alerted=bool(row["failing_alerted"]))
