@@ -199,19 +199,23 @@ def _stands_alone(a: LexborNode) -> bool:
     return not _NOT_WORD.sub("", rest)
 
 
-def _anchors(html: str, base: str) -> tuple[str, list[tuple[str, str, LexborNode | None]]]:
-    """(base address, [(href, text, element)]) of a document's links."""
+def _anchors(html: str, base: str) -> tuple[str, list[tuple[str, LexborNode | None]]]:
+    """(base address, [(href, element)]) of a document's links. Their words are read only for the few
+    that stay on the site (``_label``): most links of a homepage lead elsewhere."""
     from .extract.dom import lexbor_tree
 
     tree = lexbor_tree(html)
     tag = tree.css_first("base[href]")
     if tag is not None and is_web(urljoin(base, tag.attributes.get("href") or "")):
         base = urljoin(base, tag.attributes.get("href") or "")
-    out: list[tuple[str, str, LexborNode | None]] = []
-    for a in tree.css("a[href]"):
-        text = a.text(deep=True) or a.attributes.get("title") or a.attributes.get("aria-label") or ""
-        out.append(((a.attributes.get("href") or "").strip(), " ".join(text.split()), a))
-    return base, out
+    # (``attrs.get`` reads one attribute; ``attributes`` would build a dict of them all for each link)
+    return base, [((a.attrs.get("href") or "").strip(), a) for a in tree.css("a[href]")]
+
+
+def _label(a: LexborNode) -> str:
+    """A link's words: its text, else its title or ARIA label."""
+    text = a.text(deep=True) or a.attrs.get("title") or a.attrs.get("aria-label") or ""
+    return " ".join(text.split())
 
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
@@ -237,14 +241,15 @@ def discover(text: str, *, fmt: str, url: str, content_type: str | None = None) 
         return []
     fmt = detect_format(text, content_type, url) if fmt == "auto" else fmt
     if fmt == "text":
-        base, anchors = url, [(m.group(0).rstrip(".,;:"), "", None) for m in _URL_IN_TEXT.finditer(text)]
+        base, anchors = url, [(m.group(0).rstrip(".,;:"), None) for m in _URL_IN_TEXT.finditer(text)]
     else:
         base, anchors = _anchors(markdown_to_html(text) if fmt == "markdown" else text, url)
     found: dict[str, tuple[int, int, SiteLink]] = {}
     own = _host(urlsplit(base)), _host(urlsplit(url))
-    for order, (href, label, element) in enumerate(anchors):
+    for order, (href, element) in enumerate(anchors):
         if not href or href.startswith("#") or _elsewhere(href, own):
             continue
+        label = _label(element) if element is not None else ""
         target = urlunsplit(urlsplit(urljoin(base, href))._replace(fragment=""))
         named = link_kind(label, urlsplit(target).path or "/")
         if named is None or refusal(url, target, label) is not None:
