@@ -25,7 +25,7 @@ import brotli  # type: ignore[import-untyped]
 import pytest
 
 from monitor import __version__
-from monitor.fetch import Fetcher, FetchResult, user_agent
+from monitor.fetch import Fetcher, FetchResult, robots_rules, user_agent
 
 UA = user_agent("test@example.org")
 ROBOTS = "User-agent: *\nDisallow: /nobody\n\nUser-agent: scholarwatch\nDisallow: /private\n"
@@ -438,6 +438,34 @@ def test_robots_can_be_ignored(fresh_server: Callable[..., tuple[Server, str]]) 
     server, url = fresh_server()
     result = fetch(f"{url}/private/secret", respect_robots=False)
     assert result.ok and server.state.hits["/robots.txt"] == 0
+
+
+ROBOTS_PATHS = ["/", "/private/x", "/nobody", "/drafts/a", "/papers/x", "/a?b=c", "/%7Edana/"]
+
+
+@pytest.mark.parametrize("text, forbids", [
+    ("User-agent: *\nAllow: /\n", False),
+    ("", False),
+    ("User-agent: *\nDisallow:\n", False),  # an empty Disallow allows everything
+    ("User-agent: googlebot\nDisallow: /\n", False),  # another robot's rules
+    ("User-agent: Scholarwatch\nAllow: /\n\nUser-agent: *\nDisallow: /\n", False),  # our own group comes first
+    (ROBOTS, True),
+    ("User-agent: *\nDisallow: /drafts/\n", True),
+    ("User-agent: *\nDisallow: /\nAllow: /papers\n", True),
+    ("User-agent: scholarwatch\nDisallow: /~dana/\n", True),
+])
+def test_robots_rules_are_kept_only_when_they_forbid_us_something(text: str, forbids: bool) -> None:
+    """A file that forbids us nothing is kept as None (no rule is read at each request), and whatever is
+    kept answers every address as the standard library's parser of the whole file does."""
+    import urllib.robotparser
+
+    rules = robots_rules(text, "https://x.org")
+    assert (rules is not None) == forbids
+    whole = urllib.robotparser.RobotFileParser("https://x.org/robots.txt")
+    whole.parse(text.splitlines())
+    for path in ROBOTS_PATHS:
+        url = f"https://x.org{path}"
+        assert (rules is None or rules.can_fetch("scholarwatch", url)) == whole.can_fetch("scholarwatch", url), path
 
 
 @pytest.mark.parametrize("robots", [None, "500"])
