@@ -724,8 +724,8 @@ def _file_kind(mode: int) -> str:
 def robots_rules(text: str, origin: str) -> urllib.robotparser.RobotFileParser | None:
     """A robots.txt's rules for our token, or None when none of them forbids anything: then every
     address is allowed, and ``can_fetch`` (a parse of the address and a walk of the rules at every
-    request, about a twentieth of an unchanged check) is never asked. Most sites' files forbid nothing, or only
-    other robots."""
+    request, about a twentieth of an unchanged check) is never asked. Most sites' files forbid
+    nothing, or only other robots."""
     rules = urllib.robotparser.RobotFileParser(f"{origin}/robots.txt")
     rules.parse(text.splitlines())
     # what ``can_fetch`` reads: the first group naming our token, else the ``*`` group; a rule line
