@@ -7,10 +7,11 @@ version of every corpus page.
 
 The process starts as a worker does (the extractor imported and used once, then its heap settled:
 ``monitor.heap.settle``), and keeps its core busy for ``--warm`` seconds (1 by default) without
-touching the extractor, as a worker's core is in a run. The first round is the figure a run sees: every page is new to the process,
-its per-text caches empty. Then each page's best round over ``--rounds`` (the first included), so a
-busy moment on the machine does not count against the extractor; later rounds find the caches filled
-by the first, so this one is the lower bound. Prints figures; it is not a test.
+touching the extractor, as a worker's core is in a run. The first round is the figure a run sees:
+every page is new to the process, its per-text caches empty. Then each page's best round over
+``--rounds`` (the first included), so a busy moment on the machine does not count against the
+extractor; later rounds find the caches filled by the first, so this one is the lower bound. Prints
+figures; it is not a test.
 """
 
 from __future__ import annotations

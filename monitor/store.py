@@ -614,9 +614,9 @@ class Store:
     def site_state(self, source_id: int, source: dict[str, Any] | None = None
                    ) -> tuple[PageState, dict[str, PageState]]:
         """What is known of the homepage (without its extraction: ``home_page``) and of each other page,
-        by stored address, each page's extraction as stored (``models.KeptPage``: a check whose pages all
-        answer 304 never decodes it). The homepage's validators are the source's own (``sources.etag``...): from
-        ``source``, its row as the caller read it, or read here."""
+        by stored address, each page's extraction as stored (``models.KeptPage``: a check whose pages
+        all answer 304 never decodes it). The homepage's validators are the source's own
+        (``sources.etag``...): from ``source``, its row as the caller read it, or read here."""
         src = source or self.source_row(source_id)
         home = PageState(url=src["url"], role="home", etag=src["etag"], last_modified=src["last_modified"],
                          content_hash=src["content_hash"])

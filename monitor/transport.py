@@ -22,6 +22,7 @@ connections, the run's cookies and the TLS context.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
+from typing import NoReturn
 
 import aiohttp
 import httpx
@@ -54,6 +55,14 @@ def mapped(exc: Exception) -> httpx.TransportError | None:
     return None
 
 
+def _raise_mapped(exc: Exception) -> NoReturn:
+    """Raise ``exc`` as httpx's error for it (from ``exc``), or as it is when it has none."""
+    error = mapped(exc)
+    if error is None:
+        raise exc
+    raise error from exc
+
+
 class _Body(httpx.AsyncByteStream):
     """A response body as aiohttp reads it, undecoded; closing it releases the connection."""
 
@@ -65,10 +74,7 @@ class _Body(httpx.AsyncByteStream):
             async for chunk in self._response.content.iter_chunked(CHUNK):
                 yield chunk
         except Exception as exc:
-            error = mapped(exc)
-            if error is None:
-                raise
-            raise error from exc
+            _raise_mapped(exc)
 
     async def aclose(self) -> None:
         await self._response.__aexit__(None, None, None)
@@ -92,10 +98,7 @@ class Transport:
             response = await self._session.request("GET", url, headers=headers, allow_redirects=False,
                                                    auto_decompress=False, compress=False, timeout=self._timeout)
         except Exception as exc:
-            error = mapped(exc)
-            if error is None:
-                raise
-            raise error from exc
+            _raise_mapped(exc)
         extensions = {"http_version": b"HTTP/1.1"}
         if response.reason:
             extensions["reason_phrase"] = response.reason.encode()
