@@ -98,14 +98,6 @@ def nesting_estimate(html: str, stop_at: int) -> int:
     """
     stack: list[str] = []
     open_counts: dict[str, int] = {}
-
-    def pop_to(name: str) -> None:
-        while stack:
-            top = stack.pop()
-            open_counts[top] -= 1
-            if top == name:
-                return
-
     deepest = 0
     for m in _TAG.finditer(_SKIP.sub(" ", html)):
         closing, name, self_closed = m.group(1), m.group(2).lower(), m.group(3)
@@ -113,7 +105,7 @@ def nesting_estimate(html: str, stop_at: int) -> int:
             continue
         if closing or name in _SELF_CLOSING:
             if open_counts.get(name):
-                pop_to(name)
+                _pop_to(name, stack, open_counts)
             if closing:
                 continue
         stack.append(name)
@@ -123,6 +115,15 @@ def nesting_estimate(html: str, stop_at: int) -> int:
             if deepest > stop_at:
                 break
     return deepest
+
+
+def _pop_to(name: str, stack: list[str], open_counts: dict[str, int]) -> None:
+    """Close the open elements down to the innermost ``name`` (``nesting_estimate``)."""
+    while stack:
+        top = stack.pop()
+        open_counts[top] -= 1
+        if top == name:
+            return
 
 
 def clean(text: str) -> str:

@@ -253,45 +253,48 @@ def find_headings(root: El) -> list[tuple[El, int, str]]:
 def _range_nodes(root: El, after: int, before: int) -> list[El | str]:
     """The maximal subtrees lying strictly between two document positions, in order."""
     out: list[El | str] = []
-
-    def visit(el: El) -> None:
-        for child in el.children:
-            if isinstance(child, str):
-                if after < el.pre and el.post < before:
-                    out.append(child)
-                continue
-            if child.post <= after or child.pre >= before:
-                continue
-            if child.pre > after and child.post < before:
-                out.append(child)
-            else:
-                visit(child)
-
-    visit(root)
+    _range_visit(root, after, before, out)
     return out
+
+
+def _range_visit(el: El, after: int, before: int, out: list[El | str]) -> None:
+    """``_range_nodes`` below ``el``. (Module-level, as every helper here: a nested function and its
+    frame refer to each other, a cycle that keeps the elements it saw alive until the cycle collector.)"""
+    for child in el.children:
+        if isinstance(child, str):
+            if after < el.pre and el.post < before:
+                out.append(child)
+            continue
+        if child.post <= after or child.pre >= before:
+            continue
+        if child.pre > after and child.post < before:
+            out.append(child)
+        else:
+            _range_visit(child, after, before, out)
 
 
 def _group_inline(nodes: list[El | str]) -> list[El]:
     """Loose inline runs (text and <a>, <b>... directly under a container) become one pseudo-paragraph."""
     out: list[El] = []
     run: list[El | str] = []
-
-    def flush() -> None:
-        if any((isinstance(n, str) and n.strip()) or (isinstance(n, El) and n.text()) for n in run):
-            p = El(tag="p", attrs={}, children=list(run))
-            p.pre = min((n.pre for n in run if isinstance(n, El)), default=0)
-            p.post = max((n.post for n in run if isinstance(n, El)), default=0)
-            out.append(p)
-        run.clear()
-
     for n in nodes:
         if isinstance(n, El) and n.is_block:
-            flush()
+            _flush_inline(run, out)
             out.append(n)
         else:
             run.append(n)
-    flush()
+    _flush_inline(run, out)
     return out
+
+
+def _flush_inline(run: list[El | str], out: list[El]) -> None:
+    """A run of inline nodes with any text becomes a pseudo-paragraph on ``out``; the run is emptied."""
+    if any((isinstance(n, str) and n.strip()) or (isinstance(n, El) and n.text()) for n in run):
+        p = El(tag="p", attrs={}, children=list(run))
+        p.pre = min((n.pre for n in run if isinstance(n, El)), default=0)
+        p.post = max((n.post for n in run if isinstance(n, El)), default=0)
+        out.append(p)
+    run.clear()
 
 
 _YEAR_HEADING = re.compile(r"\s*(" + scholarly.YEAR + r")\s*:?\s*")
@@ -459,21 +462,22 @@ def _group_under_titles(blocks: list[El]) -> list[El]:
     """Blocks led by paper-title headings: each title with the blocks up to the next one is one record."""
     out: list[El] = []
     group: list[El] = []
-
-    def flush() -> None:
-        if group and group[0].memo.get("paper-title"):
-            out.append(_wrap(group))
-        else:
-            for b in group:
-                out.extend(split_records(b))
-        group.clear()
-
     for b in blocks:
         if b.memo.get("paper-title") or (group and not group[0].memo.get("paper-title") and b.tag in HEADINGS):
-            flush()
+            _flush_titled(group, out)
         group.append(b)
-    flush()
+    _flush_titled(group, out)
     return out
+
+
+def _flush_titled(group: list[El], out: list[El]) -> None:
+    """A group led by a paper title becomes one record on ``out``, any other its blocks' records; emptied."""
+    if group and group[0].memo.get("paper-title"):
+        out.append(_wrap(group))
+    else:
+        for b in group:
+            out.extend(split_records(b))
+    group.clear()
 
 
 def _wrap(parts: list[El]) -> El:
@@ -550,25 +554,27 @@ def _record_lines(el: El) -> list[str]:
         lines = el.memo["record-lines"] = el.lines()
         return lines
     parts: list[str] = []
-
-    def walk(node: El) -> None:
-        if node is not el and (node.tag == "details" or _skipped(node)):
-            return
-        if node.is_block:
-            parts.append("\n")
-        for child in node.children:
-            if isinstance(child, str):
-                parts.append(child.replace("\n", " "))
-            elif child.tag == "br":
-                parts.append("\n")
-            elif child.tag != "img":
-                walk(child)
-        if node.is_block:
-            parts.append("\n")
-
-    walk(el)
+    _record_parts(el, el, parts)
     lines = el.memo["record-lines"] = [ln for ln in (clean(x) for x in "".join(parts).split("\n")) if ln]
     return lines
+
+
+def _record_parts(node: El, record: El, parts: list[str]) -> None:
+    """The text of ``node`` inside ``record`` onto ``parts``, a line break around each block, without
+    the parts that are not content (``_record_lines``)."""
+    if node is not record and (node.tag == "details" or _skipped(node)):
+        return
+    if node.is_block:
+        parts.append("\n")
+    for child in node.children:
+        if isinstance(child, str):
+            parts.append(child.replace("\n", " "))
+        elif child.tag == "br":
+            parts.append("\n")
+        elif child.tag != "img":
+            _record_parts(child, record, parts)
+    if node.is_block:
+        parts.append("\n")
 
 
 # ---------------------------------------------------------------- papers
@@ -848,7 +854,26 @@ class _Reading:
 
     reference: str | None  # a one-line record with no marked title: the line for the reference reader
     links: list[tuple[str, str]]
-    by_roles: Callable[[], _Draft | None]  # the reading by roles, computed when the reference reader declines
+    # what the reading by roles starts from (``_read_roles``): the record's lines, the texts of its buttons,
+    # its badge, a marked title (its rule and line) and a venue label in front, if the first look found them
+    lines: list[str]
+    buttons: frozenset[str]
+    badge: str | None
+    title: str | None
+    rule: str | None
+    title_idx: int | None
+    venue: str | None
+    lead: bool  # the first line opens with a bracketed label ("[ICLR 2024] Title")
+    draft: _Draft | None = None
+    read: bool = False
+
+    def by_roles(self) -> _Draft | None:
+        """The reading by roles, computed when the reference reader declines, once. (A method, not a
+        closure over ``_read_record``: a closure and its frame refer to each other, and that cycle
+        would keep the record's element alive until the cycle collector came.)"""
+        if not self.read:
+            self.draft, self.read = _read_roles(self), True
+        return self.draft
 
 
 @dataclass
@@ -1052,100 +1077,97 @@ def _read_record(el: El) -> _Reading | None:
         venue = lead.group(1)
 
     reference = _strip_links_text(first, buttons) if title is None and len(lines) == 1 else None
-    once: list[_Draft | None] = []
+    return _Reading(reference, links, lines, buttons, badge, title, rule, title_idx, venue, lead is not None)
 
-    def by_roles() -> _Draft | None:
-        if not once:
-            once.append(_roles())
-        return once[0]
 
-    def _roles() -> _Draft | None:
-        nonlocal title, rule, title_idx, venue
-        if title is None:
-            cand = first
-            if venue and cand.startswith(venue):
-                cand = cand[len(venue):]
-            cand = _BRACKET_VENUE.sub("", cand) if lead and venue else cand
-            status = _LEADING_STATUS.match(cand)
-            if status:  # "在投 Title" / "Preprint Title": a status badge before the title
-                venue = venue or status.group(1)
-                cand = cand[status.end():]
-            if len(lines) > 1:
-                cand = _strip_links_text(cand, buttons)  # "Title Code [PDF]": buttons after the title
-            t = _clean_title(cand)
-            if len(lines) == 1:
-                # one-line bibliography: "Title, A. Author, B. Author" or "Authors. Title. Venue."
-                t = _one_line_title(t)
-            if t and _title_like(t):
-                title, rule, title_idx = t, "first-line", 0
-        if title is None:
-            return None
+def _read_roles(r: _Reading) -> _Draft | None:
+    """A record read by roles (title, authors, venue), from its lines and what the first look found."""
+    lines, buttons, badge, links = r.lines, r.buttons, r.badge, r.links
+    title, rule, title_idx, venue = r.title, r.rule, r.title_idx, r.venue
+    first = lines[0]
+    if title is None:
+        cand = first
+        if venue and cand.startswith(venue):
+            cand = cand[len(venue):]
+        cand = _BRACKET_VENUE.sub("", cand) if r.lead and venue else cand
+        status = _LEADING_STATUS.match(cand)
+        if status:  # "在投 Title" / "Preprint Title": a status badge before the title
+            venue = venue or status.group(1)
+            cand = cand[status.end():]
+        if len(lines) > 1:
+            cand = _strip_links_text(cand, buttons)  # "Title Code [PDF]": buttons after the title
+        t = _clean_title(cand)
+        if len(lines) == 1:
+            # one-line bibliography: "Title, A. Author, B. Author" or "Authors. Title. Venue."
+            t = _one_line_title(t)
+        if t and _title_like(t):
+            title, rule, title_idx = t, "first-line", 0
+    if title is None:
+        return None
 
-        rest = [ln for i, ln in enumerate(lines) if i != title_idx]
-        if title_idx is not None and len(lines) > 1:
-            # "Title AAAI, 2024" / "Title. Authors": what follows the title on its line is a line of its own
-            line = lines[title_idx]
-            pos = line.find(title)
-            tail = _strip_links_text(line[pos + len(title):], buttons).strip(" ,.;:-–—|") if pos >= 0 else ""
-            if tail and not _is_link_label(tail):
-                rest.insert(title_idx, tail)
-        authors: list[str] = []
-        lead_year: int | None = None
-        tail_note: str | None = None
-        venue_line = None  # the venue as written, year and pages included: the venue keeps only its name
-        if title_idx == 0 and len(lines) == 1:
-            whole = _strip_links_text(clean(lines[0]), buttons)
-            pos = whole.find(title)
-            before = _YEAR_AT_END.sub("", whole[:pos]).strip(" ,.") if pos > 0 else ""
-            after = whole[pos + len(title):].strip(" ,.") if pos >= 0 else ""
-            if before and _names_before(before):
-                authors = cues.split_authors(before)
-                if after and not _is_author_line(after):
-                    end = _YEAR_ENDS_SENTENCE.search(after)  # "..., 2020. This book won...":
-                    after = after[:end.end()].strip(" .") if end else after  # the citation ends at its year
-                    venue, venue_line = venue or _venue_from(after), after
-                rest = []
-                lead_year = scholarly.find_year(whole[:pos])
-            elif after:
-                note = _NOTE_AT_END.search(after)
-                if note and cues.author_share(after[:note.start()]) >= 0.6:  # "authors, (Oral)": a note on the venue
-                    tail_note, after = note.group(1), after[:note.start()]
-                rest = [after]
-        # the first line may also hold authors or the venue after the title ("Title. Authors. Venue")
-        for ln in rest:
-            ln2 = _strip_links_text(ln, buttons)
-            if not ln2:
+    rest = [ln for i, ln in enumerate(lines) if i != title_idx]
+    if title_idx is not None and len(lines) > 1:
+        # "Title AAAI, 2024" / "Title. Authors": what follows the title on its line is a line of its own
+        line = lines[title_idx]
+        pos = line.find(title)
+        tail = _strip_links_text(line[pos + len(title):], buttons).strip(" ,.;:-–—|") if pos >= 0 else ""
+        if tail and not _is_link_label(tail):
+            rest.insert(title_idx, tail)
+    authors: list[str] = []
+    lead_year: int | None = None
+    tail_note: str | None = None
+    venue_line = None  # the venue as written, year and pages included: the venue keeps only its name
+    if title_idx == 0 and len(lines) == 1:
+        whole = _strip_links_text(clean(lines[0]), buttons)
+        pos = whole.find(title)
+        before = _YEAR_AT_END.sub("", whole[:pos]).strip(" ,.") if pos > 0 else ""
+        after = whole[pos + len(title):].strip(" ,.") if pos >= 0 else ""
+        if before and _names_before(before):
+            authors = cues.split_authors(before)
+            if after and not _is_author_line(after):
+                end = _YEAR_ENDS_SENTENCE.search(after)  # "..., 2020. This book won...":
+                after = after[:end.end()].strip(" .") if end else after  # the citation ends at its year
+                venue, venue_line = venue or _venue_from(after), after
+            rest = []
+            lead_year = scholarly.find_year(whole[:pos])
+        elif after:
+            note = _NOTE_AT_END.search(after)
+            if note and cues.author_share(after[:note.start()]) >= 0.6:  # "authors, (Oral)": a note on the venue
+                tail_note, after = note.group(1), after[:note.start()]
+            rest = [after]
+    # the first line may also hold authors or the venue after the title ("Title. Authors. Venue")
+    for ln in rest:
+        ln2 = _strip_links_text(ln, buttons)
+        if not ln2:
+            continue
+        if not authors:
+            a, v = _split_author_venue(ln2)
+            if a and v:
+                authors = cues.split_authors(a)
+                venue_line = venue_line or v
                 continue
-            if not authors:
-                a, v = _split_author_venue(ln2)
-                if a and v:
-                    authors = cues.split_authors(a)
-                    venue_line = venue_line or v
-                    continue
-            if not authors and cues.author_share(ln2) >= 0.6:
-                if not _is_venue_line(ln2) or cues.author_share(ln2) >= 0.9:
-                    authors = cues.split_authors(ln2)
-                    continue
-            if venue_line is None and _is_venue_line(ln2) and len(ln2) < 250:
-                a, v = _split_author_venue(ln2)
-                if a and v and not authors:
-                    authors = cues.split_authors(a)
-                    venue_line = v
-                else:
-                    venue_line = ln2
-        if venue is None and venue_line:
-            venue = _venue_from(venue_line)
-        elif venue and venue_line and _PRESENTATION.fullmatch(venue.strip()):
-            venue = f"{_venue_from(venue_line)} ({venue.strip('[]()')})"  # an "Oral" badge belongs to the venue line
-        if venue is None and badge and _is_venue_line(badge) and badge.lower() not in _CATEGORY_BADGES:
-            venue = badge
-        if venue and cues.author_share(venue) >= 0.8 and not _acronym_year(venue):
-            venue = None
-        if venue and tail_note and tail_note not in venue:
-            venue = f"{venue} {tail_note}"
-        return _Draft(title, rule, authors, venue, venue_line, lead_year, links)
-
-    return _Reading(reference, links, by_roles)
+        if not authors and cues.author_share(ln2) >= 0.6:
+            if not _is_venue_line(ln2) or cues.author_share(ln2) >= 0.9:
+                authors = cues.split_authors(ln2)
+                continue
+        if venue_line is None and _is_venue_line(ln2) and len(ln2) < 250:
+            a, v = _split_author_venue(ln2)
+            if a and v and not authors:
+                authors = cues.split_authors(a)
+                venue_line = v
+            else:
+                venue_line = ln2
+    if venue is None and venue_line:
+        venue = _venue_from(venue_line)
+    elif venue and venue_line and _PRESENTATION.fullmatch(venue.strip()):
+        venue = f"{_venue_from(venue_line)} ({venue.strip('[]()')})"  # an "Oral" badge belongs to the venue line
+    if venue is None and badge and _is_venue_line(badge) and badge.lower() not in _CATEGORY_BADGES:
+        venue = badge
+    if venue and cues.author_share(venue) >= 0.8 and not _acronym_year(venue):
+        venue = None
+    if venue and tail_note and tail_note not in venue:
+        venue = f"{venue} {tail_note}"
+    return _Draft(title, rule, authors, venue, venue_line, lead_year, links)
 
 
 @lru_cache(maxsize=16384)

@@ -7,13 +7,15 @@ Each file is read four ways (as a worker's job, with link discovery and ``explai
 result pickled as they cross to a worker and back; by ``extract`` with its format guessed; with
 ``explain``; with a per-source CSS selector), twice over: the second round finds the
 per-text caches filled and must answer the same. An extraction error is a result too (its class and
-words). The first line says which build made the dump: the file each ``monitor`` module came from.
+words). The first line says which build made the dump: the file each ``monitor`` module came from; the
+second, how many objects reading the files left in reference cycles (``cyclic_garbage``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import json
 import pickle
 import sys
@@ -76,12 +78,28 @@ def dump(files: list[Path]) -> list[str]:
     return out
 
 
+def cyclic_garbage(files: list[Path]) -> int:
+    """How many objects reading ``files`` (as ``extract`` does) left in reference cycles: each holds
+    what it refers to (a page's elements) until the cycle collector runs, so the extractor makes none."""
+    from monitor.extract import extract
+
+    gc.collect()
+    gc.disable()
+    try:
+        for f in files:
+            extract(f.read_bytes().decode("utf-8", errors="replace"), url=f.name, today=TODAY)
+        return gc.collect()
+    finally:
+        gc.enable()
+
+
 def main(argv: list[str]) -> int:
     out, files = Path(argv[0]), [Path(a) for a in argv[1:]]
     results = dump(files)
     loaded = {name: str(getattr(mod, "__file__", "")) for name, mod in sorted(sys.modules.items())
               if name == "monitor" or name.startswith("monitor.")}
-    out.write_text("\n".join([json.dumps(loaded), *results]) + "\n", encoding="utf-8")
+    cycles = json.dumps({"cyclic_garbage": cyclic_garbage(files)})
+    out.write_text("\n".join([json.dumps(loaded), cycles, *results]) + "\n", encoding="utf-8")
     return 0
 
 
