@@ -14,10 +14,14 @@ import sys
 
 from setuptools import setup
 
-# The modules a page's extraction runs through, and nothing that does I/O: typed throughout, checked
-# by mypy when they are compiled (mypyc refuses a module with a type error).
+# The modules a page's extraction runs through (with the worker's decoding, link discovery and cleaning,
+# which the run's own process uses too), and nothing that does I/O: typed throughout, checked by mypy
+# when they are compiled (mypyc refuses a module with a type error).
 COMPILED = [
+    "monitor/decode.py",
+    "monitor/safe.py",
     "monitor/scholarly.py",
+    "monitor/site.py",
     "monitor/extract/__init__.py",
     "monitor/extract/announce.py",
     "monitor/extract/cues.py",

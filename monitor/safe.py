@@ -31,7 +31,7 @@ from .models import Announcement, NewsItem, Page, Profile, Publication
 
 # C0 controls but tab and newline, DEL, C1 controls, surrogates (lone ones only reach us this way),
 # and the two non-characters XML 1.0 forbids.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 # Browsers drop tabs and newlines inside URLs and leading control characters and spaces, so
 # "java\tscript:" is a javascript: URL: those are removed before the scheme is read.

@@ -240,6 +240,7 @@ def discover(text: str, *, fmt: str, url: str, content_type: str | None = None) 
     if not is_web(url):
         return []
     fmt = detect_format(text, content_type, url) if fmt == "auto" else fmt
+    anchors: list[tuple[str, LexborNode | None]]
     if fmt == "text":
         base, anchors = url, [(m.group(0).rstrip(".,;:"), None) for m in _URL_IN_TEXT.finditer(text)]
     else:

@@ -98,15 +98,32 @@ def test_the_compiled_build_reads_every_page_as_the_plain_build(tmp_path):
 
 
 def test_the_compiled_build_runs_the_pipeline_from_its_own_install(tmp_path, page_server):
+    """The run's own process uses compiled modules too (``site`` to follow a site's pages, ``safe`` to
+    clean and redact what it stores and prints, ``decode``): a homepage alone, one that links its
+    publications page, and a failing address with a secret in it."""
     page_server.set("/dana/", (PAGES / "v1.html").read_bytes())
+    page_server.set("/lee/", "<html><body><h1>Lee Example</h1><nav><a href='pubs.html'>Publications</a></nav>"
+                             "<p>I study graphs.</p></body></html>")
+    page_server.set("/lee/pubs.html", (PAGES / "v1.html").read_bytes())
+    page_server.set("/gone/?token=s3cr3tvalue", "down", status=500)
+    sources = [("Dana Example", page_server.url("/dana/")), ("Lee Example", page_server.url("/lee/")),
+               ("Gone Example", page_server.url("/gone/?token=s3cr3tvalue"))]
     config = tmp_path / "sources.yaml"
-    config.write_text(f"sources:\n  - name: Dana Example\n    url: {page_server.url('/dana/')}\n", encoding="utf-8")
+    config.write_text("sources:\n" + "".join(f"  - name: {n}\n    url: '{u}'\n" for n, u in sources), encoding="utf-8")
     db = tmp_path / "monitor.db"
     monitor = COMPILED_PYTHON.parent / "monitor"
     run = subprocess.run([str(monitor), "--config", str(config), "--db", str(db), "run", "--once"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert "Dana Example" in run.stdout and "new" in run.stdout
+    assert "Gone Example" in run.stdout and "500" in run.stdout
+    assert "s3cr3tvalue" not in run.stdout + run.stderr
     with sqlite3.connect(db) as conn:
-        (papers,) = conn.execute("SELECT papers FROM snapshots").fetchone()
-    assert papers >= 2
+        papers = dict(conn.execute("SELECT s.name, n.papers FROM snapshots n JOIN sources s ON s.id = n.source_id"))
+        followed = conn.execute("SELECT p.url, p.role, p.status FROM source_pages p JOIN sources s"
+                                " ON s.id = p.source_id WHERE s.name = 'Lee Example' AND p.role != 'home'").fetchall()
+        errors = [e for (e,) in conn.execute("SELECT last_error FROM sources WHERE name = 'Gone Example'")]
+    assert papers["Dana Example"] >= 2
+    assert papers["Lee Example"] == papers["Dana Example"]  # its papers are on the page it links
+    assert followed == [(page_server.url("/lee/pubs.html"), "linked", 200)]
+    assert errors and "500" in errors[0] and "s3cr3tvalue" not in errors[0]

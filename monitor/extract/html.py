@@ -20,7 +20,7 @@ from functools import lru_cache
 from itertools import islice
 from operator import itemgetter
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from selectolax.lexbor import LexborHTMLParser
