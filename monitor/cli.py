@@ -179,8 +179,8 @@ def _print_run_table(results: list[CheckResult]) -> None:
         rows.append((r.source, r.outcome, str(r.status or "-"), "-" if r.papers is None else str(r.papers),
                      "-" if r.news is None else str(r.news), str(len(r.events))))
     widths = [min(40, max(len(row[i]) for row in rows)) for i in range(len(rows[0]))]
-    for row in rows:
-        click.echo("  ".join(cell[:40].ljust(w) for cell, w in zip(row, widths)).rstrip())
+    # one write for the whole table: a line at a time is a flushed write per source
+    click.echo("\n".join("  ".join(cell[:40].ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows))
     failed = [r for r in results if r.outcome == "failed"]
     suspect = [r for r in results if r.outcome == "suspect"]
     pages = sum(len(r.page_errors) for r in results)
