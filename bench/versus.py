@@ -15,10 +15,10 @@ minidb cache. The monitor runs ``monitor run --once`` with ``--concurrency`` (de
 
 Per run: wall time, pages/s, the ratio to urlwatch's, CPU seconds (the process and the children it
 waited for), and the peak memory of the whole process tree (RSS of the process and every child,
-extraction workers included, sampled every 20 ms from ``/proc``, psutil where it cannot). Then the database size per source,
-extraction milliseconds per page over the corpus (median and p90, as ``extract_speed.py`` measures
-them in a fresh process set up as an extraction worker: one pass, and the best of 3 rounds), and the
-start-up of the read-only commands against the monitor's database. The bars: first run at least as
+extraction workers included, sampled every 20 ms from ``/proc``, psutil where it cannot). Then the
+database size per source, extraction milliseconds per page over the corpus (median and p90, as
+``extract_speed.py`` measures them in a fresh process set up as an extraction worker: one pass, and
+the best of 3 rounds), and the start-up of the read-only commands against the monitor's database. The bars: first run at least as
 fast as urlwatch's, unchanged run at least 4x, peak tree memory at most 200 MB, read-only start-up
 under 0.2 s, extraction median at most 5 ms (one pass).
 """
