@@ -217,6 +217,34 @@ def test_a_batch_commits_whole_checks_and_a_failing_check_alone_is_undone(tmp_pa
         assert other.execute("SELECT COUNT(*) FROM items WHERE source_id = ?", [ids["S1"]]).fetchone()[0] == 0
 
 
+def test_a_check_in_a_batch_keeps_its_rollback_copies_in_memory(tmp_path):
+    """A check inside a batch is a savepoint: SQLite keeps a copy of each page it changes, and past
+    64 KiB would write those copies to a temporary file (an open file named ``etilqs_...``, already
+    unlinked). The store keeps them in memory: a first run otherwise makes hundreds of thousands of writes."""
+    import os
+
+    def temp_files() -> list[str]:
+        links = []
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                links.append(os.readlink(f"/proc/self/fd/{fd}"))
+            except OSError:
+                pass  # the listing's own descriptor, closed by now
+        return [link for link in links if "etilqs_" in link]
+
+    store = Store(tmp_path / "t.db")
+    sid = store.sync_sources([Source(name="S", url="http://x/")])["S"]
+    with store.batch(checks=100, seconds=3600):
+        with store.transaction():
+            store.db.execute("CREATE TABLE filler (x BLOB)")
+            store.db.conn.executemany("INSERT INTO filler VALUES (?)", [(os.urandom(3000),) for _ in range(100)])
+        with store.transaction():  # changes every page of the table: some 300 KiB of copies
+            store.db.execute("UPDATE filler SET x = zeroblob(3000)")
+            store.db.execute("UPDATE sources SET papers = 1 WHERE id = ?", [sid])
+            assert temp_files() == []
+    assert store.db.execute("SELECT COUNT(*) FROM filler WHERE x = zeroblob(3000)").fetchone()[0] == 100
+
+
 def test_a_run_killed_during_a_batch_leaves_whole_checks_only(tmp_path):
     """A process killed with a batch open: what was committed is whole checks, the rest is not there."""
     import subprocess
