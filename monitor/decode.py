@@ -7,13 +7,15 @@ HTTP stack (``fetch``), and the parent never decodes a body it will not extract.
 
 from __future__ import annotations
 
+from typing import Final
+
 import codecs
 import re
 
-SNIFF_BYTES = 4096  # where <meta charset> must appear (HTML's prescan uses 1024; pages in the wild are sloppier)
+SNIFF_BYTES: Final = 4096  # where <meta charset> must appear (HTML's prescan uses 1024; pages in the wild are sloppier)
 
 # Labels browsers know but Python's codec registry does not.
-_LABEL_ALIASES = {
+_LABEL_ALIASES: Final = {
     "windows-874": "cp874",
     "x-sjis": "cp932",
     "gb_2312-80": "gbk",
@@ -21,7 +23,7 @@ _LABEL_ALIASES = {
 }
 # Browsers decode these declared charsets with a superset (WHATWG Encoding Standard): pages labelled
 # gb2312 routinely contain GBK-only characters, "iso-8859-1" pages contain windows-1252 quotes, etc.
-_SUPERSETS = {
+_SUPERSETS: Final = {
     "ascii": "cp1252",
     "iso8859-1": "cp1252",
     "iso8859-9": "cp1254",
@@ -32,16 +34,16 @@ _SUPERSETS = {
     "big5": "big5hkscs",
 }
 # Text codecs that a web page must not be allowed to select.
-_REFUSED_CODECS = frozenset(
+_REFUSED_CODECS: Final = frozenset(
     {"undefined", "idna", "punycode", "unicode-escape", "raw-unicode-escape", "utf-7", "mbcs", "oem"}
 )
-BOMS = (
+BOMS: Final = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_META_CHARSET = re.compile(rb"""<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
-_XML_ENCODING = re.compile(rb"""^\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]+)""")
+_META_CHARSET: Final = re.compile(rb"""<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+_XML_ENCODING: Final = re.compile(rb"""^\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]+)""")
 
 
 def decode_body(body: bytes, content_type: str | None = None) -> str:

@@ -24,23 +24,23 @@ http(s) links.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .models import Announcement, NewsItem, Page, Profile, Publication
 
 # C0 controls but tab and newline, DEL, C1 controls, surrogates (lone ones only reach us this way),
 # and the two non-characters XML 1.0 forbids.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+_UNSAFE: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_SCHEME: Final = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 # Browsers drop tabs and newlines inside URLs and leading control characters and spaces, so
 # "java\tscript:" is a javascript: URL: those are removed before the scheme is read.
-_URL_JUNK = re.compile(r"[\x00-\x20\x7f-\x9f\u00a0\u1680\u2000-\u200f\u2028\u2029\u202f\u205f\u3000\ufeff]")
-SECRET_PARAMS = re.compile(
+_URL_JUNK: Final = re.compile(r"[\x00-\x20\x7f-\x9f\u00a0\u1680\u2000-\u200f\u2028\u2029\u202f\u205f\u3000\ufeff]")
+SECRET_PARAMS: Final = re.compile(
     r"(token|key|secret|passw(or)?d|pwd|pass|sig|signature|auth|authorization|credential|session|sid|code|"
     r"access[_-]?token|api[_-]?key|client[_-]?secret)$", re.IGNORECASE)
-SECRET_WORDS = ("token", "secret", "passw", "apikey", "api_key", "api-key", "auth", "signature", "credential")
-MASK = "***"
+SECRET_WORDS: Final = ("token", "secret", "passw", "apikey", "api_key", "api-key", "auth", "signature", "credential")
+MASK: Final = "***"
 
 
 def clean_text(text: Any) -> Any:
@@ -122,7 +122,7 @@ def _secret_param(name: str) -> bool:
 
 # An http(s) address without credentials, query, fragment, whitespace or control characters: it has
 # nothing to redact, and urlsplit/urlunsplit would give it back as it is.
-_PLAIN_WEB = re.compile(r"https?://[^@?#\s\x00-\x1f\x7f-\x9f]*\Z")
+_PLAIN_WEB: Final = re.compile(r"https?://[^@?#\s\x00-\x1f\x7f-\x9f]*\Z")
 
 
 def redact_url(url: Any) -> Any:

@@ -6,32 +6,34 @@ A module of its own, below both ``extract`` and ``diff``, so neither reaches int
 
 from __future__ import annotations
 
+from typing import Final
+
 import re
 from functools import lru_cache
 
-YEAR = r"(?:19[5-9]\d|20\d\d)"
+YEAR: Final = r"(?:19[5-9]\d|20\d\d)"
 
 # Where a paper stands before (or instead of) a venue.
-PUBLICATION_STATUS = (
+PUBLICATION_STATUS: Final = (
     r"preprint|arxiv|under\s+review|under\s+submission|in\s+submission|submitted|in\s+preparation|"
     r"work\s+in\s+progress|to\s+appear|accepted|in\s+press|forthcoming|technical\s+report|tech(?:nique|nical)?\.?\s+report"
 )
 STATUS_WORDS = PUBLICATION_STATUS + r"|oral|spotlight|poster|highlight|findings|workshop|demo|short|long|best\s+paper"
 # Words that name a venue and that titles seldom hold.
-VENUE_NAME_WORDS = (
+VENUE_NAME_WORDS: Final = (
     r"proceedings|conference|journal|transactions|workshop|symposium|letters|magazine|annals|"
     r"advances\s+in|congress|arxiv|preprints?|dissertation|in\s+submission|under\s+review|technical\s+report"
 )
 # Venue words, with those that titles hold too ("A Review of ...", "International ...") and publishers,
 # which are no venue by themselves.
-VENUE_WORDS = VENUE_NAME_WORDS + r"|review|international|annual|meeting|thesis|press|springer|elsevier|ieee|acm"
+VENUE_WORDS: Final = VENUE_NAME_WORDS + r"|review|international|annual|meeting|thesis|press|springer|elsevier|ieee|acm"
 # (the word boundary is tested after the first capital, for the pattern to open with a character)
-ACRONYM_YEAR = re.compile(
+ACRONYM_YEAR: Final = re.compile(
     r"([A-Z](?<=\b[A-Z])[A-Za-z&@\-]*[A-Z][A-Za-z&@\-]*)\)?\s*['’]?\s*,?\s*(" + YEAR + r"|'\d\d|’\d\d)\b")
 
 # What IGNORECASE matches for a lowercase ASCII letter besides its capital: Unicode's case rules add
 # 'İ' and 'ı' to i, the Kelvin sign to k, the long s to s (tests/test_cues.py checks every character).
-_CASE_EXTRA = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
+_CASE_EXTRA: Final = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
 
 
 def _cases(letter: str) -> str:
@@ -60,25 +62,26 @@ def _by_initial(words: str) -> str:
     return "|".join(f"[{_cases(letter)}](?i:{'|'.join(rests)})" for letter, rests in groups.items())
 
 
-VENUE_CUE = re.compile(r"\b(?:" + _by_initial(VENUE_WORDS + r"|" + STATUS_WORDS) + r")\b")
+VENUE_CUE: Final = re.compile(r"\b(?:" + _by_initial(VENUE_WORDS + r"|" + STATUS_WORDS) + r")\b")
 # A venue named by its words alone, in a line with nothing else to say what it is (plain text): no
 # presentation words ('Long', 'Oral') or words that titles use ('Review'), which need the line's role too.
-VENUE_NAME_CUE = re.compile(
+VENUE_NAME_CUE: Final = re.compile(
     r"\b(?:" + _by_initial(VENUE_NAME_WORDS + r"|" + PUBLICATION_STATUS + r"|findings") + r")\b")
 # A year not inside a longer number, a date or a version: YEAR with the test of the character before it
 # moved after its first digit, so that the pattern opens with a digit and is searched for one.
-YEAR_RE = re.compile(r"((?:1(?<![\d./]1)9[5-9]|2(?<![\d./]2)0\d)\d)(?!\d)")
+YEAR_RE: Final = re.compile(r"((?:1(?<![\d./]1)9[5-9]|2(?<![\d./]2)0\d)\d)(?!\d)")
 
 
-VENUE_STATUS = re.compile(
+VENUE_STATUS: Final = re.compile(
     r"\b(preprint|arxiv|under review|under submission|in submission|submitted|to appear|accepted|in press|"
     r"forthcoming|technical report|technique report|work in progress|in preparation|workshop|findings|oral|"
     r"spotlight|poster|highlight|best paper\w*|award)\b", re.I)
-_BARE_ACRONYM = re.compile(r"\b[A-Z]{3,}\b")
-_PUBLISHERS = {"IEEE", "ACM", "SIAM", "IET", "IFIP", "USENIX", "AAAS", "PMLR", "CEUR"}  # not venues by themselves
+_BARE_ACRONYM: Final = re.compile(r"\b[A-Z]{3,}\b")
+_PUBLISHERS: Final = frozenset({"IEEE", "ACM", "SIAM", "IET", "IFIP", "USENIX", "AAAS", "PMLR",
+                                "CEUR"})  # not venues by themselves
 
 
-_ARXIV_NUMBER = re.compile(r"\d\d{3}\.\d{4,5}")  # an arXiv id's digits ('2401.12345'): opens with one digit
+_ARXIV_NUMBER: Final = re.compile(r"\d\d{3}\.\d{4,5}")  # an arXiv id's digits ('2401.12345'): opens with one digit
 
 
 def venue_core(venue: str) -> frozenset[str]:
@@ -91,14 +94,14 @@ def venue_core(venue: str) -> frozenset[str]:
     return frozenset(core)
 
 
-_VENUE_DETAIL = re.compile(
+_VENUE_DETAIL: Final = re.compile(
     r"\s*,?\s*(?<![\w.])(?:(?:vol(?:ume)?\.?|v\.(?=\s*\d)|no\.?|num(?:ber)?\.?|issue|pp\.?|pages?|art(?:icle)?\.?(?:\s+no\.?)?)\s*"
     r"[\w\-–]+(?:\s*\(\d+\))?(?:\s*[-–:]\s*[\w]+)*|\d+\s*\(\d+\)(?:\s*:\s*[\w]+(?:\s*[-–]\s*\w+)?)?|"
     r"\d+\s*:\s*\w+(?:\s*[-–]\s*\w+)?)(?=\s*(?:,|\.|$|\(|\d{4}))", re.I)
 
 
-_NOT_LATIN = re.compile(r"[^A-Za-z]")
-_EMPTY_PIECE = re.compile(r"\s*,\s*(?=,)")
+_NOT_LATIN: Final = re.compile(r"[^A-Za-z]")
+_EMPTY_PIECE: Final = re.compile(r"\s*,\s*(?=,)")
 
 
 # What every match of _VENUE_DETAIL holds, looked for first (most venues hold no detail, and that pattern
@@ -106,8 +109,8 @@ _EMPTY_PIECE = re.compile(r"\s*,\s*(?=,)")
 # word's start and in any case, the opening of one of its words ('vol', 'v.', 'no', 'num', 'issue', 'pp',
 # 'page', 'art'). Each branch of the second opens with one character (each case of a word's initial),
 # which the engine looks for.
-_NUMBER_BEFORE_MARK = re.compile(r"\d\s*[(:]")
-_DETAIL_WORD = re.compile("|".join(
+_NUMBER_BEFORE_MARK: Final = re.compile(r"\d\s*[(:]")
+_DETAIL_WORD: Final = re.compile("|".join(
     f"{c}(?<![\\w.]{c})(?i:{rest})"
     for letter, rest in (("v", r"ol|\."), ("n", "o|um"), ("i", "ssue"), ("p", "p|age"), ("a", "rt"))
     for c in _cases(letter)))
@@ -138,9 +141,9 @@ def venue_without_details(venue: str) -> str:
 
 
 # Opens with one digit (a look behind first would have it tried at every position).
-_ARXIV_ID = re.compile(r"(\d(?<![\d.]\d)\d)(0[1-9]|1[0-2])\.\d{4,5}(?!\d)")
-_URL = re.compile(r"https?://\S+")
-_SHORT_YEAR = re.compile(r"\b[A-Z][A-Za-z]+\s*['’](\d\d)\b")
+_ARXIV_ID: Final = re.compile(r"(\d(?<![\d.]\d)\d)(0[1-9]|1[0-2])\.\d{4,5}(?!\d)")
+_URL: Final = re.compile(r"https?://\S+")
+_SHORT_YEAR: Final = re.compile(r"\b[A-Z][A-Za-z]+\s*['’](\d\d)\b")
 
 
 @lru_cache(maxsize=65536)

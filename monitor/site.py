@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from typing import TYPE_CHECKING
+from typing import Final, TYPE_CHECKING
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from .models import SiteLink
@@ -31,20 +31,20 @@ from .safe import redact_url
 if TYPE_CHECKING:
     from selectolax.lexbor import LexborNode
 
-FOLLOW_MAX = 4  # linked pages read with a homepage, at most (the best-named first)
-LISTED_MAX = 10  # pages a source may list under ``pages:``
-FOLLOW_KINDS = frozenset({"publications", "news"})
+FOLLOW_MAX: Final = 4  # linked pages read with a homepage, at most (the best-named first)
+LISTED_MAX: Final = 10  # pages a source may list under ``pages:``
+FOLLOW_KINDS: Final = frozenset({"publications", "news"})
 PATH_SCORE, TEXT_SCORE = 2, 1  # a link named by its path outranks one named by its text alone
-LINK_TEXT_MAX = 60  # longer link texts are sentences or titles, not the name of a page
-SCOPE_DEPTH = 2  # a homepage this many folders deep (/people/dana/) is a page among others: stay under it
-PAGE_SUFFIXES = frozenset({"", ".html", ".htm", ".xhtml", ".shtml", ".php", ".asp", ".aspx", ".jsp", ".md",
-                           ".markdown", ".txt"})
-PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/markdown", "text/x-markdown", "text/plain"})
-INDEX_NAMES = frozenset({"index", "default", "home", "main"})  # /publications/index.html is named by its folder
-LOGIN = re.compile(
+LINK_TEXT_MAX: Final = 60  # longer link texts are sentences or titles, not the name of a page
+SCOPE_DEPTH: Final = 2  # a homepage this many folders deep (/people/dana/) is a page among others: stay under it
+PAGE_SUFFIXES: Final = frozenset({"", ".html", ".htm", ".xhtml", ".shtml", ".php", ".asp", ".aspx", ".jsp", ".md",
+                                  ".markdown", ".txt"})
+PAGE_TYPES: Final = frozenset({"text/html", "application/xhtml+xml", "text/markdown", "text/x-markdown", "text/plain"})
+INDEX_NAMES: Final = frozenset({"index", "default", "home", "main"})  # /publications/index.html is named by its folder
+LOGIN: Final = re.compile(
     r"(?<![a-z])(?:log[-_ ]?(?:in|on|out)|sign[-_ ]?(?:in|on|up|out)|sso|cas|oauth2?|auth(?:enticate|orize)?|"
     r"wp-login|wp-admin|admin|accounts?|register|password|shibboleth)(?![a-z])", re.I)
-_URL_IN_TEXT = re.compile(r"https?://[^\s<>()\"'\]]+")
+_URL_IN_TEXT: Final = re.compile(r"https?://[^\s<>()\"'\]]+")
 
 
 def is_web(url: str | None) -> bool:
@@ -105,10 +105,10 @@ def canonical(url: str) -> str:
     return f"//{_host(parts)}{port}{path}" + (f"?{parts.query}" if parts.query else "")
 
 
-_CAMEL_CASE = re.compile(r"(?<=[a-z])(?=[A-Z])")
-_NOT_WORD = re.compile(r"[\W_]+")
-_NUMBER_WORD = re.compile(r"[\d\W_]+")
-_FILE_SUFFIX = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,5}")
+_CAMEL_CASE: Final = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_NOT_WORD: Final = re.compile(r"[\W_]+")
+_NUMBER_WORD: Final = re.compile(r"[\d\W_]+")
+_FILE_SUFFIX: Final = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,5}")
 
 
 def path_words(path: str) -> str:
@@ -218,7 +218,7 @@ def _label(a: LexborNode) -> str:
     return " ".join(text.split())
 
 
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_SCHEME: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 
 
 def _elsewhere(href: str, own: tuple[str, ...]) -> bool:

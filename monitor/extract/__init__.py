@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from typing import Callable
+from typing import Callable, Final
 
 from ..models import Page
 from .announce import find_announcements, find_profile
@@ -24,7 +24,7 @@ from .text import extract_text
 
 __all__ = ["extract", "detect_format", "markdown_to_html", "looks_like_error_page", "Limits", "PageTooComplex"]
 
-MARKDOWN_RULES = ("table", "strikethrough")  # CommonMark (raw HTML allowed) with GitHub's tables and ~~strikes~~
+MARKDOWN_RULES: Final = ("table", "strikethrough")  # CommonMark (raw HTML allowed) with GitHub's tables and ~~strikes~~
 
 
 def python_markdown() -> Callable[[str], str]:
@@ -48,8 +48,8 @@ def _markdown_renderer() -> Callable[[str], str]:
 
 
 _render_markdown = _markdown_renderer()
-_FRONT_MATTER = re.compile(r"\A---\s*\n.*?\n---\s*\n", re.S)
-_ERROR_TITLE = re.compile(
+_FRONT_MATTER: Final = re.compile(r"\A---\s*\n.*?\n---\s*\n", re.S)
+_ERROR_TITLE: Final = re.compile(
     r"\b(?:40[0-9]|41[0-9]|50[0-9])\b|not found|page not found|doesn'?t exist|does not exist|server error|"
     r"service unavailable|bad gateway|access denied|forbidden|under maintenance|site not found|"
     r"there isn'?t a github pages site here|domain (?:is )?for sale|account suspended", re.I)

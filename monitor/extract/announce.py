@@ -10,13 +10,15 @@ flag: lowercasing once is much cheaper than a case-blind search).
 
 from __future__ import annotations
 
+from typing import Final
+
 import re
 
 from ..models import Announcement, NewsItem, Profile
 
-_NEG = re.compile(r"\b(?:not|no longer|don'?t|do not|isn'?t|aren'?t|never|no)\b\s+(?:\w+\s+){0,3}?"
-                  r"(?:have|accept|taking|take|hiring|recruit|looking|openings?|available|seeking|on the)")
-PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+_NEG: Final = re.compile(r"\b(?:not|no longer|don'?t|do not|isn'?t|aren'?t|never|no)\b\s+(?:\w+\s+){0,3}?"
+                         r"(?:have|accept|taking|take|hiring|recruit|looking|openings?|available|seeking|on the)")
+PATTERNS: Final[list[tuple[str, re.Pattern[str]]]] = [
     ("on_market", re.compile(
         r"\bon the (?:[\w-]+\s+){0,2}(?:job|academic|faculty|industry|tenure[- ]track)\s*market\b|"
         r"\bon the market\b|"
@@ -52,18 +54,18 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"\btransition(?:ing)?\s+to\s+industry\b|\bno\s+longer\s+(?:taking|accepting)\s+(?:new\s+)?students\b")),
 ]
 # Finished now, told as news: a recent news item, or a bio sentence that says "recently".
-_JUST_GRADUATED = re.compile(
+_JUST_GRADUATED: Final = re.compile(
     r"\b(?:successfully\s+)?defended\s+(?:my\s+|the\s+|his\s+|her\s+)?(?:ph\.?\s?d\.?\s*)?(?:thesis|dissertation)\b|"
     r"\b(?:ph\.?\s?d\.?\s+)?(?:thesis|dissertation)\s+(?:was\s+|is\s+)?(?:successfully\s+)?defended\b|"
     r"\bpass(?:ed)?\s+(?:my\s+|the\s+)?(?:ph\.?\s?d\.?\s+)?(?:final\s+)?(?:thesis\s+|dissertation\s+)?defen[cs]e\b")
-_RECENTLY_GRADUATED = re.compile(
+_RECENTLY_GRADUATED: Final = re.compile(
     r"\b(?:just|recently)\s+(?:completed|finished|obtained|received|earned|defended)\s+(?:my\s+)?"
     r"(?:ph\.?\s?d\.?|doctora(?:te|l))")
-_JOINS_US = re.compile(r"\b(?:join(?:ed)? (?:us|our|me|the lab)|join my)\b")  # an invitation, not a move
+_JOINS_US: Final = re.compile(r"\b(?:join(?:ed)? (?:us|our|me|the lab)|join my)\b")  # an invitation, not a move
 # Words every match of a pattern contains one of (each pattern's alternatives end or start with one):
 # a text with none of them is not searched. Most texts announce nothing, and a substring test costs
 # a small part of a search with these patterns. Keep in step with the patterns above.
-CUES: dict[str, tuple[str, ...]] = {
+CUES: Final[dict[str, tuple[str, ...]]] = {
     "on_market": ("market", "job", "position", "opportunities", "roles", "employment"),
     "graduating": ("graduat", "defend"),
     "hiring_students": ("looking", "searching", "recruiting", "seeking", "hiring", "position", "opening",
@@ -74,17 +76,17 @@ CUES: dict[str, tuple[str, ...]] = {
     "recently_graduated": ("just", "recently"),
     "just_graduated": ("defen",),
 }
-_SENTENCE = re.compile(r"(?<=[.!?。])\s+(?=[A-Z0-9\"“(])|\n+")
+_SENTENCE: Final = re.compile(r"(?<=[.!?。])\s+(?=[A-Z0-9\"“(])|\n+")
 
 
 def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
 
 
-PRIORITY = ("on_market", "joining", "graduating", "hiring_students", "other")
+PRIORITY: Final = ("on_market", "joining", "graduating", "hiring_students", "other")
 
 
-RECENT_MONTHS = 6  # a news item dated this close to the newest one is still current
+RECENT_MONTHS: Final = 6  # a news item dated this close to the newest one is still current
 
 
 def recent(news: list[NewsItem], first: int = 3) -> list[NewsItem]:
@@ -163,7 +165,7 @@ def _cued(low: str, kind: str) -> bool:
     return False
 
 
-_POSITIONS = (
+_POSITIONS: Final = (
     r"(?:(?:tenure[- ]track\s+)?(?:assistant|associate|full|adjunct|research|visiting|distinguished)\s+)*professor|"
     r"lecturer|(?:senior\s+)?lecturer|reader|"
     r"(?:(?:final|first|second|third|fourth|fifth|\d+(?:st|nd|rd|th))[- ]year\s+)?(?:ph\.?\s?d\.?|doctoral|master'?s?|m\.?s\.?|graduate|undergraduate)\s+(?:student|candidate)|"
@@ -171,7 +173,7 @@ _POSITIONS = (
     r"(?:senior\s+|staff\s+|principal\s+)?research\s+(?:scientist|engineer|fellow|associate)|"
     r"(?:senior\s+)?researcher|scientist|engineer"
 )
-_POS_RE = re.compile(
+_POS_RE: Final = re.compile(
     r"\b(?:i am|i'm|i work as|currently|is)\s+(?:now\s+|currently\s+)?(?:an?\s+)?(?P<pos>" + _POSITIONS + r")\s+"
     r"(?:at|in|of|from|with)\s+(?:the\s+)?(?P<aff>[^.;\n]{3,150})", re.I)
 

@@ -7,6 +7,8 @@ about one page: a heading called "Publications", a venue written "ICLR 2024", a 
 
 from __future__ import annotations
 
+from typing import Final
+
 import datetime as dt
 import re
 import unicodedata
@@ -16,7 +18,7 @@ from ..scholarly import YEAR  # the scholarly vocabulary that extraction shares 
 
 # ---------------------------------------------------------------- section headings
 
-_PUB_WORDS = (
+_PUB_WORDS: Final = (
     r"publications?|papers?|preprints?|manuscripts?|articles?|selected\s+works?|recent\s+works?|"
     r"(?:selected|recent|featured|current)\s+(?:research|work)|research(?:\s+(?:papers|outputs?|work))?|"
     r"conference|journals?|workshops?|book\s+chapters?|books?|theses|thesis|"
@@ -24,11 +26,11 @@ _PUB_WORDS = (
     r"publikationen|veröffentlichungen|publicaciones|publicações|pubblicazioni|论文|发表|出版物|學術論文|学术论文|"
     r"研究成果|業績|論文"
 )
-_NEWS_WORDS = (
+_NEWS_WORDS: Final = (
     r"news|updates?|highlights?|announcements?|what'?s\s+new|latest|recent\s+(?:activities|events)|"
     r"noticias|nouvelles|actualités|aktuelles|neuigkeiten|notizie|新闻|动态|新聞|消息|最新|ニュース|お知らせ"
 )
-_OTHER_WORDS = (
+_OTHER_WORDS: Final = (
     r"educations?|experiences?|employment|positions?|appointments?|teaching|courses?|lectures?|services?|"
     r"professional\s+(?:services?|activities)|reviewer|reviewing|awards?|honou?rs?|prizes?|grants?|funding|"
     r"talks?|presentations?|invited|seminars?|tutorials?|projects?|software|code|datasets?|students?|"
@@ -40,22 +42,23 @@ _OTHER_WORDS = (
     r"visits?|quotes?|life"
 )
 # Words that name a section without saying what it holds (a research statement or a list of papers).
-_NEUTRAL_WORDS = r"research|work|home\s*page|home|overview|welcome"
+_NEUTRAL_WORDS: Final = r"research|work|home\s*page|home|overview|welcome"
 # Words that may lead a section word ("Selected Publications", "My Papers").
-_MODIFIERS = r"my|our|selected|recent|featured|latest|all|full|older|past|current|other"
+_MODIFIERS: Final = r"my|our|selected|recent|featured|latest|all|full|older|past|current|other"
 # Words that lead a section word only in a whole-line heading ("Refereed Journal Articles", "International
 # Conference Papers"): where words may follow the section word, they would make venue lines ("International
 # Conference on ...") or lists of projects ("Representative Projects") sections.
-_QUALIFIERS = (r"refereed|peer[\s-]reviewed|reviewed|major|representative|earlier|academic|professional|"
-               r"international|domestic|first[\s-]author|co[\s-]authored")
-_LEAD = r"^[^\w]*(?:(?:" + _MODIFIERS + r")\s+|\d++[.)]?\s*)*"
-_CJK_WORD = r"(?<=[\u3040-\u30ff\u4e00-\u9fff])"  # CJK words have no word boundary after them
-_PUB_RE = re.compile(_LEAD + r"(?:" + _PUB_WORDS + r")(?:\b|" + _CJK_WORD + r")", re.I)
-_NEWS_RE = re.compile(_LEAD + r"(?:" + _NEWS_WORDS + r")", re.I)
-_OTHER_RE = re.compile(_LEAD + r"(?:" + _OTHER_WORDS + r")\b", re.I)
-_RESEARCH_OTHER = re.compile(r"^[^\w]*research\s+(?:interests?|topics?|areas?|statement|experience|group|projects?|"
-                             r"overview|summary|focus|directions?|agenda)\b", re.I)
-_RESEARCH_NEWS = re.compile(r"^[^\w]*research\s+(?:highlights|news|updates)", re.I)
+_QUALIFIERS: Final = (r"refereed|peer[\s-]reviewed|reviewed|major|representative|earlier|academic|professional|"
+                      r"international|domestic|first[\s-]author|co[\s-]authored")
+_LEAD: Final = r"^[^\w]*(?:(?:" + _MODIFIERS + r")\s+|\d++[.)]?\s*)*"
+_CJK_WORD: Final = r"(?<=[\u3040-\u30ff\u4e00-\u9fff])"  # CJK words have no word boundary after them
+_PUB_RE: Final = re.compile(_LEAD + r"(?:" + _PUB_WORDS + r")(?:\b|" + _CJK_WORD + r")", re.I)
+_NEWS_RE: Final = re.compile(_LEAD + r"(?:" + _NEWS_WORDS + r")", re.I)
+_OTHER_RE: Final = re.compile(_LEAD + r"(?:" + _OTHER_WORDS + r")\b", re.I)
+_RESEARCH_OTHER: Final = re.compile(
+    r"^[^\w]*research\s+(?:interests?|topics?|areas?|statement|experience|group|projects?|"
+    r"overview|summary|focus|directions?|agenda)\b", re.I)
+_RESEARCH_NEWS: Final = re.compile(r"^[^\w]*research\s+(?:highlights|news|updates)", re.I)
 
 
 def _whole(words: str) -> re.Pattern[str]:
@@ -66,8 +69,8 @@ def _whole(words: str) -> re.Pattern[str]:
     return re.compile(rf"(?:\d++[.)]?\s*)?(?:{unit}{join})*?(?:{words})", re.I)
 
 
-_WHOLE = (("neutral", _whole(_NEUTRAL_WORDS)), ("news", _whole(_NEWS_WORDS)),
-          ("publications", _whole(_PUB_WORDS)), ("other", _whole(_OTHER_WORDS)))
+_WHOLE: Final = (("neutral", _whole(_NEUTRAL_WORDS)), ("news", _whole(_NEWS_WORDS)),
+                 ("publications", _whole(_PUB_WORDS)), ("other", _whole(_OTHER_WORDS)))
 
 
 @lru_cache(maxsize=16384)
@@ -101,9 +104,9 @@ def heading_kind(text: str, head_noun: bool = True) -> str | None:
     return None
 
 
-_NOTE_AFTER = re.compile(r"\s*\([^()]*\)$")
-_LEAD_SYMBOLS = re.compile(r"^[^\w]+")
-_LATIN = re.compile(r"[A-Za-z]")
+_NOTE_AFTER: Final = re.compile(r"\s*\([^()]*\)$")
+_LEAD_SYMBOLS: Final = re.compile(r"^[^\w]+")
+_LATIN: Final = re.compile(r"[A-Za-z]")
 
 
 def _whole_kind(t: str) -> str | None:
@@ -120,13 +123,13 @@ def _whole_kind(t: str) -> str | None:
     return next((kind for kind, pattern in _WHOLE if pattern.fullmatch(t)), None)
 
 
-_CJK_PUB = re.compile(r"论文|發表|发表|出版物|成果|業績|論文")
-_CJK_NEWS = re.compile(r"新闻|新聞|动态|動態|消息|最新|ニュース|お知らせ")
-_CJK_OTHER = re.compile(r"简介|簡介|简历|履歷|荣誉|榮譽|奖励|獎勵|教育|经历|經歷|招生|招聘|合作|联系|聯繫|研究领域|研究方向|"
-                        r"教学|教學|服务|服務|学生|學生|团队|團隊|项目|項目")
+_CJK_PUB: Final = re.compile(r"论文|發表|发表|出版物|成果|業績|論文")
+_CJK_NEWS: Final = re.compile(r"新闻|新聞|动态|動態|消息|最新|ニュース|お知らせ")
+_CJK_OTHER: Final = re.compile(r"简介|簡介|简历|履歷|荣誉|榮譽|奖励|獎勵|教育|经历|經歷|招生|招聘|合作|联系|聯繫|研究领域|研究方向|"
+                               r"教学|教學|服务|服務|学生|學生|团队|團隊|项目|項目")
 
 
-_NOT_CJK = re.compile(r"[^\u3040-\u30ff\u4e00-\u9fff]")
+_NOT_CJK: Final = re.compile(r"[^\u3040-\u30ff\u4e00-\u9fff]")
 
 
 def _cjk_kind(t: str, head_last: bool = False) -> str | None:
@@ -143,10 +146,10 @@ def _cjk_kind(t: str, head_last: bool = False) -> str | None:
     return None
 
 
-_LATIN_WORDS = re.compile(r"[A-Za-z&/\-]+")
-_NOT_PUB_LAST = re.compile(r"research|thesis|books?", re.I)
-_EVENTS_LAST = re.compile(r"conferences|events|meetings|visits|trips", re.I)
-_NOT_OTHER_LAST = re.compile(r"projects?|works?|activities", re.I)
+_LATIN_WORDS: Final = re.compile(r"[A-Za-z&/\-]+")
+_NOT_PUB_LAST: Final = re.compile(r"research|thesis|books?", re.I)
+_EVENTS_LAST: Final = re.compile(r"conferences|events|meetings|visits|trips", re.I)
+_NOT_OTHER_LAST: Final = re.compile(r"projects?|works?|activities", re.I)
 
 
 def _head_noun_kind(t: str) -> str | None:
@@ -175,22 +178,23 @@ def strip_symbols(text: str) -> str:
                    or ch in "\n")
 
 
-_EMOJI_JOINERS = frozenset("\ufe0e\ufe0f\u200d\u20e3")  # variation selectors and joiners left by emoji
-_ASCII_SYMBOLS = {i: None for i in range(128) if unicodedata.category(chr(i))[0] in ("S", "C") and chr(i) != "\n"}
+_EMOJI_JOINERS: Final = frozenset("\ufe0e\ufe0f\u200d\u20e3")  # variation selectors and joiners left by emoji
+_ASCII_SYMBOLS: Final = {i: None for i in range(128)
+                         if unicodedata.category(chr(i))[0] in ("S", "C") and chr(i) != "\n"}
 
 
 # ---------------------------------------------------------------- dates
 
-MONTHS = {
+MONTHS: Final = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
     "oct": 10, "nov": 11, "dec": 12,
 }
-MONTH: str = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-_MON = MONTH
-_SEASON = r"(?:spring|summer|fall|autumn|winter)"
-_DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
+MONTH: Final[str] = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_MON: Final = MONTH
+_SEASON: Final = r"(?:spring|summer|fall|autumn|winter)"
+_DAY: Final = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
 # A date at the start of a news item, in the many ways people write one.
-DATE_PATTERNS = [
+DATE_PATTERNS: Final = [
     rf"{YEAR}\s*[./\-年]\s*[01]?\d(?:\s*[./\-月]\s*[0-3]?\d日?)?",  # 2024.05, 2024-05-01, 2024/05/01, 2024年5月
     rf"[01]?\d\s*[./\-]\s*{YEAR}",  # 05/2024
     rf"[0-3]?\d\s*[./\-]\s*[01]?\d\s*[./\-]\s*{YEAR}",  # 01.05.2024
@@ -203,10 +207,10 @@ DATE_PATTERNS = [
     rf"{_DAY}\s+{_MON}\b\.?",  # 2 June (likewise)
     rf"{YEAR}",
 ]
-DATE = "(?:" + "|".join(DATE_PATTERNS) + ")"
-_WHOLE_DATE = re.compile(DATE, re.I)
+DATE: Final = "(?:" + "|".join(DATE_PATTERNS) + ")"
+_WHOLE_DATE: Final = re.compile(DATE, re.I)
 # A news item opens with a date, maybe bracketed or bold, then a separator.
-NEWS_DATE_RE = re.compile(
+NEWS_DATE_RE: Final = re.compile(
     r"^\s*[\[(【]?\s*(" + DATE + r"(?:\s*[,&]\s*" + DATE + r")*)"
     r"(?:\s*[\])】]\s*(?:[:：\-–—|,.]+\s*)?|\s*(?:[:：\-–—|,.]+\s*|\s+))(?=\S)",  # a closing bracket separates too
     re.I,
@@ -218,15 +222,15 @@ def is_date(text: str) -> bool:
     return _WHOLE_DATE.fullmatch(text.strip()) is not None
 
 
-_YEAR_ONLY = re.compile(YEAR)
-_MONTH_WORD = re.compile(_MON)
-_SHORT_YEAR = re.compile(r"'\s*(\d\d)\b")
-_DAY_WORD = re.compile(r"\b([0-3]?\d)(?:st|nd|rd|th)?\b")
-_DAY_AT_END = re.compile(r"\b([0-3]?\d)(?:st|nd|rd|th)?\s+$")
-_DAY_AFTER = re.compile(r"\.?\s*([0-3]?\d)(?:st|nd|rd|th)?\b")
-_YEAR_AFTER = re.compile(r"\.?\s*" + YEAR)
-_YEAR_MONTH = re.compile(rf"({YEAR})\s*[./\-年]\s*([01]?\d)(?:\s*[./\-月]\s*([0-3]?\d))?")
-_MONTH_YEAR = re.compile(rf"\b([01]?\d)\s*[./\-]\s*({YEAR})")
+_YEAR_ONLY: Final = re.compile(YEAR)
+_MONTH_WORD: Final = re.compile(_MON)
+_SHORT_YEAR: Final = re.compile(r"'\s*(\d\d)\b")
+_DAY_WORD: Final = re.compile(r"\b([0-3]?\d)(?:st|nd|rd|th)?\b")
+_DAY_AT_END: Final = re.compile(r"\b([0-3]?\d)(?:st|nd|rd|th)?\s+$")
+_DAY_AFTER: Final = re.compile(r"\.?\s*([0-3]?\d)(?:st|nd|rd|th)?\b")
+_YEAR_AFTER: Final = re.compile(r"\.?\s*" + YEAR)
+_YEAR_MONTH: Final = re.compile(rf"({YEAR})\s*[./\-年]\s*([01]?\d)(?:\s*[./\-月]\s*([0-3]?\d))?")
+_MONTH_YEAR: Final = re.compile(rf"\b([01]?\d)\s*[./\-]\s*({YEAR})")
 
 
 def parse_date(text: str, today: dt.date | None = None, default_year: int | None = None) -> str | None:
@@ -277,10 +281,10 @@ def _iso(year: int, month: int, day: int | None) -> str:
     return f"{year:04d}-{month:02d}"
 
 
-_NEWS_BADGE = re.compile(r"^\s*[\[(]?\s*(?:new|hot|latest|updated?)\s*[!:]?\s*[\])]?\s*[:\-–—]?\s*", re.I)
+_NEWS_BADGE: Final = re.compile(r"^\s*[\[(]?\s*(?:new|hot|latest|updated?)\s*[!:]?\s*[\])]?\s*[:\-–—]?\s*", re.I)
 
 
-_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+_CJK_CHAR: Final = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
 def word_count(text: str) -> int:
@@ -288,7 +292,7 @@ def word_count(text: str) -> int:
     return len(text.split()) + len(_CJK_CHAR.findall(text)) // 2
 
 
-_YEAR_THEN_SEPARATOR = re.compile(r"^\s*[\[(【]?\s*" + YEAR + r"\s*[\])】]?\s*[:：\-–—|]")
+_YEAR_THEN_SEPARATOR: Final = re.compile(r"^\s*[\[(【]?\s*" + YEAR + r"\s*[\])】]?\s*[:：\-–—|]")
 
 
 @lru_cache(maxsize=65536)
@@ -335,14 +339,14 @@ def link_kind(text: str, href: str) -> str | None:
 
 # ---------------------------------------------------------------- names
 
-_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĘĚĞĪŁŃŇŌŐŒŘŚŞŠŢŤŪŮŰŹŻŽ"
+_UPPER: Final = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĘĚĞĪŁŃŇŌŐŒŘŚŞŠŢŤŪŮŰŹŻŽ"
 _NAME_TOKEN = (rf"(?:(?:[{_UPPER}]['’])?[{_UPPER}][a-zà-ÿā-ž][\w'’]*\.?|(?:[{_UPPER}]\.-?){{1,3}}|[{_UPPER}]|"
                r"van|von|de|der|da|di|del|la|le|du|dos|bin|al|el)")
-NAME_RE = re.compile(rf"^{_NAME_TOKEN}(?:[\s\-]+{_NAME_TOKEN}){{1,3}}$")
+NAME_RE: Final = re.compile(rf"^{_NAME_TOKEN}(?:[\s\-]+{_NAME_TOKEN}){{1,3}}$")
 
 
 # Words that title-case titles and venue names are made of, and that are nobody's name.
-_NOT_NAME_WORDS = frozenset("""
+_NOT_NAME_WORDS: Final = frozenset("""
 learning neural network networks vision language languages recognition pattern computer computers conference
 international journal transactions systems system science sciences robotics robot robots processing intelligence
 artificial machine machines data analysis model models deep graph graphs information knowledge natural
@@ -362,10 +366,10 @@ ieee acm aaai springer elsevier press report technical preprint arxiv proceeding
 """.split())
 
 
-_NAME_MARKS = re.compile(r"[*†‡#§¶✉^\d,]+$")
-_MARK_CHARS = "*†‡#§¶✉^,"  # what ``_NAME_MARKS`` strips from the end, digits aside
-_LEAD_AND = re.compile(r"^(?:and|&)\s+")
-_CJK_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
+_NAME_MARKS: Final = re.compile(r"[*†‡#§¶✉^\d,]+$")
+_MARK_CHARS: Final = "*†‡#§¶✉^,"  # what ``_NAME_MARKS`` strips from the end, digits aside
+_LEAD_AND: Final = re.compile(r"^(?:and|&)\s+")
+_CJK_NAME: Final = re.compile(r"[\u4e00-\u9fff]{2,4}")
 
 
 def _is_initial(word: str) -> bool:
@@ -397,10 +401,10 @@ def looks_like_name(text: str) -> bool:
 
 # "and" as a word, written to open with its letter: a pattern whose every branch opens with a character is
 # searched for those characters, rather than tried at every position of the line
-AND_WORD = r"a(?<=\ba)nd\b"
-_AUTHOR_SEP = re.compile(rf",|;|&|，|{AND_WORD}")
-_SURNAME_SEP = re.compile(rf",|;|&|{AND_WORD}")
-_SURNAME = re.compile(rf"(?:(?:van|von|de|der|da|di|del|la|le)\s+)*[{_UPPER}](?:['’][{_UPPER}])?[a-zà-ÿā-ž][\w'’\-]*")
+AND_WORD: Final = r"a(?<=\ba)nd\b"
+_AUTHOR_SEP: Final = re.compile(rf",|;|&|，|{AND_WORD}")
+_SURNAME_SEP: Final = re.compile(rf",|;|&|{AND_WORD}")
+_SURNAME: Final = re.compile(rf"(?:(?:van|von|de|der|da|di|del|la|le)\s+)*[{_UPPER}](?:['’][{_UPPER}])?[a-zà-ÿā-ž][\w'’\-]*")
 
 
 def surname_list(text: str) -> bool:
@@ -410,7 +414,7 @@ def surname_list(text: str) -> bool:
         (_SURNAME.fullmatch(p) and p.lower() not in _NOT_NAME_WORDS) or looks_like_name(p) for p in parts)
 
 
-_AUTHOR_MARKS = re.compile(r"[*†‡#§¶✉^]+")
+_AUTHOR_MARKS: Final = re.compile(r"[*†‡#§¶✉^]+")
 
 
 def _split_at_separators(text: str) -> list[str]:
@@ -431,8 +435,8 @@ def split_authors(text: str) -> list[str]:
     return out
 
 
-_PARENTHESES = re.compile(r"\(.*?\)")
-_ET_AL = re.compile(r"e(?<=\be)t\s+al\.?")  # "\bet": written to open with its letter (see AND_WORD)
+_PARENTHESES: Final = re.compile(r"\(.*?\)")
+_ET_AL: Final = re.compile(r"e(?<=\be)t\s+al\.?")  # "\bet": written to open with its letter (see AND_WORD)
 
 
 @lru_cache(maxsize=65536)

@@ -20,30 +20,30 @@ from functools import lru_cache
 from operator import attrgetter
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Final, Iterator, Mapping
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import ExtractError
 
-INVISIBLE = frozenset({
+INVISIBLE: Final = frozenset({
     "script", "style", "template", "noscript", "head", "svg", "math", "iframe", "object", "embed",
     "canvas", "video", "audio", "select", "option", "textarea", "input", "button", "link", "meta",
 })
-BLOCK = frozenset({
+BLOCK: Final = frozenset({
     "address", "article", "aside", "blockquote", "body", "dd", "details", "dialog", "div", "dl", "dt",
     "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
     "heading", "hr", "html", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody",
     "td", "tfoot", "th", "thead", "tr", "ul", "center", "caption",
 })
-HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6, "heading": 2}
-_ZERO_WIDTH_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"  # dropped by ``clean`` (they hide inside titles)
-_OTHER_SPACES = "\t\r\f\v\u00a0\u2002-\u200a\u202f\u205f\u3000"  # white space but " " (a character class's body)
-_ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_CHARS}]")
-_SPACES = re.compile(f"[ {_OTHER_SPACES}]+")
+HEADINGS: Final = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6, "heading": 2}
+_ZERO_WIDTH_CHARS: Final = "\u200b\u200c\u200d\u2060\ufeff\u00ad"  # dropped by ``clean`` (they hide inside titles)
+_OTHER_SPACES: Final = "\t\r\f\v\u00a0\u2002-\u200a\u202f\u205f\u3000"  # white space but " " (a character class's body)
+_ZERO_WIDTH: Final = re.compile(f"[{_ZERO_WIDTH_CHARS}]")
+_SPACES: Final = re.compile(f"[ {_OTHER_SPACES}]+")
 # What ``clean`` would change inside a text: a zero-width character, or a run of ``_SPACES`` that is not
 # one plain space (any space but " ", or two in a row)
-_UNCLEAN = re.compile(f"[{_ZERO_WIDTH_CHARS}{_OTHER_SPACES}]| {{2}}")
+_UNCLEAN: Final = re.compile(f"[{_ZERO_WIDTH_CHARS}{_OTHER_SPACES}]| {{2}}")
 
 
 @dataclass(frozen=True)
@@ -79,15 +79,16 @@ def limits(value: Limits) -> Iterator[None]:
 # The markup scan: tags outside comments, scripts and styles. Void and self-closed tags never make
 # the tree deeper; an end tag closes everything opened after its element (as the parser does); an
 # element the parser closes by itself (p, li, td, a...) closes its open predecessor of the same name.
-_SKIP = re.compile(r"<!--.*?(?:-->|\Z)|<(script|style|textarea|title)\b.*?(?:</\1\s*>|\Z)", re.S | re.I)
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^<>]*?(/?)>")
-_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
-                   "track", "wbr", "image", "keygen"})
-_SELF_CLOSING = frozenset({"p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead", "tbody",
-                           "tfoot", "colgroup", "caption", "rb", "rt", "rp", "a", "nobr", "html", "head", "body"})
-MARKUP_DEPTH_FACTOR = 4  # the scan is an estimate: it refuses only well beyond the tree's own limit
-SCAN_ABOVE_TAGS = 5000  # fewer tags than this parse fast at any nesting (5,000 nested divs: ~30 ms)
-EAGER_TEXT = 1000  # characters: elements this small get their text while the tree is built
+_SKIP: Final = re.compile(r"<!--.*?(?:-->|\Z)|<(script|style|textarea|title)\b.*?(?:</\1\s*>|\Z)", re.S | re.I)
+_TAG: Final = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^<>]*?(/?)>")
+_VOID: Final = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+                          "source", "track", "wbr", "image", "keygen"})
+_SELF_CLOSING: Final = frozenset({"p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead", "tbody",
+                                  "tfoot", "colgroup", "caption", "rb", "rt", "rp", "a", "nobr", "html", "head",
+                                  "body"})
+MARKUP_DEPTH_FACTOR: Final = 4  # the scan is an estimate: it refuses only well beyond the tree's own limit
+SCAN_ABOVE_TAGS: Final = 5000  # fewer tags than this parse fast at any nesting (5,000 nested divs: ~30 ms)
+EAGER_TEXT: Final = 1000  # characters: elements this small get their text while the tree is built
 
 
 def nesting_estimate(html: str, stop_at: int) -> int:
@@ -295,7 +296,7 @@ class El:
         return found[bisect_left(found, self.pre + 1, key=_PRE):bisect_right(found, self.post, key=_PRE)]
 
 
-_PRE = attrgetter("pre")
+_PRE: Final = attrgetter("pre")
 
 
 def _is_link(el: El) -> bool:

@@ -13,6 +13,8 @@ The method, in order:
 
 from __future__ import annotations
 
+from typing import Final
+
 import datetime as dt
 import re
 from bisect import bisect_left, bisect_right
@@ -32,10 +34,10 @@ from .dom import BLOCK, HEADINGS, El, clean, parse_html, release, title_of
 from .structured import structured_papers
 from .text import parse_bib_line_both
 
-ATOMIC = frozenset({"li", "p", "dt", "dd", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "summary"})
-SKIP_IN_RECORD = ("bibtex", "abstract", "abstracts", "bib", "citation-modal", "modal")
-_SKIP_CLASSES = frozenset(SKIP_IN_RECORD)
-_LINK_LABEL = re.compile(
+ATOMIC: Final = frozenset({"li", "p", "dt", "dd", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "summary"})
+SKIP_IN_RECORD: Final = ("bibtex", "abstract", "abstracts", "bib", "citation-modal", "modal")
+_SKIP_CLASSES: Final = frozenset(SKIP_IN_RECORD)
+_LINK_LABEL: Final = re.compile(
     r"^(?:\[[^\]\d]{0,30}\]|\([^)\d]{0,30}\)|pdf|paper|code|arxiv|bib(?:tex)?|slides?|poster|video|project(?: page)?|"
     r"website|webpage|talk|demo|data(?:set)?|blog|cite|doi|url|html|abs(?:tract)?|supp(?:lementary)?|"
     r"github|media|press|openreview|proceedings|[|/•·,]|\s)+$", re.I)
@@ -48,11 +50,12 @@ def _is_link_label(text: str) -> bool:
     return _LINK_LABEL.match(text) is not None
 
 
-_NUMBERING = re.compile(r"^\s*(?:\[\s*[A-Za-z]?\d+\s*\]|\(?[A-Za-z]?\d{1,3}[.)])\s*")
+_NUMBERING: Final = re.compile(r"^\s*(?:\[\s*[A-Za-z]?\d+\s*\]|\(?[A-Za-z]?\d{1,3}[.)])\s*")
 # A class or id that names what a block holds: "news", "news-list", "main-publications", "paper-box".
-_MARKER = re.compile(r"(?:(?:main|more|all|selected|recent|full|my)[-_])?([a-z]{4,})(?:[-_](?:list|items?|section|"
-                     r"container|box|entry|entries|wrapper|block|area|content|cards?))?")
-_BRACKET_VENUE = re.compile(r"^\s*[\[【(]\s*([^\]】)]{2,60}?)\s*[\]】)]\s*")
+_MARKER: Final = re.compile(
+    r"(?:(?:main|more|all|selected|recent|full|my)[-_])?([a-z]{4,})(?:[-_](?:list|items?|section|"
+    r"container|box|entry|entries|wrapper|block|area|content|cards?))?")
+_BRACKET_VENUE: Final = re.compile(r"^\s*[\[【(]\s*([^\]】)]{2,60}?)\s*[\]】)]\s*")
 
 
 @dataclass
@@ -67,8 +70,8 @@ class Section:
     overridden: set[str] = field(default_factory=set)  # kinds a selector took over
 
 
-_ANY = Section(title="", kind=None, level=0, heading=None)
-_YEAR_LABEL = re.compile(r"\W*" + scholarly.YEAR + r"\W*")  # "2024", "[2023]": a year naming a group
+_ANY: Final = Section(title="", kind=None, level=0, heading=None)
+_YEAR_LABEL: Final = re.compile(r"\W*" + scholarly.YEAR + r"\W*")  # "2024", "[2023]": a year naming a group
 
 
 def _only_child(el: El) -> El | str | None:
@@ -95,7 +98,7 @@ def _text_blocks(el: El) -> list[El]:
 
 # ---------------------------------------------------------------- sections
 
-_PSEUDO_HEADING_TAGS = frozenset({"p", "div", "dt", "center", "td", "summary"})
+_PSEUDO_HEADING_TAGS: Final = frozenset({"p", "div", "dt", "center", "td", "summary"})
 
 
 def _pseudo_heading(el: El) -> tuple[int, str] | None:
@@ -297,7 +300,7 @@ def _flush_inline(run: list[El | str], out: list[El]) -> None:
     run.clear()
 
 
-_YEAR_HEADING = re.compile(r"\s*(" + scholarly.YEAR + r")\s*:?\s*")
+_YEAR_HEADING: Final = re.compile(r"\s*(" + scholarly.YEAR + r")\s*:?\s*")
 
 
 def split_sections(root: El) -> list[Section]:
@@ -326,7 +329,7 @@ def split_sections(root: El) -> list[Section]:
 
 # ---------------------------------------------------------------- records
 
-_DIGIT = re.compile(r"\d")
+_DIGIT: Final = re.compile(r"\d")
 
 
 def _sig(el: El) -> tuple[str, str]:
@@ -397,7 +400,7 @@ def _at_least(n: int, found: Iterator[object]) -> bool:
     return sum(1 for _ in islice(found, n)) >= n
 
 
-_NESTED = frozenset({"ul", "ol", "table", "li"})
+_NESTED: Final = frozenset({"ul", "ol", "table", "li"})
 
 
 def _flat_row(tr: El) -> bool:
@@ -579,10 +582,10 @@ def _record_parts(node: El, record: El, parts: list[str]) -> None:
 
 # ---------------------------------------------------------------- papers
 
-_MORE_AUTHORS = re.compile(r"\s*[*†‡#\d]*\s*(?:,|\(|and\b|&)")  # after a name: the list of authors goes on
-_TITLE_CLASS = re.compile(r"(?:^|[\s_-])(?:paper-?)?title\b")
-_STYLED = frozenset({"strong", "b", "a", "em", "i", "span", "font", "u"})
-_STYLED_RULE = {tag: f"<{tag}>" for tag in _STYLED}
+_MORE_AUTHORS: Final = re.compile(r"\s*[*†‡#\d]*\s*(?:,|\(|and\b|&)")  # after a name: the list of authors goes on
+_TITLE_CLASS: Final = re.compile(r"(?:^|[\s_-])(?:paper-?)?title\b")
+_STYLED: Final = frozenset({"strong", "b", "a", "em", "i", "span", "font", "u"})
+_STYLED_RULE: Final = {tag: f"<{tag}>" for tag in _STYLED}
 
 
 def _title_candidates(el: El) -> Iterator[tuple[str, str]]:
@@ -615,27 +618,27 @@ def _title_candidates(el: El) -> Iterator[tuple[str, str]]:
             yield text, _STYLED_RULE[e.tag]
 
 
-_MARKUP = re.compile(r"</?[a-zA-Z][^<>]{0,300}>")
-_QUOTES = "\"“”'"
-_QUOTES_AROUND = re.compile(f"^[{_QUOTES}]+|[{_QUOTES}]+$")
-_FINAL_PERIOD = re.compile(r"\.$")
-_URL_START = re.compile(r"^https?://")
-_LIST_JOIN = re.compile(rf",|&|{cues.AND_WORD}")  # what joins the names of an author list
-_NO_WORDS = re.compile(r"[\W\d]+")
-_LEAD_ACRONYM_YEAR = re.compile(r"^[A-Z][\w&@\-]*\s*['’]?\d{2,4}\s+")
-_LEAD_NOTES = re.compile(r"^(?:\([^)]{1,60}\)\s*)+")
-_APA_YEAR = re.compile(r"^(.{3,1000}?)\(\s*" + scholarly.YEAR + r"[a-z]?\s*\)[.:,]?\s*")
-_VENUE_OPENER = re.compile(r"^(?:In|To appear in|Accepted (?:to|by|at|in))\s*:?\s+\S")
-_ENDS_WORD_YEAR = re.compile(r"[A-Za-z)]\s*,?\s*\(?" + scholarly.YEAR + r"\)?\.?$")
-_ENDS_NUMBER_YEAR = re.compile(r"\d\s*,?\s*\(?" + scholarly.YEAR + r"\)?\.?$")
-_ONLY_YEAR = re.compile(r"[^a-z]*" + scholarly.YEAR + r"[^a-z]*")
-_TRAILING_LABELS = re.compile(r"(\s*(?:\[[^\]]{0,30}\]|\|))+\s*$")
-_GLUED_SPAN = re.compile(r"(\d)([A-Z][a-z])")
-_LEAD_DATE = re.compile(r"^" + cues.MONTH + r"\.?,?\s*" + scholarly.YEAR + r"\b[\s,.·]*", re.I)
-_IN_PARENS = re.compile(r"\(.*\)")
-_LEAD_IN = re.compile(r"^(?:in|at|published in|appeared in|accepted (?:to|by|at|in))\s*:?\s+", re.I)
-_SENTENCE_BREAK = re.compile(r"[.!?]\s+\S")
-_AFTER_ABBREVIATION = re.compile(r"(?<=\w\w[.])\s+(?=[A-Za-z(\[*])")
+_MARKUP: Final = re.compile(r"</?[a-zA-Z][^<>]{0,300}>")
+_QUOTES: Final = "\"“”'"
+_QUOTES_AROUND: Final = re.compile(f"^[{_QUOTES}]+|[{_QUOTES}]+$")
+_FINAL_PERIOD: Final = re.compile(r"\.$")
+_URL_START: Final = re.compile(r"^https?://")
+_LIST_JOIN: Final = re.compile(rf",|&|{cues.AND_WORD}")  # what joins the names of an author list
+_NO_WORDS: Final = re.compile(r"[\W\d]+")
+_LEAD_ACRONYM_YEAR: Final = re.compile(r"^[A-Z][\w&@\-]*\s*['’]?\d{2,4}\s+")
+_LEAD_NOTES: Final = re.compile(r"^(?:\([^)]{1,60}\)\s*)+")
+_APA_YEAR: Final = re.compile(r"^(.{3,1000}?)\(\s*" + scholarly.YEAR + r"[a-z]?\s*\)[.:,]?\s*")
+_VENUE_OPENER: Final = re.compile(r"^(?:In|To appear in|Accepted (?:to|by|at|in))\s*:?\s+\S")
+_ENDS_WORD_YEAR: Final = re.compile(r"[A-Za-z)]\s*,?\s*\(?" + scholarly.YEAR + r"\)?\.?$")
+_ENDS_NUMBER_YEAR: Final = re.compile(r"\d\s*,?\s*\(?" + scholarly.YEAR + r"\)?\.?$")
+_ONLY_YEAR: Final = re.compile(r"[^a-z]*" + scholarly.YEAR + r"[^a-z]*")
+_TRAILING_LABELS: Final = re.compile(r"(\s*(?:\[[^\]]{0,30}\]|\|))+\s*$")
+_GLUED_SPAN: Final = re.compile(r"(\d)([A-Z][a-z])")
+_LEAD_DATE: Final = re.compile(r"^" + cues.MONTH + r"\.?,?\s*" + scholarly.YEAR + r"\b[\s,.·]*", re.I)
+_IN_PARENS: Final = re.compile(r"\(.*\)")
+_LEAD_IN: Final = re.compile(r"^(?:in|at|published in|appeared in|accepted (?:to|by|at|in))\s*:?\s+", re.I)
+_SENTENCE_BREAK: Final = re.compile(r"[.!?]\s+\S")
+_AFTER_ABBREVIATION: Final = re.compile(r"(?<=\w\w[.])\s+(?=[A-Za-z(\[*])")
 
 
 @lru_cache(maxsize=65536)
@@ -663,17 +666,18 @@ def _title_like(text: str) -> bool:
     return True
 
 
-_FOOTER = re.compile(r"^\s*(?:©|\(c\)|copyright\b|last (?:updated|modified)\b|powered by\b|template\b)", re.I)
-_ITEM_TITLE = re.compile(r"(?:article|paper|pub|publication|entry|item|card|project)[-_]?title", re.I)
-_CATEGORY_BADGES = {"journal", "conference", "workshop", "book", "chapter", "book chapter", "thesis", "patent",
-                    "article", "misc", "inproceedings", "preprints", "papers"}
-_PURE_VENUE = re.compile(r"(?:[A-Z][\w&@\-]*\s*(?:'?\d{2}|\d{4})?(?:\s+(?:oral|spotlight|poster|findings|workshop))?|"
-                         r"(?:technical|technique|tech\.?)\s+report|preprint|arxiv(?:\s+preprint)?|under\s+review|"
-                         r"in\s+submission|submitted|work\s+in\s+progress|to\s+appear|in\s+press)", re.I)
+_FOOTER: Final = re.compile(r"^\s*(?:©|\(c\)|copyright\b|last (?:updated|modified)\b|powered by\b|template\b)", re.I)
+_ITEM_TITLE: Final = re.compile(r"(?:article|paper|pub|publication|entry|item|card|project)[-_]?title", re.I)
+_CATEGORY_BADGES: Final = {"journal", "conference", "workshop", "book", "chapter", "book chapter", "thesis", "patent",
+                           "article", "misc", "inproceedings", "preprints", "papers"}
+_PURE_VENUE: Final = re.compile(
+    r"(?:[A-Z][\w&@\-]*\s*(?:'?\d{2}|\d{4})?(?:\s+(?:oral|spotlight|poster|findings|workshop))?|"
+    r"(?:technical|technique|tech\.?)\s+report|preprint|arxiv(?:\s+preprint)?|under\s+review|"
+    r"in\s+submission|submitted|work\s+in\s+progress|to\s+appear|in\s+press)", re.I)
 
 
-_LEADING_STATUS = re.compile(r"^\s*[\[(【]?\s*(preprint|under review|in submission|submitted|oral|spotlight|"
-                             r"在投|审稿中|已接收|录用|预印本)\s*[\])】]?\s+(?=\S)", re.I)
+_LEADING_STATUS: Final = re.compile(r"^\s*[\[(【]?\s*(preprint|under review|in submission|submitted|oral|spotlight|"
+                                    r"在投|审稿中|已接收|录用|预印本)\s*[\])】]?\s+(?=\S)", re.I)
 
 
 @lru_cache(maxsize=65536)
@@ -722,7 +726,7 @@ def _may_end_in_year(line: str) -> bool:
     return t[-1:].isdigit() or line.endswith("\n")
 
 
-_TWO_DIGITS = re.compile(r"\d\d")
+_TWO_DIGITS: Final = re.compile(r"\d\d")
 
 
 def _acronym_year(text: str) -> re.Match[str] | None:
@@ -887,7 +891,7 @@ class _Draft:
     links: list[tuple[str, str]]
 
 
-_PREPRINT = re.compile(r"preprint|arxiv(?: preprint)?")
+_PREPRINT: Final = re.compile(r"preprint|arxiv(?: preprint)?")
 
 
 def _paper_link(kinds: dict[str, str]) -> bool:
@@ -932,9 +936,9 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
 
 # What a link's text is, beside the label vocabulary (``_LINK_LABEL``): a text this frequent on a page is a
 # button; a line with this many links and at most this many other words is a row of buttons.
-BUTTON_REPEATS = 3
+BUTTON_REPEATS: Final = 3
 MENU_LINKS, MENU_OTHER_WORDS = 3, 3
-_WORD_RUN = re.compile(r"\w+")
+_WORD_RUN: Final = re.compile(r"\w+")
 
 
 def _menu_line(line: str, link_texts: list[str]) -> bool:
@@ -977,14 +981,14 @@ def _link_repeats(el: El) -> dict[str, int]:
     return repeats
 
 
-_LEAD_NOTE = re.compile(r"\s*(\([^)]{1,40}\))")
-_YEAR_AT_END = re.compile(r"\(\s*" + scholarly.YEAR + r"[a-z]?\s*\)[.:,]?\s*$")
-_YEAR_ENDS_SENTENCE = re.compile(scholarly.YEAR + r"\)?\.\s+(?=[A-Z])")
-_NOTE_AT_END = re.compile(r"[\s,]*(\([^()]{2,60}\))\s*[.,]?\s*$")
-_PRESENTATION = re.compile(r"[\[(]?(?:oral|spotlight|poster|highlight)[\])]?", re.I)
+_LEAD_NOTE: Final = re.compile(r"\s*(\([^)]{1,40}\))")
+_YEAR_AT_END: Final = re.compile(r"\(\s*" + scholarly.YEAR + r"[a-z]?\s*\)[.:,]?\s*$")
+_YEAR_ENDS_SENTENCE: Final = re.compile(scholarly.YEAR + r"\)?\.\s+(?=[A-Z])")
+_NOTE_AT_END: Final = re.compile(r"[\s,]*(\([^()]{2,60}\))\s*[.,]?\s*$")
+_PRESENTATION: Final = re.compile(r"[\[(]?(?:oral|spotlight|poster|highlight)[\])]?", re.I)
 
 
-_LABEL_TAGS = frozenset({"code", "kbd", "strong", "b", "em", "i", "span", "mark"})
+_LABEL_TAGS: Final = frozenset({"code", "kbd", "strong", "b", "em", "i", "span", "mark"})
 
 
 def _first_label(el: El, shorter_than: float) -> str | None:
@@ -1194,8 +1198,8 @@ def _link_kinds(links: list[tuple[str, str]]) -> dict[str, str]:
     return kinds
 
 
-_PERIOD_BREAK = re.compile(r"\.\s+")
-_COMMA = re.compile(r",\s*")
+_PERIOD_BREAK: Final = re.compile(r"\.\s+")
+_COMMA: Final = re.compile(r",\s*")
 
 
 def _one_line_title(text: str) -> str:
@@ -1221,7 +1225,7 @@ def _one_line_title(text: str) -> str:
 
 # ---------------------------------------------------------------- news
 
-_EMOJI_CODE = re.compile(r"(?<!\w):[a-z0-9_+\-]+:(?!\w)")  # ":fire:"
+_EMOJI_CODE: Final = re.compile(r"(?<!\w):[a-z0-9_+\-]+:(?!\w)")  # ":fire:"
 
 
 def parse_news(el: El, *, section: Section, today: dt.date, last_date: str | None) -> NewsItem | None:
@@ -1412,7 +1416,7 @@ def _looks_like_news(records: list[El]) -> bool:
     return False
 
 
-_RANGE_REST = re.compile(r"^\s*(?:[-–—]|to\b|until\b|present\b)|^\s*[\d/.]{4,10}\b")
+_RANGE_REST: Final = re.compile(r"^\s*(?:[-–—]|to\b|until\b|present\b)|^\s*[\d/.]{4,10}\b")
 
 
 def _sentences(records: list[El]) -> bool:

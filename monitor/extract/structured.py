@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterator
+from typing import Any, Final, Iterator
 
 from selectolax.lexbor import LexborHTMLParser
 
 from ..models import Publication, norm
 from ..scholarly import find_year
 
-_ARTICLE_TYPES = {"scholarlyarticle", "article", "report", "thesis", "book", "chapter", "publicationissue",
-                  "techarticle", "creativework"}
-_BIB_ENTRY = re.compile(r"@(\w+)\s*\{\s*[^,\s]*\s*,", re.I)
-_BIB_FIELD = re.compile(r"(\w+)\s*=\s*", re.I)
-_VENUE_FIELDS = ("booktitle", "journal", "series", "publisher", "school", "institution", "howpublished")
+_ARTICLE_TYPES: Final = {"scholarlyarticle", "article", "report", "thesis", "book", "chapter", "publicationissue",
+                         "techarticle", "creativework"}
+_BIB_ENTRY: Final = re.compile(r"@(\w+)\s*\{\s*[^,\s]*\s*,", re.I)
+_BIB_FIELD: Final = re.compile(r"(\w+)\s*=\s*", re.I)
+_VENUE_FIELDS: Final = ("booktitle", "journal", "series", "publisher", "school", "institution", "howpublished")
 
 
 def structured_papers(tree: LexborHTMLParser, html: str) -> list[Publication]:

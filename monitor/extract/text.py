@@ -9,6 +9,8 @@ monitor at pages nobody has seen.
 
 from __future__ import annotations
 
+from typing import Final
+
 import datetime
 import re
 from dataclasses import dataclass, field
@@ -20,65 +22,65 @@ from . import cues
 
 # ---------------------------------------------------------------- vocabulary and patterns
 
-_MONTH_RE = rf"(?i:{cues.MONTH})\.?"
+_MONTH_RE: Final = rf"(?i:{cues.MONTH})\.?"
 
 # A listing record's first line: an optional short code (a run of capitals, maybe 'cs.XX'-like) glued
 # to a date, optionally followed by a short badge word or two ('Code', 'PDF').
-_RECORD_HEAD = re.compile(
+_RECORD_HEAD: Final = re.compile(
     rf"^(?P<code>(?:[a-z]{{1,8}}\.)?[A-Z]{{1,6}}(?:[.\-][A-Z]{{1,6}})?)?[\s·•|]*"
     rf"(?P<date>(?P<mon>{_MONTH_RE})\s+(?P<day>\d{{1,2}})(?:,\s*(?P<year>{scholarly.YEAR}))?"
     rf"|(?P<iso>{scholarly.YEAR}-\d{{2}}-\d{{2}}))"
     rf"[\s·•|]*(?P<tail>[A-Z][A-Za-z]*(?:\s+[A-Z][A-Za-z]*){{0,2}})?$"
 )
 
-_YEAR_LINE = re.compile(rf"^[\s#=*\-–—\[(]*(?P<year>{scholarly.YEAR})[\s#=*\-–—\])]*:?$")
-_COUNT_HEADING = re.compile(r"^\d[\d,]*\s+(papers|publications|preprints|articles|works)$", re.IGNORECASE)
-_UNDERLINE = re.compile(r"^[=\-~*_#]{3,}$")
-_LIST_MARKER = re.compile(  # '[12]', '[C3]', '(4)', '5.', 'J2)', or a bullet
+_YEAR_LINE: Final = re.compile(rf"^[\s#=*\-–—\[(]*(?P<year>{scholarly.YEAR})[\s#=*\-–—\])]*:?$")
+_COUNT_HEADING: Final = re.compile(r"^\d[\d,]*\s+(papers|publications|preprints|articles|works)$", re.IGNORECASE)
+_UNDERLINE: Final = re.compile(r"^[=\-~*_#]{3,}$")
+_LIST_MARKER: Final = re.compile(  # '[12]', '[C3]', '(4)', '5.', 'J2)', or a bullet
     r"^(?:\[[A-Za-z]{0,3}\d+\]|\([A-Za-z]?\d+\)|[A-Za-z]?\d{1,3}[.)]|[-*•·▪◦●○►‣–])\s+"
 )
-_URL = re.compile(r"https?://[^\s<>\"')\]]+")
+_URL: Final = re.compile(r"https?://[^\s<>\"')\]]+")
 
-_STOPWORDS = frozenset(
+_STOPWORDS: Final = frozenset(
     "the of for with via in on to from by towards toward using into is are we our at an as and or "
     "what when how why can do does not without under over through beyond".split()
 )
-_NAME_PARTICLES = frozenset("de da di del della der den van von la le du dos das bin ibn al el y zu".split())
-_ABBREVIATIONS = frozenset(
+_NAME_PARTICLES: Final = frozenset("de da di del della der den van von la le du dos das bin ibn al el y zu".split())
+_ABBREVIATIONS: Final = frozenset(
     "proc conf int intl vs vol no nos pp eds ed inc dept univ trans symp assoc comput intell mach learn "
     "natl acad sci rev lett phys soc res eng st jr sr dr prof mr ms mrs fig eq sec ch ieee acm".split()
 )
-_ABSTRACT_CUE = re.compile(
+_ABSTRACT_CUE: Final = re.compile(
     r"\b(we|our|this (paper|work|survey|study|article|thesis)|in this (paper|work|survey|study))\b", re.IGNORECASE
 )
-_VENUE_DETAILS = re.compile(r"(?<!\w)(?:(?:volume|pages)(?!\w)|vol\.|pp\.)", re.IGNORECASE)  # where in a journal
-_VENUE_ACRONYM = re.compile(
+_VENUE_DETAILS: Final = re.compile(r"(?<!\w)(?:(?:volume|pages)(?!\w)|vol\.|pp\.)", re.IGNORECASE)  # where in a journal
+_VENUE_ACRONYM: Final = re.compile(
     r"^In\s|\b[A-Z][A-Za-z]*[A-Z][A-Za-z\-]*['’]?\s?(?:19|20)?\d{2}\b"
     r"|\([A-Z][A-Za-z\-&]*[A-Z][A-Za-z\-&]*\),?\s*(?:19|20)\d{2}\b"  # 'Robotics: Science and Systems (RSS) 2019'
 )
 # ``[:!?"“”\[\]{}=/@]|\b(?:the|of|for|with|we|our|in|on|to|is|are|an?)\b``, written so that every branch
 # opens with a character (see ``_NOT_IN_AUTHORS``): the words as ``cues.AND_WORD`` writes "and"
-_NOT_IN_NAMES = re.compile(r':|!|\?|"|“|”|\[|\]|\{|\}|=|/|@|' + "|".join(
+_NOT_IN_NAMES: Final = re.compile(r':|!|\?|"|“|”|\[|\]|\{|\}|=|/|@|' + "|".join(
     rf"{w[0]}(?<=\b{w[0]}){w[1:]}\b" for w in "the of for with we our in on to is are an?".split()))
-_SENTENCE_END = re.compile(r"[.!?](?:\s+|$)")
-_AFFIL_SPLIT = re.compile(r"\s+[·•|]\s+|\s+[·•]\s*$")
-_ETAL = re.compile(r"(?:,?\s*(?:et\s+al\.?|and\s+(?:\d+\s+)?others\.?|…|\.\.\.))\s*$", re.IGNORECASE)
-_ETAL_LAST = "lL.sSſ…"  # the characters an ``_ETAL`` match can end with, in any case ("ſ" folds to "s")
+_SENTENCE_END: Final = re.compile(r"[.!?](?:\s+|$)")
+_AFFIL_SPLIT: Final = re.compile(r"\s+[·•|]\s+|\s+[·•]\s*$")
+_ETAL: Final = re.compile(r"(?:,?\s*(?:et\s+al\.?|and\s+(?:\d+\s+)?others\.?|…|\.\.\.))\s*$", re.IGNORECASE)
+_ETAL_LAST: Final = "lL.sSſ…"  # the characters an ``_ETAL`` match can end with, in any case ("ſ" folds to "s")
 # How every ``_ETAL`` match ends (in a line without trailing space): tried on the last characters alone, it
 # spares most lines that end with "." a search that tries every position of the line
-_ETAL_END = re.compile(r"(?:al\.?|others\.?|…|\.\.\.)$", re.IGNORECASE)
-_ETAL_END_LEN = len("others.")
+_ETAL_END: Final = re.compile(r"(?:al\.?|others\.?|…|\.\.\.)$", re.IGNORECASE)
+_ETAL_END_LEN: Final = len("others.")
 
 # Words of link buttons next to papers: a line made only of these is a row of links, not a title.
-_LINK_LABELS = frozenset(
+_LINK_LABELS: Final = frozenset(
     "pdf code bib bibtex abs abstract html poster slides slide video talk project page website webpage arxiv cite "
     "url doi blog github data dataset demo paper supp supplementary supplement model models link links preprint "
     "openreview proceedings press media oral spotlight award news".split()
 )
 
-_MAX_REFERENCE = 3000  # characters: longer text is not one reference (and would make the readers slow)
-_MAX_AUTHORS = 2000  # characters: no author list is longer, so no longer prefix is tried as one
-_ABSTRACT_MIN = 300  # characters: shorter prose is a blurb or a bio line, not a paper's abstract
+_MAX_REFERENCE: Final = 3000  # characters: longer text is not one reference (and would make the readers slow)
+_MAX_AUTHORS: Final = 2000  # characters: no author list is longer, so no longer prefix is tried as one
+_ABSTRACT_MIN: Final = 300  # characters: shorter prose is a blurb or a bio line, not a paper's abstract
 
 
 # ---------------------------------------------------------------- small readers
@@ -95,7 +97,7 @@ def _norm_line(line: str) -> str:
     return re.sub(r" {2,}", " ", line).strip()
 
 
-_WORD = re.compile(r"[^\W\d_][\w'’\-]*")
+_WORD: Final = re.compile(r"[^\W\d_][\w'’\-]*")
 
 
 def _words(s: str) -> list[str]:
@@ -165,10 +167,10 @@ def parse_date(s: str, default_year: int | None = None) -> str | None:
 # ---------------------------------------------------------------- author lists
 
 
-_TOKEN_MARKS = re.compile(r"[*†‡§¶#¹²³⁴⁵⁶⁷⁸⁹⁰\d]+$")
-_INITIALS = re.compile(r"(?:[A-Z]\.?-?){1,3}")
-_NAME_SEP = re.compile(r"\s*[,;]\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*")
-_SURNAME_INITIALS = re.compile(r"(?:[A-Z]\.\s*-?){1,3}|[A-Z]{1,2}")
+_TOKEN_MARKS: Final = re.compile(r"[*†‡§¶#¹²³⁴⁵⁶⁷⁸⁹⁰\d]+$")
+_INITIALS: Final = re.compile(r"(?:[A-Z]\.?-?){1,3}")
+_NAME_SEP: Final = re.compile(r"\s*[,;]\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*")
+_SURNAME_INITIALS: Final = re.compile(r"(?:[A-Z]\.\s*-?){1,3}|[A-Z]{1,2}")
 
 
 def _is_name_token(tok: str) -> bool:
@@ -201,10 +203,10 @@ def _split_names(s: str) -> list[str]:
     return names
 
 
-_INITIAL_AT_END = re.compile(r"\b[A-Z]\.$")
+_INITIAL_AT_END: Final = re.compile(r"\b[A-Z]\.$")
 # ``[:!?"“”()\[\]{}=/@]|https?``, each mark an alternative of its own: a pattern whose every branch opens
 # with a character is searched for those characters, rather than tried at every position of the line
-_NOT_IN_AUTHORS = re.compile(r':|!|\?|"|“|”|\(|\)|\[|\]|\{|\}|=|/|@|https?')
+_NOT_IN_AUTHORS: Final = re.compile(r':|!|\?|"|“|”|\(|\)|\[|\]|\{|\}|=|/|@|https?')
 
 
 def parse_authors(line: str, *, loose: bool = False) -> list[str] | None:
@@ -249,10 +251,10 @@ def parse_authors(line: str, *, loose: bool = False) -> list[str] | None:
     return names
 
 
-_AUTHORS_END = re.compile(r"\.\s+|\.?\s*\((?=" + scholarly.YEAR + r"[a-z]?\))")
-_PERIOD_BREAK = re.compile(r"\.\s+")
-_INITIAL = re.compile(r"\b[A-Z]\.")
-_BARE_INITIAL_AT_END = re.compile(r"\s[A-Z]$")
+_AUTHORS_END: Final = re.compile(r"\.\s+|\.?\s*\((?=" + scholarly.YEAR + r"[a-z]?\))")
+_PERIOD_BREAK: Final = re.compile(r"\.\s+")
+_INITIAL: Final = re.compile(r"\b[A-Z]\.")
+_BARE_INITIAL_AT_END: Final = re.compile(r"\s[A-Z]$")
 
 
 @lru_cache(maxsize=256)
@@ -285,7 +287,7 @@ def _authors_prefix(s: str, *, loose: bool = False) -> tuple[list[str], str] | N
 # ---------------------------------------------------------------- bibliographic one-liners
 
 
-_ABBREVIATED = re.compile(r"[A-Z]|(?:[A-Z]\.-?)+[A-Z]?")
+_ABBREVIATED: Final = re.compile(r"[A-Z]|(?:[A-Z]\.-?)+[A-Z]?")
 
 
 def _segments(s: str) -> list[str]:
@@ -305,9 +307,9 @@ def _segments(s: str) -> list[str]:
     return [o for o in out if o]
 
 
-_END_PUNCTUATION = re.compile(r"[,.;:]+$")
-_BRACKETS_ONLY = re.compile(r"(?:\[[^\]]*\]\s*)+")
-_LETTERS = re.compile(r"[^\W\d_]+")
+_END_PUNCTUATION: Final = re.compile(r"[,.;:]+$")
+_BRACKETS_ONLY: Final = re.compile(r"(?:\[[^\]]*\]\s*)+")
+_LETTERS: Final = re.compile(r"[^\W\d_]+")
 
 
 def _clean_title(t: str) -> str:
@@ -373,8 +375,8 @@ def _bib_one_author(s: str) -> tuple[Publication, bool] | None:
     return _bib_pub(title, names, ". ".join(segs[1:]), s), True
 
 
-_QUOTED = re.compile(r"[\"“](?P<t>[^\"“”]{8,300}?)[,.]?[\"”]")
-_LEAD_IN = re.compile(r"^in\s+", re.IGNORECASE)
+_QUOTED: Final = re.compile(r"[\"“](?P<t>[^\"“”]{8,300}?)[,.]?[\"”]")
+_LEAD_IN: Final = re.compile(r"^in\s+", re.IGNORECASE)
 
 
 def _bib_quoted(s: str) -> tuple[Publication, bool] | None:
@@ -391,8 +393,8 @@ def _bib_quoted(s: str) -> tuple[Publication, bool] | None:
     return None
 
 
-_INITIALS_ONLY = re.compile(r"(?:[A-Z]\.?[\s-]*)+")
-_LEAD_YEAR = re.compile(rf"^\(?({scholarly.YEAR})[a-z]?\)?[.,]?\s*")
+_INITIALS_ONLY: Final = re.compile(r"(?:[A-Z]\.?[\s-]*)+")
+_LEAD_YEAR: Final = re.compile(rf"^\(?({scholarly.YEAR})[a-z]?\)?[.,]?\s*")
 
 
 def _bib_authors_first(s: str) -> tuple[Publication, bool] | None:
@@ -442,7 +444,7 @@ def _bib_title_first(s: str) -> tuple[Publication, bool] | None:
     return None
 
 
-_LEAD_VENUE = re.compile(
+_LEAD_VENUE: Final = re.compile(
     rf"^(?P<v>\[[^\]]{{2,60}}\]|[A-Z][\w\-]*(?:\s[A-Z][\w\-]*){{0,2}}\s?['’]?(?:{scholarly.YEAR}|\d{{2}})"
     rf"(?:\s*\([^)]{{1,60}}\))?"
     rf"|(?i:{scholarly.PUBLICATION_STATUS}))"  # where a paper stands, written where a venue would be
@@ -450,12 +452,13 @@ _LEAD_VENUE = re.compile(
 )
 
 
-_DETAIL = re.compile(r"(?:vol(?:ume)?\.?|no\.?|pp\.?|pages?|art(?:icle)?\.?|issue|ch(?:apter)?\.?|p\.)\s*[\w\-–:]+"
-                     r"(?:\s*\(\d+\))?|\(?" + scholarly.YEAR + r"\)?|" + r"[A-Z][a-z]{2,8}\.?\s+" + scholarly.YEAR
-                     + r"|\d+(?:\(\d+\))?(?::\d+[-–]\d+)?", re.IGNORECASE)
+_DETAIL: Final = re.compile(
+    r"(?:vol(?:ume)?\.?|no\.?|pp\.?|pages?|art(?:icle)?\.?|issue|ch(?:apter)?\.?|p\.)\s*[\w\-–:]+"
+    r"(?:\s*\(\d+\))?|\(?" + scholarly.YEAR + r"\)?|" + r"[A-Z][a-z]{2,8}\.?\s+" + scholarly.YEAR
+    + r"|\d+(?:\(\d+\))?(?::\d+[-–]\d+)?", re.IGNORECASE)
 
 
-_PROCEEDINGS = re.compile(r"(?:in\s+)?proc(?:eedings|\.)", re.IGNORECASE)
+_PROCEEDINGS: Final = re.compile(r"(?:in\s+)?proc(?:eedings|\.)", re.IGNORECASE)
 
 
 def _venue_piece(piece: str, following: list[str]) -> bool:
@@ -479,8 +482,8 @@ def _title_then_venue(segment: str) -> tuple[str, str] | None:
     return None
 
 
-_AND = re.compile(rf"&|{cues.AND_WORD}")
-_AUTHOR_MARK_AT_END = re.compile(r"[*†‡]+$")
+_AND: Final = re.compile(rf"&|{cues.AND_WORD}")
+_AUTHOR_MARK_AT_END: Final = re.compile(r"[*†‡]+$")
 
 
 def _bib_ieee(s: str) -> tuple[Publication, bool] | None:
@@ -508,8 +511,8 @@ def _bib_ieee(s: str) -> tuple[Publication, bool] | None:
     return _bib_pub(split[0], names, split[1], s), True
 
 
-_STATUS = re.compile(scholarly.PUBLICATION_STATUS, re.I)
-_TRAILING_NOTES = re.compile(r"(?:[\s,|.]*(?:\([^)]{1,60}\)|\[[^\]]{1,40}\]))+[\s,|]*$|[\s,|]+$")
+_STATUS: Final = re.compile(scholarly.PUBLICATION_STATUS, re.I)
+_TRAILING_NOTES: Final = re.compile(r"(?:[\s,|.]*(?:\([^)]{1,60}\)|\[[^\]]{1,40}\]))+[\s,|]*$|[\s,|]+$")
 
 
 def _bib_commas(s: str) -> tuple[Publication, bool] | None:
@@ -548,7 +551,7 @@ def _bib_commas(s: str) -> tuple[Publication, bool] | None:
     return None
 
 
-_BIB_READERS = (_bib_quoted, _bib_authors_first, _bib_ieee, _bib_title_first, _bib_commas)
+_BIB_READERS: Final = (_bib_quoted, _bib_authors_first, _bib_ieee, _bib_title_first, _bib_commas)
 
 
 def _bib_pub(title: str, names: list[str], venue: str | None, raw: str) -> Publication:
@@ -564,7 +567,7 @@ def _bib_pub(title: str, names: list[str], venue: str | None, raw: str) -> Publi
 # ---------------------------------------------------------------- headings
 
 
-_KINDS = {"publications": "pubs"}  # the shared vocabulary's kinds, in the names the runs below use
+_KINDS: Final = {"publications": "pubs"}  # the shared vocabulary's kinds, in the names the runs below use
 
 
 @dataclass
