@@ -21,9 +21,9 @@ waited for), and the peak memory of the whole process tree (RSS of the process a
 extraction workers included, sampled every 20 ms from ``/proc``, psutil where it cannot). Then the
 database size per source, extraction milliseconds per page over the corpus (median and p90, as
 ``extract_speed.py`` measures them in a fresh process set up as an extraction worker: one pass, and
-the best of 3 rounds), and the start-up of the read-only commands against the monitor's database. The bars: first run at least as
-fast as urlwatch's, unchanged run at least 4x, peak tree memory at most 200 MB, read-only start-up
-under 0.2 s, extraction median at most 5 ms (one pass).
+the best of 3 rounds), and the start-up of the read-only commands against the monitor's database.
+The bars: first run at least as fast as urlwatch's, unchanged run at least 4x, peak tree memory at
+most 200 MB, read-only start-up under 0.2 s, extraction median at most 5 ms (one pass).
 """
 
 from __future__ import annotations
@@ -314,6 +314,7 @@ def print_report(result: dict[str, Any]) -> None:
               " median round (its fastest and slowest in brackets; memory: the highest peak of all rounds)")
         rows = [("run", "tool", "wall s", "(range)", "pages/s", "x urlwatch", "(range)", "cpu s", "peak tree MB",
                  "processes")]
+        walls = {(r["tool"], r["label"], r["round"]): r["wall_s"] for r in size["runs"]}
         for label in ("first", "unchanged"):
             uw = by[("urlwatch", label)]
             for tool in ("urlwatch", "monitor"):
@@ -321,10 +322,7 @@ def print_report(result: dict[str, Any]) -> None:
                 ratio = r["pages_per_s"] / uw["pages_per_s"]
                 low, high = r["wall_range"]
                 # the ratio's range: each of this tool's rounds against urlwatch's round of the same number
-                pairs = [(m["wall_s"], u["wall_s"]) for m in size["runs"] for u in size["runs"]
-                         if (m["tool"], m["label"], u["tool"], u["label"]) == (tool, label, "urlwatch", label)
-                         and m["round"] == u["round"]]
-                ratios = [u_wall / m_wall for m_wall, u_wall in pairs]
+                ratios = [walls[("urlwatch", label, k)] / walls[(tool, label, k)] for k in range(1, rounds + 1)]
                 rows.append((label, tool, f"{r['wall_s']:.2f}", f"({low:.2f}-{high:.2f})", f"{r['pages_per_s']:.0f}",
                              f"{ratio:.2f}", f"({min(ratios):.2f}-{max(ratios):.2f})", f"{r['cpu_s']:.1f}",
                              f"{r['peak_all_mb']:.0f}", str(r["peak_processes"])))
@@ -332,7 +330,8 @@ def print_report(result: dict[str, Any]) -> None:
         for row in rows:
             print("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
         per = size["db_bytes_per_source"]
-        print(f"  database per source: monitor {per['monitor'] / 1024:.1f} KiB, urlwatch {per['urlwatch'] / 1024:.1f} KiB")
+        print(f"  database per source: monitor {per['monitor'] / 1024:.1f} KiB,"
+              f" urlwatch {per['urlwatch'] / 1024:.1f} KiB")
         print("  monitor outcomes: " + " ".join(f"{k}={v}" for k, v in size["outcomes"].items()))
         print("  read-only start-up (best of %d): " % STARTUP_ROUNDS
               + ", ".join(f"monitor {k} {v:.3f} s" for k, v in size["startup_s"].items()))
