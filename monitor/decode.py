@@ -7,10 +7,9 @@ HTTP stack (``fetch``), and the parent never decodes a body it will not extract.
 
 from __future__ import annotations
 
-from typing import Final
-
 import codecs
 import re
+from typing import Final
 
 SNIFF_BYTES: Final = 4096  # where <meta charset> must appear (HTML's prescan uses 1024; pages in the wild are sloppier)
 

@@ -6,10 +6,9 @@ A module of its own, below both ``extract`` and ``diff``, so neither reaches int
 
 from __future__ import annotations
 
-from typing import Final
-
 import re
 from functools import lru_cache
+from typing import Final
 
 YEAR: Final = r"(?:19[5-9]\d|20\d\d)"
 

@@ -10,9 +10,8 @@ flag: lowercasing once is much cheaper than a case-blind search).
 
 from __future__ import annotations
 
-from typing import Final
-
 import re
+from typing import Final
 
 from ..models import Announcement, NewsItem, Profile
 

@@ -7,12 +7,11 @@ about one page: a heading called "Publications", a venue written "ICLR 2024", a 
 
 from __future__ import annotations
 
-from typing import Final
-
 import datetime as dt
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Final
 
 from ..scholarly import YEAR  # the scholarly vocabulary that extraction shares with the diff lives there
 

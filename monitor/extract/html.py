@@ -13,8 +13,6 @@ The method, in order:
 
 from __future__ import annotations
 
-from typing import Final
-
 import datetime as dt
 import re
 from bisect import bisect_left, bisect_right
@@ -24,6 +22,7 @@ from operator import itemgetter
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import Final
 
 from selectolax.lexbor import LexborHTMLParser
 

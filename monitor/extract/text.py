@@ -9,12 +9,11 @@ monitor at pages nobody has seen.
 
 from __future__ import annotations
 
-from typing import Final
-
 import datetime
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Final
 
 from monitor.models import NewsItem, Page, Profile, Publication
 from .. import scholarly
