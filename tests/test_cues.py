@@ -348,6 +348,39 @@ def test_split_authors(line: str, authors: list[str]) -> None:
     assert split_authors(line) == authors
 
 
+@pytest.mark.parametrize("text, cleaned", [
+    ("Deep Learning", "Deep Learning"),  # clean already
+    ("  Deep   Learning ", "Deep Learning"),
+    ("\tDeep\t\tLearning\r", "Deep Learning"),  # tabs and the like collapse as spaces do
+    ("Deep\u00a0Learning\u3000for\u2009All", "Deep Learning for All"),  # other spaces too
+    ("Deep Lear\u00adning\u200b", "Deep Learning"),  # zero-width characters and soft hyphens go
+    ("Ma\u200b  chine", "Ma chine"),  # ... before the spaces are collapsed
+    ("Café  Crème", "Café Crème"),
+    ("one \n two", "one \n two"),  # a line break stays (lines are split before they are cleaned)
+    ("a\u2028  b\t", "a\u2028 b"),  # separators that are not spaces stay; the spaces around them collapse
+    ("\x1c a", "a"),  # at the ends, any white space goes
+])
+def test_clean(text: str, cleaned: str) -> None:
+    from monitor.extract.dom import clean
+
+    assert clean(text) == cleaned
+
+
+@pytest.mark.parametrize("text, parts", [
+    ("I joined MIT. Then I moved.", ["I joined MIT.", "Then I moved."]),
+    ("See fig. two and more", ["See fig. two and more"]),  # no capital after the stop: one sentence
+    ("Done!  2025 was good.", ["Done!", "2025 was good."]),
+    ("End.\u00a0\u201cQuoted\u201d", ["End.", "\u201cQuoted\u201d"]),
+    ("one\n\ntwo\nthree", ["one", "two", "three"]),
+    ("A.\nB", ["A.", "B"]),
+    ("Ends here.", ["Ends here."]),
+])
+def test_sentences(text: str, parts: list[str]) -> None:
+    from monitor.extract.announce import sentences
+
+    assert sentences(text) == parts
+
+
 def test_a_long_run_of_digits_is_read_in_linear_time() -> None:
     """Numbered headings ("1. Publications") once let a run of digits split many ways: 24 digits took
     half a minute. The answer must come at once (a subprocess, so a regression fails instead of hanging)."""

@@ -75,7 +75,9 @@ CUES: Final[dict[str, tuple[str, ...]]] = {
     "recently_graduated": ("just", "recently"),
     "just_graduated": ("defen",),
 }
-_SENTENCE: Final = re.compile(r"(?<=[.!?。])\s+(?=[A-Z0-9\"“(])|\n+")
+# a run of white space after a sentence's end and before a capital, digit or quote, or a line break; both
+# branches open with a white space character, so only those positions are tried
+_SENTENCE: Final = re.compile(r"\s(?<=[.!?。]\s)\s*(?=[A-Z0-9\"“(])|\n+")
 
 
 def sentences(text: str) -> list[str]:

@@ -426,9 +426,10 @@ def _split_at_separators(text: str) -> list[str]:
 
 def split_authors(text: str) -> list[str]:
     parts = _split_at_separators(text)
+    marked = _AUTHOR_MARKS.search(text) is not None  # most lists have no marks: one search, not one per name
     out = []
     for p in parts:
-        p = _AUTHOR_MARKS.sub("", p).strip(" .")
+        p = (_AUTHOR_MARKS.sub("", p) if marked else p).strip(" .")
         if p and p.lower() not in ("et al", "et al."):
             out.append(p)
     return out

@@ -44,6 +44,10 @@ _SPACES: Final = re.compile(f"[ {_OTHER_SPACES}]+")
 # What ``clean`` would change inside a text: a zero-width character, or a run of ``_SPACES`` that is not
 # one plain space (any space but " ", or two in a row)
 _UNCLEAN: Final = re.compile(f"[{_ZERO_WIDTH_CHARS}{_OTHER_SPACES}]| {{2}}")
+# What ``str.split()`` takes for white space and ``_SPACES`` does not (and the zero-width characters): a text
+# without any collapses the same by splitting and joining, which is several times cheaper than the two
+# substitutions
+_NOT_SPLIT_ALIKE: Final = re.compile(f"[{_ZERO_WIDTH_CHARS}\n\x1c-\x1f\x85\u1680\u2000\u2001\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,8 @@ def clean(text: str) -> str:
         return " ".join(text.split())
     if _UNCLEAN.search(text) is None:  # most other texts: one scan, where the substitutions take two
         return text.strip()
+    if _NOT_SPLIT_ALIKE.search(text) is None:  # tabs, non-breaking spaces: the same as below
+        return " ".join(text.split())
     return _SPACES.sub(" ", _ZERO_WIDTH.sub("", text)).strip()
 
 

@@ -1352,15 +1352,27 @@ def _marker_kind(el: El, top: El | None) -> str | None:
     """A kind named by the markup around a record (class, id or data-category: "news", "publication")."""
     node: El | None = el
     while node is not None and node is not top:
-        names = " ".join([node.attrs.get("class", ""), node.attrs.get("id", ""),
-                          node.attrs.get("data-category", "")]).split()
-        for name in names:
+        kind = _own_marker(node)
+        if kind:
+            return kind
+        node = node.parent
+    return None
+
+
+def _own_marker(node: El) -> str | None:
+    """The kind the element's own class, id or data-category names; worked out once per element (the
+    records of a list share their ancestors)."""
+    memo = node.memo
+    if "marker" not in memo:
+        kind = None
+        for name in " ".join([node.attrs.get("class", ""), node.attrs.get("id", ""),
+                              node.attrs.get("data-category", "")]).split():
             m = _MARKER.fullmatch(name.lower())
             kind = cues.heading_kind(m.group(1)) if m else None
             if kind:
-                return kind
-        node = node.parent
-    return None
+                break
+        memo["marker"] = kind
+    return memo["marker"]
 
 
 def _one_per_line(records: list[El], kind: str | None, section: Section) -> list[El]:
