@@ -174,8 +174,10 @@ _POSITIONS: Final = (
     r"(?:senior\s+|staff\s+|principal\s+)?research\s+(?:scientist|engineer|fellow|associate)|"
     r"(?:senior\s+)?researcher|scientist|engineer"
 )
+# "\b(?:i am|i'm|i work as|currently|is)", written so that each branch opens with a character (its two
+# cases): the engine then tries only the positions holding one, not every position of a paragraph
 _POS_RE: Final = re.compile(
-    r"\b(?:i am|i'm|i work as|currently|is)\s+(?:now\s+|currently\s+)?(?:an?\s+)?(?P<pos>" + _POSITIONS + r")\s+"
+    r"(?:[iI](?<=\b[iI])(?: am|'m| work as|s)|[cC](?<=\b[cC])urrently)\s+(?:now\s+|currently\s+)?(?:an?\s+)?(?P<pos>" + _POSITIONS + r")\s+"
     r"(?:at|in|of|from|with)\s+(?:the\s+)?(?P<aff>[^.;\n]{3,150})", re.I)
 
 
