@@ -637,7 +637,9 @@ _LEAD_DATE: Final = re.compile(r"^" + cues.MONTH + r"\.?,?\s*" + scholarly.YEAR 
 _IN_PARENS: Final = re.compile(r"\(.*\)")
 _LEAD_IN: Final = re.compile(r"^(?:in|at|published in|appeared in|accepted (?:to|by|at|in))\s*:?\s+", re.I)
 _SENTENCE_BREAK: Final = re.compile(r"[.!?]\s+\S")
-_AFTER_ABBREVIATION: Final = re.compile(r"(?<=\w\w[.])\s+(?=[A-Za-z(\[*])")
+# white space after a word's full stop ("Proc. ACM"); it opens with the white space, so only those
+# positions are tried (the look-behind then reads the stop before it)
+_AFTER_ABBREVIATION: Final = re.compile(r"\s(?<=\w\w[.]\s)\s*(?=[A-Za-z(\[*])")
 
 
 @lru_cache(maxsize=65536)
@@ -1224,7 +1226,7 @@ def _one_line_title(text: str) -> str:
 
 # ---------------------------------------------------------------- news
 
-_EMOJI_CODE: Final = re.compile(r"(?<!\w):[a-z0-9_+\-]+:(?!\w)")  # ":fire:"
+_EMOJI_CODE: Final = re.compile(r":(?<!\w:)[a-z0-9_+\-]+:(?!\w)")  # ":fire:" (opening with its colon: searched for it)
 
 
 def parse_news(el: El, *, section: Section, today: dt.date, last_date: str | None) -> NewsItem | None:
