@@ -75,9 +75,9 @@ CUES: Final[dict[str, tuple[str, ...]]] = {
     "recently_graduated": ("just", "recently"),
     "just_graduated": ("defen",),
 }
-# a run of white space after a sentence's end and before a capital, digit or quote, or a line break; both
-# branches open with a white space character, so only those positions are tried
-_SENTENCE: Final = re.compile(r"\s(?<=[.!?。]\s)\s*(?=[A-Z0-9\"“(])|\n+")
+# a run of white space after a sentence's end and before a capital, digit or quote, or a run of line
+# breaks; it opens with the white space character both have, so the engine tries only those positions
+_SENTENCE: Final = re.compile(r"\s(?:(?<=[.!?。]\s)\s*(?=[A-Z0-9\"“(])|(?<=\n)\n*)")
 
 
 def sentences(text: str) -> list[str]:
@@ -174,11 +174,13 @@ _POSITIONS: Final = (
     r"(?:senior\s+|staff\s+|principal\s+)?research\s+(?:scientist|engineer|fellow|associate)|"
     r"(?:senior\s+)?researcher|scientist|engineer"
 )
-# "\b(?:i am|i'm|i work as|currently|is)", written so that each branch opens with a character (its two
-# cases): the engine then tries only the positions holding one, not every position of a paragraph
+# "\b(?:i am|i'm|i work as|currently|is)...", case-blind, written to open with the class of the letters its
+# words can begin with (every case of i and c; a class, case-sensitive, is what the engine scans for): it
+# then tries only the positions holding one, not every position of a paragraph
 _POS_RE: Final = re.compile(
-    r"(?:[iI](?<=\b[iI])(?: am|'m| work as|s)|[cC](?<=\b[cC])urrently)\s+(?:now\s+|currently\s+)?(?:an?\s+)?(?P<pos>" + _POSITIONS + r")\s+"
-    r"(?:at|in|of|from|with)\s+(?:the\s+)?(?P<aff>[^.;\n]{3,150})", re.I)
+    r"[iIİıcC](?<=\b[iIİıcC])(?i:(?<=i)(?: am|'m| work as|s)|(?<=c)urrently)"
+    r"(?i:\s+(?:now\s+|currently\s+)?(?:an?\s+)?(?P<pos>" + _POSITIONS + r")\s+"
+    r"(?:at|in|of|from|with)\s+(?:the\s+)?(?P<aff>[^.;\n]{3,150}))")
 
 
 def find_profile(bio: list[str], name: str | None) -> Profile:
