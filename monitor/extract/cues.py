@@ -188,7 +188,8 @@ MONTHS: Final = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
     "oct": 10, "nov": 11, "dec": 12,
 }
-MONTH: Final[str] = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+MONTH: Final[str] = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|"
+                     r"july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
 _MON: Final = MONTH
 _SEASON: Final = r"(?:spring|summer|fall|autumn|winter)"
 _DAY: Final = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
@@ -365,7 +366,7 @@ ieee acm aaai springer elsevier press report technical preprint arxiv proceeding
 """.split())
 
 
-_NAME_MARKS: Final = re.compile(r"[*†‡#§¶✉^\d,]+$")
+_NAME_MARKS: Final = re.compile(r"[*†‡#§¶✉^\d,][*†‡#§¶✉^\d,]*$")  # (a class then its run: see _AUTHOR_MARKS)
 _MARK_CHARS: Final = "*†‡#§¶✉^,"  # what ``_NAME_MARKS`` strips from the end, digits aside
 _LEAD_AND: Final = re.compile(r"^(?:and|&)\s+")
 _CJK_NAME: Final = re.compile(r"[\u4e00-\u9fff]{2,4}")
@@ -403,7 +404,8 @@ def looks_like_name(text: str) -> bool:
 AND_WORD: Final = r"a(?<=\ba)nd\b"
 _AUTHOR_SEP: Final = re.compile(rf",|;|&|，|{AND_WORD}")
 _SURNAME_SEP: Final = re.compile(rf",|;|&|{AND_WORD}")
-_SURNAME: Final = re.compile(rf"(?:(?:van|von|de|der|da|di|del|la|le)\s+)*[{_UPPER}](?:['’][{_UPPER}])?[a-zà-ÿā-ž][\w'’\-]*")
+_SURNAME: Final = re.compile(
+    rf"(?:(?:van|von|de|der|da|di|del|la|le)\s+)*[{_UPPER}](?:['’][{_UPPER}])?[a-zà-ÿā-ž][\w'’\-]*")
 
 
 def surname_list(text: str) -> bool:
@@ -413,7 +415,9 @@ def surname_list(text: str) -> bool:
         (_SURNAME.fullmatch(p) and p.lower() not in _NOT_NAME_WORDS) or looks_like_name(p) for p in parts)
 
 
-_AUTHOR_MARKS: Final = re.compile(r"[*†‡#§¶✉^]+")
+# Written as a class, then its run: a pattern that opens with a class is scanned for its characters,
+# where one that opens with a repeat ("[...]+") is tried at every position of the text
+_AUTHOR_MARKS: Final = re.compile(r"[*†‡#§¶✉^][*†‡#§¶✉^]*")
 
 
 def _split_at_separators(text: str) -> list[str]:

@@ -40,7 +40,7 @@ HEADINGS: Final = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6, "headin
 _ZERO_WIDTH_CHARS: Final = "\u200b\u200c\u200d\u2060\ufeff\u00ad"  # dropped by ``clean`` (they hide inside titles)
 _OTHER_SPACES: Final = "\t\r\f\v\u00a0\u2002-\u200a\u202f\u205f\u3000"  # white space but " " (a character class's body)
 _ZERO_WIDTH: Final = re.compile(f"[{_ZERO_WIDTH_CHARS}]")
-_SPACES: Final = re.compile(f"[ {_OTHER_SPACES}]+")
+_SPACES: Final = re.compile(f"[ {_OTHER_SPACES}][ {_OTHER_SPACES}]*")  # ("[...]+", opening with the class: scanned for)
 # What ``clean`` would change inside a text: a zero-width character, or a run of ``_SPACES`` that is not
 # one plain space: any space but " " (this class), or two " " in a row (looked for apart: the engine
 # scans for a class alone fast, and stopped at every space for an alternative that opens with one)

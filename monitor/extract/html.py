@@ -939,7 +939,7 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
 # button; a line with this many links and at most this many other words is a row of buttons.
 BUTTON_REPEATS: Final = 3
 MENU_LINKS, MENU_OTHER_WORDS = 3, 3
-_WORD_RUN: Final = re.compile(r"\w+")
+_WORD_RUN: Final = re.compile(r"\w\w*")  # (not "\w+": opening with the class, it is scanned for)
 
 
 def _menu_line(line: str, link_texts: list[str]) -> bool:

@@ -166,7 +166,8 @@ def parse_date(s: str, default_year: int | None = None) -> str | None:
 # ---------------------------------------------------------------- author lists
 
 
-_TOKEN_MARKS: Final = re.compile(r"[*†‡§¶#¹²³⁴⁵⁶⁷⁸⁹⁰\d]+$")
+# (each "[...]+" below written as the class then its run: opening with a class, a pattern is scanned for it)
+_TOKEN_MARKS: Final = re.compile(r"[*†‡§¶#¹²³⁴⁵⁶⁷⁸⁹⁰\d][*†‡§¶#¹²³⁴⁵⁶⁷⁸⁹⁰\d]*$")
 _INITIALS: Final = re.compile(r"(?:[A-Z]\.?-?){1,3}")
 _NAME_SEP: Final = re.compile(r"\s*[,;]\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*")
 _SURNAME_INITIALS: Final = re.compile(r"(?:[A-Z]\.\s*-?){1,3}|[A-Z]{1,2}")
@@ -306,9 +307,9 @@ def _segments(s: str) -> list[str]:
     return [o for o in out if o]
 
 
-_END_PUNCTUATION: Final = re.compile(r"[,.;:]+$")
+_END_PUNCTUATION: Final = re.compile(r"[,.;:][,.;:]*$")
 _BRACKETS_ONLY: Final = re.compile(r"(?:\[[^\]]*\]\s*)+")
-_LETTERS: Final = re.compile(r"[^\W\d_]+")
+_LETTERS: Final = re.compile(r"[^\W\d_][^\W\d_]*")
 
 
 def _clean_title(t: str) -> str:
@@ -482,7 +483,7 @@ def _title_then_venue(segment: str) -> tuple[str, str] | None:
 
 
 _AND: Final = re.compile(rf"&|{cues.AND_WORD}")
-_AUTHOR_MARK_AT_END: Final = re.compile(r"[*†‡]+$")
+_AUTHOR_MARK_AT_END: Final = re.compile(r"[*†‡][*†‡]*$")  # (the class then its run: see _TOKEN_MARKS)
 
 
 def _bib_ieee(s: str) -> tuple[Publication, bool] | None:
