@@ -183,14 +183,18 @@ _POS_RE: Final = re.compile(
     r"(?:at|in|of|from|with)\s+(?:the\s+)?(?P<aff>[^.;\n]{3,150}))")
 
 
+_YEAR_OF_STUDY: Final = re.compile(r"^(?:(?:final|first|second|third|fourth|fifth|\d+(?:st|nd|rd|th))[- ]year\s+)",
+                                   re.I)
+_AFFILIATION_END: Final = re.compile(
+    r",\s+(?:where|working|advised|under|supervised|and i|i am)\b|\s+(?:where|under|advised|supervised)\b")
+
+
 def find_profile(bio: list[str], name: str | None) -> Profile:
     for text in bio:
         m = _POS_RE.search(text)
         if m:
-            pos = re.sub(r"^(?:(?:final|first|second|third|fourth|fifth|\d+(?:st|nd|rd|th))[- ]year\s+)", "",
-                         m.group("pos"), flags=re.I)
-            aff = re.split(r",\s+(?:where|working|advised|under|supervised|and i|i am)\b|\s+(?:where|under|advised|supervised)\b",
-                          m.group("aff"))[0]
+            pos = _YEAR_OF_STUDY.sub("", m.group("pos"))
+            aff = _AFFILIATION_END.split(m.group("aff"))[0]
             aff = aff.replace(" @ ", ", ").strip(" ,")
             return Profile(name=name, position=pos.strip(), affiliation=aff or None)
     return Profile(name=name)

@@ -1543,9 +1543,13 @@ def _apply_selectors(tree, root: El, sections: list[Section], selectors: dict[st
     return sections
 
 
+_TITLE_SEPARATOR: Final = re.compile(r"\s+[|\-–—·:]\s+|'s\s")  # "Ada Lovelace | Home", "Ada's homepage"
+_ABOUT: Final = re.compile(r"about|bio|简介|簡介|关于|關於", re.I)
+
+
 def _page_name(title: str, sections: list[Section]) -> str | None:
     if title:
-        name = re.split(r"\s+[|\-–—·:]\s+|'s\s", title)[0].strip()
+        name = _TITLE_SEPARATOR.split(title)[0].strip()
         if cues.looks_like_name(name):
             return name
     for s in sections:
@@ -1561,7 +1565,7 @@ def _bio_text(sections: list[Section]) -> list[str]:
     for s in sections:
         if s.kind in ("publications", "news"):
             continue
-        about = s.kind != "other" or re.search(r"about|bio|简介|簡介|关于|關於", s.title, re.I)
+        about = s.kind != "other" or _ABOUT.search(s.title)
         for n in s.nodes:
             if not about and n.tag not in ("p", "div"):
                 continue  # (its text is never built: a list of a whole section can be long)

@@ -118,7 +118,7 @@ def _bibtex(tree: LexborHTMLParser) -> Iterator[Publication]:
         if not title or m.group(1).lower() in ("string", "preamble", "comment"):
             continue
         venue = next((_tex(fields[k]) for k in _VENUE_FIELDS if fields.get(k)), None)
-        authors = [_bib_name(a) for a in re.split(r"\s+and\s+", _tex(fields.get("author", ""))) if a.strip()]
+        authors = [_bib_name(a) for a in _BIB_AND.split(_tex(fields.get("author", ""))) if a.strip()]
         yield Publication(title=title, authors=authors, venue=venue, year=find_year(fields.get("year", "")),
                           rule="structured:bibtex")
 
@@ -162,9 +162,13 @@ def _skip_space(text: str, pos: int) -> int:
     return pos
 
 
+_TEX_COMMAND: Final = re.compile(r"\\[a-zA-Z]+\s*|\\.")
+_BIB_AND: Final = re.compile(r"\s+and\s+")
+
+
 def _tex(value: str) -> str:
     """Braces and simple accents out: '{GPT}-4 {\\'e}t{\\'e}' -> 'GPT-4 ete'."""
-    value = re.sub(r"\\[a-zA-Z]+\s*|\\.", "", value)
+    value = _TEX_COMMAND.sub("", value)
     return " ".join(value.replace("{", "").replace("}", "").split())
 
 

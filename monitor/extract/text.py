@@ -93,10 +93,11 @@ def _venue_cue(s: str) -> bool:
 def _norm_line(line: str) -> str:
     """Browsers save non-breaking and zero-width spaces; layout rules need plain spaces."""
     line = line.replace("\u00a0", " ").replace("\u200b", "").replace("\t", " ")
-    return re.sub(r" {2,}", " ", line).strip()
+    return (_SPACE_RUN.sub(" ", line) if "  " in line else line).strip()
 
 
 _WORD: Final = re.compile(r"[^\W\d_][\w'’\-]*")
+_SPACE_RUN: Final = re.compile(r" {2,}")
 
 
 def _words(s: str) -> list[str]:
@@ -120,6 +121,10 @@ def _is_prose(s: str, min_len: int = _ABSTRACT_MIN) -> bool:
     return len(s) >= min_len and _sentences(s) >= 2 and _title_case_ratio(s) < 0.6
 
 
+_DOI: Final = re.compile(r"\bdoi:\s*(10\.\d{4,}/\S+)", re.IGNORECASE)
+_ARXIV_ID: Final = re.compile(r"\barXiv:\s*(\d{4}\.\d{4,5})(v\d+)?", re.IGNORECASE)
+
+
 def _links_from(text: str) -> dict[str, str]:
     """Links a paragraph names, typed by what the surrounding words or the address say they are."""
     links: dict[str, str] = {}
@@ -140,10 +145,10 @@ def _links_from(text: str) -> dict[str, str]:
         else:
             kind = "other"
         links.setdefault(kind, url)
-    doi = re.search(r"\bdoi:\s*(10\.\d{4,}/\S+)", text, re.IGNORECASE)
+    doi = _DOI.search(text)
     if doi and "doi" not in links:
         links["doi"] = "https://doi.org/" + doi.group(1).rstrip(".,;")
-    arx = re.search(r"\barXiv:\s*(\d{4}\.\d{4,5})(v\d+)?", text, re.IGNORECASE)
+    arx = _ARXIV_ID.search(text)
     if arx and "arxiv" not in links:
         links["arxiv"] = "https://arxiv.org/abs/" + arx.group(1)
     return links
@@ -577,6 +582,10 @@ class _Heading:
     year: int | None = None
 
 
+_HEADING_DECOR: Final = re.compile(r"^(?:\d{1,2}[.)]\s+|[#=*\s]+)|[#=*:\s]+$")  # numbering and underline marks
+_LEAD_ORNAMENT: Final = re.compile(r"^[^\w\[(]+")
+
+
 def _heading(line: str, alone: bool) -> _Heading | None:
     """Whether a line is a heading, and of what kind of section.
 
@@ -588,8 +597,8 @@ def _heading(line: str, alone: bool) -> _Heading | None:
         return _Heading(m.group("year"), "year", int(m.group("year")))
     if _COUNT_HEADING.match(line):
         return _Heading(line, "pubs")
-    key = re.sub(r"^(?:\d{1,2}[.)]\s+|[#=*\s]+)|[#=*:\s]+$", "", line).strip()
-    key = re.sub(r"^[^\w\[(]+", "", key).strip()  # a leading emoji or ornament ('🔥 News')
+    key = _HEADING_DECOR.sub("", line).strip()
+    key = _LEAD_ORNAMENT.sub("", key).strip()  # a leading emoji or ornament ('🔥 News')
     if not key or len(key) > 60 or len(key.split()) > 6 or re.search(r"[.!?,;]$", key):
         return None
     kind = cues.heading_kind(key, head_noun=False)  # a whole section phrase: a title ending in 'News' is none
@@ -1118,8 +1127,11 @@ def extract_text(text: str, *, today: datetime.date) -> Page:
     return page
 
 
+_NOT_WORDS: Final = re.compile(r"[^\w]+")
+
+
 def _title_key(title: str) -> str:
-    return " ".join(re.sub(r"[^\w]+", " ", title.casefold()).split())
+    return " ".join(_NOT_WORDS.sub(" ", title.casefold()).split())
 
 
 def _dedupe(pubs: list[Publication]) -> list[Publication]:
