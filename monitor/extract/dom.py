@@ -43,7 +43,7 @@ _ZERO_WIDTH: Final = re.compile(f"[{_ZERO_WIDTH_CHARS}]")
 _SPACES: Final = re.compile(f"[ {_OTHER_SPACES}][ {_OTHER_SPACES}]*")  # ("[...]+", opening with the class: scanned for)
 # What ``clean`` would change inside a text: a zero-width character, or a run of ``_SPACES`` that is not
 # one plain space: any space but " " (this class), or two " " in a row (looked for apart: the engine
-# scans for a class alone fast, and stopped at every space for an alternative that opens with one)
+# scans ahead for a class alone, and tried every position of the text for the two as branches)
 _UNCLEAN: Final = re.compile(f"[{_ZERO_WIDTH_CHARS}{_OTHER_SPACES}]")
 # What ``str.split()`` takes for white space and ``_SPACES`` does not (and the zero-width characters): a text
 # without any collapses the same by splitting and joining, which is several times cheaper than the two
