@@ -28,6 +28,8 @@ from monitor.extract.cues import (
 )
 from monitor import scholarly
 from monitor.extract import cues
+from monitor.extract.announce import sentences
+from monitor.extract.dom import clean
 from monitor.scholarly import VENUE_CUE, VENUE_NAME_CUE, find_year, venue_core
 
 READ_ON = dt.date(2026, 11, 23)
@@ -361,8 +363,6 @@ def test_split_authors(line: str, authors: list[str]) -> None:
     ("\x1c a", "a"),  # at the ends, any white space goes
 ])
 def test_clean(text: str, cleaned: str) -> None:
-    from monitor.extract.dom import clean
-
     assert clean(text) == cleaned
 
 
@@ -376,8 +376,6 @@ def test_clean(text: str, cleaned: str) -> None:
     ("Ends here.", ["Ends here."]),
 ])
 def test_sentences(text: str, parts: list[str]) -> None:
-    from monitor.extract.announce import sentences
-
     assert sentences(text) == parts
 
 
