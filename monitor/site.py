@@ -128,9 +128,12 @@ def path_words(path: str) -> str:
 
 def is_page(url: str) -> bool:
     """An address that can be a web page: http(s), and no file suffix of a document, image or archive."""
-    if not is_web(url):
-        return False
-    _, suffix = posixpath.splitext(posixpath.basename(urlsplit(url).path))
+    return is_web(url) and _page_path(urlsplit(url).path)
+
+
+def _page_path(path: str) -> bool:
+    """A path with no file suffix of a document, image or archive (``is_page`` without the scheme)."""
+    _, suffix = posixpath.splitext(posixpath.basename(path))
     return suffix.lower() in PAGE_SUFFIXES or not _FILE_SUFFIX.fullmatch(suffix)
 
 
@@ -250,15 +253,18 @@ def discover(text: str, *, fmt: str, url: str, content_type: str | None = None) 
     for order, (href, element) in enumerate(anchors):
         if not href or href.startswith("#") or _elsewhere(href, own):
             continue
+        parts = urlsplit(urljoin(base, href))._replace(fragment="")
+        if not _page_path(parts.path):
+            continue  # a PDF, an image, a BibTeX file: ``refusal`` would say so, after the costlier naming
+        target, path = urlunsplit(parts), parts.path or "/"
         label = _label(element) if element is not None else ""
-        target = urlunsplit(urlsplit(urljoin(base, href))._replace(fragment=""))
-        named = link_kind(label, urlsplit(target).path or "/")
+        named = link_kind(label, path)
         if named is None or refusal(url, target, label) is not None:
             continue
         if named[2] == TEXT_SCORE and (element is None or not _stands_alone(element)):
             continue  # named by a word inside a sentence or a citation ("[paper]"), not by a menu entry
         if named[2] > PATH_SCORE and (element is None or not _stands_alone(element)):
-            named = link_kind("", urlsplit(target).path or "/")
+            named = link_kind("", path)
         assert named is not None
         kind, why, score = named
         key = canonical(target)
