@@ -67,14 +67,14 @@ class Source:
         return Source, tuple(getattr(self, f.name) for f in dataclasses.fields(self))
 
 
-@dataclass
+@dataclass(slots=True)
 class Profile:
     name: str | None = None
     position: str | None = None
     affiliation: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Publication:
     """A paper; ``title`` is None for a paper known only by its text (an abstract, say)."""
 
@@ -101,7 +101,7 @@ class Publication:
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class NewsItem:
     date: str | None  # as written on the page
     text: str  # the item without its date
@@ -112,7 +112,7 @@ class NewsItem:
         return {"date": self.date, "parsed_date": self.parsed_date, "text": self.text, "links": self.links}
 
 
-@dataclass
+@dataclass(slots=True)
 class Announcement:
     kind: str  # on_market, joining, graduating, hiring_students or other
     text: str  # the sentence
@@ -121,7 +121,7 @@ class Announcement:
         return {"kind": self.kind, "text": self.text}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SiteLink:
     """A link from a homepage to another page of the same site that is read with it, and why."""
 
@@ -185,7 +185,7 @@ class PageState:
     failing_alerted: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Page:
     """What one fetched document says: the unit that is stored as a snapshot and diffed."""
 
