@@ -28,7 +28,7 @@ from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
 from .errors import ExtractError
-from .worker_process import Job, run_job
+from .worker_process import MEMO_LIMIT, Job, run_job
 
 if TYPE_CHECKING:
     from .models import Page
@@ -36,10 +36,11 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_TIMEOUT", "ExtractionPool", "Job", "close_shared_pool", "run_job", "shared_pool"]
 
 DEFAULT_TIMEOUT = 30.0  # seconds of extraction per page (defaults.extraction_timeout)
-# A worker that holds more than this after a page is replaced (the next page starts a fresh one): the
-# extractor's memo caches fill with every new title, so a long run would otherwise keep growing.
-# 52 MiB: a worker reading 1,500 different pages is replaced 4 times (48 MiB: 6, 56 MiB: 3, 64 MiB: once;
-# none: it reaches 83 MiB); two of them and the parent of a 10,000-source run stay under 200 MB.
+# A worker that holds more than this after a page is replaced (the next page starts a fresh one). The
+# extractor's memo caches fill with every new line, but a worker empties them itself past its memo limit
+# (``worker_process.MEMO_LIMIT``, lower), so this is for growth of any other kind: a worker reading 5,000
+# different pages stays at 44-46 MiB and is never replaced (with no emptying it was replaced about every
+# 400 pages, 18 times in a 10,000-source run). Two workers and the parent of such a run stay under 200 MB.
 WORKER_RSS_LIMIT = 52 * 1024 * 1024
 JOB_PIPE_BYTES = 1024 * 1024  # a job pipe this big takes a whole page at once: sending one never blocks the loop
 WORKER = "monitor.worker_process"  # the module a worker process runs (``python -m``): the extractor and nothing else
@@ -82,8 +83,9 @@ class _Pending:
 
 
 class _Worker:
-    def __init__(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", WORKER, str(os.getpid())], stdin=subprocess.PIPE,
+    def __init__(self, memo_limit: int = MEMO_LIMIT) -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", WORKER, str(os.getpid()), str(memo_limit)],
+                                        stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, close_fds=True)
         assert self.process.stdin is not None and self.process.stdout is not None
         self.room = _widen(self.process.stdin.fileno())  # the job pipe's size
@@ -125,9 +127,11 @@ class ExtractionPool:
 
     DEPTH = 2  # a worker's jobs at once: only as many as its pipe takes, so sending never blocks the loop
 
-    def __init__(self, size: int | None = None, rss_limit: int = WORKER_RSS_LIMIT) -> None:
+    def __init__(self, size: int | None = None, rss_limit: int = WORKER_RSS_LIMIT,
+                 memo_limit: int = MEMO_LIMIT) -> None:
         self.size = max(1, size or os.cpu_count() or 1)
         self.rss_limit = rss_limit
+        self.memo_limit = memo_limit  # a worker empties its memo caches past this (``worker_process.Memo``)
         self.recycled = 0  # workers replaced for their size
         self.pid = os.getpid()
         self._idle: list[_Worker] = []  # no job
@@ -140,7 +144,7 @@ class ExtractionPool:
         when their pages are. A worker that cannot start is left to the first page that needs one to report."""
         while len(self._idle) + len(self._busy) < min(count, self.size):
             try:
-                self._idle.append(_Worker())
+                self._idle.append(_Worker(self.memo_limit))
             except OSError:
                 return
 
@@ -256,7 +260,7 @@ class ExtractionPool:
                 continue
             if len(self._busy) < self.size:
                 try:
-                    worker = _Worker()
+                    worker = _Worker(self.memo_limit)
                 except OSError as exc:
                     raise ExtractError(f"cannot start an extraction worker: {exc}") from None
                 break

@@ -22,6 +22,12 @@ from typing import TYPE_CHECKING, Any
 from .errors import ExtractError
 
 PARENT_CHECK = 0.5  # seconds between a worker's looks at whether its parent is still there
+# Past this resident size a worker empties the extractor's memo caches (``extract.forget``), at most once
+# every MEMO_PAGES pages (memory freed is reused, not given back, so the size stays near the limit); the
+# pool replaces a worker only past its own, higher limit (``worker.WORKER_RSS_LIMIT``), which a worker
+# that only filled its caches no longer reaches.
+MEMO_LIMIT = 44 * 1024 * 1024
+MEMO_PAGES = 50
 
 if TYPE_CHECKING:
     from .extract.dom import Limits
@@ -87,9 +93,31 @@ def resident_bytes() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def serve(jobs: Connection, answers: Connection) -> None:
+class Memo:
+    """When a worker empties its memo caches: past ``limit`` resident bytes after a page, and not again
+    within ``pages`` pages (the caches refill meanwhile, in memory the last emptying freed)."""
+
+    def __init__(self, limit: int = MEMO_LIMIT, pages: int = MEMO_PAGES) -> None:
+        self.limit, self.pages = limit, pages
+        self.since = pages  # pages read since the caches were last emptied
+        self.emptied = 0
+
+    def after_page(self, rss: int) -> bool:
+        """Count a page read; True when the caches are to be emptied now."""
+        self.since += 1
+        if rss <= self.limit or self.since < self.pages:
+            return False
+        self.since, self.emptied = 0, self.emptied + 1
+        return True
+
+
+def serve(jobs: Connection, answers: Connection, memo: Memo | None = None) -> None:
     """A worker's loop: one job in, ("ok", page, rss) or ("error", reason, rss) out, until its input
-    closes; ``rss`` (its resident bytes after the job) lets the pool replace a worker that grew."""
+    closes; ``rss`` (its resident bytes after the job, and after emptying its memo caches when ``memo``
+    says so) lets the pool replace a worker that grew anyway."""
+    from .extract import forget
+
+    memo = memo or Memo()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     while True:
@@ -103,7 +131,11 @@ def serve(jobs: Connection, answers: Connection) -> None:
             answer = ("error", str(exc), 0)
         except Exception as exc:  # an extractor bug: reported for this page, the worker stays usable
             answer = ("error", f"{type(exc).__name__}: {exc}", 0)
-        answer = (answer[0], answer[1], resident_bytes())
+        rss = resident_bytes()
+        if memo.after_page(rss):
+            forget()
+            rss = resident_bytes()
+        answer = (answer[0], answer[1], rss)
         try:
             answers.send(answer)
         except (BrokenPipeError, OSError):
@@ -120,9 +152,10 @@ def _leave_with(parent: int) -> None:
 
 
 def main() -> None:
-    """``python -m monitor.worker_process [PARENT_PID]``: serve jobs on stdin; stdout carries the answers
-    only (prints go to stderr)."""
+    """``python -m monitor.worker_process [PARENT_PID [MEMO_LIMIT]]``: serve jobs on stdin; stdout carries
+    the answers only (prints go to stderr). ``MEMO_LIMIT``: bytes, see ``Memo``."""
     parent = int(sys.argv[1]) if len(sys.argv) > 1 else os.getppid()
+    memo = Memo(int(sys.argv[2])) if len(sys.argv) > 2 else Memo()
     threading.Thread(target=_leave_with, args=(parent,), daemon=True, name="parent-watch").start()
     import monitor.decode  # noqa: F401  (loaded before the first job, so no page's budget pays for it)
     import monitor.extract  # noqa: F401
@@ -133,7 +166,7 @@ def main() -> None:
 
     answers = Connection(os.dup(1), readable=False)
     os.dup2(2, 1)
-    serve(Connection(os.dup(0), writable=False), answers)
+    serve(Connection(os.dup(0), writable=False), answers, memo)
 
 
 if __name__ == "__main__":

@@ -9,11 +9,15 @@ processes against a real database, and the workers on real pages.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from monitor.worker import ExtractionPool, Job
+from monitor.worker_process import Memo, run_job
 
 from .conftest import PAGES
 
@@ -100,6 +104,45 @@ def test_a_worker_that_grew_past_the_limit_is_replaced_and_the_page_still_read()
         assert big.recycled == 0 and len(pids) == 1  # under the limit, one worker serves both pages
         big.close()
         assert not Path(f"/proc/{pids[0]}").exists() or "zombie" in Path(f"/proc/{pids[0]}/status").read_text()
+    finally:
+        pool.close()
+
+
+@pytest.mark.parametrize("limit, pages, sizes, emptied_after", [
+    (100, 3, [50, 150, 150, 150, 150, 150, 150], [2, 5]),  # past the limit, then not again for 3 pages
+    (100, 3, [50, 60, 70, 80], []),  # under the limit: never
+    (100, 1, [150, 50, 150, 150], [1, 3, 4]),  # every page may empty them when spacing is one page
+    (0, 50, [10] + [20] * 100, [1, 51, 101]),  # the first page past the limit empties at once
+])
+def test_a_worker_empties_its_memo_caches_past_its_limit_at_most_once_in_so_many_pages(limit, pages, sizes,
+                                                                                      emptied_after):
+    memo = Memo(limit, pages)
+    assert [n for n, rss in enumerate(sizes, 1) if memo.after_page(rss)] == emptied_after
+    assert memo.emptied == len(emptied_after)
+
+
+def test_forget_empties_every_memo_cache_of_the_extractor_and_reading_is_unchanged():
+    from monitor.extract import cues, forget, html, text
+
+    page = (PAGES / "v1.html").read_bytes()
+    first = run_job(Job(body=page, content_type="text/html", today=dt.date(2026, 12, 5)))
+    caches = [v for m in (cues, html, text) for v in vars(m).values() if hasattr(v, "cache_info")]
+    assert len(caches) >= 10 and any(c.cache_info().currsize for c in caches)
+    forget()
+    assert all(c.cache_info().currsize == 0 for c in caches)
+    assert run_job(Job(body=page, content_type="text/html", today=dt.date(2026, 12, 5))) == first
+
+
+def test_a_worker_past_its_memo_limit_keeps_reading_and_is_not_replaced():
+    pool = ExtractionPool(size=1, rss_limit=1 << 40, memo_limit=1)  # it empties its caches after its first page
+    body = (PAGES / "v1.html").read_bytes()
+    try:
+        for _ in range(3):
+            page = asyncio.run(pool.extract(Job(body=body, content_type="text/html")))
+            assert page.publications[0].title == "Sparse Attention Without Tears"
+        assert pool.recycled == 0 and len(pool._idle) == 1
+        argv = Path(f"/proc/{pool._idle[0].process.pid}/cmdline").read_bytes().split(b"\0")
+        assert argv[-2:] == [b"1", b""]  # the limit reached the worker
     finally:
         pool.close()
 

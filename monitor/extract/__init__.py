@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import sys
 from typing import Callable, Final
 
 from ..models import Page
@@ -22,7 +23,7 @@ from .dom import Limits, PageTooComplex, limits as dom_limits
 from .html import extract_html
 from .text import extract_text
 
-__all__ = ["extract", "detect_format", "markdown_to_html", "looks_like_error_page", "Limits", "PageTooComplex"]
+__all__ = ["extract", "detect_format", "forget", "markdown_to_html", "looks_like_error_page", "Limits", "PageTooComplex"]
 
 MARKDOWN_RULES: Final = ("table", "strikethrough")  # CommonMark (raw HTML allowed) with GitHub's tables and ~~strikes~~
 
@@ -79,6 +80,21 @@ def detect_format(body: str, content_type: str | None = None, url: str | None = 
     if len(re.findall(r"<(?:div|p|table|ul|li|br|a)\b", sample, re.I)) >= 5:
         return "html"
     return "text"
+
+
+def forget() -> None:
+    """Empty the extractor's memo caches (every ``functools.lru_cache`` of its modules).
+
+    They fill with the lines of every page read, for pages that repeat them, and a long-lived reader
+    grows with them (a worker to 165 MiB over 5,000 different pages); emptied past a size, it stays flat.
+    What they hold is only ever recomputed, so reading is unchanged."""
+    from .. import scholarly
+    from . import announce, cues, dom, html, structured, text
+
+    for module in (scholarly, announce, cues, dom, html, structured, text, sys.modules[__name__]):
+        for value in vars(module).values():
+            if callable(getattr(value, "cache_clear", None)) and hasattr(value, "cache_info"):
+                value.cache_clear()
 
 
 def looks_like_error_page(page: Page, title: str) -> bool:
