@@ -39,7 +39,7 @@ DEFAULT_TIMEOUT = 30.0  # seconds of extraction per page (defaults.extraction_ti
 # A worker that holds more than this after a page is replaced (the next page starts a fresh one). The
 # extractor's memo caches fill with every new line, but a worker empties them itself past its memo limit
 # (``worker_process.MEMO_LIMIT``, lower), so this is for growth of any other kind: a worker reading 5,000
-# different pages stays at 44-46 MiB and is never replaced (with no emptying it was replaced about every
+# different pages stays at 43 to 45 MiB and is never replaced (with no emptying it was replaced about every
 # 400 pages, 18 times in a 10,000-source run). Two workers and the parent of such a run stay under 200 MB.
 WORKER_RSS_LIMIT = 52 * 1024 * 1024
 JOB_PIPE_BYTES = 1024 * 1024  # a job pipe this big takes a whole page at once: sending one never blocks the loop
@@ -85,8 +85,7 @@ class _Pending:
 class _Worker:
     def __init__(self, memo_limit: int = MEMO_LIMIT) -> None:
         self.process = subprocess.Popen([sys.executable, "-m", WORKER, str(os.getpid()), str(memo_limit)],
-                                        stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, close_fds=True)
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
         assert self.process.stdin is not None and self.process.stdout is not None
         self.room = _widen(self.process.stdin.fileno())  # the job pipe's size
         self.jobs = Connection(os.dup(self.process.stdin.fileno()), readable=False)

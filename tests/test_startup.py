@@ -114,8 +114,8 @@ def test_a_worker_that_grew_past_the_limit_is_replaced_and_the_page_still_read()
     (100, 1, [150, 50, 150, 150], [1, 3, 4]),  # every page may empty them when spacing is one page
     (0, 50, [10] + [20] * 100, [1, 51, 101]),  # the first page past the limit empties at once
 ])
-def test_a_worker_empties_its_memo_caches_past_its_limit_at_most_once_in_so_many_pages(limit, pages, sizes,
-                                                                                      emptied_after):
+def test_a_worker_empties_its_memo_caches_past_its_limit_at_most_once_in_so_many_pages(
+        limit, pages, sizes, emptied_after):
     memo = Memo(limit, pages)
     assert [n for n, rss in enumerate(sizes, 1) if memo.after_page(rss)] == emptied_after
     assert memo.emptied == len(emptied_after)

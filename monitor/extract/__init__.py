@@ -23,7 +23,8 @@ from .dom import Limits, PageTooComplex, limits as dom_limits
 from .html import extract_html
 from .text import extract_text
 
-__all__ = ["extract", "detect_format", "forget", "markdown_to_html", "looks_like_error_page", "Limits", "PageTooComplex"]
+__all__ = ["extract", "detect_format", "forget", "markdown_to_html", "looks_like_error_page", "Limits",
+           "PageTooComplex"]
 
 MARKDOWN_RULES: Final = ("table", "strikethrough")  # CommonMark (raw HTML allowed) with GitHub's tables and ~~strikes~~
 
