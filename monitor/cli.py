@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shlex
 import sys
 from dataclasses import replace
@@ -95,6 +96,8 @@ def run(obj: Ctx, once: bool, names: tuple[str, ...]) -> None:
     """
     from .sources import config_warnings
 
+    if not Path(obj.db_path).exists():
+        _warm_workers()
     config = obj.config()
     sources = [config.source(n) for n in names] if names else config.enabled_sources
     for s in sources:
@@ -108,6 +111,15 @@ def run(obj: Ctx, once: bool, names: tuple[str, ...]) -> None:
         click.echo(warning, err=True)
     with writer_lock(obj.db_path, "monitor run --once"):
         _run_once(obj, config, sources)
+
+
+def _warm_workers() -> None:
+    """A run with no database yet checks every source for the first time, and a first check always
+    extracts: the extraction workers start now, importing the extractor on the other core while this
+    process reads the sources and imports the fetcher (they would otherwise start after both)."""
+    from .worker import shared_pool
+
+    shared_pool().warm(os.cpu_count() or 1)
 
 
 def _run_loop(main: Coroutine[Any, Any, T]) -> T:

@@ -147,6 +147,31 @@ def test_a_worker_past_its_memo_limit_keeps_reading_and_is_not_replaced():
         pool.close()
 
 
+def test_a_run_with_no_database_yet_starts_its_workers_first_and_leaves_none_behind(tmp_path):
+    """No database: every check will extract, so the workers start before the sources are read (here a
+    refused file: the run stops, creates nothing, and its workers go with it)."""
+    from click.testing import CliRunner
+
+    from monitor import worker
+    from monitor.cli import main
+
+    bad = tmp_path / "sources.yaml"
+    bad.write_text("sources:\n  - name: a\n    url: [oops\n")
+    db = tmp_path / "monitor.db"
+    result = CliRunner().invoke(main, ["--db", str(db), "--config", str(bad), "run"])
+    assert result.exit_code == 2 and "invalid YAML" in result.output and not db.exists()
+    pool = worker.shared_pool()
+    pids = [w.process.pid for w in pool._idle]
+    assert len(pids) == pool.size  # started before the file was read
+    worker.close_shared_pool()
+    for pid in pids:
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+
+    db.touch()  # a database already there: workers wait until a page needs one
+    CliRunner().invoke(main, ["--db", str(db), "--config", str(bad), "run"])
+    assert not worker.shared_pool()._idle
+
+
 def test_a_big_answer_arrives_whole_under_uvloop():
     """uvloop makes a file descriptor it watches non-blocking; an answer larger than the pipe's buffer
     must still be read whole (``monitor run`` runs on uvloop)."""
