@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -9,7 +10,7 @@ import shlex
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Coroutine, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Coroutine, NoReturn, TypeVar
 
 import click
 
@@ -36,10 +37,11 @@ class Ctx:
         self.config_path = config_path
         self.db_path = db_path
 
-    def config(self) -> Config:
+    def config(self, meanwhile: Callable[[], object] | None = None) -> Config:
+        """The sources file, read (``meanwhile``: this process's work while a child parses a long one)."""
         from .sources import config_cache, load_config
 
-        return load_config(self.config_path, config_cache(self.db_path))
+        return load_config(self.config_path, config_cache(self.db_path), meanwhile=meanwhile)
 
     def store(self) -> Store:
         from .store import Store
@@ -98,7 +100,7 @@ def run(obj: Ctx, once: bool, names: tuple[str, ...]) -> None:
 
     if not Path(obj.db_path).exists():
         _warm_workers()
-    config = obj.config()
+    config = obj.config(meanwhile=_load_run_modules)
     sources = [config.source(n) for n in names] if names else config.enabled_sources
     for s in sources:
         if not s.enabled:
@@ -120,6 +122,15 @@ def _warm_workers() -> None:
     from .worker import shared_pool
 
     shared_pool().warm(os.cpu_count() or 1)
+
+
+def _load_run_modules() -> None:
+    """What a run imports anyway (the pipeline, the fetcher and its HTTP stack, the event loop): loaded
+    while a child parses a long sources file, instead of after it."""
+    from . import outbox, pipeline  # noqa: F401
+
+    with contextlib.suppress(ImportError):
+        import uvloop  # noqa: F401
 
 
 def _run_loop(main: Coroutine[Any, Any, T]) -> T:

@@ -16,7 +16,7 @@ import re
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlparse
 
 from .config import FORMATS, Config, parse_interval
@@ -346,10 +346,12 @@ def parse_config(text: str, path: str = "sources.yaml") -> Config:
 CACHE_FROM_BYTES = 32 * 1024  # a sources file this big (some 300 sources) keeps its parse in a cache file
 
 
-def load_config(path: str | Path, cache: str | Path | None = None) -> Config:
+def load_config(path: str | Path, cache: str | Path | None = None, *,
+                meanwhile: Callable[[], object] | None = None) -> Config:
     """Read and validate a sources file from disk. ``cache``: a file where the parse of a large file is
     kept (``CACHE_FROM_BYTES``), so that reading it again costs an unpickling, not a parse; it is used
-    only for the very same bytes, read from the same place by the same code."""
+    only for the very same bytes, read from the same place by the same code. ``meanwhile``: work for
+    this process while a child parses the file (``_parse_apart``), when one does."""
     p = Path(path)
     try:
         data = p.read_bytes()
@@ -363,7 +365,7 @@ def load_config(path: str | Path, cache: str | Path | None = None) -> Config:
     key = _cache_key(data, p)
     config = _cached(Path(cache), key)
     if config is None:
-        config = _parse_apart(text, str(p), Path(cache), key)
+        config = _parse_apart(text, str(p), Path(cache), key, meanwhile)
     if config is None:
         config = parse_config(text, str(p))
         _keep(Path(cache), key, config)
@@ -371,9 +373,11 @@ def load_config(path: str | Path, cache: str | Path | None = None) -> Config:
     return config
 
 
-def _parse_apart(text: str, path: str, cache: Path, key: str) -> Config | None:
+def _parse_apart(text: str, path: str, cache: Path, key: str,
+                 meanwhile: Callable[[], object] | None = None) -> Config | None:
     """``parse_config`` in a forked child, which sends back the cache's bytes, kept here as they come
-    (None: no fork here, or the child failed; the caller parses).
+    (None: no fork here, or the child failed; the caller parses). This process runs ``meanwhile``
+    while it waits.
 
     The YAML reader builds the whole file's node graph before the first source is made: some 25 MB for
     10,000 sources, freed again but kept by the allocator in this process for as long as it runs (a
@@ -410,9 +414,13 @@ def _parse_apart(text: str, path: str, cache: Path, key: str) -> Config | None:
             code = 1
         os._exit(code)
     os.close(write)
-    with os.fdopen(read, "rb") as answers:
-        blob = answers.read()  # to the end before waiting: a full pipe would block the child
-    _, status = os.waitpid(pid, 0)
+    try:
+        if meanwhile is not None:
+            meanwhile()
+    finally:  # whatever it did, the child is heard and waited for
+        with os.fdopen(read, "rb") as answers:
+            blob = answers.read()  # to the end before waiting: a full pipe would block the child
+        _, status = os.waitpid(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         return None
     kind, value = pickle.loads(blob)

@@ -198,6 +198,40 @@ def test_a_large_file_is_parsed_in_a_child_that_answers_with_the_parse_or_its_er
     assert count == "600" and same == "True" and "duplicate name" in words
 
 
+MEANWHILE = """
+import os, sys
+from pathlib import Path
+from monitor.sources import load_config, parse_config
+path, cache = Path(sys.argv[1]), Path(sys.argv[2])
+calls = []
+def meanwhile():
+    calls.append([line.split()[1] for line in open("/proc/self/status") if line.startswith("Threads")])
+    children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
+    calls[-1].append(len(children))  # the parsing child is there while this runs
+config = load_config(path, cache, meanwhile=meanwhile)
+assert config == parse_config(path.read_text(), str(path))
+assert load_config(path, cache, meanwhile=meanwhile) == config  # read from the cache: no child, no call
+def broken():
+    raise RuntimeError("meanwhile failed")
+cache.unlink()
+try:
+    load_config(path, cache, meanwhile=broken)
+except RuntimeError as exc:
+    failed = str(exc)
+left = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
+print(calls, failed, len(left))
+"""
+
+
+def test_this_process_works_meanwhile_while_a_child_parses_and_the_child_is_always_waited_for(tmp_path):
+    path, cache = tmp_path / "sources.yaml", config_cache(tmp_path / "m.db")
+    path.write_text(_many(600))
+    out = subprocess.run([sys.executable, "-c", MEANWHILE, str(path), str(cache)], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[['1', 1]] meanwhile failed 0"
+
+
 def test_with_another_thread_running_the_file_is_parsed_in_the_process(tmp_path):
     cache = config_cache(tmp_path / "m.db")
     stop = threading.Event()
