@@ -853,24 +853,30 @@ def _paper(el: El, section: Section, strict: bool) -> Publication | None:
     return memo[key]
 
 
-@dataclass
 class _Reading:
-    """What a record says, whatever its context: read once, then judged per section (strict or not)."""
+    """What a record says, whatever its context: read once, then judged per section (strict or not).
 
-    reference: str | None  # a one-line record with no marked title: the line for the reference reader
-    links: list[tuple[str, str]]
-    # what the reading by roles starts from (``_read_roles``): the record's lines, the texts of its buttons,
-    # its badge, a marked title (its rule and line) and a venue label in front, if the first look found them
-    lines: list[str]
-    buttons: frozenset[str]
-    badge: str | None
-    title: str | None
-    rule: str | None
-    title_idx: int | None
-    venue: str | None
-    lead: bool  # the first line opens with a bracketed label ("[ICLR 2024] Title")
-    draft: _Draft | None = None
-    read: bool = False
+    (A plain class, not a dataclass: compiled, its ``__init__`` is C, where a dataclass's is generated
+    Python; a page makes dozens of these and of ``_Draft``.)"""
+
+    def __init__(self, reference: str | None, links: list[tuple[str, str]], lines: list[str],
+                 buttons: frozenset[str], badge: str | None, title: str | None, rule: str | None,
+                 title_idx: int | None, venue: str | None, lead: bool) -> None:
+        self.reference = reference  # a one-line record with no marked title: the line for the reference reader
+        self.links = links
+        # what the reading by roles starts from (``_read_roles``): the record's lines, the texts of its
+        # buttons, its badge, a marked title (its rule and line) and a venue label in front, if the first
+        # look found them
+        self.lines = lines
+        self.buttons = buttons
+        self.badge = badge
+        self.title = title
+        self.rule = rule
+        self.title_idx = title_idx
+        self.venue = venue
+        self.lead = lead  # the first line opens with a bracketed label ("[ICLR 2024] Title")
+        self.draft: _Draft | None = None
+        self.read = False
 
     def by_roles(self) -> _Draft | None:
         """The reading by roles, computed when the reference reader declines, once. (A method, not a
@@ -881,15 +887,18 @@ class _Reading:
         return self.draft
 
 
-@dataclass
 class _Draft:
-    title: str
-    rule: str | None
-    authors: list[str]
-    venue: str | None
-    venue_line: str | None
-    lead_year: int | None
-    links: list[tuple[str, str]]
+    """A record read by roles (``_read_roles``); a plain class for the same reason as ``_Reading``."""
+
+    def __init__(self, title: str, rule: str | None, authors: list[str], venue: str | None,
+                 venue_line: str | None, lead_year: int | None, links: list[tuple[str, str]]) -> None:
+        self.title = title
+        self.rule = rule
+        self.authors = authors
+        self.venue = venue
+        self.venue_line = venue_line
+        self.lead_year = lead_year
+        self.links = links
 
 
 _PREPRINT: Final = re.compile(r"preprint|arxiv(?: preprint)?")
