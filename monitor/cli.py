@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
 import shlex
 import sys
 from dataclasses import replace
@@ -121,7 +120,8 @@ def _warm_workers() -> None:
     process reads the sources and imports the fetcher (they would otherwise start after both)."""
     from .worker import shared_pool
 
-    shared_pool().warm(os.cpu_count() or 1)
+    pool = shared_pool()
+    pool.warm(pool.size)
 
 
 def _load_run_modules() -> None:
