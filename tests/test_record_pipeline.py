@@ -131,6 +131,105 @@ APA_LINKED_VENUE = page("""<h2>Articles</h2><ul>
 <a href="https://www.linkedin.com/in/x">LinkedIn</a> <a href="https://twitter.com/x">Twitter</a></p>""")
 
 
+# A styled span around a whole record (title, authors and a venue no list knows): it is no title.
+WRAPPED_RECORD = page("""<h2>Publications</h2><table>
+<tr><td><img src="a.jpg"></td><td><span style="font-size: 12pt;"><b>A Differentiable Metric Learned from Just Noticeable Differences</b> <br>
+<span style="font-size: 10pt;"><a href="https://a.example/">Ann Lee</a>, <a href="https://b.example/">Tom Wu</a>, Zed Roe<br>
+In Interspeech, 2020. <br>[<a href="https://arxiv.org/abs/2001.04460">Paper</a>] [<a href="b1.txt">Bibtex</a>]</td></tr>
+<tr><td><img src="b.jpg"></td><td><span style="font-size: 12pt;"><b>Shape Programs from Sketches</b> <br>
+<span style="font-size: 10pt;">Tom Wu, <a href="https://a.example/">Ann Lee</a><br>
+In Eurographics Symposium on Rendering, 2019. <br>[<a href="https://arxiv.org/abs/1901.00001">Paper</a>] [<a href="b2.txt">Bibtex</a>]</td></tr>
+</table>""")
+
+# A last author whose surname is a venue word, with the venue on a line of its own.
+SURNAME_LIKE_A_VENUE = page("""<h2>Selected work</h2><ul>
+<li><p><strong>Agent Interfaces for Software Engineering</strong> <br>
+Ann Lee*, Tom Wu*, Zed Roe, Ofir Press <br>
+NeurIPS 2024 <br>
+<a href="https://arxiv.org/abs/2405.1">paper</a> | <a href="https://github.com/x/y">repo</a></p></li>
+<li><p><strong>Resolving Real-World Issues with Language Models</strong> <br>
+Tom Wu, Ofir Press, Ann Lee <br>
+ICLR 2024 (Oral) <br>
+<a href="https://arxiv.org/abs/2310.1">paper</a> | <a href="https://github.com/x/z">repo</a></p></li></ul>""")
+
+# Paper boxes with a classed title and author list and two plain lines (venue, summary); a job title
+# ("Research Scientist") in the header and a paper title opening with a section word ("Experience").
+CLASSED_PAPER_BOXES = page("""<div class="info"><h1>Dana Example</h1><div>Research Scientist</div><div>Example Labs</div>
+<p><a href="https://twitter.com/x">Twitter</a> / <a href="https://scholar.google.com/x">Google Scholar</a> / <a href="https://github.com/x">Github</a></p></div>
+<div id="pubs"><h3>Selected Publications</h3>
+<div class="publication"><div class="img"><img src="a.gif"></div><div class="text">
+<div class="title">Mental Imagery for Robotic Affordances</div>
+<div class="authors"><span class="author">Dana Example</span>, <span class="author">Pete Florence</span>, <span class="author">Andy Zeng</span></div>
+<div><span class="venue">CoRL 2022</span> / <span class="tag"><a href="https://arxiv.org/abs/2212.1">Paper</a></span> / <span class="tag"><a href="https://x.example/">Project Page</a></span></div>
+<br><div>Views that work well with pixel-wise algorithms for manipulation.</div></div></div>
+<div class="publication"><div class="img"><img src="b.gif"></div><div class="text">
+<div class="title">Experience-embedded Visual Foresight</div>
+<div class="authors"><span class="author">Dana Example</span>, <span class="author">Maria Bauza</span></div>
+<div><span class="venue">CoRL 2019</span> / <span class="tag"><a href="https://arxiv.org/abs/1911.1">Paper</a></span> / <span class="tag"><a href="https://y.example/">Project Page</a></span></div>
+<br><div>Meta-learning the video prediction models adapts to new objects.</div></div></div>
+<div class="publication"><div class="img"><img src="c.gif"></div><div class="text">
+<div class="title">Dense Object Descriptors from Radiance Fields</div>
+<div class="authors"><span class="author">Dana Example</span>, <span class="author">Pete Florence</span></div>
+<div><span class="venue">ICRA 2022</span> / <span class="tag"><a href="https://youtube.com/x">Video</a></span> / <span class="tag"><a href="https://arxiv.org/abs/2203.1">Paper</a></span> / <span class="tag"><a href="https://z.example/">Project Page</a></span> / <span class="tag"><a href="https://github.com/d">Code</a></span></div>
+<br><div>Correspondences from radiance fields enable manipulation of thin objects.</div></div></div>
+</div>""")
+
+# A table of papers inside <font>s inside a paragraph, where a page with no doctype keeps it.
+TABLE_IN_FONT_WITHOUT_DOCTYPE = """<html><head><title>Dana Example</title></head><body>
+<p><font face="helvetica"><h2>Publications</h2>
+<font face="helvetica"><table cellspacing="17">
+<tr><td><img src="a.gif"></td><td><b>Everybody Dance Again</b><br>Ann Lee, Tom Wu, Dana Example<br>In <em>ICCV 2019</em><br>[<a href="https://arxiv.org/abs/1808.1">Paper</a>]</td></tr>
+<tr><td><img src="b.gif"></td><td><b>Relighting with a Geometry-Aware Network</b><br>Zed Roe, Dana Example<br>In <em>SIGGRAPH 2019</em><br>[<a href="https://x.example/p.pdf">Paper</a>]</td></tr>
+<tr><td><img src="c.gif"></td><td><b>Rethinking the Value of Pruning</b><br>Tom Wu, Dana Example<br>In <em>ICLR 2019</em><br>[<a href="https://arxiv.org/abs/1810.1">Paper</a>]</td></tr>
+</table></font></font></body></html>"""
+
+# Cards whose title heading is followed by loose inline lines (authors in an <a>, a bare venue).
+LOOSE_LINES_UNDER_TITLE_HEADINGS = page("""<h2>Publications</h2>
+<article><a href="#" class="image"><img src="a.jpg"></a><div class="inner">
+<h4>Interactive Video World Model with Long-Horizon Memory</h4>
+<a>Ann Lee, Tom Wu, Dana Example</a> <br><br>[<a href="https://x.example/">www</a>]</div></article>
+<article><a href="#" class="image"><img src="b.jpg"></a><div class="inner">
+<h4>Video Motion Editing with Point Tracks</h4>
+<a>Tom Wu, Dana Example</a> <br>In CVPR, 2025 <br>[<a href="https://y.example/">www</a>]</div></article>""")
+
+# A bold title whose "and" leaves a name-like half ("Visual Servoing") is a title, not an author.
+HALF_NAME_LIKE_TITLE = page("""<h2>Publications</h2>
+<div class="paper"><p><b>Learning Dexterous Grasps from Tactile Sensing and Visual Servoing</b> (Spotlight)<br>
+Ann Lee, Tom Wu<br>CoRL, 2024</p></div>
+<div class="paper"><p><b>Sparse Graph Transformers</b> (Spotlight)<br>Tom Wu, Ann Lee<br>ICML, 2023</p></div>""")
+
+# A "[New]" marker before a title is no venue and no part of the title.
+NEW_BADGE_AND_TAGS = page("""<h2>Publications</h2>
+<div class="paper"><p><strong style="color:red">[New]</strong> <b id="papertitle">Projective Ray Positional Encoding for Attention</b><br>
+Yu Wu, Minsik Jeon, Dana Example<br>ECCV, 2026<br><a href="https://arxiv.org/pdf/2601.1">pdf</a></p></div>
+<div class="paper"><p><strong style="color:red">[New]</strong> <b id="papertitle">Robot Manipulation with Semantic Augmentations and Action Chunking</b><br>
+Dana Example, Ann Lee<br>RSS, 2026<br><a href="https://arxiv.org/pdf/2602.1">pdf</a></p></div>
+<div class="paper"><p>[New] Hierarchical Sub-Goal Policies for Manipulation<br>
+Tom Wu, Dana Example<br>CoRL, 2025<br><a href="https://arxiv.org/pdf/2509.1">pdf</a></p></div>""")
+
+# A tag that opens the title's first word ("Sparse Voxel" in "Sparse Voxels ...") is not the title.
+TAGS_AFTER_A_PLAIN_TITLE = page("""<h2>Publications</h2>
+<article class="pub"><div class="right"><header>Sparse Voxels Rasterization for Radiance Fields</header>
+<p class="sub"><b>Dana Example</b>, <a href="https://a.example/">Ann Lee</a></p>
+<p class="sub"><span class="tag">Sparse Voxel</span>, <span class="tag">Rasterization</span></p>
+<p class="venue">CVPR 2025</p><p class="links"><a href="https://arxiv.org/abs/2412.1">[Paper]</a></p></div></article>
+<article class="pub"><div class="right"><header>Hashing Video Decomposition in Space-Time</header>
+<p class="sub"><b>Dana Example</b>, <a href="https://b.example/">Tom Wu</a></p>
+<p class="sub"><span class="tag">Video</span>, <span class="tag">Hash</span></p>
+<p class="venue">ICCV 2023</p><p class="links"><a href="https://arxiv.org/abs/2309.1">[Paper]</a></p></div></article>""")
+
+# A page with no headings: papers, then internships that open with a date ("Summer 2021").
+DATES_ARE_NO_TITLES = page("""<p>I am a researcher working on vision and language.</p><hr>
+<p><b>Grounded Evaluation for Text-Guided Image Editing</b><br>Ann Lee, Tom Wu, Dana Example<br>arXiv:2505.11493<br><a href="https://arxiv.org/abs/2505.11493">Paper</a></p>
+<p><b>Scalable Text and Image Conditioned Video Generation</b><br>Tom Wu, Dana Example<br>ICCV'25<br><a href="https://arxiv.org/abs/2412.1">Paper</a></p>
+<p><b>Benchmarking Temporal Compositionality in Video Generation</b><br>Ann Lee, Dana Example<br>ACL'25 (Findings)<br><a href="https://arxiv.org/abs/2406.1">Paper</a></p>
+<p><b>Language-Driven Artistic Style Transfer</b><br>Tom Wu, Ann Lee, Dana Example<br>ECCV'22<br><a href="https://arxiv.org/abs/2106.1">Paper</a></p>
+<hr>
+<p>Summer 2022 <br>Research Intern @ <a href="https://x.example/">Example AI</a> <br>Advisor: <a href="https://a.example/">Licheng Yu</a> and <a href="https://b.example/">Ning Zhang</a></p>
+<p>Summer 2021 <br>Research Intern @ <a href="https://x.example/">Example Azure</a> <br>Advisor: <a href="https://a.example/">Linjie Li</a>, <a href="https://b.example/">Zhe Gan</a>, <a href="https://c.example/">Lijuan Wang</a></p>
+<p>Summer 2020 <br>Research Intern @ <a href="https://y.example/">Example Research</a> <br>Advisor: <a href="https://c.example/">Yale Song</a> and <a href="https://d.example/">Ann Lee</a></p>""")
+
+
 PAPER_CASES = [
     ("records <br><br> apart", BR_RECORDS, [
         ("Learning to Walk Before Running in Sparse Worlds", "NeurIPS 2023", 2023, 3),
@@ -178,6 +277,39 @@ PAPER_CASES = [
     ("venue after the title on its line; work experience is no paper", TITLE_THEN_VENUE_ON_ONE_LINE, [
         ("MemoryBank: Enhancing Language Models with Long-Term Memory", "AAAI, 2024", 2024, 3),
         ("Improving Task Generalization via Unified Schema Prompt", "AI Open, 2023", 2023, 2)]),
+    ("a styled span around the whole record is no title", WRAPPED_RECORD, [
+        ("A Differentiable Metric Learned from Just Noticeable Differences", "Interspeech, 2020", 2020, 3),
+        ("Shape Programs from Sketches", "Eurographics Symposium on Rendering, 2019", 2019, 2)]),
+    ("a surname that is a venue word ends the authors when the venue has its own line", SURNAME_LIKE_A_VENUE, [
+        ("Agent Interfaces for Software Engineering", "NeurIPS 2024", 2024, 4),
+        ("Resolving Real-World Issues with Language Models", "ICLR 2024 (Oral)", 2024, 3)]),
+    ("paper boxes with classed and plain parts; a job title and a title opening with a section word",
+     CLASSED_PAPER_BOXES, [
+        ("Mental Imagery for Robotic Affordances", "CoRL 2022", 2022, 3),
+        ("Experience-embedded Visual Foresight", "CoRL 2019", 2019, 2),
+        ("Dense Object Descriptors from Radiance Fields", "ICRA 2022", 2022, 2)]),
+    ("a table of papers inside font tags inside a paragraph", TABLE_IN_FONT_WITHOUT_DOCTYPE, [
+        ("Everybody Dance Again", "ICCV 2019", 2019, 3),
+        ("Relighting with a Geometry-Aware Network", "SIGGRAPH 2019", 2019, 2),
+        ("Rethinking the Value of Pruning", "ICLR 2019", 2019, 2)]),
+    ("loose lines after a title heading belong to its record", LOOSE_LINES_UNDER_TITLE_HEADINGS, [
+        ("Interactive Video World Model with Long-Horizon Memory", None, None, 3),
+        ("Video Motion Editing with Point Tracks", "CVPR, 2025", 2025, 2)]),
+    ("a [New] marker is no venue and no title", NEW_BADGE_AND_TAGS, [
+        ("Projective Ray Positional Encoding for Attention", "ECCV, 2026", 2026, 3),
+        ("Robot Manipulation with Semantic Augmentations and Action Chunking", "RSS, 2026", 2026, 2),
+        ("Hierarchical Sub-Goal Policies for Manipulation", "CoRL, 2025", 2025, 2)]),
+    ("a bold title with a name-like half", HALF_NAME_LIKE_TITLE, [
+        ("Learning Dexterous Grasps from Tactile Sensing and Visual Servoing", "CoRL, 2024", 2024, 2),
+        ("Sparse Graph Transformers", "ICML, 2023", 2023, 2)]),
+    ("a tag is not the title it is the start of", TAGS_AFTER_A_PLAIN_TITLE, [
+        ("Sparse Voxels Rasterization for Radiance Fields", "CVPR 2025", 2025, 2),
+        ("Hashing Video Decomposition in Space-Time", "ICCV 2023", 2023, 2)]),
+    ("a date opening a record is no title", DATES_ARE_NO_TITLES, [
+        ("Grounded Evaluation for Text-Guided Image Editing", "arXiv:2505.11493", 2025, 3),
+        ("Scalable Text and Image Conditioned Video Generation", "ICCV'25", 2025, 2),
+        ("Benchmarking Temporal Compositionality in Video Generation", "ACL'25 (Findings)", 2025, 2),
+        ("Language-Driven Artistic Style Transfer", "ECCV'22", 2022, 3)]),
 ]
 
 
@@ -192,10 +324,18 @@ LEFT_PHP = page("""<h2>News</h2><ul><?php include 'news.php'; ?>
 <li>2024-03-02: Our paper on sparse graphs was accepted at a workshop.</li>
 <li>2023-11-20: <?php echo $award; ?> I received a teaching award from the department.</li></ul>""")
 
+# News lines a <br> apart inside inline wrappers (a <font> and a <span>) around the whole list.
+WRAPPED_NEWS_LINES = page("""<h3>News</h3><font face="helvetica"><span style="font-size: 10pt;">
+<b>[Feb 2026]</b> Three papers were accepted to CVPR 2026.<br>
+<b>[Jan 2026]</b> Two papers were accepted to ICLR 2026.<br>
+<b>[Jun 2025]</b> I'll be speaking at a <a href="https://x.example/">workshop</a> on generative media.<br>
+</span></font><h3>Publications</h3>""")
+
 NEWS_CASES = [
     ("a dated table under no telling heading is news", NEWS_TABLE, ["2024.02", "2023.12", "2023.09"], 0),
     ("a timeline of date ranges is not news", TIMELINE_TABLE, [], 0),
     ("template code left in the page is skipped", LEFT_PHP, ["2024-03-02", "2023-11-20"], 0),
+    ("news lines inside inline wrappers", WRAPPED_NEWS_LINES, ["Feb 2026", "Jan 2026", "Jun 2025"], 0),
 ]
 
 
@@ -216,6 +356,9 @@ def test_news(html: str, dates: list[str], papers: int) -> None:
     ("Educations", "other"),
     ("Representative Projects", None),  # projects often list papers: their content decides
     ("Deep Learning", None),
+    ("Research Scientist", "other"),  # a job title
+    ("Research Engineer", "other"),
+    ("Research", "publications"),
 ])
 def test_heading_kind_by_head_noun(text: str, kind: str | None) -> None:
     assert heading_kind(text) == kind

@@ -56,7 +56,9 @@ _NEWS_RE: Final = re.compile(_LEAD + r"(?:" + _NEWS_WORDS + r")", re.I)
 _OTHER_RE: Final = re.compile(_LEAD + r"(?:" + _OTHER_WORDS + r")\b", re.I)
 _RESEARCH_OTHER: Final = re.compile(
     r"^[^\w]*research\s+(?:interests?|topics?|areas?|statement|experience|group|projects?|"
-    r"overview|summary|focus|directions?|agenda)\b", re.I)
+    r"overview|summary|focus|directions?|agenda|"
+    r"scientists?|engineers?|assistants?|associates?|interns?|internships?|fellows?|staff|scholars?)\b",
+    re.I)  # (a job title, "Research Scientist", names no section either)
 _RESEARCH_NEWS: Final = re.compile(r"^[^\w]*research\s+(?:highlights|news|updates)", re.I)
 
 

@@ -91,7 +91,8 @@ def _text_blocks(el: El) -> list[El]:
     per element: cutting records asks for them several times; callers must not change the list)."""
     blocks = el.memo.get("text-blocks")
     if blocks is None:
-        blocks = el.memo["text-blocks"] = [c for c in el.element_children() if c.tag in BLOCK and c.has_text]
+        blocks = el.memo["text-blocks"] = [c for c in el.element_children()
+                                           if (c.tag in BLOCK or _wraps_blocks(c)) and c.has_text]
     return blocks
 
 
@@ -118,6 +119,8 @@ def _pseudo_heading(el: El) -> tuple[int, str] | None:
     year = _YEAR_LABEL.fullmatch(text)
     if cues.heading_kind(text) is None and not year:
         return None
+    if not year and cues.heading_kind(text, head_noun=False) is None and _paper_lines_follow(el):
+        return None  # a paper's title that opens with a section's word ("Experience-embedded ..."), over its authors
     if titled:
         return (6 if year else 3), text  # a bold year labels a group inside whatever section holds it
     if not year and len(text.split()) <= 3 and _next_block(el) is not None:
@@ -280,13 +283,19 @@ def _group_inline(nodes: list[El | str]) -> list[El]:
     out: list[El] = []
     run: list[El | str] = []
     for n in nodes:
-        if isinstance(n, El) and n.is_block:
+        if isinstance(n, El) and (n.is_block or _wraps_blocks(n)):
             _flush_inline(run, out)
             out.append(n)
         else:
             run.append(n)
     _flush_inline(run, out)
     return out
+
+
+def _wraps_blocks(el: El) -> bool:
+    """An inline element around blocks (a ``<font>`` around a table of papers, maybe inside another ``<font>``)
+    holds them as a block would."""
+    return any(c.tag in BLOCK for c in el.element_children()) or _holds_tag(el, "table")
 
 
 def _flush_inline(run: list[El | str], out: list[El]) -> None:
@@ -372,17 +381,20 @@ def split_at_breaks(el: El, *, blank_line: bool) -> list[El]:
     return parts
 
 
-def _one_paper(el: El) -> bool:
+def _one_paper(el: El, *, any_shape: bool = False) -> bool:
     """A box whose parts (title, venue, authors, links) read as one paper together but not apart: one
-    record, even when its parts share one shape (no class names to tell them apart)."""
-    if "one-paper" not in el.memo:
+    record, even when its parts share one shape (no class names to tell them apart). ``any_shape``: also
+    when the parts differ in shape, for a box where some of them share one (a plain venue line and a
+    plain summary beside a classed title and author list)."""
+    key = "one-paper-any" if any_shape else "one-paper"
+    if key not in el.memo:
         parts = _text_blocks(el)
-        same_shape = 2 <= len(parts) <= 8 and el.size <= 2500 and _one_shape(parts)
+        boxed = 2 <= len(parts) <= 8 and el.size <= 2500 and (any_shape or _one_shape(parts))
         # (a paper's box is short and has few parts; different shapes tell its parts apart already)
-        whole = same_shape and _paper(el, _ANY, True)
-        el.memo["one-paper"] = bool(whole and whole.authors) and not _at_least(
+        whole = boxed and _paper(el, _ANY, True)
+        el.memo[key] = bool(whole and whole.authors) and not _at_least(
             2, (c for c in parts if _paper(c, _ANY, False)))
-    return el.memo["one-paper"]
+    return el.memo[key]
 
 
 def _one_shape(blocks: list[El]) -> bool:
@@ -416,7 +428,9 @@ def _flat_row(tr: El) -> bool:
 
 def split_records(el: El) -> list[El]:
     """Cut a node into records: repeated same-shaped children are records; mixed parts are one record."""
-    if el.tag in ATOMIC or (el.tag == "tr" and _flat_row(el)):
+    # (a table inside a paragraph, which a page with no doctype keeps there, is cut like any other)
+    atomic = el.tag in ATOMIC and not (el.tag == "p" and _holds_tag(el, "table"))
+    if atomic or (el.tag == "tr" and _flat_row(el)):
         if el.tag == "p" and any(c.tag == "br" for c in el.element_children()):
             parts = split_at_breaks(el, blank_line=True)  # several entries in one paragraph, blank-line apart
             if len(parts) >= 2:
@@ -432,12 +446,16 @@ def split_records(el: El) -> list[El]:
                 return parts
         return [el] if el.has_text else []
     if blocks[0].memo.get("paper-title"):  # titles open the records (not authors-first cards)
+        if _loose_inline(el):  # "<h4>Title</h4><a>authors</a><br>[www]": the loose lines belong to the title
+            blocks = [b for b in _group_inline(el.children) if b.has_text]
         return _group_under_titles(blocks)
     if len(blocks) == 1:
         loose = clean("".join(c for c in el.children if isinstance(c, str)))
         return split_records(blocks[0]) if not loose else [el]
     top, n = _most_common_sig(blocks)
     if n >= 2 and (n >= len(blocks) * 0.5 or top[0] in ("li", "tr", "p")):
+        if n < len(blocks) and _one_paper(el, any_shape=True):
+            return [el]  # two plain lines in a paper's box (its venue, its summary) are no list of records
         out: list[El] = []
         for b in blocks:
             out.extend([b] if _one_paper(b) else split_records(b))
@@ -448,6 +466,17 @@ def split_records(el: El) -> list[El]:
             out.extend(split_records(b))
         return out
     return [el]
+
+
+def _loose_inline(el: El) -> bool:
+    """Whether ``el`` holds text outside its blocks: loose text, or an inline element with text."""
+    for c in el.children:
+        if isinstance(c, str):
+            if c.strip():
+                return True
+        elif c.tag not in BLOCK and not _wraps_blocks(c) and c.has_text:
+            return True
+    return False
 
 
 def _most_common_sig(blocks: list[El]) -> tuple[tuple[str, str], int]:
@@ -637,6 +666,7 @@ _LEAD_DATE: Final = re.compile(r"^" + cues.MONTH + r"\.?,?\s*" + scholarly.YEAR 
 _IN_PARENS: Final = re.compile(r"\(.*\)")
 _LEAD_IN: Final = re.compile(r"^(?:in|at|published in|appeared in|accepted (?:to|by|at|in))\s*:?\s+", re.I)
 _SENTENCE_BREAK: Final = re.compile(r"[.!?]\s+\S")
+_NO_DIGIT: Final = re.compile(r"\D*")
 # white space after a word's full stop ("Proc. ACM"); it opens with the white space, so only those
 # positions are tried (the look-behind then reads the stop before it)
 _AFTER_ABBREVIATION: Final = re.compile(r"\s(?<=\w\w[.]\s)\s*(?=[A-Za-z(\[*])")
@@ -653,6 +683,12 @@ def _clean_title(text: str) -> str:
     return t.strip()
 
 
+_WHEN: Final = rf"(?:(?:{cues.MONTH}|spring|summer|fall|autumn|winter)\.?,?\s+(?:\d{{1,2}},?\s+)?)?"
+# a date or a span of dates ("Summer 2021", "Sep. 2019 - Present"): when something happened, never a title
+_DATE_ONLY: Final = re.compile(
+    rf"{_WHEN}{scholarly.YEAR}(?:\s*(?:[-–—~]|to)\s*(?:{_WHEN}{scholarly.YEAR}|now|present|today))?", re.I)
+
+
 @lru_cache(maxsize=65536)
 def _title_like(text: str) -> bool:
     words = text.split()
@@ -662,7 +698,7 @@ def _title_like(text: str) -> bool:
         return False
     if _LIST_JOIN.search(text) and cues.author_share(text) >= 0.6 and len(words) <= 40:
         return False
-    if _NO_WORDS.fullmatch(text):
+    if _NO_WORDS.fullmatch(text) or _DATE_ONLY.fullmatch(text):
         return False
     return True
 
@@ -671,14 +707,26 @@ _FOOTER: Final = re.compile(r"^\s*(?:©|\(c\)|copyright\b|last (?:updated|modifi
 _ITEM_TITLE: Final = re.compile(r"(?:article|paper|pub|publication|entry|item|card|project)[-_]?title", re.I)
 _CATEGORY_BADGES: Final = {"journal", "conference", "workshop", "book", "chapter", "book chapter", "thesis", "patent",
                            "article", "misc", "inproceedings", "preprints", "papers"}
+_STATUS_VENUE: Final = (r"(?:technical|technique|tech\.?)\s+report|preprint|arxiv(?:\s+preprint)?|under\s+review|"
+                        r"in\s+submission|submitted|work\s+in\s+progress|to\s+appear|in\s+press")
 _PURE_VENUE: Final = re.compile(
     r"(?:[A-Z][\w&@\-]*\s*(?:'?\d{2}|\d{4})?(?:\s+(?:oral|spotlight|poster|findings|workshop))?|"
-    r"(?:technical|technique|tech\.?)\s+report|preprint|arxiv(?:\s+preprint)?|under\s+review|"
-    r"in\s+submission|submitted|work\s+in\s+progress|to\s+appear|in\s+press)", re.I)
+    + _STATUS_VENUE + ")", re.I)
+_STATUS_LABEL: Final = re.compile(r"[\s\[(【]*(?:" + _STATUS_VENUE + r")[\s\])】]*", re.I)
 
 
 _LEADING_STATUS: Final = re.compile(r"^\s*[\[(【]?\s*(preprint|under review|in submission|submitted|oral|spotlight|"
                                     r"在投|审稿中|已接收|录用|预印本)\s*[\])】]?\s+(?=\S)", re.I)
+
+
+_TWO_CAPITALS: Final = re.compile(r"[A-Z].*[A-Z]")
+
+
+def _named_like_venue(label: str) -> bool:
+    """A label before a title names its venue when it has a year or an acronym ("ICLR", "CoRL 2024") or says
+    where the work stands ("Preprint") or how it was presented ("Oral"); one plain word is a marker ("[New]")."""
+    return bool(_DIGIT.search(label) or _TWO_CAPITALS.search(label) or _PRESENTATION.fullmatch(label.strip())
+                or _STATUS_LABEL.fullmatch(label) or len(label.strip(" []()【】").split()) > 1)
 
 
 @lru_cache(maxsize=65536)
@@ -717,6 +765,11 @@ def _names_before(text: str) -> bool:
 @lru_cache(maxsize=65536)
 def _is_author_line(line: str) -> bool:
     return bool(_LIST_JOIN.search(line)) and cues.author_share(line) >= 0.6
+
+
+def _names_only(line: str) -> bool:
+    """A list of names and nothing else: an author line standing alone, where no title can be."""
+    return bool(_LIST_JOIN.search(line)) and cues.author_share(line) >= 0.9
 
 
 def _may_end_in_year(line: str) -> bool:
@@ -1011,16 +1064,32 @@ def _first_label(el: El, shorter_than: float) -> str | None:
     return None
 
 
+def _wraps_other_roles(candidate: str, lines: list[str], idx: int) -> bool:
+    """Whether a styled candidate that holds line ``idx`` also holds a later line of authors or of a venue:
+    a wrapper of the whole record (a span or a font around title, authors and venue), not a title that
+    runs over two lines."""
+    for line in lines[idx + 1:]:
+        c = _clean_title(line)
+        if not c or c not in candidate:
+            return False
+        if _is_author_line(line) or _is_venue_line(line):
+            return True
+    return False
+
+
 def _line_with(title: str, lines: list[str], cleaned: list[str]) -> int | None:
-    """The index of the first line that holds ``title`` or lies inside it. ``cleaned``: the record's lines
-    as titles so far, extended as far as this search goes (a line past the answer is never cleaned: on a
-    first reading that costs a pattern run per line)."""
+    """The index of the first line that holds ``title`` (ending at a word's end) or lies inside it.
+    ``cleaned``: the record's lines as titles so far, extended as far as this search goes (a line past the
+    answer is never cleaned: on a first reading that costs a pattern run per line)."""
     for i, line in enumerate(lines):
         if i == len(cleaned):
             cleaned.append(_clean_title(line))
         c = cleaned[i]
-        if title in c or c in title:
+        if c in title:
             return i
+        at = c.find(title)
+        if at >= 0 and not c[at + len(title):at + len(title) + 1].isalnum():
+            return i  # (whole words: "Sparse Voxel", a tag, is not in "Sparse Voxels Rasterization")
     return None
 
 
@@ -1060,6 +1129,8 @@ def _read_record(el: El) -> _Reading | None:
         if why.startswith("<") and len(lines) == 1 and len(t) >= 0.9 * len(cleaned[0]) \
                 and len(t.split()) >= 12:
             continue  # an element wrapping the whole reference marks no title in it
+        if why.startswith("<") and len(t) > len(cleaned[idx]) and _wraps_other_roles(t, lines, idx):
+            continue  # an element wrapping the title with its authors or venue marks no title either
         if why.startswith("<") and not _after_year(t, lines[idx]) and (
                 not _leads_line(t, lines[idx]) or (_is_author_line(lines[idx]) and cues.looks_like_name(t))):
             continue
@@ -1067,7 +1138,7 @@ def _read_record(el: El) -> _Reading | None:
             continue
         if why in ("<a>", "<strong>", "<b>", "<font>", "<u>") and idx > 1:
             continue
-        if why in ("<strong>", "<b>") and cues.author_share(t) >= 0.5:
+        if why in ("<strong>", "<b>") and cues.author_share(t) > 0.5:  # ("Title with X and Action Chunking": a half)
             continue
         if _pure_venue(t):
             continue
@@ -1081,7 +1152,8 @@ def _read_record(el: El) -> _Reading | None:
     # "[ICLR 2024] Title" / "`ICLR 2024` Title, authors": a venue label in front of the title
     lead = _BRACKET_VENUE.match(first)
     label = _first_label(el, 0.9 * len(first))
-    if label and first.startswith(label) and (_pure_venue(label) or (label != first and _is_venue_line(label))) \
+    if label and first.startswith(label) and _named_like_venue(label) \
+            and (_pure_venue(label) or (label != first and _is_venue_line(label))) \
             and (title is None or not title.startswith(label)):
         venue = label
         status = _LEAD_NOTE.match(first[len(label):])  # "`IJCAI 2022` (Oral) Title"
@@ -1090,7 +1162,8 @@ def _read_record(el: El) -> _Reading | None:
     elif lead and _is_venue_line(lead.group(1)):
         venue = lead.group(1)
 
-    reference = _strip_links_text(first, buttons) if title is None and len(lines) == 1 else None
+    reference = _strip_links_text(first, buttons) if title is None and len(lines) == 1 and not _names_only(first) \
+        else None
     return _Reading(reference, links, lines, buttons, badge, title, rule, title_idx, venue, lead is not None)
 
 
@@ -1103,7 +1176,9 @@ def _read_roles(r: _Reading) -> _Draft | None:
         cand = first
         if venue and cand.startswith(venue):
             cand = cand[len(venue):]
-        cand = _BRACKET_VENUE.sub("", cand) if r.lead and venue else cand
+        lead = _BRACKET_VENUE.match(cand)
+        if lead and ((r.lead and venue) or not _named_like_venue(lead.group(1))):
+            cand = cand[lead.end():]  # a venue label, or a marker ("[New]"), before the title
         status = _LEADING_STATUS.match(cand)
         if status:  # "在投 Title" / "Preprint Title": a status badge before the title
             venue = venue or status.group(1)
@@ -1114,8 +1189,8 @@ def _read_roles(r: _Reading) -> _Draft | None:
         if len(lines) == 1:
             # one-line bibliography: "Title, A. Author, B. Author" or "Authors. Title. Venue."
             t = _one_line_title(t)
-        if t and _title_like(t):
-            title, rule, title_idx = t, "first-line", 0
+        if t and _title_like(t) and not _names_only(t) and (len(lines) > 1 or _strip_links_text(t, buttons)):
+            title, rule, title_idx = t, "first-line", 0  # (a line of names, or of buttons, holds no title)
     if title is None:
         return None
 
@@ -1150,15 +1225,20 @@ def _read_roles(r: _Reading) -> _Draft | None:
                 tail_note, after = note.group(1), after[:note.start()]
             rest = [after]
     # the first line may also hold authors or the venue after the title ("Title. Authors. Venue")
-    for ln in rest:
+    for k, ln in enumerate(rest):
         ln2 = _strip_links_text(ln, buttons)
         if not ln2:
             continue
         if not authors:
             a, v = _split_author_venue(ln2)
             if a and v:
-                authors = cues.split_authors(a)
-                venue_line = venue_line or v
+                if _NO_DIGIT.fullmatch(v) and any(_is_venue_line(later) for later in rest[k + 1:]):
+                    # "..., Ofir Press" then "NeurIPS 2024": a venue word ending the author line is a
+                    # surname when the venue has a line of its own
+                    authors = cues.split_authors(ln2)
+                else:
+                    authors = cues.split_authors(a)
+                    venue_line = venue_line or v
                 continue
         if not authors and cues.author_share(ln2) >= 0.6:
             if not _is_venue_line(ln2) or cues.author_share(ln2) >= 0.9:
@@ -1386,12 +1466,25 @@ def _own_marker(node: El) -> str | None:
     return memo["marker"]
 
 
+def _inline_core(el: El) -> El:
+    """The element that holds a record's lines: ``el``, or the inline wrapper that is all it shows
+    (``<p><font><span>line<br>line</span></font></p>``)."""
+    for _ in range(4):
+        only = _only_child(el)
+        if not isinstance(only, El) or only.is_block or only.tag == "br":
+            break
+        el = only
+    return el
+
+
 def _one_per_line(records: list[El], kind: str | None, section: Section) -> list[El]:
     """A paragraph whose lines are entries of their own ("2025.06 ...<br>2025.01 ..." or one reference
     per line) holds one record per line."""
     out: list[El] = []
     for r in records:
-        lines = split_at_breaks(r, blank_line=False) if any(c.tag == "br" for c in r.element_children()) else []
+        holder = _inline_core(r)
+        lines = split_at_breaks(holder, blank_line=False) if any(c.tag == "br" for c in holder.element_children()) \
+            else []
         if len(lines) >= 2:
             if kind == "news" and sum(bool(cues.split_news_date(ln.text())[0]) for ln in lines) >= 2:
                 out.extend(lines)
