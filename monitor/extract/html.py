@@ -295,6 +295,8 @@ def _group_inline(nodes: list[El | str]) -> list[El]:
 def _wraps_blocks(el: El) -> bool:
     """An inline element around blocks (a ``<font>`` around a table of papers, maybe inside another ``<font>``)
     holds them as a block would."""
+    if el.post == el.pre:  # no element inside (most links and bold words): nothing to ask
+        return False
     return any(c.tag in BLOCK for c in el.element_children()) or _holds_tag(el, "table")
 
 
@@ -429,7 +431,7 @@ def _flat_row(tr: El) -> bool:
 def split_records(el: El) -> list[El]:
     """Cut a node into records: repeated same-shaped children are records; mixed parts are one record."""
     # (a table inside a paragraph, which a page with no doctype keeps there, is cut like any other)
-    atomic = el.tag in ATOMIC and not (el.tag == "p" and _holds_tag(el, "table"))
+    atomic = el.tag in ATOMIC and not (el.tag == "p" and el.post > el.pre and _holds_tag(el, "table"))
     if atomic or (el.tag == "tr" and _flat_row(el)):
         if el.tag == "p" and any(c.tag == "br" for c in el.element_children()):
             parts = split_at_breaks(el, blank_line=True)  # several entries in one paragraph, blank-line apart
@@ -454,8 +456,10 @@ def split_records(el: El) -> list[El]:
         return split_records(blocks[0]) if not loose else [el]
     top, n = _most_common_sig(blocks)
     if n >= 2 and (n >= len(blocks) * 0.5 or top[0] in ("li", "tr", "p")):
-        if n < len(blocks) and _one_paper(el, any_shape=True):
-            return [el]  # two plain lines in a paper's box (its venue, its summary) are no list of records
+        if n < len(blocks) and _sig(blocks[0]) != top and _one_paper(el, any_shape=True):
+            # a box opened by a part of its own (a title) and two plain lines (its venue, its summary) is
+            # one paper, not a list of records
+            return [el]
         out: list[El] = []
         for b in blocks:
             out.extend([b] if _one_paper(b) else split_records(b))
@@ -970,7 +974,7 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
         return None
     if reading.reference is not None:
         bib = _reference(reading.reference, not strict)
-        if bib is not None and bib[1]:
+        if bib is not None and bib[1] and not _names_only(reading.reference):  # (names alone hold no title)
             pub = bib[0]
             pub.venue = _venue_from(pub.venue) if pub.venue else None
             pub.links = _link_kinds(reading.links)
@@ -1162,8 +1166,7 @@ def _read_record(el: El) -> _Reading | None:
     elif lead and _is_venue_line(lead.group(1)):
         venue = lead.group(1)
 
-    reference = _strip_links_text(first, buttons) if title is None and len(lines) == 1 and not _names_only(first) \
-        else None
+    reference = _strip_links_text(first, buttons) if title is None and len(lines) == 1 else None
     return _Reading(reference, links, lines, buttons, badge, title, rule, title_idx, venue, lead is not None)
 
 
@@ -1470,6 +1473,8 @@ def _inline_core(el: El) -> El:
     """The element that holds a record's lines: ``el``, or the inline wrapper that is all it shows
     (``<p><font><span>line<br>line</span></font></p>``)."""
     for _ in range(4):
+        if el.post == el.pre:  # (no element inside)
+            break
         only = _only_child(el)
         if not isinstance(only, El) or only.is_block or only.tag == "br":
             break
@@ -1482,7 +1487,7 @@ def _one_per_line(records: list[El], kind: str | None, section: Section) -> list
     per line) holds one record per line."""
     out: list[El] = []
     for r in records:
-        holder = _inline_core(r)
+        holder = _inline_core(r) if kind == "news" else r  # (dated lines inside a <font> or <span>)
         lines = split_at_breaks(holder, blank_line=False) if any(c.tag == "br" for c in holder.element_children()) \
             else []
         if len(lines) >= 2:
