@@ -198,6 +198,35 @@ HALF_NAME_LIKE_TITLE = page("""<h2>Publications</h2>
 Ann Lee, Tom Wu<br>CoRL, 2024</p></div>
 <div class="paper"><p><b>Sparse Graph Transformers</b> (Spotlight)<br>Tom Wu, Ann Lee<br>ICML, 2023</p></div>""")
 
+# Cards whose title heading is followed by a list of the paper's lines (authors, venue, links); a credit
+# with "Last updated" in the last row of the papers' table.
+CARDS_WITH_LISTED_LINES = page("""<h2>Selected Publications</h2>
+<div class="card-deck"><div class="card"><div class="card-body"><div class="teaser"><img src="a.png"></div>
+<div class="paper"><h4>Interpreting the Second-Order Effects of Neurons in CLIP</h4><ul class="list-unstyled">
+<li><b>Dana Example</b>, Alexei A. Efros and Jacob Steinhardt</li><li><i>ICLR 2025</i></li>
+<li><a href="https://arxiv.org/abs/2406.1">paper</a> | <a href="https://x.example/">code</a></li></ul></div></div></div></div>
+<div class="card-deck"><div class="card"><div class="card-body"><div class="teaser"><img src="b.png"></div>
+<div class="paper"><h4>Interpreting the Weight Space of Customized Diffusion Models</h4><ul class="list-unstyled">
+<li>Amil Dravid*, <b>Dana Example*</b>, Kuan-Chieh Wang and Kfir Aberman</li><li><i>NeurIPS 2024</i></li>
+<li><a href="https://arxiv.org/abs/2406.2">paper</a> | <a href="https://y.example/">code</a></li></ul></div></div></div></div>
+<div class="card-deck"><div class="card"><div class="card-body"><div class="teaser"><img src="c.png"></div>
+<div class="paper"><h4>Test-Time Training with Masked Autoencoders</h4><ul class="list-unstyled">
+<li>Yossi Gandelsman*, Yu Sun* and <b>Dana Example</b></li><li><i>NeurIPS 2022</i></li>
+<li><a href="https://arxiv.org/abs/2209.1">paper</a></li></ul></div></div></div></div>
+<table><tr><td><img src="d.png"></td><td><b>Deformable Kernels for Object Deformation</b><br>Dana Example, Ann Lee<br>ICLR, 2020</td></tr>
+<tr><td></td><td><p align="right"><font size="2">Thanks <a href="https://jonbarron.info">Jon</a>!<br>Last updated February 2026.</font></p></td></tr>
+</table>""")
+
+# Topic headings over short lists of one-line references: sections, not paper titles over their lines.
+TOPICS_OVER_SHORT_LISTS = page("""<h2>Publications</h2>
+<h3>Lip Generation</h3><ul>
+<li><a href="https://arxiv.org/abs/2107.1">Parallel and High-Fidelity Text-to-Lip Generation</a>, Jinglin Liu, <strong>Dana Example</strong>, Zhou Zhao, <strong>AAAI 2022</strong></li>
+<li><a href="https://x.example/a">Flow-based Unconstrained Lip to Speech Generation</a>, Jinzheng He, <strong>Dana Example</strong>, <strong>AAAI 2022</strong></li>
+<li><a href="https://x.example/b">Non-Autoregressive Lipreading with Integrate-and-Fire</a>, Jinglin Liu, <strong>Dana Example</strong>, <strong>ACM-MM 2020</strong></li></ul>
+<h3>Machine Translation</h3><ul>
+<li><a href="https://x.example/c">Speech to Speech Translation for Unwritten Languages</a>, Chen Zhang, <strong>Dana Example</strong>, <strong>AAAI 2021</strong></li>
+<li><a href="https://x.example/d">Simultaneous Speech to Text Translation</a>, <strong>Dana Example</strong>, Jinglin Liu, <strong>ACL 2020</strong></li></ul>""")
+
 # A "[New]" marker before a title is no venue and no part of the title.
 NEW_BADGE_AND_TAGS = page("""<h2>Publications</h2>
 <div class="paper"><p><strong style="color:red">[New]</strong> <b id="papertitle">Projective Ray Positional Encoding for Attention</b><br>
@@ -302,6 +331,18 @@ PAPER_CASES = [
     ("a bold title with a name-like half", HALF_NAME_LIKE_TITLE, [
         ("Learning Dexterous Grasps from Tactile Sensing and Visual Servoing", "CoRL, 2024", 2024, 2),
         ("Sparse Graph Transformers", "ICML, 2023", 2023, 2)]),
+    ("a card's title heading over a list of its lines; a credit with the last update is no paper",
+     CARDS_WITH_LISTED_LINES, [
+        ("Interpreting the Second-Order Effects of Neurons in CLIP", "ICLR 2025", 2025, 3),
+        ("Interpreting the Weight Space of Customized Diffusion Models", "NeurIPS 2024", 2024, 4),
+        ("Test-Time Training with Masked Autoencoders", "NeurIPS 2022", 2022, 3),
+        ("Deformable Kernels for Object Deformation", "ICLR, 2020", 2020, 2)]),
+    ("topic headings over short lists of references stay sections", TOPICS_OVER_SHORT_LISTS, [
+        ("Parallel and High-Fidelity Text-to-Lip Generation", "AAAI 2022", 2022, 3),
+        ("Flow-based Unconstrained Lip to Speech Generation", "AAAI 2022", 2022, 2),
+        ("Non-Autoregressive Lipreading with Integrate-and-Fire", "ACM-MM 2020", 2020, 2),
+        ("Speech to Speech Translation for Unwritten Languages", "AAAI 2021", 2021, 2),
+        ("Simultaneous Speech to Text Translation", "ACL 2020", 2020, 2)]),
     ("a tag is not the title it is the start of", TAGS_AFTER_A_PLAIN_TITLE, [
         ("Sparse Voxels Rasterization for Radiance Fields", "CVPR 2025", 2025, 2),
         ("Hashing Video Decomposition in Space-Time", "ICCV 2023", 2023, 2)]),

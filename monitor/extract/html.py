@@ -191,14 +191,25 @@ def _heads_a_paper(el: El, text: str) -> bool:
 
 
 def _paper_lines_follow(el: El) -> bool:
-    """The block right after ``el`` opens with an author line or a venue line."""
+    """The block right after ``el`` opens with an author line or a venue line (a short list of one-line
+    items counts as such a block: "<h4>Title</h4><ul><li>authors</li><li>venue</li><li>links</li></ul>")."""
     nxt = _next_block(el)
-    if nxt is None or nxt.tag in HEADINGS or nxt.tag in ("ul", "ol", "table", "dl") \
-            or _at_least(2, (e for e in nxt.elements() if e.tag == "li")):
+    if nxt is None or nxt.tag in HEADINGS:
+        return False
+    if nxt.tag in ("ul", "ol"):
+        items = nxt.element_children()
+        if not 2 <= len(items) <= PAPER_LINE_ITEMS or any(i.tag != "li" or len(i.lines()) != 1 for i in items) \
+                or _at_least(2, (i for i in items if _paper(i, _ANY, True))):
+            return False  # (items that are papers each make a list of papers: the heading names a section)
+        nxt = items[0]
+    elif nxt.tag in ("table", "dl") or _at_least(2, (e for e in nxt.elements() if e.tag == "li")):
         return False
     first = nxt.lines()[:1]
     return bool(first) and (_is_author_line(first[0]) or _is_venue_line(first[0])
                             or (cues.looks_like_name(first[0]) and len(first[0].split()) >= 2))
+
+
+PAPER_LINE_ITEMS: Final = 5  # a paper's lines as list items: authors, venue, links, a note or two
 
 
 def _bold_title_line(el: El) -> bool:
@@ -1105,8 +1116,8 @@ def _read_record(el: El) -> _Reading | None:
     link_texts = frozenset([clean(t) for t, _ in links])
     lines = [ln for i, ln in enumerate(lines)
              if not _is_link_label(ln) and not (i and ln in link_texts and len(ln.split()) <= 2)]
-    if not lines:
-        return None
+    if not lines or (len(lines) > 1 and _FOOTER.match(lines[-1])):
+        return None  # (a credit then "Last updated ...": the page's footer, wherever the template put it)
     # buttons repeat from record to record ("PDF", "Code") or are lower-case ("arxiv"); a capitalised text
     # linked once or twice ("Cortex", a journal's name) is content: the record's venue, an author
     repeats = _link_repeats(el)
