@@ -227,6 +227,21 @@ TOPICS_OVER_SHORT_LISTS = page("""<h2>Publications</h2>
 <li><a href="https://x.example/c">Speech to Speech Translation for Unwritten Languages</a>, Chen Zhang, <strong>Dana Example</strong>, <strong>AAAI 2021</strong></li>
 <li><a href="https://x.example/d">Simultaneous Speech to Text Translation</a>, <strong>Dana Example</strong>, Jinglin Liu, <strong>ACL 2020</strong></li></ul>""")
 
+# Entries with a blank line (<br><br>) inside: before a one-line summary, or before the authors; authors
+# written with bare initials ("A Owens").
+BLANK_LINES_INSIDE_ENTRIES = page("""<h2>Publications</h2>
+<div class="row"><div class="item-img"><img src="a.gif"></div><div class="item-p">
+<strong>Space-Time Correspondence as a Contrastive Random Walk.</strong>
+<br><strong>NeurIPS 2020, Oral Presentation.</strong>
+<br>A Jabri, A Owens, A Efros.
+<br><br>Dense representation learning from unlabeled video, by learning to walk on a graph.
+<br>[<a href="https://arxiv.org/abs/2006.14613"> paper </a>] [<a href="https://github.com/x/y"> code </a>]</div></div>
+<div class="row"><div class="item-img"><img src="b.gif"></div><div class="item-p">
+<strong>Evaluating the First Steps towards a Useful General AI.</strong>
+<br><strong>ICLR 2017 Workshop</strong>
+<br><br> M Baroni, A Joulin, A Jabri, G Kruszewski.
+<br>A short paper on the nature of the tasks we study.</div></div>""")
+
 # A "[New]" marker before a title is no venue and no part of the title.
 NEW_BADGE_AND_TAGS = page("""<h2>Publications</h2>
 <div class="paper"><p><strong style="color:red">[New]</strong> <b id="papertitle">Projective Ray Positional Encoding for Attention</b><br>
@@ -343,6 +358,9 @@ PAPER_CASES = [
         ("Non-Autoregressive Lipreading with Integrate-and-Fire", "ACM-MM 2020", 2020, 2),
         ("Speech to Speech Translation for Unwritten Languages", "AAAI 2021", 2021, 2),
         ("Simultaneous Speech to Text Translation", "ACL 2020", 2020, 2)]),
+    ("blank lines inside entries; bare initials", BLANK_LINES_INSIDE_ENTRIES, [
+        ("Space-Time Correspondence as a Contrastive Random Walk", "NeurIPS 2020, Oral Presentation", 2020, 3),
+        ("Evaluating the First Steps towards a Useful General AI", "ICLR 2017 Workshop", 2017, 4)]),
     ("a tag is not the title it is the start of", TAGS_AFTER_A_PLAIN_TITLE, [
         ("Sparse Voxels Rasterization for Radiance Fields", "CVPR 2025", 2025, 2),
         ("Hashing Video Decomposition in Space-Time", "ICCV 2023", 2023, 2)]),

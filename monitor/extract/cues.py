@@ -445,6 +445,9 @@ _PARENTHESES: Final = re.compile(r"\(.*?\)")
 _ET_AL: Final = re.compile(r"e(?<=\be)t\s+al\.?")  # "\bet": written to open with its letter (see AND_WORD)
 
 
+_BARE_INITIALS_NAME: Final = re.compile(rf"[{_UPPER}]{{1,2}} [{_UPPER}][a-zà-ÿā-ž][\w'’\-]*")
+
+
 @lru_cache(maxsize=65536)
 def author_share(text: str) -> float:
     """How much of a line is a list of person names (0..1): the mark of an author line."""
@@ -453,4 +456,11 @@ def author_share(text: str) -> float:
     parts = [p.strip() for p in _split_at_separators(t) if p.strip(" .")]
     if len(parts) < 2:
         return 1.0 if parts and looks_like_name(parts[0]) and len(parts[0].split()) >= 2 else 0.0
-    return sum(map(looks_like_name, parts)) / len(parts)
+    names = [looks_like_name(p) for p in parts]
+    if not all(names):
+        # initials without periods ("A Jabri, A Owens, A Efros"), the style of some exported lists: names
+        # when two or more parts are written so ("A Owens" alone could be a title's "A Survey")
+        bare = [not n and _BARE_INITIALS_NAME.fullmatch(p.rstrip(".")) is not None for p, n in zip(parts, names)]
+        if sum(bare) >= 2:
+            names = [n or b for n, b in zip(names, bare)]
+    return sum(names) / len(parts)

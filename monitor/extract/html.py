@@ -394,6 +394,27 @@ def split_at_breaks(el: El, *, blank_line: bool) -> list[El]:
     return parts
 
 
+def _entries(el: El) -> list[El]:
+    """The entries of a block whose entries are a blank line (<br><br>) apart. A part that cannot open an
+    entry belongs to the one before it: a description (a paper's one-line summary set off by a blank
+    line), or an author line after a part with none (title and venue, a blank line, then the authors)."""
+    groups: list[list[El]] = []
+    for part in split_at_breaks(el, blank_line=True):
+        if groups and _continues(groups[-1], part.lines()):
+            groups[-1].append(part)
+        else:
+            groups.append([part])
+    return [g[0] if len(g) == 1 else _wrap(g) for g in groups]
+
+
+def _continues(entry: list[El], lines: list[str]) -> bool:
+    """Whether a part with these lines continues ``entry`` rather than opening an entry of its own."""
+    if not any(scholarly.find_year(ln) or _is_author_line(ln) or _is_venue_line(ln) for ln in lines):
+        return True  # nothing of a paper's or a news item's (a date, names, a venue): a description
+    return bool(lines) and _is_author_line(lines[0]) and not any(
+        _is_author_line(ln) for part in entry for ln in part.lines())
+
+
 def _one_paper(el: El, *, any_shape: bool = False) -> bool:
     """A box whose parts (title, venue, authors, links) read as one paper together but not apart: one
     record, even when its parts share one shape (no class names to tell them apart). ``any_shape``: also
@@ -445,7 +466,7 @@ def split_records(el: El) -> list[El]:
     atomic = el.tag in ATOMIC and not (el.tag == "p" and el.post > el.pre and _holds_tag(el, "table"))
     if atomic or (el.tag == "tr" and _flat_row(el)):
         if el.tag == "p" and any(c.tag == "br" for c in el.element_children()):
-            parts = split_at_breaks(el, blank_line=True)  # several entries in one paragraph, blank-line apart
+            parts = _entries(el)  # several entries in one paragraph, blank-line apart
             if len(parts) >= 2:
                 return parts
         return [el] if el.has_text else []
@@ -454,7 +475,7 @@ def split_records(el: El) -> list[El]:
     blocks = _text_blocks(el)
     if not blocks:
         if any(c.tag == "br" for c in el.element_children()):
-            parts = split_at_breaks(el, blank_line=True)  # records with no element of their own, <br><br> apart
+            parts = _entries(el)  # records with no element of their own, <br><br> apart
             if len(parts) >= 2:
                 return parts
         return [el] if el.has_text else []
