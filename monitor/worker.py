@@ -84,7 +84,9 @@ class _Pending:
 
 class _Worker:
     def __init__(self, memo_limit: int = MEMO_LIMIT) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", WORKER, str(os.getpid()), str(memo_limit)],
+        # -P: the working directory stays off the worker's path, so a folder named "monitor" where the run was
+        # started (a checkout, a project of the user's) is never imported in place of the installed package
+        self.process = subprocess.Popen([sys.executable, "-P", "-m", WORKER, str(os.getpid()), str(memo_limit)],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
         assert self.process.stdin is not None and self.process.stdout is not None
         self.room = _widen(self.process.stdin.fileno())  # the job pipe's size

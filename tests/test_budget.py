@@ -264,6 +264,22 @@ def test_workers_start_with_a_run_that_has_new_sources_and_not_with_one_that_has
         again.close()
 
 
+def test_workers_import_the_installed_package_not_a_monitor_folder_in_the_working_directory(tmp_path, page_server):
+    """A worker is ``python -m monitor.worker_process``, and Python puts the working directory first on the path
+    of ``-m``: a run started beside a folder named monitor (a checkout, a user's project) ran that folder's code."""
+    (tmp_path / "monitor").mkdir()
+    (tmp_path / "monitor" / "__init__.py").write_text('raise SystemExit("the working directory\'s monitor")\n')
+    page_server.set("/a/", many_papers(3))
+    config = write_config(tmp_path, [("A", page_server.url("/a/"))])
+    exe = Path(sys.executable).with_name("monitor")  # the console script: its own path starts at its folder
+    done = subprocess.run([str(exe), "--config", str(config), "--db", str(tmp_path / "m.db"), "run", "--once"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=HANG)
+    assert done.returncode == 0, done.stderr
+    assert "1 checked, 0 failed" in done.stdout
+    papers = sqlite3.connect(tmp_path / "m.db").execute("SELECT papers FROM snapshots").fetchall()
+    assert papers == [(3,)]
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
 def test_a_named_pipe_as_a_source_is_refused_not_waited_on(tmp_path, page_server):
     fifo = tmp_path / "page.html"
