@@ -242,6 +242,14 @@ BLANK_LINES_INSIDE_ENTRIES = page("""<h2>Publications</h2>
 <br><br> M Baroni, A Joulin, A Jabri, G Kruszewski.
 <br>A short paper on the nature of the tasks we study.</div></div>""")
 
+# "**[VENUE]** Authors. *Title*." (an acad-homepage list in Markdown): the italic title ends the line after
+# the authors; the label's brackets are not part of the venue.
+ITALIC_TITLE_AFTER_AUTHORS = page("""<h1>Publications</h1><ul>
+<li><strong>[WWW 2026]</strong> <strong>Dana Example</strong>, Hao Miao, Chenxi Liu, Yan Zhao. <em>Coordinating Cross-modal Traffic Prediction with Geo-image Encoding</em>.</li>
+<li><strong>[ICDE 2026]</strong> <strong>Dana Example</strong>, Hao Miao, Lei Jia, Kai Zheng. <em>Balancing Competition for Fairness-aware Task Assignment</em>.</li>
+<li><strong>[KDD 2025]</strong> Dazhuo Qiu, <strong>Dana Example</strong>, Arijit Khan. <em>Finding Counterfactual Evidences for Node Classification</em>.</li>
+</ul>""")
+
 # A "[New]" marker before a title is no venue and no part of the title.
 NEW_BADGE_AND_TAGS = page("""<h2>Publications</h2>
 <div class="paper"><p><strong style="color:red">[New]</strong> <b id="papertitle">Projective Ray Positional Encoding for Attention</b><br>
@@ -361,6 +369,10 @@ PAPER_CASES = [
     ("blank lines inside entries; bare initials", BLANK_LINES_INSIDE_ENTRIES, [
         ("Space-Time Correspondence as a Contrastive Random Walk", "NeurIPS 2020, Oral Presentation", 2020, 3),
         ("Evaluating the First Steps towards a Useful General AI", "ICLR 2017 Workshop", 2017, 4)]),
+    ("an italic title after the authors", ITALIC_TITLE_AFTER_AUTHORS, [
+        ("Coordinating Cross-modal Traffic Prediction with Geo-image Encoding", "WWW 2026", 2026, 4),
+        ("Balancing Competition for Fairness-aware Task Assignment", "ICDE 2026", 2026, 4),
+        ("Finding Counterfactual Evidences for Node Classification", "KDD 2025", 2025, 3)]),
     ("a tag is not the title it is the start of", TAGS_AFTER_A_PLAIN_TITLE, [
         ("Sparse Voxels Rasterization for Radiance Fields", "CVPR 2025", 2025, 2),
         ("Hashing Video Decomposition in Space-Time", "ICCV 2023", 2023, 2)]),

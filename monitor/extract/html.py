@@ -793,6 +793,20 @@ def _after_year(candidate: str, line: str) -> bool:
     return line[m.end():].startswith(candidate[:40]) and _names_before(m.group(1))
 
 
+@lru_cache(maxsize=65536)
+def _after_names(candidate: str, line: str) -> bool:
+    """"[KDD 2025] A. Author, B. Author. *Title*.": an italic title that ends its line after the author list
+    (and maybe a venue label) is the title, though it does not lead the line."""
+    pos = line.find(candidate)
+    if pos <= 0 or len(line) - pos - len(candidate) > 3 or cues.looks_like_name(candidate):
+        return False  # (the title ends the line, a full stop aside; an italic last author is no title)
+    head = line[:pos]
+    lead = _BRACKET_VENUE.match(head)
+    head = head[lead.end():] if lead else head
+    head = head.strip(" .,:;")
+    return bool(head) and _LIST_JOIN.search(head) is not None and cues.author_share(head) >= 0.6
+
+
 def _names_before(text: str) -> bool:
     """The text before a title is an author list (full names, or bare surnames as APA lists print them)."""
     return cues.author_share(text) >= 0.5 or cues.surname_list(text)
@@ -1167,7 +1181,8 @@ def _read_record(el: El) -> _Reading | None:
             continue  # an element wrapping the whole reference marks no title in it
         if why.startswith("<") and len(t) > len(cleaned[idx]) and _wraps_other_roles(t, lines, idx):
             continue  # an element wrapping the title with its authors or venue marks no title either
-        if why.startswith("<") and not _after_year(t, lines[idx]) and (
+        if why.startswith("<") and not _after_year(t, lines[idx]) \
+                and not (why in ("<em>", "<i>") and _after_names(t, lines[idx])) and (
                 not _leads_line(t, lines[idx]) or (_is_author_line(lines[idx]) and cues.looks_like_name(t))):
             continue
         if why in ("<em>", "<i>", "<span>") and (idx != 0 or _is_venue_line(t)):
@@ -1191,7 +1206,7 @@ def _read_record(el: El) -> _Reading | None:
     if label and first.startswith(label) and _named_like_venue(label) \
             and (_pure_venue(label) or (label != first and _is_venue_line(label))) \
             and (title is None or not title.startswith(label)):
-        venue = label
+        venue = label.strip(" []【】")  # (a label's brackets are decoration: "[ICDE 2025]")
         status = _LEAD_NOTE.match(first[len(label):])  # "`IJCAI 2022` (Oral) Title"
         if status and not (title and first[len(label):].strip().startswith(title)):
             venue = f"{label} {status.group(1)}"
