@@ -48,6 +48,18 @@ def _markdown_pages() -> list[tuple[str, str]]:
     return pages
 
 
+def test_template_code_a_jekyll_page_never_shows_is_dropped():
+    """A Jekyll source's Liquid tags and output, and kramdown's attribute lines, are consumed by the site's
+    build: read as text they became records ("{% include paper.html title=... %}" read as a paper)."""
+    page = ("# Publications\n\n{% include publications.html\n  title=\"Spiking Transformers\"\n  conference=\"ICCV 2025\"\n%}"
+            "\n\n**Sparse Graphs at Scale**  \nAnn Lee, Tom Wu\n{: .paper__cite}\n\nBy {{ site.author.name }}, "
+            "{: not an attribute line}\n")
+    html = markdown_to_html(page)
+    assert "include" not in html and "ICCV" not in html and "site.author" not in html and "paper__cite" not in html
+    assert "<strong>Sparse Graphs at Scale</strong>" in html and "Ann Lee, Tom Wu" in html
+    assert "{: not an attribute line}" in html  # (only a line of its own is a block's attribute list)
+
+
 def test_every_markdown_page_renders_as_markdown_it_py_renders_it():
     pages = _markdown_pages()
     assert len(pages) >= 8, "the corpus's and the seeds' Markdown pages are missing"

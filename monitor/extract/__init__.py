@@ -51,6 +51,10 @@ def _markdown_renderer() -> Callable[[str], str]:
 
 _render_markdown = _markdown_renderer()
 _FRONT_MATTER: Final = re.compile(r"\A---\s*\n.*?\n---\s*\n", re.S)
+# What Jekyll consumes and a reader never sees: Liquid tags ("{% include paper.html title=... %}", whose output
+# comes from another file) and output ("{{ site.author }}"), and kramdown's attribute lists on a line of
+# their own ("{: .paper__cite}")
+_TEMPLATE_CODE: Final = re.compile(r"\{%.*?%\}|\{\{.*?\}\}|^[ \t]*\{:[^}\n]*\}[ \t]*$", re.S | re.M)
 _ERROR_TITLE: Final = re.compile(
     r"\b(?:40[0-9]|41[0-9]|50[0-9])\b|not found|page not found|doesn'?t exist|does not exist|server error|"
     r"service unavailable|bad gateway|access denied|forbidden|under maintenance|site not found|"
@@ -59,8 +63,12 @@ _ERROR_TITLE: Final = re.compile(
 
 @functools.lru_cache(maxsize=2)  # a homepage is rendered twice in a row: to extract it, then to find its links
 def markdown_to_html(text: str) -> str:
-    """Render Markdown as a Jekyll/GitHub page would show it (front matter dropped, inline HTML kept)."""
-    return _render_markdown(_FRONT_MATTER.sub("", text, count=1))
+    """Render Markdown as a Jekyll/GitHub page would show it (front matter and template code dropped, inline
+    HTML kept)."""
+    text = _FRONT_MATTER.sub("", text, count=1)
+    if "{%" in text or "{{" in text or "{:" in text:
+        text = _TEMPLATE_CODE.sub("", text)
+    return _render_markdown(text)
 
 
 def detect_format(body: str, content_type: str | None = None, url: str | None = None) -> str:
