@@ -566,6 +566,10 @@ def test_badges_and_buttons_stay_out_of_titles() -> None:
     ("长期招收硕士生、博士生和博士后。", False, {"hiring_students"}),
     ("I am not looking for students this year.", False, set()),
     ("If you want to join us, send an email.", False, set()),
+    # a sentence to the reader tells no plan of the owner's; the hiring sentence before it still counts
+    ("We are looking for research interns. If you're interested in exploring these opportunities, reach out.",
+     False, {"hiring_students"}),
+    ("I am exploring new opportunities in industry.", False, {"on_market"}),
 ])
 def test_announcements(sentence: str, in_news: bool, kinds: set[str]) -> None:
     from monitor.extract.announce import find_announcements

@@ -60,6 +60,11 @@ _JUST_GRADUATED: Final = re.compile(
 _RECENTLY_GRADUATED: Final = re.compile(
     r"\b(?:just|recently)\s+(?:completed|finished|obtained|received|earned|defended)\s+(?:my\s+)?"
     r"(?:ph\.?\s?d\.?|doctora(?:te|l))")
+# A sentence addressed to the reader ("If you are interested in exploring these opportunities, ...") speaks
+# of the reader's plans: it announces no move, search or graduation of the page's owner (a call to
+# students, "if you are a student interested in ...", is still one for hiring)
+_TO_READER: Final = re.compile(r"(?:if|should|when)\s+you(?:'re|\s+are|\s+would|\s+want|\s+wish|\s+plan)?\b")
+_OWN_PLANS: Final = frozenset({"on_market", "joining", "graduating"})
 _JOINS_US: Final = re.compile(r"\b(?:join(?:ed)? (?:us|our|me|the lab)|join my)\b")  # an invitation, not a move
 # Words every match of a pattern contains one of (each pattern's alternatives end or start with one):
 # a text with none of them is not searched. Most texts announce nothing, and a substring test costs
@@ -147,6 +152,8 @@ def _all_announcements(bio: list[str], news: list[NewsItem], *, recent_news: int
                 # so the pattern is searched before the negation
                 if kind in seen or not _cued(said, kind) or not pattern.search(said):
                     continue
+                if kind in _OWN_PLANS and _TO_READER.match(said):
+                    continue  # "if you're interested in exploring these opportunities...": the reader's, not the owner's
                 if kind != "other":
                     if negated is None:
                         negated = bool(_NEG.search(said))
