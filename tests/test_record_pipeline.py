@@ -417,6 +417,17 @@ def test_news(html: str, dates: list[str], papers: int) -> None:
     assert len(found.publications) == papers
 
 
+@pytest.mark.parametrize("title,name", [
+    ("Ada Lovelace | Home", "Ada Lovelace"),
+    ("About Me - Jeffrey J. Ma", "Jeffrey J. Ma"),  # (a template's page name before the owner's)
+    ("Publications · Ravi Tej Akella", "Ravi Tej Akella"),
+    ("Personal Website", None),
+])
+def test_the_owner_s_name_from_the_page_title(title: str, name: str | None) -> None:
+    html = f"<html><head><title>{title}</title></head><body><p>Some text about research.</p></body></html>"
+    assert extract(html, format="html", today=TODAY).profile.name == name
+
+
 @pytest.mark.parametrize("text,kind", [
     ("Work Experience", "other"),
     ("Industry Experience", "other"),

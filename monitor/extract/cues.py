@@ -365,7 +365,8 @@ diffusion transformer transformers attention generative adversarial sparse dense
 unsupervised supervised self semi multi cross zero shot few task tasks open world real time dynamic dynamics
 modeling modelling understanding editing synthesis alignment inference memory code programs program
 ieee acm aaai springer elsevier press report technical preprint arxiv proceedings magazine annals
-""".split())
+about me home homepage website personal academic welcome blog
+""".split())  # (the last line: what a page's title says beside its owner's name, "About Me - Ada Lovelace")
 
 
 _NAME_MARKS: Final = re.compile(r"[*†‡#§¶✉^\d,][*†‡#§¶✉^\d,]*$")  # (a class then its run: see _AUTHOR_MARKS)

@@ -1702,9 +1702,9 @@ _ABOUT: Final = re.compile(r"about|bio|简介|簡介|关于|關於", re.I)
 
 
 def _page_name(title: str, sections: list[Section]) -> str | None:
-    if title:
-        name = _TITLE_SEPARATOR.split(title)[0].strip()
-        if cues.looks_like_name(name):
+    for part in _TITLE_SEPARATOR.split(title) if title else ():  # ("Ada Lovelace | Home", "About Me - Ada Lovelace")
+        name = part.strip()
+        if name and cues.looks_like_name(name):
             return name
     for s in sections:
         if s.heading is not None and s.level == 1 and cues.looks_like_name(s.title):
