@@ -402,11 +402,19 @@ WRAPPED_NEWS_LINES = page("""<h3>News</h3><font face="helvetica"><span style="fo
 <b>[Jun 2025]</b> I'll be speaking at a <a href="https://x.example/">workshop</a> on generative media.<br>
 </span></font><h3>Publications</h3>""")
 
+# A résumé's entries under a "Highlights" heading: a span of dates and nothing else is no news item.
+DATE_SPANS_UNDER_HIGHLIGHTS = page("""<section><h3>Internship at Example Networks</h3>
+<h4>Highlights</h4><p><time datetime="2019-08-06">Aug 2019</time> – <time datetime="2019-09-27">Sep 2019</time></p>
+<h3>Internship at Example Labs</h3>
+<h4>Highlights</h4><p><time datetime="2019-04-01">Apr 2019</time> – <time datetime="2019-06-30">Jun 2019</time></p>
+<h4>Highlights</h4><ul><li>2019.05: Our demo won the best demo award at the Example Workshop.</li></ul></section>""")
+
 NEWS_CASES = [
     ("a dated table under no telling heading is news", NEWS_TABLE, ["2024.02", "2023.12", "2023.09"], 0),
     ("a timeline of date ranges is not news", TIMELINE_TABLE, [], 0),
     ("template code left in the page is skipped", LEFT_PHP, ["2024-03-02", "2023-11-20"], 0),
     ("news lines inside inline wrappers", WRAPPED_NEWS_LINES, ["Feb 2026", "Jan 2026", "Jun 2025"], 0),
+    ("a span of dates alone is no news item", DATE_SPANS_UNDER_HIGHLIGHTS, ["2019.05"], 0),
 ]
 
 

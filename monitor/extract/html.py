@@ -1387,6 +1387,8 @@ def parse_news(el: El, *, section: Section, today: dt.date, last_date: str | Non
             date = date_el.text() or last_date
     if date is None and rest == text and cues.word_count(text) < 4:  # an undated item is a sentence
         return None
+    if _DATE_ONLY.fullmatch(rest.strip(" –—-:·|")):
+        return None  # "Aug 2019 – Sep 2019" and nothing else: a span of time (a résumé's entry), no news
     links = [href for _, href in el.links()]
     return NewsItem(date=date, text=rest.strip(" :-–—"), parsed_date=cues.parse_date(date, today) if date else None,
                     links=links)
