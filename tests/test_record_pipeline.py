@@ -409,12 +409,20 @@ DATE_SPANS_UNDER_HIGHLIGHTS = page("""<section><h3>Internship at Example Network
 <h4>Highlights</h4><p><time datetime="2019-04-01">Apr 2019</time> – <time datetime="2019-06-30">Jun 2019</time></p>
 <h4>Highlights</h4><ul><li>2019.05: Our demo won the best demo award at the Example Workshop.</li></ul></section>""")
 
+# A sidebar after the news, under the owner's name (a heading that names no section): its lines are no news.
+SIDEBAR_AFTER_NEWS = page("""<h2>News</h2><ul><li>2019-06: I have joined Example AI Center.</li>
+<li>2018-03: We won the Best Paper Award at an example conference.</li></ul>
+<div class="sidebar"><h3>Dana Example</h3><p>Machine Learning Research Engineer Example AI Center, Cambridge</p>
+<ul><li><a href="/about/">About</a></li><li><a href="/publications/">Publications</a></li></ul></div>""")
+
 NEWS_CASES = [
     ("a dated table under no telling heading is news", NEWS_TABLE, ["2024.02", "2023.12", "2023.09"], 0),
     ("a timeline of date ranges is not news", TIMELINE_TABLE, [], 0),
     ("template code left in the page is skipped", LEFT_PHP, ["2024-03-02", "2023-11-20"], 0),
     ("news lines inside inline wrappers", WRAPPED_NEWS_LINES, ["Feb 2026", "Jan 2026", "Jun 2025"], 0),
     ("a span of dates alone is no news item", DATE_SPANS_UNDER_HIGHLIGHTS, ["2019.05"], 0),
+    ("an undated line under a heading that names nothing is no news item", SIDEBAR_AFTER_NEWS,
+     ["2019-06", "2018-03"], 0),
 ]
 
 

@@ -67,6 +67,7 @@ class Section:
     year: int | None = None  # a year heading ("2024") dates the records under it
     forced: bool = False  # made by a per-source selector: each node is one record
     overridden: set[str] = field(default_factory=set)  # kinds a selector took over
+    inherited: bool = False  # its kind is its enclosing section's: its own heading names none (nor a year)
 
 
 _ANY: Final = Section(title="", kind=None, level=0, heading=None)
@@ -340,7 +341,8 @@ def split_sections(root: El) -> list[Section]:
         year = int(year_m.group(1)) if year_m else next((y for _, _, y in reversed(stack) if y), None)
         kind = own or inherited
         stack.append((level, own or (inherited if not own else None), year))
-        sections.append(Section(title=text, kind=kind, level=level, heading=el, year=year))
+        sections.append(Section(title=text, kind=kind, level=level, heading=el, year=year,
+                                inherited=own is None and kind is not None and not year_m))
         end = headings[i + 1][0].pre if i + 1 < len(headings) else root.post + 1
         bounds.append((el.post, end))
     for section, (a, b) in zip(sections, bounds):
@@ -1656,6 +1658,8 @@ def _read_page(root: El, tree: LexborHTMLParser, html: str, *, today: dt.date, s
                 items = []
                 for r in records:
                     item = parse_news(r, section=section, today=today, last_date=last)
+                    if item and item.date is None and section.inherited:
+                        continue  # an undated line under a heading that names nothing (a sidebar's, a card's)
                     if item:
                         last = item.date or last
                         items.append(item)
