@@ -7,7 +7,7 @@ worker that runs past the time budget is killed (the check fails with that reaso
 behind it goes to another worker) and replaced when the next page needs one.
 
 Workers are started on first use and kept for the life of the process (the daemon, a test session),
-so a run pays the start-up once. A worker is ``python -m monitor.worker_process`` talking over its stdin and
+so a run pays the start-up once. A worker is ``python -P -m monitor.worker_process`` talking over its stdin and
 stdout (a plain subprocess: it works from daemonic processes too, and imports only the extractor);
 it ignores SIGINT and SIGTERM (the parent decides when it stops, and kills it at exit) and leaves on
 its own when its stdin closes, or, in the middle of a page, as soon as its parent is gone (a ``kill -9``
@@ -43,7 +43,7 @@ DEFAULT_TIMEOUT = 30.0  # seconds of extraction per page (defaults.extraction_ti
 # 400 pages, 18 times in a 10,000-source run). Two workers and the parent of such a run stay under 200 MB.
 WORKER_RSS_LIMIT = 52 * 1024 * 1024
 JOB_PIPE_BYTES = 1024 * 1024  # a job pipe this big takes a whole page at once: sending one never blocks the loop
-WORKER = "monitor.worker_process"  # the module a worker process runs (``python -m``): the extractor and nothing else
+WORKER = "monitor.worker_process"  # the module a worker process runs (``python -P -m``): the extractor and nothing else
 
 
 def _widen(fd: int) -> int:

@@ -821,7 +821,7 @@ def _is_author_line(line: str) -> bool:
 
 def _names_only(line: str) -> bool:
     """A list of names and nothing else: an author line standing alone, where no title can be."""
-    return bool(_LIST_JOIN.search(line)) and cues.author_share(line) >= 0.9
+    return _is_author_line(line) and cues.author_share(line) >= 0.9  # (an author line, names all but alone)
 
 
 def _may_end_in_year(line: str) -> bool:
