@@ -91,7 +91,8 @@ def heading_kind(text: str, head_noun: bool = True) -> str | None:
         return _whole_kind(t)
     m = _PUB_RE.match(t) or _NEWS_RE.match(t) or _OTHER_RE.match(t) or _RESEARCH_OTHER.match(t)
     if m is None:
-        return _cjk_kind(t) or _head_noun_kind(t)
+        by = _BY_SOMEONE.search(t) if " by " in t else None  # "On-line papers by Colin Windsor"
+        return _cjk_kind(t) or _head_noun_kind(t[:by.start()] if by else t) or _joined_kind(t)
     if len(t[m.end():].split()) > 4:  # a keyword that opens a long title is not a section
         return None
     if _RESEARCH_OTHER.match(t):
@@ -105,6 +106,7 @@ def heading_kind(text: str, head_noun: bool = True) -> str | None:
     return None
 
 
+_BY_SOMEONE: Final = re.compile(r" by [A-Z][^\d]{1,60}$")  # whose the list is: no part of what it names
 _NOTE_AFTER: Final = re.compile(r"\s*\([^()]*\)$")
 _LEAD_SYMBOLS: Final = re.compile(r"^[^\w]+")
 _LATIN: Final = re.compile(r"[A-Za-z]")
@@ -169,6 +171,13 @@ def _head_noun_kind(t: str) -> str | None:
     if _OTHER_RE.fullmatch(last) and not _NOT_OTHER_LAST.fullmatch(last):
         return "other"  # research projects and works often list papers: left to their content
     return None
+
+
+def _joined_kind(t: str) -> str | None:
+    """"University Students and AI Residents": two short headings joined, named by the first one's kind."""
+    if " and " not in t or len(t.split()) > 8:
+        return None
+    return _head_noun_kind(t.split(" and ", 1)[0])
 
 
 def strip_symbols(text: str) -> str:
@@ -341,8 +350,8 @@ def link_kind(text: str, href: str) -> str | None:
 
 # ---------------------------------------------------------------- names
 
-_UPPER: Final = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĘĚĞĪŁŃŇŌŐŒŘŚŞŠŢŤŪŮŰŹŻŽ"
-_NAME_TOKEN = (rf"(?:(?:[{_UPPER}]['’])?[{_UPPER}][a-zà-ÿā-ž][\w'’]*\.?|(?:[{_UPPER}]\.-?){{1,3}}|[{_UPPER}]|"
+UPPER: Final = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĘĚĞĪŁŃŇŌŐŒŘŚŞŠŢŤŪŮŰŹŻŽ"  # capital letters, as a class's contents
+_NAME_TOKEN = (rf"(?:(?:[{UPPER}]['’])?[{UPPER}][a-zà-ÿā-ž][\w'’]*\.?|(?:[{UPPER}]\.-?){{1,3}}|[{UPPER}]|"
                r"van|von|de|der|da|di|del|la|le|du|dos|bin|al|el)")
 NAME_RE: Final = re.compile(rf"^{_NAME_TOKEN}(?:[\s\-]+{_NAME_TOKEN}){{1,3}}$")
 
@@ -408,7 +417,7 @@ AND_WORD: Final = r"a(?<=\ba)nd\b"
 _AUTHOR_SEP: Final = re.compile(rf",|;|&|，|{AND_WORD}")
 _SURNAME_SEP: Final = re.compile(rf",|;|&|{AND_WORD}")
 _SURNAME: Final = re.compile(
-    rf"(?:(?:van|von|de|der|da|di|del|la|le)\s+)*[{_UPPER}](?:['’][{_UPPER}])?[a-zà-ÿā-ž][\w'’\-]*")
+    rf"(?:(?:van|von|de|der|da|di|del|la|le)\s+)*[{UPPER}](?:['’][{UPPER}])?[a-zà-ÿā-ž][\w'’\-]*")
 
 
 def surname_list(text: str) -> bool:
@@ -446,7 +455,7 @@ _PARENTHESES: Final = re.compile(r"\(.*?\)")
 _ET_AL: Final = re.compile(r"e(?<=\be)t\s+al\.?")  # "\bet": written to open with its letter (see AND_WORD)
 
 
-_BARE_INITIALS_NAME: Final = re.compile(rf"[{_UPPER}]{{1,2}} [{_UPPER}][a-zà-ÿā-ž][\w'’\-]*")
+_BARE_INITIALS_NAME: Final = re.compile(rf"[{UPPER}]{{1,2}} [{UPPER}][a-zà-ÿā-ž][\w'’\-]*")
 
 
 @lru_cache(maxsize=65536)
@@ -465,3 +474,17 @@ def author_share(text: str) -> float:
         if sum(bare) >= 2:
             names = [n or b for n, b in zip(names, bare)]
     return sum(names) / len(parts)
+
+
+WITH_COAUTHORS: Final = re.compile(r"(?:joint\s+(?:work\s+)?)?with\s", re.I)  # "(with A and B)" after a title
+
+
+def without_coauthors(title: str) -> str:
+    """A title without the co-authors a page names after it ("Hopf monoids (with Kevin Marshall)", as
+    mathematicians and economists list their papers): they are not part of it."""
+    if not title.endswith(")"):
+        return title
+    at = title.rfind("(")
+    if at > 0 and WITH_COAUTHORS.match(title, at + 1):
+        return title[:at].rstrip(" ,;:-–—")
+    return title

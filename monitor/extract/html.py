@@ -31,7 +31,7 @@ from .. import scholarly
 from . import cues
 from .dom import BLOCK, HEADINGS, El, clean, parse_html, release, title_of
 from .structured import structured_papers
-from .text import parse_bib_line_both
+from .text import parse_authors, parse_bib_line_both
 
 ATOMIC: Final = frozenset({"li", "p", "dt", "dd", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "summary"})
 SKIP_IN_RECORD: Final = ("bibtex", "abstract", "abstracts", "bib", "citation-modal", "modal")
@@ -39,7 +39,15 @@ _SKIP_CLASSES: Final = frozenset(SKIP_IN_RECORD)
 _LINK_LABEL: Final = re.compile(
     r"^(?:\[[^\]\d]{0,30}\]|\([^)\d]{0,30}\)|pdf|paper|code|arxiv|bib(?:tex)?|slides?|poster|video|project(?: page)?|"
     r"website|webpage|talk|demo|data(?:set)?|blog|cite|doi|url|html|abs(?:tract)?|supp(?:lementary)?|"
-    r"github|media|press|openreview|proceedings|[|/•·,]|\s)+$", re.I)
+    r"github|media|press|openreview|proceedings|"
+    # a paper's resources as the social sciences link them ("Free view", "Replication package", "Accepted
+    # Manuscript version", "Download pre-publication draft")
+    r"(?:preprint|postprint|accepted|published|authors?'?|pre-?publication|submitted)\s+(?:version|manuscript|draft|copy)|"
+    r"(?:peer[\s-]?reviewed\s+)?(?:journal\s+)?(?:article|publication)|accepted\s+manuscript(?:\s+version)?|open\s+access|free\s+(?:view|access|copy)|full\s+text|"
+    r"replication\s+(?:package|files|data|code|materials?)|"
+    r"supp(?:lement(?:al|ary)?)?\s+(?:materials?|information|info|files?|data|documents?)|"
+    r"download(?:\s+(?:the|a|here|full|text|paper|article|pdf|preprint|pre-?publication|draft|version|copy|"
+    r"manuscript|chapter))*|[|/•·,]|\s)+$", re.I)
 
 
 @lru_cache(maxsize=65536)
@@ -129,6 +137,63 @@ def _pseudo_heading(el: El) -> tuple[int, str] | None:
     return None
 
 
+_LINE_LABEL_TAGS: Final = frozenset({"font", "b", "strong", "big"})
+_READ_KINDS: Final = frozenset({"publications", "news"})  # the sections a bold label alone may open
+
+
+def _line_heading(el: El) -> str | None:
+    """A styled text on a line of its own inside a larger block ("<td><font size=5>Publications</font><div>"
+    on a page laid out in tables) that names a known section: a heading like any other."""
+    if el.size > 60:
+        return None
+    sized = _large(el)
+    parent = el.parent
+    while parent is not None and not parent.is_block and _only_child(parent) is el:
+        el, parent = parent, parent.parent  # "<em><strong>Journal of X</strong></em>": the outer one stands on the line
+        sized = sized or _large(el)
+    if parent is None or parent.tag in _LINE_LABEL_TAGS:
+        return None
+    siblings = parent.children
+    at = next((i for i, c in enumerate(siblings) if c is el), -1)
+    if at < 0 or not (_line_edge(siblings, at, -1) and _line_edge(siblings, at, 1)):
+        return None
+    text = el.text().rstrip(": ")
+    if not text or len(text.split()) > 6 or _YEAR_LABEL.fullmatch(text):
+        return None
+    # a bold label must be a whole section phrase of a kind that is read ("Journal Articles"; not a topic
+    # over its papers, "Code generation", nor a note in a record, "Selected as IAP Highlight"); text set
+    # large is a heading as a heading element is
+    kind = cues.heading_kind(text) if sized else cues.heading_kind(text, head_noun=False)
+    if kind is None or (kind not in _READ_KINDS and not sized):
+        return None
+    return text
+
+
+def _large(el: El) -> bool:
+    """Text set larger than the page's: ``<big>``, ``<font size="5">`` or ``"+2"``."""
+    if el.tag == "big":
+        return True
+    size = el.attrs.get("size", "") if el.tag == "font" else ""
+    return size[:1] == "+" or size in ("4", "5", "6", "7")
+
+
+def _line_edge(siblings: list[El | str], at: int, step: int) -> bool:
+    """Whether the sibling next to ``at`` (towards ``step``), blank text and empty elements passed over,
+    ends a line: none, a block, a break."""
+    i = at + step
+    while 0 <= i < len(siblings):
+        c = siblings[i]
+        if isinstance(c, str):
+            if c.strip(" \t\n\r:"):
+                return False
+        elif c.is_block or c.tag == "br":
+            return True
+        elif c.has_text:
+            return False  # (an empty anchor, "<a name=...></a>", is passed over)
+        i += step
+    return True
+
+
 def _title_class(el: El) -> bool:
     """A class that names a title ("section-title", "header"): looked for in the class attribute as a whole,
     lowered once (no name spans a space)."""
@@ -206,8 +271,9 @@ def _paper_lines_follow(el: El) -> bool:
     elif nxt.tag in ("table", "dl") or _at_least(2, (e for e in nxt.elements() if e.tag == "li")):
         return False
     first = nxt.lines()[:1]
-    return bool(first) and (_is_author_line(first[0]) or _is_venue_line(first[0])
+    return bool(first) and (_is_author_line(first[0]) or (len(first[0]) < 250 and _is_venue_line(first[0]))
                             or (cues.looks_like_name(first[0]) and len(first[0].split()) >= 2))
+    # (a paragraph of prose that names a conference is no venue line)
 
 
 PAPER_LINE_ITEMS: Final = 5  # a paper's lines as list items: authors, venue, links, a note or two
@@ -233,6 +299,11 @@ def find_headings(root: El) -> list[tuple[El, int, str]]:
     for el in root.elements():
         if el.pre <= skip_until:
             continue
+        if el.tag == "nav":
+            skip_until = el.post  # (a menu's entries name the page's sections, and open none)
+            continue
+        if el.tag in HEADINGS and _holds_content(el):
+            continue  # a heading left open around the page's lists ("<h4><ul>..."): a container, not a heading
         if el.tag in HEADINGS:
             text = el.text()
             skip_until = el.post
@@ -242,6 +313,12 @@ def find_headings(root: El) -> list[tuple[El, int, str]]:
                 out.append((el, HEADINGS[el.tag], text))
                 if _heads_a_paper(el, text):
                     titles.append(el)
+            continue
+        if el.tag in _LINE_LABEL_TAGS:
+            label = _line_heading(el)
+            if label:
+                out.append((el, 3, label))
+                skip_until = el.post
             continue
         if el.tag not in _PSEUDO_HEADING_TAGS:  # (both tests below refuse any other tag: most elements)
             continue
@@ -267,6 +344,11 @@ def find_headings(root: El) -> list[tuple[El, int, str]]:
     return [h for h in out if id(h[0]) not in paper_titles]
 
 
+def _holds_content(heading: El) -> bool:
+    """A heading element that holds far more text than a heading has, in blocks of its own."""
+    return heading.size > 300 and any(c.is_block and c.has_text for c in heading.element_children())
+
+
 def _range_nodes(root: El, after: int, before: int) -> list[El | str]:
     """The maximal subtrees lying strictly between two document positions, in order."""
     out: list[El | str] = []
@@ -277,17 +359,31 @@ def _range_nodes(root: El, after: int, before: int) -> list[El | str]:
 def _range_visit(el: El, after: int, before: int, out: list[El | str]) -> None:
     """``_range_nodes`` below ``el``. (Module-level, as every helper here: a nested function and its
     frame refer to each other, a cycle that keeps the elements it saw alive until the cycle collector.)"""
-    for child in el.children:
+    inside = after < el.pre and el.post < before
+    last = el.pre  # where the text seen last stands: after the element before it
+    children = el.children
+    for i, child in enumerate(children):
         if isinstance(child, str):
-            if after < el.pre and el.post < before:
+            # text loose beside a heading ("<div><b>Articles:</b><br>A. Author, ...<br>") is in the range
+            # when the elements around it are
+            if inside or (last >= after and _next_pre(children, i, el) <= before):
                 out.append(child)
             continue
-        if child.post <= after or child.pre >= before:
-            continue
+        last = child.post
+        if child.post <= after or child.pre >= before or child.tag == "nav":
+            continue  # (a page's navigation holds links to its parts, no records)
         if child.pre > after and child.post < before:
             out.append(child)
         else:
             _range_visit(child, after, before, out)
+
+
+def _next_pre(children: list[El | str], i: int, parent: El) -> int:
+    """Where the first element after child ``i`` opens (past the parent's end when none does)."""
+    for c in children[i + 1:]:
+        if isinstance(c, El):
+            return c.pre
+    return parent.post + 1
 
 
 def _group_inline(nodes: list[El | str]) -> list[El]:
@@ -413,8 +509,8 @@ def _continues(entry: list[El], lines: list[str]) -> bool:
     """Whether a part with these lines continues ``entry`` rather than opening an entry of its own."""
     if not any(scholarly.find_year(ln) or _is_author_line(ln) or _is_venue_line(ln) for ln in lines):
         return True  # nothing of a paper's or a news item's (a date, names, a venue): a description
-    return bool(lines) and _is_author_line(lines[0]) and not any(
-        _is_author_line(ln) for part in entry for ln in part.lines())
+    return bool(lines) and _is_author_line(lines[0]) and not scholarly.find_year(lines[0]) and not any(
+        _is_author_line(ln) for part in entry for ln in part.lines())  # (names and a year: a reference)
 
 
 def _one_paper(el: El, *, any_shape: bool = False) -> bool:
@@ -466,6 +562,10 @@ def split_records(el: El) -> list[El]:
     """Cut a node into records: repeated same-shaped children are records; mixed parts are one record."""
     # (a table inside a paragraph, which a page with no doctype keeps there, is cut like any other)
     atomic = el.tag in ATOMIC and not (el.tag == "p" and el.post > el.pre and _holds_tag(el, "table"))
+    if el.tag == "tr":
+        cells = [c for c in el.element_children() if c.has_text]
+        if len(cells) == 1 and _text_blocks(cells[0]):
+            return split_records(cells[0])  # a layout row whose one cell with text holds blocks: its records
     if atomic or (el.tag == "tr" and _flat_row(el)):
         if el.tag == "p" and any(c.tag == "br" for c in el.element_children()):
             parts = _entries(el)  # several entries in one paragraph, blank-line apart
@@ -485,9 +585,11 @@ def split_records(el: El) -> list[El]:
         if _loose_inline(el):  # "<h4>Title</h4><a>authors</a><br>[www]": the loose lines belong to the title
             blocks = [b for b in _group_inline(el.children) if b.has_text]
         return _group_under_titles(blocks)
+    loose_entries = _loose_entries(el)
+    if loose_entries:
+        return loose_entries
     if len(blocks) == 1:
-        loose = clean("".join(c for c in el.children if isinstance(c, str)))
-        return split_records(blocks[0]) if not loose else [el]
+        return [el] if _loose_inline(el) else split_records(blocks[0])
     top, n = _most_common_sig(blocks)
     if n >= 2 and (n >= len(blocks) * 0.5 or top[0] in ("li", "tr", "p")):
         if n < len(blocks) and _sig(blocks[0]) != top and _one_paper(el, any_shape=True):
@@ -504,6 +606,24 @@ def split_records(el: El) -> list[El]:
             out.extend(split_records(b))
         return out
     return [el]
+
+
+def _loose_entries(el: El) -> list[El] | None:
+    """Records of a block that holds entries a blank line (<br><br>) apart beside a few blocks of its own
+    (a label, a "back to top" bar): each run of inline nodes cut into its entries, each block into its
+    records; None unless the runs hold two entries or more."""
+    if not any(c.tag == "br" for c in el.element_children()) or not _loose_inline(el):
+        return None
+    out: list[El] = []
+    entries = 0
+    for part in _group_inline(el.children):
+        if part.tag == "p" and not part.attrs and part not in el.children:  # a run made of loose nodes
+            found = _entries(part)
+            entries += len(found)
+            out.extend(found)
+        else:
+            out.extend(split_records(part))
+    return out if entries >= 2 else None
 
 
 def _loose_inline(el: El) -> bool:
@@ -648,7 +768,7 @@ def _record_parts(node: El, record: El, parts: list[str]) -> None:
 
 # ---------------------------------------------------------------- papers
 
-_MORE_AUTHORS: Final = re.compile(r"\s*[*†‡#\d]*\s*(?:,|\(|and\b|&)")  # after a name: the list of authors goes on
+_MORE_AUTHORS: Final = re.compile(r"\.?\s*[*†‡#\d]*\s*(?:,|\(|and\b|&)")  # after a name: the list of authors goes on
 _TITLE_CLASS: Final = re.compile(r"(?:^|[\s_-])(?:paper-?)?title\b")
 _STYLED: Final = frozenset({"strong", "b", "a", "em", "i", "span", "font", "u"})
 _STYLED_RULE: Final = {tag: f"<{tag}>" for tag in _STYLED}
@@ -681,7 +801,17 @@ def _title_candidates(el: El) -> Iterator[tuple[str, str]]:
     for e in styled:
         text = e.text()
         if text:
-            yield text, _STYLED_RULE[e.tag]
+            yield text, _styled_rule(e)
+
+
+def _styled_rule(e: El) -> str:
+    """How a styled element marks its text: a link around an italic alone ("<a><i>Bull. Lond. Math.
+    Soc.</i></a>", a journal linked to its site) marks it as the italic does."""
+    if e.tag == "a" and e.post > e.pre:
+        only = _only_child(e)
+        if isinstance(only, El) and only.tag in ("i", "em"):
+            return _STYLED_RULE[only.tag]
+    return _STYLED_RULE[e.tag]
 
 
 _MARKUP: Final = re.compile(r"</?[a-zA-Z][^<>]{0,300}>")
@@ -697,6 +827,9 @@ _APA_YEAR: Final = re.compile(r"^(.{3,1000}?)\(\s*" + scholarly.YEAR + r"[a-z]?\
 _VENUE_OPENER: Final = re.compile(r"^(?:In|To appear in|Accepted (?:to|by|at|in))\s*:?\s+\S")
 _ENDS_WORD_YEAR: Final = re.compile(r"[A-Za-z)]\s*,?\s*\(?" + scholarly.YEAR + r"\)?\.?$")
 _ENDS_NUMBER_YEAR: Final = re.compile(r"\d\s*,?\s*\(?" + scholarly.YEAR + r"\)?\.?$")
+_INNER_ABBREVIATION: Final = re.compile(r"[a-z](?<=[a-z][a-z])\.\s")  # "Bull. ": a word cut short, inside
+_INITIAL_AFTER_COMMA: Final = re.compile(r",\s*[" + cues.UPPER + r"]\.")  # "Denes, M.": a surname, then initials
+_YEAR_IN_PARENS: Final = re.compile(r"\(" + scholarly.YEAR + r"\)")
 _ONLY_YEAR: Final = re.compile(r"[^a-z]*" + scholarly.YEAR + r"[^a-z]*")
 _TRAILING_LABELS: Final = re.compile(r"(\s*(?:\[[^\]]{0,30}\]|\|))+\s*$")
 _GLUED_SPAN: Final = re.compile(r"(\d)([A-Z][a-z])")
@@ -718,7 +851,7 @@ def _clean_title(text: str) -> str:
         t = _QUOTES_AROUND.sub("", t)
     t = t.strip(" ,;:-–—")
     t = _FINAL_PERIOD.sub("", t)
-    return t.strip()
+    return cues.without_coauthors(t.strip())
 
 
 _WHEN: Final = rf"(?:(?:{cues.MONTH}|spring|summer|fall|autumn|winter)\.?,?\s+(?:\d{{1,2}},?\s+)?)?"
@@ -741,6 +874,7 @@ def _title_like(text: str) -> bool:
     return True
 
 
+_KIND_LABEL: Final = re.compile(r"[^\W\d][^\d:]{0,40}:")  # a short label ending in a colon, no digits
 _FOOTER: Final = re.compile(r"^\s*(?:©|\(c\)|copyright\b|last (?:updated|modified)\b|powered by\b|template\b)", re.I)
 _ITEM_TITLE: Final = re.compile(r"(?:article|paper|pub|publication|entry|item|card|project)[-_]?title", re.I)
 _CATEGORY_BADGES: Final = {"journal", "conference", "workshop", "book", "chapter", "book chapter", "thesis", "patent",
@@ -809,9 +943,31 @@ def _after_names(candidate: str, line: str) -> bool:
     return bool(head) and _LIST_JOIN.search(head) is not None and cues.author_share(head) >= 0.6
 
 
+@lru_cache(maxsize=65536)
+def _linked_after_names(candidate: str, line: str) -> bool:
+    """"A. Author, B. Author. <a>Title</a>. <i>Journal</i>, 7, 2022": a linked title after the author list,
+    closed by a full stop or a comma, is the title (a linked co-author's name is not: it reads as a name)."""
+    pos = line.find(candidate)
+    end = pos + len(candidate)
+    if pos <= 0 or line[end:end + 1] not in (".", ",", "?", "!") or len(candidate.split()) < 3 \
+            or cues.looks_like_name(candidate) or cues.author_share(candidate) >= 0.5:
+        return False
+    head = line[:pos].strip(" .,:;")
+    return bool(head) and _LIST_JOIN.search(head) is not None and (
+        _names_before(head) or parse_authors(head) is not None)  # ("Denes, M. C., & Keating, S. R.")
+
+
+def _inverted_names(text: str) -> list[str] | None:
+    """An author list written surname first ("Denes, M. C., & Keating, S. R."), one name a person, or None."""
+    if "," not in text or not _INITIAL_AFTER_COMMA.search(text):
+        return None
+    return parse_authors(text)
+
+
 def _names_before(text: str) -> bool:
     """The text before a title is an author list (full names, or bare surnames as APA lists print them)."""
-    return cues.author_share(text) >= 0.5 or cues.surname_list(text)
+    return cues.author_share(text) >= 0.5 or cues.surname_list(text) or (
+        "," in text and parse_authors(text) is not None)  # ("Denes, M. C., Froyland, G., & Keating, S. R.")
 
 
 @lru_cache(maxsize=65536)
@@ -852,6 +1008,9 @@ def _is_venue_line(line: str) -> bool:
     if ends_in_year and _ENDS_NUMBER_YEAR.search(line) and scholarly.has_print_details(line) \
             and cues.author_share(line) < 0.5 and len(line) < 160:
         return True  # a journal's name, volume and pages, then the year
+    if "(" in line and _YEAR_IN_PARENS.search(line) and scholarly.has_print_details(line) \
+            and cues.author_share(line) < 0.5 and len(line) < 160:
+        return True  # "Bull. Lond. Math. Soc. 56 (2024), no. 11, 3452-3476": volume (year), issue, pages
     if cues.author_share(line) >= 0.75 and not _acronym_year(line):
         return False
     return bool(scholarly.VENUE_CUE.search(line) or _acronym_year(line)
@@ -920,6 +1079,8 @@ def _venue_after_names(head: str, tail: str) -> bool:
 @lru_cache(maxsize=65536)
 def _split_author_venue(line: str) -> tuple[str | None, str | None]:
     """'A, B and C. EMNLP 2025.' -> ('A, B and C', 'EMNLP 2025')."""
+    if "." in line and _INNER_ABBREVIATION.search(line.split(",", 1)[0]):
+        return None, None  # "Bull. Lond. Math. Soc. 56 (2024), ...": a journal's name cut short opens it, no names
     parts = [p.strip() for p in _AFTER_ABBREVIATION.split(line) if p.strip()] if "." in line else []
     if len(parts) >= 2:
         for i in range(1, len(parts)):
@@ -1151,10 +1312,14 @@ def _read_record(el: El) -> _Reading | None:
         return None
     links = el.links()
     link_texts = frozenset([clean(t) for t, _ in links])
+    if len(lines) > 1 and all(ln in link_texts and len(ln.split()) <= 3 for ln in lines):
+        return None  # a few short links, one a line: a paper's resources under it ("Free view", "Replication package")
     lines = [ln for i, ln in enumerate(lines)
              if not _is_link_label(ln) and not (i and ln in link_texts and len(ln.split()) <= 2)]
     if not lines or (len(lines) > 1 and _FOOTER.match(lines[-1])):
         return None  # (a credit then "Last updated ...": the page's footer, wherever the template put it)
+    if len(lines) > 1 and _KIND_LABEL.fullmatch(lines[0]):
+        lines = lines[1:]  # "Doctoral Dissertation:" over a reference: what kind of work follows, no title
     # buttons repeat from record to record ("PDF", "Code") or are lower-case ("arxiv"); a capitalised text
     # linked once or twice ("Cortex", a journal's name) is content: the record's venue, an author
     repeats = _link_repeats(el)
@@ -1184,7 +1349,8 @@ def _read_record(el: El) -> _Reading | None:
         if why.startswith("<") and len(t) > len(cleaned[idx]) and _wraps_other_roles(t, lines, idx):
             continue  # an element wrapping the title with its authors or venue marks no title either
         if why.startswith("<") and not _after_year(t, lines[idx]) \
-                and not (why in ("<em>", "<i>") and _after_names(t, lines[idx])) and (
+                and not (why in ("<em>", "<i>") and _after_names(t, lines[idx])) \
+                and not (why == "<a>" and _linked_after_names(t, lines[idx])) and (
                 not _leads_line(t, lines[idx]) or (_is_author_line(lines[idx]) and cues.looks_like_name(t))):
             continue
         if why in ("<em>", "<i>", "<span>") and (idx != 0 or _is_venue_line(t)):
@@ -1195,8 +1361,8 @@ def _read_record(el: El) -> _Reading | None:
             continue
         if _pure_venue(t):
             continue
-        if why.startswith("<") and cues.looks_like_name(t) and lines[idx].startswith(t) \
-                and _MORE_AUTHORS.match(lines[idx], len(t)):
+        if why.startswith("<") and lines[idx].startswith(t) and _MORE_AUTHORS.match(lines[idx], len(t)) \
+                and (cues.looks_like_name(t) or ("," in t and parse_authors(t, loose=True))):  # ("Fujiwara, M.")
             continue  # the first of a list of authors
         title, rule, title_idx = t, why, idx
         break
@@ -1217,6 +1383,14 @@ def _read_record(el: El) -> _Reading | None:
 
     reference = _strip_links_text(first, buttons) if title is None and len(lines) == 1 else None
     return _Reading(reference, links, lines, buttons, badge, title, rule, title_idx, venue, lead is not None)
+
+
+def _coauthors_lead(text: str) -> str:
+    """What follows a title without the word that leads its co-authors ("with A and B. Journal 2021",
+    "joint with A"): the author list that remains is read as any other."""
+    if text[:4].lower() == "with" or text[:5].lower() == "joint":
+        return cues.WITH_COAUTHORS.sub("", text, count=1)
+    return text
 
 
 def _read_roles(r: _Reading) -> _Draft | None:
@@ -1252,6 +1426,7 @@ def _read_roles(r: _Reading) -> _Draft | None:
         line = lines[title_idx]
         pos = line.find(title)
         tail = _strip_links_text(line[pos + len(title):], buttons).strip(" ,.;:-–—|") if pos >= 0 else ""
+        tail = _coauthors_lead(tail)
         if tail and not _is_link_label(tail):
             rest.insert(title_idx, tail)
     authors: list[str] = []
@@ -1262,9 +1437,9 @@ def _read_roles(r: _Reading) -> _Draft | None:
         whole = _strip_links_text(clean(lines[0]), buttons)
         pos = whole.find(title)
         before = _YEAR_AT_END.sub("", whole[:pos]).strip(" ,.") if pos > 0 else ""
-        after = whole[pos + len(title):].strip(" ,.") if pos >= 0 else ""
+        after = _coauthors_lead(whole[pos + len(title):].strip(" ,.")) if pos >= 0 else ""
         if before and _names_before(before):
-            authors = cues.split_authors(before)
+            authors = _inverted_names(before) or cues.split_authors(before)
             if after and not _is_author_line(after):
                 end = _YEAR_ENDS_SENTENCE.search(after)  # "..., 2020. This book won...":
                 after = after[:end.end()].strip(" .") if end else after  # the citation ends at its year
@@ -1303,13 +1478,18 @@ def _read_roles(r: _Reading) -> _Draft | None:
                 venue_line = v
             else:
                 venue_line = ln2
+    if venue_line is None and lead_year is None:
+        # "Title | A. Author, ..., B. Author (2023) eLife": the year the author list closes with is the paper's
+        dated = next((m for ln in rest if "(" in ln and (m := _YEAR_IN_PARENS.search(ln))), None)
+        lead_year = int(dated.group(0)[1:-1]) if dated else None
     if venue is None and venue_line:
         venue = _venue_from(venue_line)
     elif venue and venue_line and _PRESENTATION.fullmatch(venue.strip()):
         venue = f"{_venue_from(venue_line)} ({venue.strip('[]()')})"  # an "Oral" badge belongs to the venue line
     if venue is None and badge and _is_venue_line(badge) and badge.lower() not in _CATEGORY_BADGES:
         venue = badge
-    if venue and cues.author_share(venue) >= 0.8 and not _acronym_year(venue):
+    if venue and cues.author_share(venue) >= 0.8 and not _acronym_year(venue) \
+            and not _INNER_ABBREVIATION.search(venue):  # ("Bull. Lond. Math. Soc": a journal, cut short)
         venue = None
     if venue and tail_note and tail_note not in venue:
         venue = f"{venue} {tail_note}"

@@ -173,9 +173,9 @@ def parse_date(s: str, default_year: int | None = None) -> str | None:
 
 # (each "[...]+" below written as the class then its run: opening with a class, a pattern is scanned for it)
 _TOKEN_MARKS: Final = re.compile(r"[*†‡§¶#¹²³⁴⁵⁶⁷⁸⁹⁰\d][*†‡§¶#¹²³⁴⁵⁶⁷⁸⁹⁰\d]*$")
-_INITIALS: Final = re.compile(r"(?:[A-Z]\.?-?){1,3}")
+_INITIALS: Final = re.compile(r"(?:[" + cues.UPPER + r"]\.?-?){1,3}")  # ("Ø." as much as "J.")
 _NAME_SEP: Final = re.compile(r"\s*[,;]\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*")
-_SURNAME_INITIALS: Final = re.compile(r"(?:[A-Z]\.\s*-?){1,3}|[A-Z]{1,2}")
+_SURNAME_INITIALS: Final = re.compile(r"(?:[" + cues.UPPER + r"]\.\s*-?){1,3}|[" + cues.UPPER + r"]{1,2}")
 
 
 def _is_name_token(tok: str) -> bool:
@@ -251,7 +251,7 @@ def parse_authors(line: str, *, loose: bool = False) -> list[str] | None:
         return names if multi >= max(1, len(names) // 2) else None
     if len(names) < 2 and not etal:
         return None
-    if multi < 0.6 * len(names):
+    if multi < 0.6 * len(names) and not (etal and len(names) == 1):  # ("Buchanan et al.": APA's first author)
         return None
     return names
 
@@ -320,7 +320,7 @@ _LETTERS: Final = re.compile(r"[^\W\d_][^\W\d_]*")
 def _clean_title(t: str) -> str:
     t = t.strip().strip("\"“”'‘’*_").strip()
     t = _END_PUNCTUATION.sub("", t).strip()
-    return t
+    return cues.without_coauthors(t)
 
 
 def _plausible_title(t: str) -> bool:
@@ -371,7 +371,8 @@ def _bib_one_author(s: str) -> tuple[Publication, bool] | None:
     if not pre or len(pre[0]) != 1:
         return None
     names, rest = pre
-    segs = _segments(rest)
+    year_m = _LEAD_YEAR.match(rest)  # "Fujiwara M. (2018). Title. Journal": an author-date reference
+    segs = _segments(rest[year_m.end():] if year_m else rest)
     if len(segs) < 2:
         return None
     title = _clean_title(segs[0])
@@ -382,6 +383,11 @@ def _bib_one_author(s: str) -> tuple[Publication, bool] | None:
 
 _QUOTED: Final = re.compile(r"[\"“](?P<t>[^\"“”]{8,300}?)[,.]?[\"”]")
 _LEAD_IN: Final = re.compile(r"^in\s+", re.IGNORECASE)
+# the year of an author-date reference, between its authors and its quoted title ("Doe, Jane. 2023.",
+# "Doe, J. (2023)."): not part of the names
+_YEAR_AFTER_NAMES: Final = re.compile(r"[\s.,]*\(?" + scholarly.YEAR + r"[a-z]?\)?[.,]?$")
+# a first author written surname first, in full ("Suzuki, Akisato. 2023. ..."): the name as it is said
+_INVERTED_FIRST: Final = re.compile(r"([A-Z][\w'’-]+),\s+([A-Z][\w'’-]+(?:\s+[A-Z]\.)?)(?=\s*(?:,|and\b|&|\.?$))")
 
 
 def _bib_quoted(s: str) -> tuple[Publication, bool] | None:
@@ -389,6 +395,11 @@ def _bib_quoted(s: str) -> tuple[Publication, bool] | None:
     if not quoted:
         return None
     before = s[:quoted.start()].strip().rstrip(",:").strip()
+    if before[-1:].isdigit() or before[-2:-1].isdigit():
+        before = _YEAR_AFTER_NAMES.sub("", before)
+    inverted = _INVERTED_FIRST.match(before)
+    if inverted:
+        before = f"{inverted.group(2)} {inverted.group(1)}{before[inverted.end():]}"
     names = (parse_authors(before) or parse_authors(before, loose=True)) if before else None
     title = _clean_title(quoted.group("t"))
     venue = s[quoted.end():].strip(" ,.;:")
