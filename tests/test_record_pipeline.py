@@ -282,6 +282,125 @@ DATES_ARE_NO_TITLES = page("""<p>I am a researcher working on vision and languag
 <p>Summer 2020 <br>Research Intern @ <a href="https://y.example/">Example Research</a> <br>Advisor: <a href="https://c.example/">Yale Song</a> and <a href="https://d.example/">Ann Lee</a></p>""")
 
 
+# A page laid out in tables: a large <font> on a line of its own is a heading (an empty anchor before it);
+# references a blank line apart in a <div> that also holds a bold label per kind and a "back to top" bar;
+# the talks under the second heading are no papers.
+REFERENCES_UNDER_LABELS = page("""<table><tr><td>
+<a name="pubs"></a><font face="Helvetica" size="5">Publications</font>
+<div class="page"><br><b>Doctoral Dissertation:</b><br>
+Dana Example, "<a href="https://x.example/etd/1">Slow Light in Layered Photonic Crystals</a>" Doctoral Dissertation,
+Physics, University of Example. (2018) [<a href="d.pdf">PDF</a>]<br></div>
+<div class="page"><br><b>Journal Articles:</b><br><br>
+D. Example, A. B. Roe, C. Poe, "<a href="https://doi.org/10.1/a">Tunable Nanogap Arrays for Raman Sensing</a>",
+Applied Optics Letters 14(13), 155-158 (2022). [<a href="a.pdf">PDF</a>]<br><br>
+A. B. Roe, D. Example, "<a href="https://doi.org/10.1/b">Dual Gratings with Sub-10 nm Gaps</a>",
+Journal of Nanophotonics 11, 016017 (2019). [<a href="b.pdf">PDF</a>]<br><br>
+<div class="bar"><b><a href="#top">BACK TO TOP</a></b></div><br><br>
+<b>Proceedings Articles:</b><br><br>
+C. Poe, D. Example, "<a href="https://doi.org/10.1/c">Plasmonic Pixels for Colour Displays</a>",
+Proc. SPIE 10722, 2R (2018). [<a href="c.pdf">PDF</a>]<br><br></div>
+<br><a name="talks"></a><font size="5">Presentations</font>
+<div class="page"><br><b>Contributed Presentations:</b><br><br>
+D. Example, A. B. Roe, "Nanogaps in Practice" Example Physics Meeting, Boston, MA (2019)<br><br>
+A. B. Roe, D. Example, "Dark-field Views of Nanodevices" Example Optics Meeting, Denver, CO (2017)<br><br></div>
+</td></tr></table>""")
+
+# Author-date references with a quoted title (Chicago: "Surname, Given. Year."), each paragraph followed by
+# one of its resource links and an abstract that names a conference.
+AUTHOR_DATE_QUOTED_TITLES = page("""<h3>Publications</h3>
+<p class="paper"><a href="https://doi.org/10.1/x">Example, Dana. 2023. "Uncertainty in Grid Data: A Theory and a
+Test." <i>Quality &amp; Quantity</i> 57 (5): 4477-4491.</a></p>
+<p><a href="https://x.example/free">Free view</a><br><a href="https://x.example/rep.zip">Replication package</a></p>
+<p>This note develops a theory presented at a conference on spatial research and tests it.</p>
+<p class="paper"><a href="https://doi.org/10.1/y">Example, Dana, and Ann Roe. 2021. "Displacement and the Expectation of
+Violence." <i>Conflict Management and Peace Science</i> 38 (5): 561-579.</a></p>
+<p><a href="https://x.example/y.pdf">Accepted Manuscript version</a></p>
+<p>How do different degrees of hardship shape expectations? We present survey evidence.</p>
+<p class="paper"><a href="https://doi.org/10.1/z">Roe, Ann, and Dana Example (2019). "Audience Costs and Coercive
+Diplomacy." <i>Research &amp; Politics</i> 5 (3): 1-7.</a></p>
+<p><a href="https://x.example/free2">Free view</a></p>""")
+
+# A mathematician's list: co-authors in parentheses after the title, the journal's name cut short and
+# linked around its italics, then volume (year), issue and pages.
+COAUTHORS_AFTER_TITLES = page("""<h2>Papers</h2><ol>
+<li>Unbounded matroids (with <a href="https://x.example/a">Ann Roe</a> and <a href="https://x.example/b">Jo Poe</a>)
+<br>Preprint (12/5/23). [<a href="u.pdf">PDF</a> | <a href="https://arxiv.org/abs/2312.02040">arXiv:2312.02040</a>]
+<li>Chromatic functions of trees (with Ann Roe, Jo Poe, and Lee Moe)
+<br><a href="https://x.example/blms"><i>Bull. Lond. Math. Soc.</i></a> <b>56</b> (2024), no. 11, 3452-3476.
+[<a href="c.pdf">PDF</a> | <a href="https://arxiv.org/abs/2402.10333">arXiv:2402.10333</a>]
+<li>Interval parking functions (joint with Ann Roe)
+<br><a href="https://x.example/aam"><i>Adv. Appl. Math.</i></a> <b>123</b> (2021), 102129.
+</ol>""")
+
+# A table cell holding a paragraph of references, then more of them loose after it, <br><br> apart; the
+# owner's name underlined, also surname first and alone before the year; the journal in bold italics.
+UNDERLINED_OWNER_IN_A_CELL = page("""<table><tr><td><h2>Publications</h2></td></tr>
+<tr><td width="567"><p>
+Roe A, <u>Example D.</u> (2021). Assessment of a small-scale fishery using a length metric. <b><i>PLoS One</i></b>
+16:e0233479.<br><br>
+Poe J, <u>Example D</u>, Roe A. (2021). Climate effects on fish diversity in subtropical bays. <b><i>Estuarine, Coastal
+and Shelf Science</i></b> 249.<br><br></p>
+<u>Example D.</u> (2018). Selection of trilateral continuums of life history strategies. <em><strong>Scientific
+Reports</strong></em> 8:8.<br>
+<br>
+Moe L, Roe A, and <u>Example, D.</u> (2012) Demography and population trends of whooping cranes.
+<em><strong>Journal of Field Ornithology</strong></em> 83(1):1-10.<br>
+<br>
+<u>Example, D.</u>, Roe, A. (2008) Identifying interactions among salmon populations. <em><strong>Ecology</strong></em>
+89: 4-11<br><br>
+</td></tr></table>""")
+
+# A 1990s page: "papers by" the owner in its one heading, each title in italics with "with" and the
+# co-authors after it, then the journal.
+OLD_PAGE_WITH_COAUTHORS = page("""<H1>On-line papers by Dana Example</H1><P><HR></P>
+<P><A HREF="p1.htm"><I>Tungsten shields in a compact fusion plant</A></I> with Ann Roe, Jo Poe and
+Lee Moe. Nucl. Fusion <B>61</B> 086018 (2021)
+<P><A HREF="p2.htm"><I>Design of boride shields for a fusion power plant,</A></I> with A. Roe and J. Poe.
+Nucl. Fusion 58 (2018) 076014
+<P><A HREF="p3.htm"><I>Heat deposition into a superconducting central column</I></A> with Jo Poe,
+Nucl. Fusion 55 (2015) 023014""")
+
+# A heading left open around the page's lists (a theme's "<h4><ul><p><section>"): year headings inside it
+# and APA references, one with "et al.".
+HEADING_LEFT_OPEN = page("""<h1>Publications</h1><h4 align="left"><ul><p><section id="y2025"><h3>2025</h3><br><br>
+Example, D., Roe, A., &amp; Poe, J. (2025). Beyond Letters: Transport as a Model of Reading. <i>Neurobiology of
+Language</i>, 1-62. <a href="https://doi.org/10.1/a">https://doi.org/10.1/a</a>
+<ul><li style="display: inline"><a href="https://doi.org/10.1/a">peer-reviewed article</a></li>
+<li style="display: inline"><a href="https://x.example/pre">preprint</a></li></ul><br><br>
+Roe et al. (2025). Measuring the Priming Effect Across Many Languages. <i>Nature Human Behaviour</i>.
+<a href="https://doi.org/10.1/b">https://doi.org/10.1/b</a></section>
+<section id="y2020"><h3>2020</h3><br><br>
+Example, D., Moe, L., &amp; Roe, A. (2020). An R package for the controlled generation of word stimuli.
+<i>Behavior Research Methods</i>, 52, 1-12.</section></p></ul></h4>""")
+
+# A documentation theme's page: its navigation (a titled menu) opens no section and holds no papers; each
+# reference has its authors surname first, the owner's in bold in the middle, then a linked title.
+LINKED_TITLES_AFTER_SURNAME_FIRST_AUTHORS = page("""<nav class="md-nav"><label class="md-nav__title">Dana
+Example</label><ul><li><a href="/">About me</a></li><li><a href="/pubs/">Publications</a></li></ul></nav>
+<h1>Publications</h1><h2>Peer-reviewed Journal Articles</h2><ol>
+<li>Roe, A., <b>Example, D. M.</b>, Poe, J., Brevik, Ø., &amp; van Moe, L. <a href="https://doi.org/10.1/a">Stability
+Bias in Lagrangian Tracking in Divergent Flows</a>. <i>Journal of Advances in Modeling Earth Systems</i>, 18, e1, 2025</li>
+<li><b>Example, D. M.</b>, Roe, A., &amp; Poe, J. <a href="https://doi.org/10.1/b">Bathymetry imposes a pattern of
+cross-front transport</a>. <i>Journal of Physical Oceanography</i>, 55, 317-338, 2025 [<a href="https://x.example/c">code</a>]</li>
+</ol>""")
+
+# Titles in italics, then a pipe and an author list shortened with "...", closed by the year in parentheses.
+ELIDED_AUTHORS_AFTER_A_PIPE = page("""<h2>Research publications</h2><ul>
+<li><p><em>A Connectome of the Fly Ventral Nerve Cord</em> | Ann Roe, ..., <strong>Example D</strong>, ..., Poe J,
+Moe L (2023) <a href="https://x.example/elife">eLife</a></p></li>
+<li><p><em>Recurrence Analysis of Dynamic Brain Networks</em> | Roe A, Example D, Poe J (2020) European Journal of
+Neuroscience</p></li></ul>""")
+
+# Vancouver-style references whose names carry particles ("do Carmo"), initials that spell a word
+# ("Xavier AS") and an elided stretch ("[…]").
+NAMES_WITH_PARTICLES = page("""<h2>Publications</h2><ol type="1">
+<li>Example DK, do Carmo LHM, Del Ponte EM (2020) Spatiotemporal spread of a citrus disease in commercial orchards.
+<em>Tropical Plant Pathology</em>. 45:668-679.</li>
+<li>Roe JP, Poe JP, Moe FM, Padua JM, […], Example DK, Del Ponte EM (2021) Sequential applications for controlling
+wheat blast. <em>Plant Disease</em>. 105:4051-4059.</li>
+<li>Gondo IRG, Roe MR, Example DK, Xavier AS, Silva SA (2025) Temporal dynamics of a root-knot nematode under
+different management methods. <em>Crop Protection</em>. 107012.</li></ol>""")
+
 PAPER_CASES = [
     ("records <br><br> apart", BR_RECORDS, [
         ("Learning to Walk Before Running in Sparse Worlds", "NeurIPS 2023", 2023, 3),
@@ -381,6 +500,48 @@ PAPER_CASES = [
         ("Scalable Text and Image Conditioned Video Generation", "ICCV'25", 2025, 2),
         ("Benchmarking Temporal Compositionality in Video Generation", "ACL'25 (Findings)", 2025, 2),
         ("Language-Driven Artistic Style Transfer", "ECCV'22", 2022, 3)]),
+    ("references under kind labels, a blank line apart, beside a bar; talks under a large heading",
+     REFERENCES_UNDER_LABELS, [
+        ("Slow Light in Layered Photonic Crystals",
+         "Doctoral Dissertation, Physics, University of Example. (2018)", 2018, 1),
+        ("Tunable Nanogap Arrays for Raman Sensing", "Applied Optics Letters", 2022, 3),
+        ("Dual Gratings with Sub-10 nm Gaps", "Journal of Nanophotonics 11", 2019, 2),
+        ("Plasmonic Pixels for Colour Displays", "Proc. SPIE 10722, 2R (2018)", 2018, 2)]),
+    ("author-date references with quoted titles; rows of resource links", AUTHOR_DATE_QUOTED_TITLES, [
+        ("Uncertainty in Grid Data: A Theory and a Test", "Quality & Quantity", 2023, 1),
+        ("Displacement and the Expectation of Violence", "Conflict Management and Peace Science", 2021, 2),
+        ("Audience Costs and Coercive Diplomacy", "Research & Politics", 2019, 2)]),
+    ("co-authors after the title; a journal's name cut short", COAUTHORS_AFTER_TITLES, [
+        ("Unbounded matroids", "Preprint (12/5/23)", None, 0),
+        ("Chromatic functions of trees", "Bull. Lond. Math. Soc", 2024, 0),
+        ("Interval parking functions", "Adv. Appl. Math", 2021, 0)]),
+    ("references in a cell, in a paragraph and loose; the owner underlined", UNDERLINED_OWNER_IN_A_CELL, [
+        ("Assessment of a small-scale fishery using a length metric", "PLoS One", 2021, 2),
+        ("Climate effects on fish diversity in subtropical bays", "Estuarine, Coastal and Shelf Science 249", 2021, 3),
+        ("Selection of trilateral continuums of life history strategies", "Scientific Reports", 2018, 1),
+        ("Demography and population trends of whooping cranes", "Journal of Field Ornithology", 2012, 3),
+        ("Identifying interactions among salmon populations", "Ecology", 2008, 2)]),
+    ("an old page: papers by the owner, co-authors after 'with'", OLD_PAGE_WITH_COAUTHORS, [
+        ("Tungsten shields in a compact fusion plant", "Nucl. Fusion 61 086018", 2021, 3),
+        ("Design of boride shields for a fusion power plant", "Nucl. Fusion", 2018, 2),
+        ("Heat deposition into a superconducting central column", "Nucl. Fusion", 2015, 1)]),
+    ("a heading left open around the lists; APA references, 'et al.'", HEADING_LEFT_OPEN, [
+        ("Beyond Letters: Transport as a Model of Reading", "Neurobiology of Language, 1-62", 2025, 3),
+        ("Measuring the Priming Effect Across Many Languages", "Nature Human Behaviour", 2025, 1),
+        ("An R package for the controlled generation of word stimuli", "Behavior Research Methods, 52, 1-12", 2020, 3)]),
+    ("navigation holds no papers; linked titles after surname-first authors",
+     LINKED_TITLES_AFTER_SURNAME_FIRST_AUTHORS, [
+        ("Stability Bias in Lagrangian Tracking in Divergent Flows",
+         "Journal of Advances in Modeling Earth Systems, 18, e1, 2025", 2025, 5),
+        ("Bathymetry imposes a pattern of cross-front transport", "Journal of Physical Oceanography, 55, 317-338, 2025",
+         2025, 3)]),
+    ("authors elided after a pipe, closed by the year", ELIDED_AUTHORS_AFTER_A_PIPE, [
+        ("A Connectome of the Fly Ventral Nerve Cord", None, 2023, 4),
+        ("Recurrence Analysis of Dynamic Brain Networks", "European Journal of Neuroscience 2020", 2020, 3)]),
+    ("names with particles, initials that spell a word, an elided stretch", NAMES_WITH_PARTICLES, [
+        ("Spatiotemporal spread of a citrus disease in commercial orchards", "Tropical Plant Pathology", 2020, 3),
+        ("Sequential applications for controlling wheat blast", "Plant Disease", 2021, 6),
+        ("Temporal dynamics of a root-knot nematode under different management methods", "Crop Protection. 107012", 2025, 5)]),
 ]
 
 
@@ -457,6 +618,10 @@ def test_the_owner_s_name_from_the_page_title(title: str, name: str | None) -> N
     ("Research Scientist", "other"),  # a job title
     ("Research Engineer", "other"),
     ("Research", "publications"),
+    ("On-line papers by Dana Example", "publications"),  # (whose the list is says nothing of what it holds)
+    ("University Students and AI Residents", "other"),  # (two headings joined: the first one's kind)
+    ("Journal Papers and Preprints", "publications"),
+    ("Deep Learning and Vision", None),
 ])
 def test_heading_kind_by_head_noun(text: str, kind: str | None) -> None:
     assert heading_kind(text) == kind

@@ -827,6 +827,7 @@ _APA_YEAR: Final = re.compile(r"^(.{3,1000}?)\(\s*" + scholarly.YEAR + r"[a-z]?\
 _VENUE_OPENER: Final = re.compile(r"^(?:In|To appear in|Accepted (?:to|by|at|in))\s*:?\s+\S")
 _ENDS_WORD_YEAR: Final = re.compile(r"[A-Za-z)]\s*,?\s*\(?" + scholarly.YEAR + r"\)?\.?$")
 _ENDS_NUMBER_YEAR: Final = re.compile(r"\d\s*,?\s*\(?" + scholarly.YEAR + r"\)?\.?$")
+_SHORT_WORD_CUT: Final = re.compile(r"[A-Z](?<=\b[A-Z])[a-z]{0,5}\.")  # "Nucl.", "J.", "Proc.": a word cut short
 _INNER_ABBREVIATION: Final = re.compile(r"[a-z](?<=[a-z][a-z])\.\s")  # "Bull. ": a word cut short, inside
 _INITIAL_AFTER_COMMA: Final = re.compile(r",\s*[" + cues.UPPER + r"]\.")  # "Denes, M.": a surname, then initials
 _YEAR_IN_PARENS: Final = re.compile(r"\(" + scholarly.YEAR + r"\)")
@@ -1008,8 +1009,8 @@ def _is_venue_line(line: str) -> bool:
     if ends_in_year and _ENDS_NUMBER_YEAR.search(line) and scholarly.has_print_details(line) \
             and cues.author_share(line) < 0.5 and len(line) < 160:
         return True  # a journal's name, volume and pages, then the year
-    if "(" in line and _YEAR_IN_PARENS.search(line) and scholarly.has_print_details(line) \
-            and cues.author_share(line) < 0.5 and len(line) < 160:
+    if "(" in line and _YEAR_IN_PARENS.search(line) and scholarly.has_print_details(line) and len(line) < 160 \
+            and (cues.author_share(line) < 0.5 or _INNER_ABBREVIATION.search(line)):
         return True  # "Bull. Lond. Math. Soc. 56 (2024), no. 11, 3452-3476": volume (year), issue, pages
     if cues.author_share(line) >= 0.75 and not _acronym_year(line):
         return False
@@ -1073,14 +1074,21 @@ def _venue_from(line: str) -> str | None:
 def _venue_after_names(head: str, tail: str) -> bool:
     """What closes a citation after a full author list is its venue, even a bare acronym ('ACL.')."""
     return cues.author_share(head) >= 0.8 and len(tail) <= 100 and cues.author_share(tail) < 0.5 \
-        and not _is_link_label(tail) and not _SENTENCE_BREAK.search(tail.rstrip("."))
+        and not _is_link_label(tail) and not _SENTENCE_BREAK.search(_SHORT_WORD_CUT.sub("", tail).rstrip("."))
+    # ("Nucl. Fusion 61 086018 (2021)": the period of a word cut short ends no sentence)
 
 
 @lru_cache(maxsize=65536)
 def _split_author_venue(line: str) -> tuple[str | None, str | None]:
     """'A, B and C. EMNLP 2025.' -> ('A, B and C', 'EMNLP 2025')."""
-    if "." in line and _INNER_ABBREVIATION.search(line.split(",", 1)[0]):
+    first = line.split(",", 1)[0]
+    if "." in first and _INNER_ABBREVIATION.search(first) and not _LIST_JOIN.search(first):
         return None, None  # "Bull. Lond. Math. Soc. 56 (2024), ...": a journal's name cut short opens it, no names
+    dated = _YEAR_IN_PARENS.search(line) if "(" in line else None
+    if dated and dated.start() > 0:  # "A, B, C (2020) European Journal of X": the year closes the authors
+        head, tail = line[:dated.start()].strip(" ,."), line[dated.end():].strip(" ,.")
+        if tail and _LIST_JOIN.search(head) and not _DIGIT.search(head) and cues.author_share(head) >= 0.8:
+            return head, f"{tail} {dated.group(0)[1:-1]}"
     parts = [p.strip() for p in _AFTER_ABBREVIATION.split(line) if p.strip()] if "." in line else []
     if len(parts) >= 2:
         for i in range(1, len(parts)):
@@ -1449,7 +1457,11 @@ def _read_roles(r: _Reading) -> _Draft | None:
         elif after:
             note = _NOTE_AT_END.search(after)
             if note and cues.author_share(after[:note.start()]) >= 0.6:  # "authors, (Oral)": a note on the venue
-                tail_note, after = note.group(1), after[:note.start()]
+                if _YEAR_IN_PARENS.fullmatch(note.group(1)):
+                    lead_year = int(note.group(1)[1:-1])  # "authors (2023)": the year, no note
+                else:
+                    tail_note = note.group(1)
+                after = after[:note.start()]
             rest = [after]
     # the first line may also hold authors or the venue after the title ("Title. Authors. Venue")
     for k, ln in enumerate(rest):

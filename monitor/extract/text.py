@@ -44,7 +44,8 @@ _STOPWORDS: Final = frozenset(
     "the of for with via in on to from by towards toward using into is are we our at an as and or "
     "what when how why can do does not without under over through beyond".split()
 )
-_NAME_PARTICLES: Final = frozenset("de da di del della der den van von la le du dos das bin ibn al el y zu".split())
+_NAME_PARTICLES: Final = frozenset("de da di do del della der den des van von la le du dos das bin ibn al el y zu ter ten"
+                                   .split())
 _ABBREVIATIONS: Final = frozenset(
     "proc conf int intl vs vol no nos pp eds ed inc dept univ trans symp assoc comput intell mach learn "
     "natl acad sci rev lett phys soc res eng st jr sr dr prof mr ms mrs fig eq sec ch ieee acm".split()
@@ -195,14 +196,19 @@ def _is_name_token(tok: str) -> bool:
     return bool(_WORD.fullmatch(tok)) and len(tok) <= 20
 
 
+def _one_surname(text: str) -> bool:
+    """One word, maybe after particles ("Smith", "van Sebille"): a surname standing alone."""
+    return sum(1 for t in text.split() if t.lower() not in _NAME_PARTICLES) == 1
+
+
 def _split_names(s: str) -> list[str]:
     parts = _NAME_SEP.split(s.strip())
     names: list[str] = []
     for p in (p.strip() for p in parts):
-        if not p:
-            continue
-        if names and _SURNAME_INITIALS.fullmatch(p) and len(names[-1].split()) == 1:
-            names[-1] = f"{names[-1]} {p}"  # 'Smith, J.' written surname first
+        if not p or p.strip("[]() ") in ("…", "..."):
+            continue  # (an elided stretch of a long list, "A, B, […], C")
+        if names and _SURNAME_INITIALS.fullmatch(p) and _one_surname(names[-1]):
+            names[-1] = f"{names[-1]} {p}"  # 'Smith, J.' (or 'van Sebille, E.') written surname first
         else:
             names.append(p)
     return names
@@ -230,6 +236,8 @@ def parse_authors(line: str, *, loose: bool = False) -> list[str] | None:
     s = (s[:found.start()] if found else s).strip().rstrip(",;").strip()
     if s.endswith(".") and not _INITIAL_AT_END.search(s, len(s) - 2):  # (a match is the last two characters)
         s = s[:-1]
+    if "[" in s:
+        s = s.replace("[…]", "…").replace("[...]", "…")  # an elided stretch of the list, "A, […], B"
     if not s or len(s) > _MAX_AUTHORS or _NOT_IN_AUTHORS.search(s):
         return None
     names = _split_names(s)
@@ -240,8 +248,8 @@ def parse_authors(line: str, *, loose: bool = False) -> list[str] | None:
         toks = n.split()
         if not 1 <= len(toks) <= 5 or len(n) > 45:
             return None
-        if any(t.lower() in _STOPWORDS for t in toks):
-            return None
+        if any(t.lower() in _STOPWORDS and t.lower() not in _NAME_PARTICLES and not t.isupper() for t in toks):
+            return None  # (a particle is a name's, "do Carmo"; so are initials, "Xavier AS")
         if not all(_is_name_token(t) for t in toks):
             return None
         if sum(1 for t in toks if t.lower() not in _NAME_PARTICLES) == 0:
@@ -354,6 +362,8 @@ def parse_bib_line_both(line: str) -> tuple[tuple[Publication, bool] | None, tup
     """``parse_bib_line`` in a list of papers and elsewhere, from one pass over the readers: the answer
     elsewhere (the first reading found) is always among the readings the stricter pass goes through."""
     s = _LIST_MARKER.sub("", line.strip()).strip()
+    if "[" in s:
+        s = s.replace("[…]", "…").replace("[...]", "…")  # an elided stretch of the author list, "A, […], B"
     if not 20 <= len(s) <= _MAX_REFERENCE:
         return None, None
     first_hit = None
@@ -395,7 +405,7 @@ def _bib_quoted(s: str) -> tuple[Publication, bool] | None:
     if not quoted:
         return None
     before = s[:quoted.start()].strip().rstrip(",:").strip()
-    if before[-1:].isdigit() or before[-2:-1].isdigit():
+    if any(ch.isdigit() for ch in before[-8:]):  # ("... Regier (2022).", "Suzuki, Akisato. 2023.")
         before = _YEAR_AFTER_NAMES.sub("", before)
     inverted = _INVERTED_FIRST.match(before)
     if inverted:
