@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.extract import _FRONT_MATTER, detect_format, markdown_to_html, python_markdown
+from monitor.extract import _FRONT_MATTER, detect_format, extract, markdown_to_html, python_markdown
 from monitor.extract import _render_markdown as render
 
 from .conftest import SHARED
@@ -46,6 +46,21 @@ def _markdown_pages() -> list[tuple[str, str]]:
     pages += [(p.name, p.read_text()) for p in sorted((SHARED / "seeds").glob("*.txt"))
               if detect_format(p.read_text()) == "markdown"]
     return pages
+
+
+def test_markup_indented_after_a_blank_line_is_markup_not_code():
+    """kramdown reads an HTML block to its closing tag, so a homepage's hand-indented paper boxes render as
+    boxes on its Jekyll site; CommonMark showed the indented lines after a blank line as code."""
+    page = ('# Selected Publications\n<div class="publications">\n    <div class="pub">\n\n'
+            '        <div class="pub-content">\n            <b>Example, D.</b>, A. Roe, "Forces for Free: Contact '
+            'Estimation", Science Robotics, 2025.\n        </div>\n    </div>\n</div>\n\n'
+            '    plain code stays code\n')
+    html = markdown_to_html(page)
+    assert "&lt;div" not in html and '<div class="pub-content">' in html
+    assert "<pre><code>plain code stays code" in html  # (an indented line that is no markup is still code)
+    papers = extract(page, format="markdown").publications
+    assert [(p.title, p.venue, p.year) for p in papers] == [
+        ("Forces for Free: Contact Estimation", "Science Robotics, 2025", 2025)]
 
 
 def test_template_code_a_jekyll_page_never_shows_is_dropped():

@@ -401,6 +401,18 @@ wheat blast. <em>Plant Disease</em>. 105:4051-4059.</li>
 <li>Gondo IRG, Roe MR, Example DK, Xavier AS, Silva SA (2025) Temporal dynamics of a root-knot nematode under
 different management methods. <em>Crop Protection</em>. 107012.</li></ol>""")
 
+# A table whose papers take three rows each: a row opened by a venue badge, then rows with an empty first
+# cell for the authors and for the venue.
+PAPERS_OVER_ROWS = page("""<h2>Selected Publications</h2><table>
+<tr><td><strong>[<em>ICML</em>]</strong></td><td><a href="https://arxiv.org/abs/1">Longer Context, Deeper
+Thinking in Small Models</a></td></tr>
+<tr><td></td><td>Ann Roe, Jo Poe, <strong>Dana Example</strong>, Lee Moe</td></tr>
+<tr><td></td><td><em>International Conference on Machine Learning (ICML)</em>, 2025</td></tr>
+<tr><td><strong>[<em>arXiv</em>]</strong></td><td><a href="https://arxiv.org/abs/2">Flow Models for Structure
+Prediction</a></td></tr>
+<tr><td></td><td>Jo Poe*, <strong>Dana Example</strong>*, Ann Roe</td></tr>
+<tr><td></td><td><em>arXiv</em>, 2024</td></tr></table>""")
+
 PAPER_CASES = [
     ("records <br><br> apart", BR_RECORDS, [
         ("Learning to Walk Before Running in Sparse Worlds", "NeurIPS 2023", 2023, 3),
@@ -538,6 +550,10 @@ PAPER_CASES = [
     ("authors elided after a pipe, closed by the year", ELIDED_AUTHORS_AFTER_A_PIPE, [
         ("A Connectome of the Fly Ventral Nerve Cord", None, 2023, 4),
         ("Recurrence Analysis of Dynamic Brain Networks", "European Journal of Neuroscience 2020", 2020, 3)]),
+    ("a paper over three rows: the rows with an empty first cell continue it", PAPERS_OVER_ROWS, [
+        ("Longer Context, Deeper Thinking in Small Models", "International Conference on Machine Learning (ICML), 2025",
+         2025, 4),
+        ("Flow Models for Structure Prediction", "arXiv, 2024", 2024, 3)]),
     ("names with particles, initials that spell a word, an elided stretch", NAMES_WITH_PARTICLES, [
         ("Spatiotemporal spread of a citrus disease in commercial orchards", "Tropical Plant Pathology", 2020, 3),
         ("Sequential applications for controlling wheat blast", "Plant Disease", 2021, 6),
@@ -576,6 +592,14 @@ SIDEBAR_AFTER_NEWS = page("""<h2>News</h2><ul><li>2019-06: I have joined Example
 <div class="sidebar"><h3>Dana Example</h3><p>Machine Learning Research Engineer Example AI Center, Cambridge</p>
 <ul><li><a href="/about/">About</a></li><li><a href="/publications/">Publications</a></li></ul></div>""")
 
+# Older news in a collapsed part of the list ("More…"): a reader can open it, so its items count.
+NEWS_MORE_COLLAPSED = page("""<h2>News</h2><ul>
+<li><strong>2025.06</strong>: Our paper on long contexts was accepted at ICML 2025!</li>
+<li><strong>2025.05</strong>: Gave a talk at the Example Seminar.</li>
+<li><details><summary>More…</summary><ul>
+<li><strong>2024.08</strong>: Excited to join Example University as an assistant professor!</li>
+<li><strong>2024.04</strong>: Honored to receive a graduate research fellowship.</li></ul></details></li></ul>""")
+
 NEWS_CASES = [
     ("a dated table under no telling heading is news", NEWS_TABLE, ["2024.02", "2023.12", "2023.09"], 0),
     ("a timeline of date ranges is not news", TIMELINE_TABLE, [], 0),
@@ -584,7 +608,18 @@ NEWS_CASES = [
     ("a span of dates alone is no news item", DATE_SPANS_UNDER_HIGHLIGHTS, ["2019.05"], 0),
     ("an undated line under a heading that names nothing is no news item", SIDEBAR_AFTER_NEWS,
      ["2019-06", "2018-03"], 0),
+    ("older news collapsed under 'More…' counts", NEWS_MORE_COLLAPSED, ["2025.06", "2025.05", "2024.08", "2024.04"], 0),
 ]
+
+
+def test_a_move_told_in_the_news_within_a_year_of_the_newest_item_is_current() -> None:
+    """A news item ten months older than the newest still speaks for now (the labels' convention: within
+    a year); one from two years before is history."""
+    found = extract(NEWS_MORE_COLLAPSED, format="html", today=TODAY)
+    assert [a.kind for a in found.announcements] == ["joining"]
+    older = NEWS_MORE_COLLAPSED.replace("2024.08", "2023.06").replace(  # (the first three items always count)
+        "<li><details>", "<li><strong>2025.04</strong>: Taught a new course.</li><li><details>")
+    assert extract(older, format="html", today=TODAY).announcements == []
 
 
 @pytest.mark.parametrize("html,dates,papers", [(c[1], c[2], c[3]) for c in NEWS_CASES], ids=[c[0] for c in NEWS_CASES])
@@ -762,6 +797,15 @@ def test_badges_and_buttons_stay_out_of_titles() -> None:
     ("We are looking for research interns. If you're interested in exploring these opportunities, reach out.",
      False, {"hiring_students"}),
     ("I am exploring new opportunities in industry.", False, {"on_market"}),
+    # a negation speaks for its own clause only
+    ("I expect to recruit a few Ph.D. students in the upcoming cycle, but I'm not accepting postdocs this year.",
+     False, {"hiring_students"}),
+    ("I am not recruiting students this year, but I am on the job market.", False, {"on_market"}),
+    ("I will not be recruiting students; sorry.", False, set()),
+    ("I am starting as an assistant professor at Example University this Fall!", True, {"joining"}),
+    ("Excited to join Example University as an assistant professor!", True, {"joining"}),
+    ("Made it to Example City! Officially starting at Example University!", True, {"joining"}),
+    ("Excited to join us? Apply below.", False, set()),  # (an invitation)
 ])
 def test_announcements(sentence: str, in_news: bool, kinds: set[str]) -> None:
     from monitor.extract.announce import find_announcements

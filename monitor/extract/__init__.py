@@ -55,6 +55,13 @@ _FRONT_MATTER: Final = re.compile(r"\A---\s*\n.*?\n---\s*\n", re.S)
 # comes from another file) and output ("{{ site.author }}"), and kramdown's attribute lists on a line of
 # their own ("{: .paper__cite}")
 _TEMPLATE_CODE: Final = re.compile(r"\{%.*?%\}|\{\{.*?\}\}|^[ \t]*\{:[^}\n]*\}[ \t]*$", re.S | re.M)
+# Markup indented as the page's author laid it out ("    <div class=...>" after a blank line): kramdown, which
+# renders Jekyll's pages, reads an HTML block to its closing tag, where CommonMark would show such a line as
+# code (the markup itself, as text): the indent is dropped
+_INDENTED_MARKUP: Final = re.compile(
+    r"^(?: {4,}|\t+)(?=</?(?:div|p|img|a|span|table|tr|td|th|tbody|thead|ul|ol|li|h[1-6]|section|br|hr|b|strong|i|"
+    r"em|u|font|center|figure|figcaption|details|summary|blockquote|dl|dt|dd|nav|header|footer|article|aside|main|"
+    r"sup|sub|small)\b)", re.M)
 _ERROR_TITLE: Final = re.compile(
     r"\b(?:40[0-9]|41[0-9]|50[0-9])\b|not found|page not found|doesn'?t exist|does not exist|server error|"
     r"service unavailable|bad gateway|access denied|forbidden|under maintenance|site not found|"
@@ -68,6 +75,8 @@ def markdown_to_html(text: str) -> str:
     text = _FRONT_MATTER.sub("", text, count=1)
     if "{%" in text or "{{" in text or "{:" in text:
         text = _TEMPLATE_CODE.sub("", text)
+    if "    <" in text or "\t<" in text:
+        text = _INDENTED_MARKUP.sub("", text)
     return _render_markdown(text)
 
 

@@ -29,7 +29,7 @@ PATTERNS: Final[list[tuple[str, re.Pattern[str]]]] = [
         r"\b(?:will|going to)\s+defend\s+my\s+(?:ph\.?\s?d\.?\s*)?(?:thesis|dissertation)\b|"
         r"\bwhen\s+i\s+graduate\b|\bexpected\s+graduation\b|\bgraduation\s+date\s+is\b")),
     ("hiring_students", re.compile(
-        r"\b(?:looking|searching|recruiting|seeking|hiring)\s+(?:for\s+)?(?:\d+\s*[~\-–]\s*\d+\s+|a few\s+|several\s+|one or two\s+)?"
+        r"\b(?:looking|searching|recruit(?:ing)?|seeking|hiring)\s+(?:for\s+)?(?:\d+\s*[~\-–]\s*\d+\s+|a few\s+|several\s+|one or two\s+)?"
         r"(?:\w+[- ]?){0,4}(?:ph\.?\s?d\.?|graduate|master'?s?|undergraduate|msc|phd|postdoc\w*|research)?\s*"
         r"(?:students?|interns?|postdocs?|researchers? and engineers|visitors?|collaborators)\b|"
         r"\b(?:we are|i am|i'm|lab is|group is)\s+(?:actively\s+)?(?:hiring|recruiting)\b|"
@@ -42,7 +42,10 @@ PATTERNS: Final[list[tuple[str, re.Pattern[str]]]] = [
     ("joining", re.compile(
         r"\b(?:i|she|he|we)\s+(?:will|am going to|'ll|am about to|am excited to|am thrilled to|am happy to|"
         r"am delighted to)\s+(?:be\s+)?(?:join(?:ing)?|start(?:ing)?\s+(?:as|at)|move\s+to)\b|"
-        r"\b(?:i|she|he)\s+(?:am|is)\s+(?:joining|moving to)\b|"
+        r"\b(?:i|she|he)\s+(?:am|is)\s+(?:joining|moving to|starting\s+(?:as|at))\b|"
+        r"\b(?:excited|thrilled|happy|delighted|honou?red|glad|pleased|proud)\s+to\s+(?:be\s+)?"
+        r"(?:join(?:ing)?|start(?:ing)?\s+(?:as|at))\b|"
+        r"\bofficially\s+(?:start(?:ing|ed)?\s+(?:as|at)|join(?:ing|ed)?)\b|"
         r"\b(?:i|she|he)\s+(?:have|has)\s+joined\b|\bi\s+join(?:ed)?\s+\S.{0,120}?\bas\b|"
         r"\b(?:i|she|he)\s+will\s+be\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,3}(?:professor|lecturer|postdoc\w*|fellow|"
         r"faculty member)\b|"
@@ -72,7 +75,7 @@ _JOINS_US: Final = re.compile(r"\b(?:join(?:ed)? (?:us|our|me|the lab)|join my)\
 CUES: Final[dict[str, tuple[str, ...]]] = {
     "on_market": ("market", "job", "position", "opportunities", "roles", "employment"),
     "graduating": ("graduat", "defend"),
-    "hiring_students": ("looking", "searching", "recruiting", "seeking", "hiring", "position", "opening",
+    "hiring_students": ("looking", "searching", "recruit", "seeking", "hiring", "position", "opening",
                         "prospective", "招", "if you are"),
     "joining": ("join", "start", "move", "moving", "professor", "lecturer", "postdoc", "fellow", "faculty member",
                 "incoming"),
@@ -92,7 +95,7 @@ def sentences(text: str) -> list[str]:
 PRIORITY: Final = ("on_market", "joining", "graduating", "hiring_students", "other")
 
 
-RECENT_MONTHS: Final = 6  # a news item dated this close to the newest one is still current
+RECENT_MONTHS: Final = 12  # a news item dated this close to the newest one is still current
 
 
 def recent(news: list[NewsItem], first: int = 3) -> list[NewsItem]:
@@ -150,19 +153,39 @@ def _all_announcements(bio: list[str], news: list[NewsItem], *, recent_news: int
             for kind, pattern in kinds:  # one sentence can state several ("on the market when I graduate")
                 # a sentence without a cue word has no match; most sentences with one have none either,
                 # so the pattern is searched before the negation
-                if kind in seen or not _cued(said, kind) or not pattern.search(said):
+                if kind in seen or not _cued(said, kind):
+                    continue
+                match = pattern.search(said)
+                if match is None:
                     continue
                 if kind in _OWN_PLANS and _TO_READER.match(said):
                     continue  # "if you're interested in exploring these opportunities...": the reader's, not the owner's
                 if kind != "other":
                     if negated is None:
                         negated = bool(_NEG.search(said))
-                    if negated:
+                    if negated and _NEG.search(_clause(said, match.start())):
                         continue
                 if kind != "joining" or not _JOINS_US.search(said):
                     seen.add(kind)
                     out.append(Announcement(kind=kind, text=sent))
     return out
+
+
+# where a sentence's clauses meet: a negation in one ("..., but I'm not accepting postdocs") says nothing
+# of another ("I expect to recruit a few Ph.D. students")
+_CLAUSE_BREAK: Final = re.compile(r";|,?\s+but\s|,\s+(?:though|although|however|while)\s")
+
+
+def _clause(said: str, at: int) -> str:
+    """The clause of lowercased sentence ``said`` that holds position ``at``."""
+    start, end = 0, len(said)
+    for m in _CLAUSE_BREAK.finditer(said):
+        if m.end() <= at:
+            start = m.end()
+        elif m.start() >= at:
+            end = m.start()
+            break
+    return said[start:end]
 
 
 def _cued(low: str, kind: str) -> bool:

@@ -562,6 +562,10 @@ def split_records(el: El) -> list[El]:
     """Cut a node into records: repeated same-shaped children are records; mixed parts are one record."""
     # (a table inside a paragraph, which a page with no doctype keeps there, is cut like any other)
     atomic = el.tag in ATOMIC and not (el.tag == "p" and el.post > el.pre and _holds_tag(el, "table"))
+    if el.tag == "li" and el.post > el.pre:
+        inner = _labelled_list(el)
+        if inner is not None:
+            return split_records(inner)
     if el.tag == "tr":
         cells = [c for c in el.element_children() if c.has_text]
         if len(cells) == 1 and _text_blocks(cells[0]):
@@ -591,6 +595,10 @@ def split_records(el: El) -> list[El]:
     if len(blocks) == 1:
         return [el] if _loose_inline(el) else split_records(blocks[0])
     top, n = _most_common_sig(blocks)
+    if top[0] == "tr":
+        grouped = _grouped_rows(blocks)
+        if grouped is not None:
+            return grouped
     if n >= 2 and (n >= len(blocks) * 0.5 or top[0] in ("li", "tr", "p")):
         if n < len(blocks) and _sig(blocks[0]) != top and _one_paper(el, any_shape=True):
             # a box opened by a part of its own (a title) and two plain lines (its venue, its summary) is
@@ -606,6 +614,43 @@ def split_records(el: El) -> list[El]:
             out.extend(split_records(b))
         return out
     return [el]
+
+
+def _grouped_rows(rows: list[El]) -> list[El] | None:
+    """A table whose records take several rows: a row with a first cell of its own (a label, a venue
+    badge) opens a record, and the rows after it with an empty first cell (its authors, its venue)
+    continue it. None when no row continues another (or every row's first cell is empty, as when an
+    image that shows no text opens each)."""
+    if len(rows) < 3:
+        return None
+    continues = [r.tag == "tr" and _empty_first_cell(r) for r in rows]
+    if continues[0] or all(continues) or not any(continues):
+        return None
+    groups: list[list[El]] = []
+    for row, cont in zip(rows, continues):
+        if cont:
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+    return [g[0] if len(g) == 1 else _wrap(g) for g in groups]
+
+
+def _empty_first_cell(tr: El) -> bool:
+    """A row whose first cell shows nothing, and another cell something."""
+    cells = tr.element_children()
+    return len(cells) >= 2 and cells[0].tag in ("td", "th") and not cells[0].has_text and tr.has_text
+
+
+def _labelled_list(li: El) -> El | None:
+    """The list a list item holds under a short label of its own ("More…" over older news in a collapsed
+    part, "2024" over that year's papers): its items are the records, not the item that holds them."""
+    if _holds_tag(li, "ul") or _holds_tag(li, "ol"):
+        for e in li.elements():
+            if e is not li and e.tag in ("ul", "ol") and len(e.element_children()) >= 2:
+                if li.size - e.size <= 60:
+                    return e
+                return None
+    return None
 
 
 def _loose_entries(el: El) -> list[El] | None:
@@ -947,10 +992,12 @@ def _after_names(candidate: str, line: str) -> bool:
 @lru_cache(maxsize=65536)
 def _linked_after_names(candidate: str, line: str) -> bool:
     """"A. Author, B. Author. <a>Title</a>. <i>Journal</i>, 7, 2022": a linked title after the author list,
-    closed by a full stop or a comma, is the title (a linked co-author's name is not: it reads as a name)."""
+    closed by a full stop or a comma, is the title (a linked co-author's name is not: it reads as a name; a
+    quoted title is left to the reading of the whole reference)."""
     pos = line.find(candidate)
     end = pos + len(candidate)
-    if pos <= 0 or line[end:end + 1] not in (".", ",", "?", "!") or len(candidate.split()) < 3 \
+    if pos <= 0 or line[pos - 1] in _QUOTES or line[end:end + 1] not in (".", ",", "?", "!") \
+            or len(candidate.split()) < 3 \
             or cues.looks_like_name(candidate) or cues.author_share(candidate) >= 0.5:
         return False
     head = line[:pos].strip(" .,:;")
