@@ -413,6 +413,36 @@ Prediction</a></td></tr>
 <tr><td></td><td>Jo Poe*, <strong>Dana Example</strong>*, Ann Roe</td></tr>
 <tr><td></td><td><em>arXiv</em>, 2024</td></tr></table>""")
 
+# A generated listing: each item an APA reference over a cloud of in-page category links, the list inside a
+# wrapper beside a hidden "No matching items" note; a pagination <nav> after another list.
+LISTING_WITH_CATEGORY_TAGS = page("""<h2>Journal articles</h2>
+<div class="listing-container"><div class="project-list"><ul class="list">
+<li class="project"><div class="pub-info"><p><strong>Example, D.</strong>, Roe, A., &amp; Poe, J. (2026). A beta way:
+A tutorial on beta regression for psychological research. <em>Behavior Research Methods</em>.</p></div>
+<div class="categories"><div><a href="#category=beta regression">beta regression</a></div>
+<div><a href="#category=R tutorial">R tutorial</a></div><div><a href="#category=psychology">psychology</a></div></div></li>
+<li class="project"><div class="pub-info"><p>Roe, A., Example, D.., &amp; Poe, J. (2026, January 28). Why risk it:
+A tutorial for reproducible simulation studies. Retrieved from osf.io/preprints/abc</p></div>
+<div class="categories"><div><a href="#category=reproducibility">reproducibility</a></div>
+<div><a href="#category=simulation">simulation studies</a></div><div><a href="/pub/2/">Full details »</a></div></div></li>
+<li class="project"><div class="pub-info"><p>Moe, L., Example, D., Poe, J.M.(2025). The coding brain: P600 effects
+elicited by a visual programming language. <em>Brain and Language</em>.</p></div></li>
+</ul></div><div class="listing-no-matching d-none">No matching items</div></div>
+<h2>Preprints</h2><div class="pubs"><div class="pub-list-item"><span>Ann Roe, <b>Dana Example</b></span> (2026).
+<a href="/publication/x/">A dual system supporting cognitive flexibility</a>. <em>bioRxiv</em>.</div>
+<div class="pub-list-item"><span>Jo Poe, <b>Dana Example</b></span> (2025). <a href="/publication/y/">Working memory
+codes in parietal cortex</a>. <em>eLife</em>.</div></div><nav class="pagination"><a href="/page/2/">Next »</a></nav>""")
+
+# A linguist's list (the unified style sheet): "Surname, Given. Year. Title. Journal volume.issue. pages." and
+# talks under "Conference Talks", which are no papers.
+UNIFIED_STYLE_AND_TALKS = page("""<h2>Journal Papers</h2><ul>
+<li>Example, Dana. 2020. Vowel deletion involves compensatory lengthening. Stellenbosch Papers in Linguistics 60.
+1-20. [<a href="https://doi.org/10.1/a">doi</a>]</li>
+<li>Example, Dana. 2019. Long-distance major place harmony. Phonology 36.4. 573-604.</li></ul>
+<h2>Conference Talks</h2><ul>
+<li>Example, Dana. 2019. Social information in sentence processing. Talk at the Example Linguistics Meeting.</li>
+<li>Example, Dana and Ann Roe. 2018. Prosodic focus strengthens persistence. Talk at the Example Symposium.</li></ul>""")
+
 PAPER_CASES = [
     ("records <br><br> apart", BR_RECORDS, [
         ("Learning to Walk Before Running in Sparse Worlds", "NeurIPS 2023", 2023, 3),
@@ -554,6 +584,15 @@ PAPER_CASES = [
         ("Longer Context, Deeper Thinking in Small Models", "International Conference on Machine Learning (ICML), 2025",
          2025, 4),
         ("Flow Models for Structure Prediction", "arXiv, 2024", 2024, 3)]),
+    ("a listing: references over linked tags, a wrapper with a note, a pagination nav", LISTING_WITH_CATEGORY_TAGS, [
+        ("A beta way: A tutorial on beta regression for psychological research", "Behavior Research Methods", 2026, 3),
+        ("Why risk it: A tutorial for reproducible simulation studies", "Retrieved from osf.io/preprints/abc", 2026, 3),
+        ("The coding brain: P600 effects elicited by a visual programming language", "Brain and Language", 2025, 3),
+        ("A dual system supporting cognitive flexibility", "bioRxiv", 2026, 2),
+        ("Working memory codes in parietal cortex", "eLife", 2025, 2)]),
+    ("the unified style sheet; talks at conferences are no papers", UNIFIED_STYLE_AND_TALKS, [
+        ("Vowel deletion involves compensatory lengthening", "Stellenbosch Papers in Linguistics 60. 1-20", 2020, 1),
+        ("Long-distance major place harmony", "Phonology 36.4. 573-604", 2019, 1)]),
     ("names with particles, initials that spell a word, an elided stretch", NAMES_WITH_PARTICLES, [
         ("Spatiotemporal spread of a citrus disease in commercial orchards", "Tropical Plant Pathology", 2020, 3),
         ("Sequential applications for controlling wheat blast", "Plant Disease", 2021, 6),
@@ -657,6 +696,9 @@ def test_the_owner_s_name_from_the_page_title(title: str, name: str | None) -> N
     ("University Students and AI Residents", "other"),  # (two headings joined: the first one's kind)
     ("Journal Papers and Preprints", "publications"),
     ("Deep Learning and Vision", None),
+    ("Conference Talks", "other"),  # (where the talks were given: named by the last word)
+    ("Conference Papers", "publications"),
+    ("Publications and Talks", "publications"),
 ])
 def test_heading_kind_by_head_noun(text: str, kind: str | None) -> None:
     assert heading_kind(text) == kind

@@ -100,12 +100,18 @@ def heading_kind(text: str, head_noun: bool = True) -> str | None:
     if _NEWS_RE.match(t) or _RESEARCH_NEWS.match(t):
         return "news"
     if _PUB_RE.match(t):
+        # "Conference Talks", "Workshop Presentations": talks given at conferences, named by their last word
+        # ("Publications and Talks" still holds papers)
+        if t.split()[0].lower() in _VENUE_WORDS and _head_noun_kind(t) == "other":
+            return "other"
         return "publications"
     if _OTHER_RE.match(t):
         return "other"
     return None
 
 
+_VENUE_WORDS: Final = frozenset({"conference", "conferences", "workshop", "workshops", "journal", "journals",
+                                 "research", "proceedings"})  # section words that also say where a talk was
 _BY_SOMEONE: Final = re.compile(r" by [A-Z][^\d]{1,60}$")  # whose the list is: no part of what it names
 _NOTE_AFTER: Final = re.compile(r"\s*\([^()]*\)$")
 _LEAD_SYMBOLS: Final = re.compile(r"^[^\w]+")

@@ -101,7 +101,8 @@ def _text_blocks(el: El) -> list[El]:
     blocks = el.memo.get("text-blocks")
     if blocks is None:
         blocks = el.memo["text-blocks"] = [c for c in el.element_children()
-                                           if (c.tag in BLOCK or _wraps_blocks(c)) and c.has_text]
+                                           if (c.tag in BLOCK or _wraps_blocks(c)) and c.has_text and c.tag != "nav"]
+        # (a <nav>, "Next »" under a list, holds no records)
     return blocks
 
 
@@ -146,6 +147,9 @@ def _line_heading(el: El) -> str | None:
     on a page laid out in tables) that names a known section: a heading like any other."""
     if el.size > 60:
         return None
+    text = el.text().rstrip(": ")  # (the words first: most bold texts name no section, and are left at that)
+    if not text or len(text.split()) > 6 or _YEAR_LABEL.fullmatch(text) or cues.heading_kind(text) is None:
+        return None
     sized = _large(el)
     parent = el.parent
     while parent is not None and not parent.is_block and _only_child(parent) is el:
@@ -153,18 +157,15 @@ def _line_heading(el: El) -> str | None:
         sized = sized or _large(el)
     if parent is None or parent.tag in _LINE_LABEL_TAGS:
         return None
-    siblings = parent.children
-    at = next((i for i, c in enumerate(siblings) if c is el), -1)
-    if at < 0 or not (_line_edge(siblings, at, -1) and _line_edge(siblings, at, 1)):
-        return None
-    text = el.text().rstrip(": ")
-    if not text or len(text.split()) > 6 or _YEAR_LABEL.fullmatch(text):
-        return None
     # a bold label must be a whole section phrase of a kind that is read ("Journal Articles"; not a topic
     # over its papers, "Code generation", nor a note in a record, "Selected as IAP Highlight"); text set
     # large is a heading as a heading element is
     kind = cues.heading_kind(text) if sized else cues.heading_kind(text, head_noun=False)
     if kind is None or (kind not in _READ_KINDS and not sized):
+        return None
+    siblings = parent.children
+    at = next((i for i, c in enumerate(siblings) if c is el), -1)
+    if at < 0 or not (_line_edge(siblings, at, -1) and _line_edge(siblings, at, 1)):
         return None
     return text
 
@@ -276,6 +277,7 @@ def _paper_lines_follow(el: El) -> bool:
     # (a paragraph of prose that names a conference is no venue line)
 
 
+WRAPPER_SIZE: Final = 2500  # characters: a box this large is no one paper's (``_one_paper`` stops there too)
 PAPER_LINE_ITEMS: Final = 5  # a paper's lines as list items: authors, venue, links, a note or two
 
 
@@ -521,7 +523,7 @@ def _one_paper(el: El, *, any_shape: bool = False) -> bool:
     key = "one-paper-any" if any_shape else "one-paper"
     if key not in el.memo:
         parts = _text_blocks(el)
-        boxed = 2 <= len(parts) <= 8 and el.size <= 2500 and (any_shape or _one_shape(parts))
+        boxed = 2 <= len(parts) <= 8 and el.size <= WRAPPER_SIZE and (any_shape or _one_shape(parts))
         # (a paper's box is short and has few parts; different shapes tell its parts apart already)
         whole = boxed and _paper(el, _ANY, True)
         el.memo[key] = bool(whole and whole.authors) and not _at_least(
@@ -608,12 +610,25 @@ def split_records(el: El) -> list[El]:
         for b in blocks:
             out.extend([b] if _one_paper(b) else split_records(b))
         return out
-    if any(b.tag in ("ul", "ol", "table", "tbody", "dl") and len(b.element_children()) >= 3 for b in blocks):
+    if any(b.tag in ("ul", "ol", "table", "tbody", "dl") and len(b.element_children()) >= 3 for b in blocks) \
+            or any(b.size >= 0.8 * el.size and (el.size > WRAPPER_SIZE or _holds_papers_list(b)) for b in blocks):
+        # (lists among the parts; or a wrapper around one large block, or one that holds a list, beside a
+        # note or two: a listing's "No matching items", a caption)
         out = []
         for b in blocks:
             out.extend(split_records(b))
         return out
     return [el]
+
+
+def _holds_papers_list(el: El) -> bool:
+    """A list inside ``el`` with two items or more that read as papers (not a paper box's list of notes)."""
+    if not (_holds_tag(el, "ul") or _holds_tag(el, "ol")):
+        return False
+    for e in el.elements():
+        if e.tag in ("ul", "ol"):
+            return _at_least(2, (li for li in e.element_children() if _paper(li, _ANY, False)))
+    return False
 
 
 def _grouped_rows(rows: list[El]) -> list[El] | None:
@@ -1371,6 +1386,8 @@ def _read_record(el: El) -> _Reading | None:
         return None  # a few short links, one a line: a paper's resources under it ("Free view", "Replication package")
     lines = [ln for i, ln in enumerate(lines)
              if not _is_link_label(ln) and not (i and ln in link_texts and len(ln.split()) <= 2)]
+    if len(lines) > 2 and all(len(ln) <= 40 for ln in lines[1:]) and _anchored_lines(el, lines[1:]):
+        lines = lines[:1]  # a reference over a cloud of linked tags ("beta regression", "R tutorial")
     if not lines or (len(lines) > 1 and _FOOTER.match(lines[-1])):
         return None  # (a credit then "Last updated ...": the page's footer, wherever the template put it)
     if len(lines) > 1 and _KIND_LABEL.fullmatch(lines[0]):
@@ -1446,6 +1463,13 @@ def _coauthors_lead(text: str) -> str:
     if text[:4].lower() == "with" or text[:5].lower() == "joint":
         return cues.WITH_COAUTHORS.sub("", text, count=1)
     return text
+
+
+def _anchored_lines(el: El, lines: list[str]) -> bool:
+    """Whether each of ``lines`` is the whole text of a link in ``el`` (in-page links, "#category=R",
+    included)."""
+    anchors = {clean(e.text()) for e in el.elements() if e.tag == "a"}
+    return all(ln in anchors for ln in lines)
 
 
 def _read_roles(r: _Reading) -> _Draft | None:

@@ -264,7 +264,8 @@ def parse_authors(line: str, *, loose: bool = False) -> list[str] | None:
     return names
 
 
-_AUTHORS_END: Final = re.compile(r"\.\s+|\.?\s*\((?=" + scholarly.YEAR + r"[a-z]?\))")
+_AUTHORS_END: Final = re.compile(r"\.\s+|\.?\s*\((?=" + scholarly.YEAR + r"[a-z]?(?:,[^)]{1,20})?\))")
+# ("Doe, J. (2026, January 28). Title": APA dates a preprint or a talk to the day)
 _PERIOD_BREAK: Final = re.compile(r"\.\s+")
 _INITIAL: Final = re.compile(r"\b[A-Z]\.")
 _BARE_INITIAL_AT_END: Final = re.compile(r"\s[A-Z]$")
@@ -290,6 +291,8 @@ def _authors_prefix(s: str, *, loose: bool = False) -> tuple[list[str], str] | N
     """
     for cut in _author_cuts(s):
         names = parse_authors(s[:cut].rstrip(), loose=loose)
+        if not names and s[cut:cut + 2] == ".(":  # "Bers, M.U.(2025)": the break took the initial's period
+            names = parse_authors(s[:cut + 1], loose=loose)
         if names:
             if any(_INITIAL.search(n) for n in names) and _BARE_INITIAL_AT_END.search(names[-1]):
                 names[-1] += "."  # the list's own initials have periods: the one before the break had one too
@@ -364,6 +367,8 @@ def parse_bib_line_both(line: str) -> tuple[tuple[Publication, bool] | None, tup
     s = _LIST_MARKER.sub("", line.strip()).strip()
     if "[" in s:
         s = s.replace("[…]", "…").replace("[...]", "…")  # an elided stretch of the author list, "A, […], B"
+    if "..," in s:
+        s = s.replace("..,", ".,")  # a slip after an initial ("Geller, J..,")
     if not 20 <= len(s) <= _MAX_REFERENCE:
         return None, None
     first_hit = None
@@ -372,6 +377,13 @@ def parse_bib_line_both(line: str) -> tuple[tuple[Publication, bool] | None, tup
         first_hit = first_hit or hit
         if hit is not None and hit[1]:
             return hit, first_hit
+    inverted = _INVERTED_FIRST.match(s)
+    if inverted:  # "Danis, Nick. 2020. Title. Journal": the first author surname first, in full
+        said = f"{inverted.group(2)} {inverted.group(1)}{s[inverted.end():]}"
+        named = _bib_authors_first(said)
+        if named is not None and named[1]:
+            return named, first_hit or named
+        return _bib_one_author(s) or _bib_one_author(said) or first_hit, first_hit
     return _bib_one_author(s) or first_hit, first_hit
 
 
@@ -397,7 +409,7 @@ _LEAD_IN: Final = re.compile(r"^in\s+", re.IGNORECASE)
 # "Doe, J. (2023)."): not part of the names
 _YEAR_AFTER_NAMES: Final = re.compile(r"[\s.,]*\(?" + scholarly.YEAR + r"[a-z]?\)?[.,]?$")
 # a first author written surname first, in full ("Suzuki, Akisato. 2023. ..."): the name as it is said
-_INVERTED_FIRST: Final = re.compile(r"([A-Z][\w'’-]+),\s+([A-Z][\w'’-]+(?:\s+[A-Z]\.)?)(?=\s*(?:,|and\b|&|\.?$))")
+_INVERTED_FIRST: Final = re.compile(r"([A-Z][\w'’-]+),\s+([A-Z][\w'’-]+(?:\s+[A-Z]\.)?)(?=\s*(?:,|and\b|&|\.\s|\.?$))")
 
 
 def _bib_quoted(s: str) -> tuple[Publication, bool] | None:
@@ -420,7 +432,7 @@ def _bib_quoted(s: str) -> tuple[Publication, bool] | None:
 
 
 _INITIALS_ONLY: Final = re.compile(r"(?:[A-Z]\.?[\s-]*)+")
-_LEAD_YEAR: Final = re.compile(rf"^\(?({scholarly.YEAR})[a-z]?\)?[.,]?\s*")
+_LEAD_YEAR: Final = re.compile(rf"^\(?({scholarly.YEAR})[a-z]?(?:,[^)]{{1,20}})?\)?[.,]?\s*")
 
 
 def _bib_authors_first(s: str) -> tuple[Publication, bool] | None:
