@@ -147,9 +147,6 @@ def _line_heading(el: El) -> str | None:
     on a page laid out in tables) that names a known section: a heading like any other."""
     if el.size > 60:
         return None
-    text = el.text().rstrip(": ")  # (the words first: most bold texts name no section, and are left at that)
-    if not text or len(text.split()) > 6 or _YEAR_LABEL.fullmatch(text) or cues.heading_kind(text) is None:
-        return None
     sized = _large(el)
     parent = el.parent
     while parent is not None and not parent.is_block and _only_child(parent) is el:
@@ -157,15 +154,20 @@ def _line_heading(el: El) -> str | None:
         sized = sized or _large(el)
     if parent is None or parent.tag in _LINE_LABEL_TAGS:
         return None
+    # the line first: most bold texts sit inside a line of text (a name in an author list), and are left
+    # at that before their words are read
+    siblings = parent.children
+    at = next((i for i, c in enumerate(siblings) if c is el), -1)
+    if at < 0 or not (_line_edge(siblings, at, -1) and _line_edge(siblings, at, 1)):
+        return None
+    text = el.text().rstrip(": ")
+    if not text or len(text.split()) > 6 or _YEAR_LABEL.fullmatch(text):
+        return None
     # a bold label must be a whole section phrase of a kind that is read ("Journal Articles"; not a topic
     # over its papers, "Code generation", nor a note in a record, "Selected as IAP Highlight"); text set
     # large is a heading as a heading element is
     kind = cues.heading_kind(text) if sized else cues.heading_kind(text, head_noun=False)
     if kind is None or (kind not in _READ_KINDS and not sized):
-        return None
-    siblings = parent.children
-    at = next((i for i, c in enumerate(siblings) if c is el), -1)
-    if at < 0 or not (_line_edge(siblings, at, -1) and _line_edge(siblings, at, 1)):
         return None
     return text
 
@@ -364,12 +366,19 @@ def _range_visit(el: El, after: int, before: int, out: list[El | str]) -> None:
     inside = after < el.pre and el.post < before
     last = el.pre  # where the text seen last stands: after the element before it
     children = el.children
+    upcoming = -1  # the index of the next element after the text looked at, found once for a run of texts
     for i, child in enumerate(children):
         if isinstance(child, str):
             # text loose beside a heading ("<div><b>Articles:</b><br>A. Author, ...<br>") is in the range
             # when the elements around it are
-            if inside or (last >= after and _next_pre(children, i, el) <= before):
+            if inside:
                 out.append(child)
+            elif last >= after:
+                if upcoming <= i:
+                    upcoming = _next_element(children, i)
+                nxt = children[upcoming] if upcoming < len(children) else None
+                if (nxt.pre if isinstance(nxt, El) else el.post + 1) <= before:
+                    out.append(child)
             continue
         last = child.post
         if child.post <= after or child.pre >= before or child.tag == "nav":
@@ -380,12 +389,12 @@ def _range_visit(el: El, after: int, before: int, out: list[El | str]) -> None:
             _range_visit(child, after, before, out)
 
 
-def _next_pre(children: list[El | str], i: int, parent: El) -> int:
-    """Where the first element after child ``i`` opens (past the parent's end when none does)."""
-    for c in children[i + 1:]:
-        if isinstance(c, El):
-            return c.pre
-    return parent.post + 1
+def _next_element(children: list[El | str], i: int) -> int:
+    """The index of the first element after child ``i`` (``len(children)`` when none follows)."""
+    j = i + 1
+    while j < len(children) and isinstance(children[j], str):
+        j += 1
+    return j
 
 
 def _group_inline(nodes: list[El | str]) -> list[El]:
@@ -611,7 +620,8 @@ def split_records(el: El) -> list[El]:
             out.extend([b] if _one_paper(b) else split_records(b))
         return out
     if any(b.tag in ("ul", "ol", "table", "tbody", "dl") and len(b.element_children()) >= 3 for b in blocks) \
-            or any(b.size >= 0.8 * el.size and (el.size > WRAPPER_SIZE or _holds_papers_list(b)) for b in blocks):
+            or (len(blocks) <= 3 and any(b.size >= 0.8 * el.size and (el.size > WRAPPER_SIZE or _holds_papers_list(b))
+                                        for b in blocks)):
         # (lists among the parts; or a wrapper around one large block, or one that holds a list, beside a
         # note or two: a listing's "No matching items", a caption)
         out = []
@@ -1803,7 +1813,7 @@ def _one_per_line(records: list[El], kind: str | None, section: Section) -> list
     for r in records:
         holder = _inline_core(r) if kind == "news" else r  # (dated lines inside a <font> or <span>)
         lines = split_at_breaks(holder, blank_line=False) if any(c.tag == "br" for c in holder.element_children()) \
-            else []
+            and _may_hold_entries(holder, kind) else []
         if len(lines) >= 2:
             if kind == "news" and sum(bool(cues.split_news_date(ln.text())[0]) for ln in lines) >= 2:
                 out.extend(lines)
@@ -1814,6 +1824,19 @@ def _one_per_line(records: list[El], kind: str | None, section: Section) -> list
                 continue
         out.append(r)
     return out
+
+
+def _may_hold_entries(holder: El, kind: str | None) -> bool:
+    """Whether the first line of ``holder`` opens an entry of ``kind`` (a dated line, a reference): only then
+    is the block cut at its breaks, which costs more than a look at one line (``_one_per_line``)."""
+    first = holder.lines()[:1]
+    if not first:
+        return False
+    if kind == "news":
+        return bool(cues.split_news_date(first[0])[0])
+    if kind in ("publications", None):
+        return _reference(first[0], kind is not None) is not None
+    return False
 
 
 def _records_by_kind(section: Section) -> list[tuple[Section, list[El]]]:
