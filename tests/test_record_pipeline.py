@@ -391,14 +391,14 @@ Moe L (2023) <a href="https://x.example/elife">eLife</a></p></li>
 <li><p><em>Recurrence Analysis of Dynamic Brain Networks</em> | Roe A, Example D, Poe J (2020) European Journal of
 Neuroscience</p></li></ul>""")
 
-# Vancouver-style references whose names carry particles ("do Carmo"), initials that spell a word
-# ("Xavier AS") and an elided stretch ("[…]").
+# Vancouver-style references whose names carry particles ("do Vale"), initials that spell a word
+# ("Lima AS") and an elided stretch ("[…]").
 NAMES_WITH_PARTICLES = page("""<h2>Publications</h2><ol type="1">
-<li>Example DK, do Carmo LHM, Del Ponte EM (2020) Spatiotemporal spread of a citrus disease in commercial orchards.
+<li>Example DK, do Vale LHM, Del Monte EM (2020) Spatiotemporal spread of a citrus disease in commercial orchards.
 <em>Tropical Plant Pathology</em>. 45:668-679.</li>
-<li>Roe JP, Poe JP, Moe FM, Padua JM, […], Example DK, Del Ponte EM (2021) Sequential applications for controlling
+<li>Roe JP, Poe JP, Moe FM, Pardo JM, […], Example DK, Del Monte EM (2021) Sequential applications for controlling
 wheat blast. <em>Plant Disease</em>. 105:4051-4059.</li>
-<li>Gondo IRG, Roe MR, Example DK, Xavier AS, Silva SA (2025) Temporal dynamics of a root-knot nematode under
+<li>Gomes IRG, Roe MR, Example DK, Lima AS, Souza SA (2025) Temporal dynamics of a root-knot nematode under
 different management methods. <em>Crop Protection</em>. 107012.</li></ol>""")
 
 # A table whose papers take three rows each: a row opened by a venue badge, then rows with an empty first

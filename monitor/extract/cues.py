@@ -91,7 +91,7 @@ def heading_kind(text: str, head_noun: bool = True) -> str | None:
         return _whole_kind(t)
     m = _PUB_RE.match(t) or _NEWS_RE.match(t) or _OTHER_RE.match(t) or _RESEARCH_OTHER.match(t)
     if m is None:
-        by = _BY_SOMEONE.search(t) if " by " in t else None  # "On-line papers by Colin Windsor"
+        by = _BY_SOMEONE.search(t) if " by " in t else None  # "On-line papers by Dana Example"
         return _cjk_kind(t) or _head_noun_kind(t[:by.start()] if by else t) or _joined_kind(t)
     if len(t[m.end():].split()) > 4:  # a keyword that opens a long title is not a section
         return None
@@ -486,7 +486,7 @@ WITH_COAUTHORS: Final = re.compile(r"(?:joint\s+(?:work\s+)?)?with\s", re.I)  # 
 
 
 def without_coauthors(title: str) -> str:
-    """A title without the co-authors a page names after it ("Hopf monoids (with Kevin Marshall)", as
+    """A title without the co-authors a page names after it ("Interval orders (with Ann Roe)", as
     mathematicians and economists list their papers): they are not part of it."""
     if not title.endswith(")"):
         return title

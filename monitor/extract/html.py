@@ -273,10 +273,9 @@ def _paper_lines_follow(el: El) -> bool:
         nxt = items[0]
     elif nxt.tag in ("table", "dl") or _at_least(2, (e for e in nxt.elements() if e.tag == "li")):
         return False
-    first = nxt.lines()[:1]
+    first = nxt.lines()[:1]  # (a paragraph of prose that names a conference is no venue line: the length)
     return bool(first) and (_is_author_line(first[0]) or (len(first[0]) < 250 and _is_venue_line(first[0]))
                             or (cues.looks_like_name(first[0]) and len(first[0].split()) >= 2))
-    # (a paragraph of prose that names a conference is no venue line)
 
 
 WRAPPER_SIZE: Final = 2500  # characters: a box this large is no one paper's (``_one_paper`` stops there too)
@@ -899,7 +898,7 @@ _ENDS_WORD_YEAR: Final = re.compile(r"[A-Za-z)]\s*,?\s*\(?" + scholarly.YEAR + r
 _ENDS_NUMBER_YEAR: Final = re.compile(r"\d\s*,?\s*\(?" + scholarly.YEAR + r"\)?\.?$")
 _SHORT_WORD_CUT: Final = re.compile(r"[A-Z](?<=\b[A-Z])[a-z]{0,5}\.")  # "Nucl.", "J.", "Proc.": a word cut short
 _INNER_ABBREVIATION: Final = re.compile(r"[a-z](?<=[a-z][a-z])\.\s")  # "Bull. ": a word cut short, inside
-_INITIAL_AFTER_COMMA: Final = re.compile(r",\s*[" + cues.UPPER + r"]\.")  # "Denes, M.": a surname, then initials
+_INITIAL_AFTER_COMMA: Final = re.compile(r",\s*[" + cues.UPPER + r"]\.")  # "Roe, A.": a surname, then initials
 _YEAR_IN_PARENS: Final = re.compile(r"\(" + scholarly.YEAR + r"\)")
 _ONLY_YEAR: Final = re.compile(r"[^a-z]*" + scholarly.YEAR + r"[^a-z]*")
 _TRAILING_LABELS: Final = re.compile(r"(\s*(?:\[[^\]]{0,30}\]|\|))+\s*$")
@@ -1027,11 +1026,11 @@ def _linked_after_names(candidate: str, line: str) -> bool:
         return False
     head = line[:pos].strip(" .,:;")
     return bool(head) and _LIST_JOIN.search(head) is not None and (
-        _names_before(head) or parse_authors(head) is not None)  # ("Denes, M. C., & Keating, S. R.")
+        _names_before(head) or parse_authors(head) is not None)  # ("Roe, A. M., & Poe, J. S.")
 
 
 def _inverted_names(text: str) -> list[str] | None:
-    """An author list written surname first ("Denes, M. C., & Keating, S. R."), one name a person, or None."""
+    """An author list written surname first ("Roe, A. M., & Poe, J. S."), one name a person, or None."""
     if "," not in text or not _INITIAL_AFTER_COMMA.search(text):
         return None
     return parse_authors(text)
@@ -1040,7 +1039,7 @@ def _inverted_names(text: str) -> list[str] | None:
 def _names_before(text: str) -> bool:
     """The text before a title is an author list (full names, or bare surnames as APA lists print them)."""
     return cues.author_share(text) >= 0.5 or cues.surname_list(text) or (
-        "," in text and parse_authors(text) is not None)  # ("Denes, M. C., Froyland, G., & Keating, S. R.")
+        "," in text and parse_authors(text) is not None)  # ("Roe, A. M., Moe, L., & Poe, J. S.")
 
 
 @lru_cache(maxsize=65536)
@@ -1144,10 +1143,10 @@ def _venue_from(line: str) -> str | None:
 
 
 def _venue_after_names(head: str, tail: str) -> bool:
-    """What closes a citation after a full author list is its venue, even a bare acronym ('ACL.')."""
+    """What closes a citation after a full author list is its venue, even a bare acronym ('ACL.'), or one
+    whose words are cut short ('Nucl. Fusion 61 (2021)': such a period ends no sentence)."""
     return cues.author_share(head) >= 0.8 and len(tail) <= 100 and cues.author_share(tail) < 0.5 \
         and not _is_link_label(tail) and not _SENTENCE_BREAK.search(_SHORT_WORD_CUT.sub("", tail).rstrip("."))
-    # ("Nucl. Fusion 61 086018 (2021)": the period of a word cut short ends no sentence)
 
 
 @lru_cache(maxsize=65536)
@@ -1444,7 +1443,7 @@ def _read_record(el: El) -> _Reading | None:
         if _pure_venue(t):
             continue
         if why.startswith("<") and lines[idx].startswith(t) and _MORE_AUTHORS.match(lines[idx], len(t)) \
-                and (cues.looks_like_name(t) or ("," in t and parse_authors(t, loose=True))):  # ("Fujiwara, M.")
+                and (cues.looks_like_name(t) or ("," in t and parse_authors(t, loose=True))):  # ("Roe, A.")
             continue  # the first of a list of authors
         title, rule, title_idx = t, why, idx
         break

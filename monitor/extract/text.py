@@ -197,7 +197,7 @@ def _is_name_token(tok: str) -> bool:
 
 
 def _one_surname(text: str) -> bool:
-    """One word, maybe after particles ("Smith", "van Sebille"): a surname standing alone."""
+    """One word, maybe after particles ("Smith", "van Roe"): a surname standing alone."""
     return sum(1 for t in text.split() if t.lower() not in _NAME_PARTICLES) == 1
 
 
@@ -208,7 +208,7 @@ def _split_names(s: str) -> list[str]:
         if not p or p.strip("[]() ") in ("…", "..."):
             continue  # (an elided stretch of a long list, "A, B, […], C")
         if names and _SURNAME_INITIALS.fullmatch(p) and _one_surname(names[-1]):
-            names[-1] = f"{names[-1]} {p}"  # 'Smith, J.' (or 'van Sebille, E.') written surname first
+            names[-1] = f"{names[-1]} {p}"  # 'Smith, J.' (or 'van Roe, E.') written surname first
         else:
             names.append(p)
     return names
@@ -249,7 +249,7 @@ def parse_authors(line: str, *, loose: bool = False) -> list[str] | None:
         if not 1 <= len(toks) <= 5 or len(n) > 45:
             return None
         if any(t.lower() in _STOPWORDS and t.lower() not in _NAME_PARTICLES and not t.isupper() for t in toks):
-            return None  # (a particle is a name's, "do Carmo"; so are initials, "Xavier AS")
+            return None  # (a particle is a name's, "do Vale"; so are initials, "Lima AS")
         if not all(_is_name_token(t) for t in toks):
             return None
         if sum(1 for t in toks if t.lower() not in _NAME_PARTICLES) == 0:
@@ -259,7 +259,7 @@ def parse_authors(line: str, *, loose: bool = False) -> list[str] | None:
         return names if multi >= max(1, len(names) // 2) else None
     if len(names) < 2 and not etal:
         return None
-    if multi < 0.6 * len(names) and not (etal and len(names) == 1):  # ("Buchanan et al.": APA's first author)
+    if multi < 0.6 * len(names) and not (etal and len(names) == 1):  # ("Roe et al.": APA's first author)
         return None
     return names
 
@@ -291,7 +291,7 @@ def _authors_prefix(s: str, *, loose: bool = False) -> tuple[list[str], str] | N
     """
     for cut in _author_cuts(s):
         names = parse_authors(s[:cut].rstrip(), loose=loose)
-        if not names and s[cut:cut + 2] == ".(":  # "Bers, M.U.(2025)": the break took the initial's period
+        if not names and s[cut:cut + 2] == ".(":  # "Poe, M.U.(2025)": the break took the initial's period
             names = parse_authors(s[:cut + 1], loose=loose)
         if names:
             if any(_INITIAL.search(n) for n in names) and _BARE_INITIAL_AT_END.search(names[-1]):
@@ -368,7 +368,7 @@ def parse_bib_line_both(line: str) -> tuple[tuple[Publication, bool] | None, tup
     if "[" in s:
         s = s.replace("[…]", "…").replace("[...]", "…")  # an elided stretch of the author list, "A, […], B"
     if "..," in s:
-        s = s.replace("..,", ".,")  # a slip after an initial ("Geller, J..,")
+        s = s.replace("..,", ".,")  # a slip after an initial ("Roe, J..,")
     if not 20 <= len(s) <= _MAX_REFERENCE:
         return None, None
     first_hit = None
@@ -378,7 +378,7 @@ def parse_bib_line_both(line: str) -> tuple[tuple[Publication, bool] | None, tup
         if hit is not None and hit[1]:
             return hit, first_hit
     inverted = _INVERTED_FIRST.match(s)
-    if inverted:  # "Danis, Nick. 2020. Title. Journal": the first author surname first, in full
+    if inverted:  # "Example, Dana. 2020. Title. Journal": the first author surname first, in full
         said = f"{inverted.group(2)} {inverted.group(1)}{s[inverted.end():]}"
         named = _bib_authors_first(said)
         if named is not None and named[1]:
@@ -393,7 +393,7 @@ def _bib_one_author(s: str) -> tuple[Publication, bool] | None:
     if not pre or len(pre[0]) != 1:
         return None
     names, rest = pre
-    year_m = _LEAD_YEAR.match(rest)  # "Fujiwara M. (2018). Title. Journal": an author-date reference
+    year_m = _LEAD_YEAR.match(rest)  # "Roe A. (2018). Title. Journal": an author-date reference
     segs = _segments(rest[year_m.end():] if year_m else rest)
     if len(segs) < 2:
         return None
@@ -408,7 +408,7 @@ _LEAD_IN: Final = re.compile(r"^in\s+", re.IGNORECASE)
 # the year of an author-date reference, between its authors and its quoted title ("Doe, Jane. 2023.",
 # "Doe, J. (2023)."): not part of the names
 _YEAR_AFTER_NAMES: Final = re.compile(r"[\s.,]*\(?" + scholarly.YEAR + r"[a-z]?\)?[.,]?$")
-# a first author written surname first, in full ("Suzuki, Akisato. 2023. ..."): the name as it is said
+# a first author written surname first, in full ("Example, Dana. 2023. ..."): the name as it is said
 _INVERTED_FIRST: Final = re.compile(r"([A-Z][\w'’-]+),\s+([A-Z][\w'’-]+(?:\s+[A-Z]\.)?)(?=\s*(?:,|and\b|&|\.\s|\.?$))")
 
 
@@ -417,7 +417,7 @@ def _bib_quoted(s: str) -> tuple[Publication, bool] | None:
     if not quoted:
         return None
     before = s[:quoted.start()].strip().rstrip(",:").strip()
-    if any(ch.isdigit() for ch in before[-8:]):  # ("... Regier (2022).", "Suzuki, Akisato. 2023.")
+    if any(ch.isdigit() for ch in before[-8:]):  # ("... Poe (2022).", "Example, Dana. 2023.")
         before = _YEAR_AFTER_NAMES.sub("", before)
     inverted = _INVERTED_FIRST.match(before)
     if inverted:
