@@ -443,6 +443,39 @@ UNIFIED_STYLE_AND_TALKS = page("""<h2>Journal Papers</h2><ul>
 <li>Example, Dana. 2019. Social information in sentence processing. Talk at the Example Linguistics Meeting.</li>
 <li>Example, Dana and Ann Roe. 2018. Prosodic focus strengthens persistence. Talk at the Example Symposium.</li></ul>""")
 
+# A page builder's column holding a second HTML document pasted whole (its own <title>, never shown), its table
+# a row a reference beside a download link labelled with a short name; a menu of a few words above it.
+PASTED_DOCUMENT_IN_A_COLUMN = page("""<ul class="menu"><li><a href="/">Home</a></li><li><a href="/cv">CV</a></li>
+<li><a href="/d">Downloads</a></li><li><a href="/p">Pubs</a></li></ul>
+<table class="multicol"><tr><td class="col">
+<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><title>Invisible Table</title>
+<style>.t td { border: none; }</style></head><body><table class="t">
+<tr><td class="c1">Example, D., &amp; Roe, A. (2026). Morphological parsing for a mixed language: when accessibility
+matters more. Proceedings of the Ninth Workshop on Endangered Languages, 1-9.</td>
+<td class="c2"><a href="./papers/parser.pdf"><img src="pdf.png"> <br> ML Parser</a></td></tr>
+<tr><td class="c1">Example, D. (2025). Written vowel variation in a mixed language. Written Language and Literacy,
+28(2), 171-226.</td><td class="c2"><a href="./papers/vowels.pdf"><img src="pdf.png"> <br> Written Vowels</a></td></tr>
+<tr><td class="c1">Example, D., Roe, A., &amp; Poe, J. (2023). The realization of voiceless nasal consonants.
+Journal of Phonetics, 12, 1-20.</td><td class="c2"><a href="./papers/nasals.pdf"><img src="pdf.png"> <br> Nasals</a></td></tr>
+</table></body></html></td></tr></table>""")
+
+# Papers summarised one a paragraph: a quoted, linked title and a sentence about it, no authors, venue or year.
+SUMMARISED_PAPERS = page("""<h1>Summary of downloadable papers</h1>
+<p>Below are brief summaries of some of my papers, the most recent first.</p>
+<p>"<a href="full.html#calc">The fundamental theorem of calculus point-free</a>" develops point-free real analysis
+by showing how to differentiate some maps.</p>
+<p>(with Ann Roe) "<a href="full.html#exp">Point-free construction of real exponentiation</a>" does just that;
+logarithms too.</p>
+<p>"<a href="full.html#au">Arithmetic universes and classifying toposes</a>" describes how theories can be handled
+without choosing a base.</p>""")
+
+# Authors as BibTeX writes them, "Surname, Given and Surname, Given", from a site built from a .bib file.
+BIBTEX_AUTHOR_STRINGS = page("""<h2>Publications</h2><ul>
+<li><span class="authors">Example, Dana Maria and Roe, Ann and Poe, Jo</span> (2021). <a href="/pub/a/">Infants
+learn the contingency between their sounds and a visual reward</a>. <em>Infancy</em>.</li>
+<li><span class="authors">Roe, Ann and Example, Dana Maria</span> (2019). <a href="/pub/b/">A meta-analysis of
+turn taking in adult-child vocal interactions</a>. <em>PsyArXiv</em>.</li></ul>""")
+
 PAPER_CASES = [
     ("records <br><br> apart", BR_RECORDS, [
         ("Learning to Walk Before Running in Sparse Worlds", "NeurIPS 2023", 2023, 3),
@@ -593,6 +626,19 @@ PAPER_CASES = [
     ("the unified style sheet; talks at conferences are no papers", UNIFIED_STYLE_AND_TALKS, [
         ("Vowel deletion involves compensatory lengthening", "Stellenbosch Papers in Linguistics 60. 1-20", 2020, 1),
         ("Long-distance major place harmony", "Phonology 36.4. 573-604", 2019, 1)]),
+    ("a pasted document in a column: references beside labelled download links; a menu above",
+     PASTED_DOCUMENT_IN_A_COLUMN, [
+        ("Morphological parsing for a mixed language: when accessibility matters more",
+         "Proceedings of the Ninth Workshop on Endangered Languages, 1-9", 2026, 2),
+        ("Written vowel variation in a mixed language", "Written Language and Literacy", 2025, 1),
+        ("The realization of voiceless nasal consonants", "Journal of Phonetics, 12, 1-20", 2023, 3)]),
+    ("papers summarised one a paragraph under quoted titles", SUMMARISED_PAPERS, [
+        ("The fundamental theorem of calculus point-free", None, None, 0),
+        ("Point-free construction of real exponentiation", None, None, 0),
+        ("Arithmetic universes and classifying toposes", None, None, 0)]),
+    ("authors as BibTeX writes them", BIBTEX_AUTHOR_STRINGS, [
+        ("Infants learn the contingency between their sounds and a visual reward", "Infancy", 2021, 3),
+        ("A meta-analysis of turn taking in adult-child vocal interactions", "PsyArXiv", 2019, 2)]),
     ("names with particles, initials that spell a word, an elided stretch", NAMES_WITH_PARTICLES, [
         ("Spatiotemporal spread of a citrus disease in commercial orchards", "Tropical Plant Pathology", 2020, 3),
         ("Sequential applications for controlling wheat blast", "Plant Disease", 2021, 6),

@@ -29,6 +29,8 @@ from ..errors import ExtractError
 INVISIBLE: Final = frozenset({
     "script", "style", "template", "noscript", "head", "svg", "math", "iframe", "object", "embed",
     "canvas", "video", "audio", "select", "option", "textarea", "input", "button", "link", "meta",
+    # what browsers never show wherever it stands: a second document's <title> pasted into the body
+    "title", "base", "noembed", "noframes", "datalist", "area", "param", "rp",
 })
 BLOCK: Final = frozenset({
     "address", "article", "aside", "blockquote", "body", "dd", "details", "dialog", "div", "dl", "dt",

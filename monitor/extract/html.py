@@ -31,7 +31,7 @@ from .. import scholarly
 from . import cues
 from .dom import BLOCK, HEADINGS, El, clean, parse_html, release, title_of
 from .structured import structured_papers
-from .text import parse_authors, parse_bib_line_both
+from .text import bibtex_names, parse_authors, parse_bib_line_both
 
 ATOMIC: Final = frozenset({"li", "p", "dt", "dd", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "summary"})
 SKIP_IN_RECORD: Final = ("bibtex", "abstract", "abstracts", "bib", "citation-modal", "modal")
@@ -986,7 +986,7 @@ def _leads_line(candidate: str, line: str) -> bool:
         rest = rest[lead.end():]
     if not rest.startswith(candidate):
         rest = _LEAD_ACRONYM_YEAR.sub("", rest)
-        rest = _LEAD_NOTES.sub("", rest)
+        rest = _LEAD_NOTES.sub("", rest).lstrip(_QUOTES)  # ('(with A. Roe) "Title" ...')
     return rest.startswith(candidate[:40]) or len(candidate) >= 0.6 * len(rest)
 
 
@@ -1030,8 +1030,9 @@ def _linked_after_names(candidate: str, line: str) -> bool:
 
 
 def _inverted_names(text: str) -> list[str] | None:
-    """An author list written surname first ("Roe, A. M., & Poe, J. S."), one name a person, or None."""
-    if "," not in text or not _INITIAL_AFTER_COMMA.search(text):
+    """An author list written surname first ("Roe, A. M., & Poe, J. S.", or as BibTeX writes it, "Roe, Ann
+    and Poe, Jo"), one name a person, or None."""
+    if "," not in text or not (_INITIAL_AFTER_COMMA.search(text) or bibtex_names(text)):
         return None
     return parse_authors(text)
 
@@ -1281,8 +1282,8 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
     evidence = bool(authors) + bool(venue) + _paper_link(kinds) + own_year
     if strict and (not authors or evidence < 2):
         return None
-    if not strict and evidence < 1:
-        return None
+    if not strict and evidence < 1 and not _quoted(title, reading.lines):
+        return None  # (a title in quotes is a work's, as citations write it: a list of papers summarised)
     if venue and _PREPRINT.fullmatch(venue.strip(" .").lower()):
         venue = venue.strip(" .")
     return Publication(title=title, authors=authors, venue=venue, year=year, links=kinds,
@@ -1385,6 +1386,11 @@ def _line_with(title: str, lines: list[str], cleaned: list[str]) -> int | None:
     return None
 
 
+def _quoted(title: str, lines: list[str]) -> bool:
+    """Whether ``title`` stands in quotation marks in one of ``lines``."""
+    return any(f'"{title}' in ln or f"“{title}" in ln for ln in lines)
+
+
 def _read_record(el: El) -> _Reading | None:
     lines = _record_lines(el)
     if not lines:
@@ -1395,8 +1401,10 @@ def _read_record(el: El) -> _Reading | None:
         return None  # a few short links, one a line: a paper's resources under it ("Free view", "Replication package")
     lines = [ln for i, ln in enumerate(lines)
              if not _is_link_label(ln) and not (i and ln in link_texts and len(ln.split()) <= 2)]
-    if len(lines) > 2 and all(len(ln) <= 40 for ln in lines[1:]) and _anchored_lines(el, lines[1:]):
-        lines = lines[:1]  # a reference over a cloud of linked tags ("beta regression", "R tutorial")
+    if (len(lines) > 2 or (len(lines) == 2 and len(lines[0]) > 80)) and all(len(ln) <= 40 for ln in lines[1:]) \
+            and _anchored_lines(el, lines[1:]):
+        lines = lines[:1]  # a reference over a cloud of linked tags ("beta regression"), or beside a download
+        # link's own label ("ML Dictionary v2")
     if not lines or (len(lines) > 1 and _FOOTER.match(lines[-1])):
         return None  # (a credit then "Last updated ...": the page's footer, wherever the template put it)
     if len(lines) > 1 and _KIND_LABEL.fullmatch(lines[0]):
@@ -1888,14 +1896,18 @@ def _looks_like_papers(records: list[El], section: Section, *, with_authors: boo
     """Most records read as papers, a marked-up title or authors with a venue or a paper link: a paper
     list, whatever its heading says (a sentence about an award names a venue too, but has neither)."""
     votes = 0
+    short = 0  # records of a few words (a menu's "Home", "CV"): no vote either way
     for r in records:
+        if r.size < 40 and len(r.text().split()) <= 3:
+            short += 1
+            continue
         p = _paper(r, section, False)
         if p is None:
             continue
         marked = p.authors if with_authors else (p.authors or p.rule != "html:first-line")
         if marked and (p.venue or _paper_link(p.links)):
             votes += 1
-    return votes >= max(2, 0.5 * len(records))
+    return votes >= max(2, 0.5 * (len(records) - short))
 
 
 def extract_html(html: str, *, today: dt.date, selectors: dict[str, str] | None = None,

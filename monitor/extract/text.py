@@ -201,7 +201,16 @@ def _one_surname(text: str) -> bool:
     return sum(1 for t in text.split() if t.lower() not in _NAME_PARTICLES) == 1
 
 
+def bibtex_names(s: str) -> bool:
+    """BibTeX's own form of an author list, as a site built from a .bib file can print it: "Roe, Ann and
+    Poe, Jo M." (names joined by "and", each surname first with one comma)."""
+    parts = s.split(" and ") if " and " in s else []
+    return len(parts) >= 2 and all(p.count(",") == 1 for p in parts)
+
+
 def _split_names(s: str) -> list[str]:
+    if bibtex_names(s):
+        return [" ".join(reversed([x.strip() for x in p.split(",")])) for p in s.strip().split(" and ")]
     parts = _NAME_SEP.split(s.strip())
     names: list[str] = []
     for p in (p.strip() for p in parts):
