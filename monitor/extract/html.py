@@ -899,7 +899,7 @@ _ENDS_NUMBER_YEAR: Final = re.compile(r"\d\s*,?\s*\(?" + scholarly.YEAR + r"\)?\
 _SHORT_WORD_CUT: Final = re.compile(r"[A-Z](?<=\b[A-Z])[a-z]{0,5}\.")  # "Nucl.", "J.", "Proc.": a word cut short
 _INNER_ABBREVIATION: Final = re.compile(r"[a-z](?<=[a-z][a-z])\.\s")  # "Bull. ": a word cut short, inside
 _INITIAL_AFTER_COMMA: Final = re.compile(r",\s*[" + cues.UPPER + r"]\.")  # "Roe, A.": a surname, then initials
-_YEAR_IN_PARENS: Final = re.compile(r"\(" + scholarly.YEAR + r"\)")
+_YEAR_IN_PARENS: Final = re.compile(r"\((" + scholarly.YEAR + r")\)")
 _ONLY_YEAR: Final = re.compile(r"[^a-z]*" + scholarly.YEAR + r"[^a-z]*")
 _TRAILING_LABELS: Final = re.compile(r"(\s*(?:\[[^\]]{0,30}\]|\|))+\s*$")
 _GLUED_SPAN: Final = re.compile(r"(\d)([A-Z][a-z])")
@@ -1160,7 +1160,7 @@ def _split_author_venue(line: str) -> tuple[str | None, str | None]:
     if dated and dated.start() > 0:  # "A, B, C (2020) European Journal of X": the year closes the authors
         head, tail = line[:dated.start()].strip(" ,."), line[dated.end():].strip(" ,.")
         if tail and _LIST_JOIN.search(head) and not _DIGIT.search(head) and cues.author_share(head) >= 0.8:
-            return head, f"{tail} {dated.group(0)[1:-1]}"
+            return head, f"{tail} {dated.group(1)}"
     parts = [p.strip() for p in _AFTER_ABBREVIATION.split(line) if p.strip()] if "." in line else []
     if len(parts) >= 2:
         for i in range(1, len(parts)):
@@ -1545,8 +1545,9 @@ def _read_roles(r: _Reading) -> _Draft | None:
         elif after:
             note = _NOTE_AT_END.search(after)
             if note and cues.author_share(after[:note.start()]) >= 0.6:  # "authors, (Oral)": a note on the venue
-                if _YEAR_IN_PARENS.fullmatch(note.group(1)):
-                    lead_year = int(note.group(1)[1:-1])  # "authors (2023)": the year, no note
+                noted_year = _YEAR_IN_PARENS.fullmatch(note.group(1))
+                if noted_year:
+                    lead_year = int(noted_year.group(1))  # "authors (2023)": the year, no note
                 else:
                     tail_note = note.group(1)
                 after = after[:note.start()]
@@ -1581,7 +1582,7 @@ def _read_roles(r: _Reading) -> _Draft | None:
     if venue_line is None and lead_year is None:
         # "Title | A. Author, ..., B. Author (2023) eLife": the year the author list closes with is the paper's
         dated = next((m for ln in rest if "(" in ln and (m := _YEAR_IN_PARENS.search(ln))), None)
-        lead_year = int(dated.group(0)[1:-1]) if dated else None
+        lead_year = int(dated.group(1)) if dated else None
     if venue is None and venue_line:
         venue = _venue_from(venue_line)
     elif venue and venue_line and _PRESENTATION.fullmatch(venue.strip()):

@@ -201,6 +201,11 @@ def _one_surname(text: str) -> bool:
     return sum(1 for t in text.split() if t.lower() not in _NAME_PARTICLES) == 1
 
 
+def _without_elision(s: str) -> str:
+    """An elided stretch of an author list, "A, […], B", as the plain ellipsis the name readers skip."""
+    return s.replace("[…]", "…").replace("[...]", "…") if "[" in s else s
+
+
 def bibtex_names(s: str) -> bool:
     """BibTeX's own form of an author list, as a site built from a .bib file can print it: "Roe, Ann and
     Poe, Jo M." (names joined by "and", each surname first with one comma)."""
@@ -245,8 +250,7 @@ def parse_authors(line: str, *, loose: bool = False) -> list[str] | None:
     s = (s[:found.start()] if found else s).strip().rstrip(",;").strip()
     if s.endswith(".") and not _INITIAL_AT_END.search(s, len(s) - 2):  # (a match is the last two characters)
         s = s[:-1]
-    if "[" in s:
-        s = s.replace("[…]", "…").replace("[...]", "…")  # an elided stretch of the list, "A, […], B"
+    s = _without_elision(s)
     if not s or len(s) > _MAX_AUTHORS or _NOT_IN_AUTHORS.search(s):
         return None
     names = _split_names(s)
@@ -374,8 +378,7 @@ def parse_bib_line_both(line: str) -> tuple[tuple[Publication, bool] | None, tup
     """``parse_bib_line`` in a list of papers and elsewhere, from one pass over the readers: the answer
     elsewhere (the first reading found) is always among the readings the stricter pass goes through."""
     s = _LIST_MARKER.sub("", line.strip()).strip()
-    if "[" in s:
-        s = s.replace("[…]", "…").replace("[...]", "…")  # an elided stretch of the author list, "A, […], B"
+    s = _without_elision(s)
     if "..," in s:
         s = s.replace("..,", ".,")  # a slip after an initial ("Roe, J..,")
     if not 20 <= len(s) <= _MAX_REFERENCE:
