@@ -88,6 +88,13 @@ class Publication:
     rule: str | None = None  # the rule that produced it (for --explain)
     found_on: str | None = None  # the page of the source's site it was read from (for --explain)
 
+    def copy(self) -> Publication:
+        """A copy whose authors and links can be changed without changing this one's. (What
+        ``dataclasses.replace`` makes, at a third of its cost: the extractor hands out a copy of each
+        paper it reads, about twenty a page.)"""
+        return Publication(self.title, list(self.authors), self.venue, self.year, dict(self.links), self.text,
+                           self.section, self.rule, self.found_on)
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "title": self.title,
@@ -269,7 +276,9 @@ def norm(text: str | None) -> str:
     if text.isascii():
         return " ".join(text.translate(_ASCII_NORM).split())
     text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    # the combining marks NFKD split off, dropped: each distinct character asked about once, not each character
+    marks = {ord(c): None for c in set(text) if not c.isascii() and unicodedata.combining(c)}
+    text = (text.translate(marks) if marks else text).casefold()
     text = _ZERO_WIDTH.sub("", text)
     return " ".join(_NOT_WORD.sub(" ", text).split())
 

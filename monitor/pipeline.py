@@ -32,7 +32,7 @@ from .merge import Merged, merge_pages, site_hash
 from .models import Event, Page, PageState, Source, held_page
 from .safe import clean_text, redact_in
 from .sitefetch import SiteRead, discovers, page_job, read_site
-from .store import Store, content_hash
+from .store import PageJSON, Store, content_hash
 from .worker import ExtractionPool, Job, run_job, shared_pool
 
 
@@ -146,8 +146,10 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult | 
                 and _same_items(store.snapshot(info["id"]).page, page):
             reason, bulk_loss = None, True  # the second check in a row that sees the same thing: believe it
         state = "suspect" if reason else "accepted"
+        encoded = PageJSON.of(page)
         snapshot_id = store.insert_snapshot(source_id, body=body, page=page, state=state, reason=reason,
-                                            content_type=content_type, taken_at=started, digest=digest)
+                                            content_type=content_type, taken_at=started, digest=digest,
+                                            encoded=encoded)
         if state == "accepted":
             if baseline is not None:
                 out.events = _new_events(store, source_id, baseline.page, page)
@@ -156,7 +158,7 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult | 
                 out.outcome = "changed"
             else:
                 out.outcome = "new"
-            store.update_items(source_id, page, started, snapshot_id=snapshot_id, bulk_loss=bulk_loss)
+            store.update_items(source_id, page, started, snapshot_id=snapshot_id, bulk_loss=bulk_loss, encoded=encoded)
             out.event_ids = store.insert_events(source_id, snapshot_id, out.events, started)
         else:
             out.outcome, out.error = "suspect", reason

@@ -235,6 +235,15 @@ def _elsewhere(href: str, own: tuple[str, ...]) -> bool:
     return bool(_SCHEME.match(href))
 
 
+def _names_file(href: str) -> bool:
+    """A link whose own path ends in a file that is no page (``paper.pdf``, ``../slides.pptx?dl=1``): told
+    before resolving it, which only the remaining links need (more than half of a homepage's links to its
+    own site are files). Resolving leaves a path's last segment as it is, unless it is empty, ``.`` or ``..``,
+    which name no file here either."""
+    path = href.split("#", 1)[0].split("?", 1)[0]
+    return bool(path) and not _page_path(path)
+
+
 def discover(text: str, *, fmt: str, url: str, content_type: str | None = None) -> list[SiteLink]:
     """The pages of the homepage's site its links name as publications or news, best first, at most
     ``FOLLOW_MAX``. ``url``: the homepage's address after redirects (links resolve against it)."""
@@ -251,7 +260,7 @@ def discover(text: str, *, fmt: str, url: str, content_type: str | None = None) 
     found: dict[str, tuple[int, int, SiteLink]] = {}
     own = _host(urlsplit(base)), _host(urlsplit(url))
     for order, (href, element) in enumerate(anchors):
-        if not href or href.startswith("#") or _elsewhere(href, own):
+        if not href or href.startswith("#") or _elsewhere(href, own) or _names_file(href):
             continue
         parts = urlsplit(urljoin(base, href))._replace(fragment="")
         if not _page_path(parts.path):

@@ -78,14 +78,39 @@ def content_hash(body: bytes) -> str:
 
 
 _ITEM_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # what json.dumps(...) builds per call
+_PAGE_JSON = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def item_hash(data: str | dict[str, Any]) -> int:
     """A 64-bit hash of an item's content (its JSON, keys sorted): tells an edited item from an unchanged one."""
     if isinstance(data, str):
         data = json.loads(data)
-    text = _ITEM_JSON(data)
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
+    return _text_hash(_ITEM_JSON(data))
+
+
+def _text_hash(item_json: str) -> int:
+    """``item_hash`` of an item already encoded as ``_ITEM_JSON`` encodes it."""
+    return int.from_bytes(hashlib.blake2b(item_json.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
+
+
+@dataclass
+class PageJSON:
+    """A page as the store writes it, encoded once: ``text``, the snapshot's JSON, is put together from the
+    JSON of each item (keys sorted), which is also what each item's hash is taken of (``item_hash``).
+    Encoding each item twice, once for the page and once for its hash, was a fifth of storing a new page."""
+
+    text: str
+    items: dict[str, list[str]]  # kind -> its items' JSON, in page order
+
+    @classmethod
+    def of(cls, page: Page) -> PageJSON:
+        items = {"paper": [_ITEM_JSON(p.to_json()) for p in page.publications],
+                 "news": [_ITEM_JSON(n.to_json()) for n in page.news],
+                 "announcement": [_ITEM_JSON(a.to_json()) for a in page.announcements]}
+        pr = page.profile
+        profile = _PAGE_JSON({"name": pr.name, "position": pr.position, "affiliation": pr.affiliation})
+        lists = ", ".join(f'"{ITEM_LISTS[kind]}": [{", ".join(texts)}]' for kind, texts in items.items())
+        return cls(text=f'{{"profile": {profile}, {lists}}}', items=items)
 
 
 def _returning_key(kind: str, key: str, text: str | None, date: str | None) -> str:
@@ -601,14 +626,15 @@ class Store:
             raise StoreError(f"{self.path}: snapshot {snapshot_id}: the stored body is damaged ({exc})") from None
 
     def insert_snapshot(self, source_id: int, *, body: bytes, page: Page, state: str, reason: str | None,
-                        content_type: str | None, taken_at: str, digest: str | None = None) -> int:
-        """``body``: the homepage's; ``digest``: the hash of the whole site (default: of ``body``)."""
+                        content_type: str | None, taken_at: str, digest: str | None = None,
+                        encoded: PageJSON | None = None) -> int:
+        """``body``: the homepage's; ``digest``: the hash of the whole site (default: of ``body``);
+        ``encoded``: ``PageJSON.of(page)``, when the caller has it (``update_items`` takes it too)."""
         cur = self.db.execute(
             "INSERT INTO snapshots (source_id, taken_at, content_hash, content_type, state, suspect_reason, page, body,"
             " papers, news) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [source_id, taken_at, digest or content_hash(body), content_type, state, reason,
-             json.dumps(page.to_json(), ensure_ascii=False), pack_body(body),
-             len(page.publications), len(page.news)])
+             (encoded or PageJSON.of(page)).text, pack_body(body), len(page.publications), len(page.news)])
         return int(cur.lastrowid)
 
     def accept_snapshot(self, snapshot_id: int) -> None:
@@ -714,26 +740,27 @@ class Store:
                         " WHERE id = ?", [etag, last_modified, body_hash, source_id])
 
     def update_items(self, source_id: int, page: Page, seen_at: str, *, snapshot_id: int,
-                     bulk_loss: bool = False) -> None:
+                     bulk_loss: bool = False, encoded: PageJSON | None = None) -> None:
         """Keep one row per paper, news item and announcement with when it was first and last seen, and
         where its content is: its place in the page of ``snapshot_id`` (the snapshot that shows it).
 
         ``bulk_loss``: this page lost most of the items at once; those it lost are marked so.
+        ``encoded``: ``PageJSON.of(page)``, when the caller has it.
         """
         from .diff import returning_key
 
-        current: list[tuple[str, str, int, dict[str, Any]]] = []
-        current += [("paper", paper_key(p), i, p.to_json()) for i, p in enumerate(page.publications)]
-        current += [("news", news_key(n), i, n.to_json()) for i, n in enumerate(page.news)]
-        current += [("announcement", a.kind, i, a.to_json()) for i, a in enumerate(page.announcements)]
+        texts = (encoded or PageJSON.of(page)).items
+        current: list[tuple[str, str, str]] = []  # kind, key, returning key
+        current += [("paper", k, k) for k in map(paper_key, page.publications)]
+        current += [("news", k, returning_key("news", k, date=n.date)) for n, k in zip(page.news, map(news_key, page.news))]
+        current += [("announcement", a.kind, returning_key("announcement", a.kind, a.text)) for a in page.announcements]
+        hashes = [_text_hash(t) for kind in ("paper", "news", "announcement") for t in texts[kind]]
+        positions = [*range(len(page.publications)), *range(len(page.news)), *range(len(page.announcements))]
         conn = self.db.conn
         conn.execute("UPDATE items SET present = 0, lost_in_bulk = CASE WHEN present = 1 THEN ? ELSE lost_in_bulk"
                      " END WHERE source_id = ?", [int(bulk_loss), source_id])
-        rows = []
-        for kind, key, pos, data in current:
-            rkey = returning_key(kind, key, data.get("text"), data.get("date"))
-            rows.append((source_id, kind, key, None if rkey == key else rkey, item_hash(data), seen_at, seen_at,
-                         snapshot_id, pos))
+        rows = [(source_id, kind, key, None if rkey == key else rkey, h, seen_at, seen_at, snapshot_id, pos)
+                for (kind, key, rkey), h, pos in zip(current, hashes, positions)]
         conn.executemany(
             "INSERT INTO items (source_id, kind, key, rkey, hash, first_seen, last_seen, present, snapshot_id, pos)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)"

@@ -464,6 +464,28 @@ def test_norm_of_ascii_is_that_of_lowering_and_searching() -> None:
     assert norm(None) == norm("") == ""
 
 
+def test_norm_of_other_text_drops_each_combining_mark_as_asking_each_character_did() -> None:
+    """Beyond ASCII, the marks NFKD splits off are dropped by a table of the distinct characters that are
+    marks, not by asking each character: the keys stay those of the per-character filter."""
+    import unicodedata
+
+    from monitor.models import norm
+    not_word, zero_width = re.compile(r"[^\w]+"), re.compile(r"[\u200b-\u200d\u2060\ufeff]")
+
+    def per_character(text: str) -> str:
+        text = unicodedata.normalize("NFKD", text)
+        text = zero_width.sub("", "".join(c for c in text if not unicodedata.combining(c)).casefold())
+        return " ".join(not_word.sub(" ", text).split())
+
+    pool = [chr(i) for i in [*range(32, 127), *range(0xC0, 0x250), *range(0x300, 0x370), *range(0x400, 0x460),
+                             0x200B, 0xFEFF, 0x4E00, 0x0E49, 0x093F, 0x05B0, 0x1D165, 0xFB01, 0x2163]]
+    rnd = random.Random(7)
+    for _ in range(5000):
+        text = "".join(rnd.choice(pool) for _ in range(rnd.randint(1, 30)))
+        assert norm(text) == per_character(text), repr(text)
+    assert norm("Nguyễn Thị Ångström ﬁx\u0301") == "nguyen thi angstrom fix"
+
+
 def test_author_separators_split_as_the_pattern_does() -> None:
     """Author lines without "and" are split by replacing their one-character separators with commas,
     and "et al" is found by a pattern that opens with its letter: both give what the plain patterns give."""

@@ -187,3 +187,18 @@ def test_a_move_is_one_profile_change(before, after, expected) -> None:
     old.profile.position, old.profile.affiliation = before
     new.profile.position, new.profile.affiliation = after
     assert [(e.field, e.before, e.after) for e in diff_pages(old, new)] == expected
+
+
+def test_a_papers_copy_has_every_field_and_lists_of_its_own() -> None:
+    """``Publication.copy`` (the extractor's copy of each paper it hands out) leaves no field behind, and
+    changing the copy's authors or links leaves the original as it was."""
+    import dataclasses
+
+    values = {f.name: f"value of {f.name}" for f in dataclasses.fields(Publication)}
+    values.update(authors=["Dana Example"], links={"pdf": "http://x/p.pdf"}, year=2024)
+    original = Publication(**values)
+    copy = original.copy()
+    assert dataclasses.asdict(copy) == dataclasses.asdict(original)
+    copy.authors.append("Bo Li")
+    copy.links["code"] = "http://x/code"
+    assert original.authors == ["Dana Example"] and original.links == {"pdf": "http://x/p.pdf"}

@@ -22,7 +22,7 @@ from monitor.errors import ConfigError
 from monitor.merge import merge_pages, site_hash
 from monitor.fetch import Fetcher
 from monitor.models import NewsItem, Page, PageState, Publication, held_page
-from monitor.site import FOLLOW_MAX, discover, scope
+from monitor.site import FOLLOW_MAX, _names_file, discover, scope
 from monitor.sitefetch import read_site, resolve_links, retry_at
 from monitor.sources import parse_config
 from monitor.store import Store
@@ -125,6 +125,17 @@ def test_links_named_as_publications_or_news_are_followed_and_nothing_else():
     ]
     assert links[0].why == "link text 'Publications', path /publications/"
     assert links[2].why == "path /Paper.html"
+
+
+@pytest.mark.parametrize("href, named_file", [
+    ("paper.pdf", True), ("/files/Slides.PPTX?dl=1#p2", True), ("../cv.pdf", True), ("img/me.jpg", True),
+    ("/publications/", False), ("news.html#2024", False), ("pubs.php?y=2024", False), ("Paper", False),
+    ("?page=2", False), ("#top", False), ("x.pdf/..", False), ("x.pdf/.", False), ("/v1.2/", False), ("", False),
+])
+def test_a_link_to_a_file_is_told_before_it_is_resolved(href, named_file):
+    """Told from the link as written; the rows a quick look cannot settle (no path of their own, a dot
+    segment last) are left to the full check."""
+    assert _names_file(href) is named_file
 
 
 def test_numbers_in_links_name_nothing_and_cost_nothing():

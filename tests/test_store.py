@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import sqlite3
@@ -11,10 +12,10 @@ import zlib
 import pytest
 
 from monitor.fetch import FetchResult
-from monitor.models import Source
+from monitor.models import Announcement, NewsItem, Page, Profile, Publication, Source
 from monitor.pipeline import process
 from monitor.errors import StoreError
-from monitor.store import Store, item_hash, migrations
+from monitor.store import PageJSON, Store, item_hash, migrations
 
 from .conftest import PAGES
 
@@ -184,7 +185,8 @@ def test_items_no_longer_repeat_the_page_but_tell_an_edited_item(tmp_path):
     # each item's content is read from the newest page that shows it, as it is there
     page = store.latest_snapshot(sid).page
     shown = {r["key"]: r["data"] for r in store.item_contents(sid) if r["kind"] == "paper"}
-    assert sorted(shown.values(), key=str) == sorted((p.to_json() for p in page.publications), key=str)
+    in_order = functools.partial(json.dumps, sort_keys=True)
+    assert sorted(shown.values(), key=in_order) == sorted((p.to_json() for p in page.publications), key=in_order)
     same = [k for k in before if before[k] == after[k]]
     edited = [k for k in before if before[k] != after[k]]
     assert same and edited  # v2 moves one paper to a venue and keeps the others as they were
@@ -254,7 +256,7 @@ def test_a_run_killed_during_a_batch_leaves_whole_checks_only(tmp_path):
     script = f"""
 import os, signal, time
 from monitor.fetch import FetchResult
-from monitor.models import Source
+from monitor.models import Announcement, NewsItem, Page, Profile, Publication, Source
 from monitor.pipeline import process
 from monitor.store import Store
 body = open({str(PAGES / "v1.html")!r}, "rb").read()
@@ -370,3 +372,30 @@ def test_an_items_hash_is_the_one_stored_databases_hold(data):
     want = int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
     assert item_hash(data) == want
     assert item_hash(json.dumps(data)) == want
+
+
+def test_a_page_is_encoded_once_for_its_snapshot_and_its_items_hashes(tmp_path):
+    """The snapshot's JSON is put together from each item's JSON (keys sorted): it reads back as the page,
+    each item's hash is the one ``item_hash`` gives its content, and the items view finds each one in it."""
+    page = Page(profile=Profile(name="Zoë Example", affiliation="Lab “One”"),
+                publications=[Publication(title="Sparse Attention, Without Tears", authors=["Zoë Example", "Bo Li"],
+                                          venue="ICML", year=2021, links={"pdf": "http://x/p.pdf"}),
+                              Publication(title=None, text="An abstract only", authors=[])],
+                news=[NewsItem(date="May 2024", text="Zoë joins the lab – “news”", parsed_date="2024-05",
+                               links=["http://x/n"])],
+                announcements=[Announcement(kind="on_market", text="I am on the job market.")])
+    encoded = PageJSON.of(page)
+    assert json.loads(encoded.text) == page.to_json()
+    items = [p.to_json() for p in page.publications] + [n.to_json() for n in page.news] + \
+        [a.to_json() for a in page.announcements]
+    assert [json.loads(t) for kind in ("paper", "news", "announcement") for t in encoded.items[kind]] == items
+
+    store = Store(tmp_path / "m.db")
+    sid = store.sync_sources([Source(name="S", url="http://x/")])["S"]
+    process(store, Source(name="S", url="http://x/"), sid, fetched(b"<html>x</html>"), page=page)
+    rows = [(r["hash"], r["data"]) for r in store.db.query(
+        "SELECT i.hash, d.data FROM items i JOIN items_with_data d ON d.id = i.id ORDER BY i.kind, i.pos")]
+    assert sorted(h for h, _ in rows) == sorted(item_hash(d) for d in items)
+    assert sorted(json.dumps(json.loads(d), sort_keys=True) for _, d in rows) == \
+        sorted(json.dumps(d, sort_keys=True) for d in items)
+    store.close()

@@ -1186,7 +1186,7 @@ def _split_author_venue(line: str) -> tuple[str | None, str | None]:
 def parse_paper(el: El, *, section: Section, strict: bool) -> Publication | None:
     """The paper a record describes, or None; a record is read once per section context."""
     found = _paper(el, section, strict)
-    return replace(found, links=dict(found.links), authors=list(found.authors)) if found else None
+    return found.copy() if found else None
 
 
 def _paper(el: El, section: Section, strict: bool) -> Publication | None:
@@ -1608,7 +1608,7 @@ def _reference(line: str, in_publications: bool) -> tuple[Publication, bool] | N
     if found is None:
         return None
     pub, has_authors = found
-    return replace(pub, authors=list(pub.authors), links=dict(pub.links)), has_authors
+    return pub.copy(), has_authors
 
 
 def _link_kinds(links: list[tuple[str, str]]) -> dict[str, str]:
