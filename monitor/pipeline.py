@@ -127,7 +127,7 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult | 
     merged = merge_pages([(home_state.url, home_page)] + [(r.key, r.page) for r in reads if r.page]) if reads else None
     page = merged.page if merged else home_page
     out.papers, out.news = len(page.publications), len(page.news)
-    baseline = store.latest_snapshot(source_id, accepted_only=True)
+    baseline = None if info is None else store.latest_snapshot(source_id, accepted_only=True)  # (None: none at all)
     outage = is_outage(baseline.page if baseline else None, page)
     if outage:  # not the source's page: nothing stored but the failed check; validators kept, so it is read again
         out.error = outage
@@ -293,7 +293,7 @@ def _same_items(a: Page, b: Page) -> bool:
 
 def _confirm(store: Store, source_id: int, suspect, started: str) -> tuple[list[Event], list[int]]:
     """A suspect page seen again: accept it and emit what it changed against the last accepted one."""
-    baseline = store.latest_snapshot(source_id, accepted_only=True)
+    baseline = None if info is None else store.latest_snapshot(source_id, accepted_only=True)  # (None: none at all)
     store.accept_snapshot(suspect.id)
     events = _new_events(store, source_id, baseline.page, suspect.page) if baseline else []
     store.update_items(source_id, suspect.page, started, snapshot_id=suspect.id, bulk_loss=True)
