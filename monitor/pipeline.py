@@ -293,7 +293,7 @@ def _same_items(a: Page, b: Page) -> bool:
 
 def _confirm(store: Store, source_id: int, suspect, started: str) -> tuple[list[Event], list[int]]:
     """A suspect page seen again: accept it and emit what it changed against the last accepted one."""
-    baseline = None if info is None else store.latest_snapshot(source_id, accepted_only=True)  # (None: none at all)
+    baseline = store.latest_snapshot(source_id, accepted_only=True)
     store.accept_snapshot(suspect.id)
     events = _new_events(store, source_id, baseline.page, suspect.page) if baseline else []
     store.update_items(source_id, suspect.page, started, snapshot_id=suspect.id, bulk_loss=True)
