@@ -256,7 +256,7 @@ def test_a_run_killed_during_a_batch_leaves_whole_checks_only(tmp_path):
     script = f"""
 import os, signal, time
 from monitor.fetch import FetchResult
-from monitor.models import Announcement, NewsItem, Page, Profile, Publication, Source
+from monitor.models import Source
 from monitor.pipeline import process
 from monitor.store import Store
 body = open({str(PAGES / "v1.html")!r}, "rb").read()
