@@ -752,7 +752,9 @@ class Store:
         texts = (encoded or PageJSON.of(page)).items
         current: list[tuple[str, str, str]] = []  # kind, key, returning key
         current += [("paper", k, k) for k in map(paper_key, page.publications)]
-        current += [("news", k, returning_key("news", k, date=n.date)) for n, k in zip(page.news, map(news_key, page.news))]
+        for n in page.news:
+            key = news_key(n)
+            current.append(("news", key, returning_key("news", key, date=n.date)))
         current += [("announcement", a.kind, returning_key("announcement", a.kind, a.text)) for a in page.announcements]
         hashes = [_text_hash(t) for kind in ("paper", "news", "announcement") for t in texts[kind]]
         positions = [*range(len(page.publications)), *range(len(page.news)), *range(len(page.announcements))]

@@ -1843,7 +1843,7 @@ def _may_hold_entries(holder: El, kind: str | None) -> bool:
     if kind == "news":
         return bool(cues.split_news_date(first[0])[0])
     if kind in ("publications", None):
-        return _reference(first[0], kind is not None) is not None
+        return _read_reference(first[0])[0 if kind is not None else 1] is not None  # (no copy for a yes or no)
     return False
 
 
