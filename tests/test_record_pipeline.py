@@ -809,6 +809,17 @@ def test_explain_is_off_by_default() -> None:
     assert all("cuts" not in s for s in page.explain)
 
 
+def test_a_section_of_another_kind_is_cut_into_records_only_to_be_shown() -> None:
+    """Teaching is read as nothing whatever it holds: without --explain it is not cut (nor listed), and the
+    papers are the same either way."""
+    plain = extract(HEADING_PER_PAPER, format="html", today=TODAY)
+    shown = extract(HEADING_PER_PAPER, format="html", today=TODAY, explain=True)
+    assert [s["section"] for s in shown.explain if s["read_as"] == "rejected"] == ["Teaching"]
+    assert next(s for s in shown.explain if s["section"] == "Teaching")["records"] >= 1
+    assert not any(s["section"] == "Teaching" for s in plain.explain)
+    assert [p.to_json() for p in plain.publications] == [p.to_json() for p in shown.publications]
+
+
 JSON_LD = """<!doctype html><html><head><title>Dana Example</title>
 <script type="application/ld+json">{"@context": "https://schema.org", "@graph": [
  {"@type": "Person", "name": "Dana Example"},

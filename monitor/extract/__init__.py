@@ -125,7 +125,8 @@ def extract(body: str, *, format: str = "auto", content_type: str | None = None,
     """Everything a page says: profile, publications, news, announcements.
 
     ``explain`` also records, per section, its records with the role each line got and the evidence
-    behind the section's kind (``Page.explain``). Raises ``PageTooComplex`` (an ``ExtractError``) for a
+    behind the section's kind (``Page.explain``); without it, a section whose heading names another kind
+    (teaching, education) is not cut into records at all, and not listed. Raises ``PageTooComplex`` (an ``ExtractError``) for a
     page beyond ``limits``.
     """
     with dom_limits(limits or Limits()):

@@ -1929,6 +1929,8 @@ def _read_page(root: El, tree: LexborHTMLParser, html: str, *, today: dt.date, s
     papers: list[Publication] = []
     news: list[NewsItem] = []
     for base in sections:
+        if base.kind == "other" and not base.forced and not explain:
+            continue  # read as nothing whatever its records are: cut into them only to show the cuts
         for section, records in _records_by_kind(base):
             if explain:
                 start = len(page.explain)
