@@ -153,6 +153,28 @@ def test_a_worker_is_given_the_next_page_while_it_reads_one_and_that_page_s_budg
         pool.close()
 
 
+def test_a_worker_holds_up_to_depth_pages_and_the_rest_wait_for_room():
+    """What a worker holds outlasts a stall of the event loop; past ``DEPTH`` pages a job waits in the parent."""
+    pool = ExtractionPool(size=1, rss_limit=1 << 40)
+    small = (PAGES / "v1.html").read_text()
+
+    async def many() -> tuple:
+        slow = asyncio.create_task(pool.extract(Job(text=many_papers(3000)), timeout=HANG))
+        rest = [asyncio.create_task(pool.extract(Job(text=small), timeout=HANG)) for _ in range(pool.DEPTH + 2)]
+        await asyncio.sleep(0.2)
+        (worker,) = pool._busy
+        held = len(worker.queue)
+        return held, await slow, await asyncio.gather(*rest)
+
+    try:
+        held, slow, pages = asyncio.run(many())
+        assert pool.DEPTH >= 2 and held == pool.DEPTH
+        assert len(slow.publications) == 3000
+        assert [p.publications[0].title for p in pages] == ["Sparse Attention Without Tears"] * (pool.DEPTH + 2)
+    finally:
+        pool.close()
+
+
 def test_a_page_waiting_behind_one_past_its_budget_is_read_by_another_worker():
     pool = ExtractionPool(size=1, rss_limit=1 << 40)
 
