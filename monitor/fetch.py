@@ -56,9 +56,10 @@ import time
 import urllib.parse
 import urllib.request
 import urllib.robotparser
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -104,6 +105,11 @@ ROBOTS_TOKEN = "scholarwatch"
 ROBOTS_DISALLOWED = "disallowed by robots.txt"  # the error of a fetch robots.txt does not allow
 ROBOTS_MAX_BYTES = 512_000  # RFC 9309 asks crawlers to read at least 500 KiB; we stop there.
 CONNECT_TIMEOUT_MAX = 10.0  # a host that takes longer than this to accept is down, whatever the read timeout
+# A page several sources link (a lab's publication list, a department's news) is asked for once: the same
+# request within SHARE_SECONDS gets the answer already given (``Fetcher.fetch_shared``), and the bodies
+# kept for that take at most SHARE_BYTES (the oldest answers go first).
+SHARE_SECONDS = 120.0
+SHARE_BYTES = 8 * 1024 * 1024
 OFFLOAD_DECODE_BYTES = 64 * 1024  # bigger bodies are decoded in a thread so detection does not stall the loop
 NUL_SNIFF_BYTES = 1024
 
@@ -148,6 +154,9 @@ class FetchResult:
     def disallowed(self) -> bool:
         """robots.txt does not let us read this page (or a page it redirects to)."""
         return self.error == ROBOTS_DISALLOWED
+
+
+_ShareKey = tuple[str, str | None, str | None, tuple[tuple[str, str], ...]]  # ``Fetcher.fetch_shared``
 
 
 @dataclass
@@ -228,6 +237,9 @@ class Fetcher:
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
+        # ``fetch_shared``: request -> (when it was sent, its answer to come), oldest first; the bodies' bytes
+        self._shared: OrderedDict[_ShareKey, tuple[float, asyncio.Future[FetchResult]]] = OrderedDict()
+        self._shared_bytes = 0
 
     async def __aenter__(self) -> Self:
         # A factory, not a session: the transport calls it on first use, inside the running loop.
@@ -299,6 +311,50 @@ class Fetcher:
             result.body = result.text = None
         result.duration = time.monotonic() - start
         return result
+
+    async def fetch_shared(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
+                           headers: dict[str, str] | None = None) -> FetchResult:
+        """``fetch`` for a page other sources may ask for too: the same request (address, validators and
+        headers alike) made within ``SHARE_SECONDS`` is sent once, and each caller gets its own copy of the
+        answer. An answer another try might change (no response, a 5xx, a 429) is not given again."""
+        key: _ShareKey = (url, etag, last_modified, tuple(sorted(headers.items())) if headers else ())
+        now = time.monotonic()
+        entry = self._shared.get(key)
+        if entry is not None and now - entry[0] <= SHARE_SECONDS:
+            self._shared.move_to_end(key)
+            try:
+                return replace(await asyncio.shield(entry[1]))
+            except asyncio.CancelledError:
+                if not entry[1].cancelled():
+                    raise  # this caller was cancelled, not the request it waited for
+            # the caller that sent it was cancelled: sent again
+        answer: asyncio.Future[FetchResult] = asyncio.get_running_loop().create_future()
+        self._drop_shared(key)
+        self._shared[key] = (now, answer)
+        try:
+            result = await self.fetch(url, etag=etag, last_modified=last_modified, headers=headers)
+        except BaseException:
+            answer.cancel()
+            self._drop_shared(key, answer)
+            raise
+        answer.set_result(result)
+        if result.error is not None and (result.status is None or result.status >= 500 or result.status == 429):
+            self._drop_shared(key, answer)
+        elif self._shared.get(key, (0.0, None))[1] is answer:  # (not let go meanwhile for room)
+            self._shared_bytes += len(result.body or b"")
+            while self._shared and (self._shared_bytes > SHARE_BYTES
+                                    or now - next(iter(self._shared.values()))[0] > SHARE_SECONDS):
+                self._drop_shared(next(iter(self._shared)))
+        return replace(result)
+
+    def _drop_shared(self, key: _ShareKey, only: asyncio.Future[FetchResult] | None = None) -> None:
+        """Forget a shared answer (``only``: if it is still that one)."""
+        entry = self._shared.get(key)
+        if entry is None or (only is not None and entry[1] is not only):
+            return
+        del self._shared[key]
+        if entry[1].done() and not entry[1].cancelled():
+            self._shared_bytes -= len(entry[1].result().body or b"")
 
     async def _fetch_http(self, url: str, etag: str | None, last_modified: str | None, result: FetchResult,
                           extra: dict[str, str]) -> None:

@@ -192,10 +192,11 @@ async def _read_page(read: PageRead, source: Source, home_url: str, fetcher: Fet
     state = read.state
     own = same_origin(read.url, source.url)  # the source's credentials and headers go to its own origin only
     has_copy = held_page(state) is not None
-    result = await fetcher.fetch(_with_credentials(read.url, source.url) if own else read.url,
-                                 etag=state.etag if has_copy else None,
-                                 last_modified=state.last_modified if has_copy else None,
-                                 headers=headers if own else None)
+    # (sources of one site often link the same page, a lab's publications: it is asked for once in a run)
+    result = await fetcher.fetch_shared(_with_credentials(read.url, source.url) if own else read.url,
+                                        etag=state.etag if has_copy else None,
+                                        last_modified=state.last_modified if has_copy else None,
+                                        headers=headers if own else None)
     read.result = result
     if result.disallowed:
         read.skipped = result.error

@@ -617,3 +617,48 @@ def test_local_missing_and_binary_files(tmp_path: Path) -> None:
     image = tmp_path / "photo.png"
     image.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     assert fetch(str(image)).error == "binary content (image/png)"
+
+
+def test_the_same_request_in_a_run_is_sent_once_unless_another_try_may_answer_otherwise(
+        fresh_server: Callable[..., tuple[Server, str]]) -> None:
+    """``fetch_shared``: a page several sources link is asked for once (at once or later in the run), each
+    caller getting its own copy; other validators make another request; a 404 is an answer to share, a 500
+    (after its retries) is not kept for the next caller."""
+    server, url = fresh_server()
+
+    async def run() -> tuple:
+        async with Fetcher(user_agent=UA, backoff=0.01, retries=1) as fetcher:
+            together = await asyncio.gather(*(fetcher.fetch_shared(f"{url}/page") for _ in range(3)))
+            together[0].body = None  # a caller's copy is its own
+            later = await fetcher.fetch_shared(f"{url}/page")
+            conditional = await fetcher.fetch_shared(f"{url}/page", etag=ETAG)
+            gone = [await fetcher.fetch_shared(f"{url}/404") for _ in range(2)]
+            broken = [await fetcher.fetch_shared(f"{url}/500") for _ in range(2)]
+            return together, later, conditional, gone, broken
+
+    together, later, conditional, gone, broken = asyncio.run(run())
+    hits = server.state.hits
+    assert hits["/page"] == 2  # the plain request once, the conditional one once
+    assert [r.body for r in together[1:]] == [PAGE, PAGE] and later.body == PAGE and later.etag == ETAG
+    assert conditional.not_modified and conditional.body is None
+    assert hits["/404"] == 1 and [r.error for r in gone] == ["HTTP 404", "HTTP 404"]
+    assert hits["/500"] == 2 * 2 and [r.error for r in broken] == ["HTTP 500", "HTTP 500"]
+
+
+def test_a_shared_answer_is_asked_for_again_once_it_is_old(fresh_server: Callable[..., tuple[Server, str]],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import monitor.fetch
+
+    monkeypatch.setattr(monitor.fetch, "SHARE_SECONDS", 0.05)
+    server, url = fresh_server()
+
+    async def run() -> None:
+        async with Fetcher(user_agent=UA) as fetcher:
+            await fetcher.fetch_shared(f"{url}/page")
+            await fetcher.fetch_shared(f"{url}/page")
+            await asyncio.sleep(0.1)
+            await fetcher.fetch_shared(f"{url}/page")
+            assert len(fetcher._shared) == 1 and fetcher._shared_bytes == len(PAGE)
+
+    asyncio.run(run())
+    assert server.state.hits["/page"] == 2

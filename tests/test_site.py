@@ -313,6 +313,33 @@ def test_a_link_to_another_host_is_never_followed(tmp_path, page_server):
     assert [p["role"] for p in checked["pages"]] == ["home"]
 
 
+def test_a_page_several_sources_link_is_asked_for_once_a_run(tmp_path, page_server):
+    """Two members of a lab whose homepages link the lab's publication list and its news page: one request
+    each per run serves both sources (a 404 is an answer too)."""
+    nav = '<li><a href="/lab/publications.html">Publications</a></li><li><a href="/lab/news.html">News</a></li>'
+    for who in ("dana", "bo"):
+        page_server.set(f"/{who}/", html(f"{who.title()} Example", "<h2>About</h2><p>I work on sparse models.</p>",
+                                         nav))
+    page_server.set("/lab/publications.html", PUBS)
+    page_server.set("/lab/news.html", b"", status=404)
+    config = tmp_path / "sources.yaml"
+    config.write_text(f"sources:\n  - name: Dana\n    url: {page_server.url('/dana/')}\n"
+                      f"  - name: Bo\n    url: {page_server.url('/bo/')}\n")
+    db = tmp_path / "m.db"
+    run(config, db)
+    assert len(page_server.hits("/lab/publications.html")) == len(page_server.hits("/lab/news.html")) == 1
+    titles = query(db, "SELECT s.name, COUNT(*) FROM items i JOIN sources s ON s.id = i.source_id"
+                       " WHERE i.kind = 'paper' GROUP BY s.name ORDER BY s.name")
+    assert titles == [("Bo", 3), ("Dana", 3)]
+
+    for who in ("dana", "bo"):
+        page_server.set(f"/{who}/", html(f"{who.title()} Example", "<h2>About</h2><p>I work on sparse models,"
+                                         " still.</p>", nav))
+    run(config, db)  # both homepages changed, so both ask again: the same conditional request, sent once
+    [_, again] = page_server.hits("/lab/publications.html")
+    assert again["if-none-match"].startswith('"') and len(page_server.hits("/lab/news.html")) == 2
+
+
 def test_a_subpage_that_starts_failing_keeps_its_papers_and_is_reported(tmp_path, page_server):
     config = write_config(tmp_path, serve_site(page_server), defaults="  failing_after: 2\n")
     db = tmp_path / "m.db"
