@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from itertools import islice
 from operator import itemgetter
@@ -29,7 +28,7 @@ from selectolax.lexbor import LexborHTMLParser
 from ..models import NewsItem, Page, Profile, Publication, news_key, norm, paper_key
 from .. import scholarly
 from . import cues
-from .dom import BLOCK, HEADINGS, El, clean, parse_html, release, title_of
+from .dom import BLOCK, HEADINGS, El, clean, count_upto, parse_html, release, title_of
 from .structured import structured_papers
 from .text import bibtex_names, parse_authors, parse_bib_line_both
 
@@ -233,7 +232,7 @@ def _holds_tag(el: El, tag: str) -> bool:
     positions = memo.get("at:" + tag)
     if positions is None:
         positions = memo["at:" + tag] = [e.pre for e in el.doc if e.tag == tag]
-    i = bisect_right(positions, el.pre)  # the first after ``el`` begins
+    i = count_upto(positions, el.pre)  # the first after ``el`` begins
     return i < len(positions) and positions[i] <= el.post
 
 
@@ -767,7 +766,7 @@ def _plain(el: El) -> bool:
     if "hidden" not in root.memo:  # once per page: where such parts are, in document order
         root.memo["hidden"] = _hidden(el.doc)
     hidden = root.memo["hidden"]
-    i = bisect_left(hidden, el.pre)
+    i = count_upto(hidden, el.pre - 1)  # the first at or after ``el``
     return i == len(hidden) or hidden[i] > el.post
 
 
