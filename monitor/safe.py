@@ -27,7 +27,7 @@ import re
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .models import Announcement, NewsItem, Page, Profile, Publication
+from .models import Page
 
 # C0 controls but tab and newline, DEL, C1 controls, surrogates (lone ones only reach us this way),
 # and the two non-characters XML 1.0 forbids.
@@ -74,9 +74,12 @@ def clean_link(url: Any) -> str | None:
     """A stored link: a relative reference (resolved later against the page's address) or an http(s) URL."""
     if not isinstance(url, str):
         return None
-    url = _URL_JUNK.sub("", url)
+    if not (url.isascii() and url.isprintable() and " " not in url):  # (else there is nothing to take out)
+        url = _URL_JUNK.sub("", url)
     if not url:
         return None
+    if url[:8].lower().startswith(("http://", "https://")):  # most links: no pattern to run for the scheme
+        return url
     scheme = _scheme(url)
     if scheme is None:
         return url
@@ -96,21 +99,24 @@ def _clean_any(value: Any) -> Any:
 
 
 def clean_page(page: Page) -> Page:
-    """The page with every text cleaned and every link that is not http(s) (or relative) dropped."""
-    c = clean_text
-    page.profile = Profile(name=c(page.profile.name), position=c(page.profile.position),
-                           affiliation=c(page.profile.affiliation))
-    pubs = []
+    """The page with every text cleaned and every link that is not http(s) (or relative) dropped, in
+    place: the page and its items are the extractor's own, just made (``worker.run_job``)."""
+    pr = page.profile
+    pr.name, pr.position, pr.affiliation = clean_text(pr.name), clean_text(pr.position), clean_text(pr.affiliation)
     for p in page.publications:
-        links = {c(k): u for k, u in ((k, clean_link(v)) for k, v in p.links.items()) if u}
-        pubs.append(Publication(title=c(p.title), authors=[c(a) for a in p.authors], venue=c(p.venue), year=p.year,
-                                links=links, text=c(p.text), section=c(p.section), rule=p.rule))
-    page.publications = pubs
-    page.news = [NewsItem(date=c(n.date), text=c(n.text), parsed_date=c(n.parsed_date),
-                          links=[u for u in (clean_link(x) for x in n.links) if u]) for n in page.news]
-    page.announcements = [Announcement(kind=a.kind, text=c(a.text)) for a in page.announcements]
-    page.bio = [c(b) for b in page.bio]
-    page.title = c(page.title)
+        p.title = clean_text(p.title)
+        p.authors = [clean_text(a) for a in p.authors]
+        p.venue = clean_text(p.venue)
+        p.links = {clean_text(k): u for k, u in ((k, clean_link(v)) for k, v in p.links.items()) if u}
+        p.text = clean_text(p.text)
+        p.section = clean_text(p.section)
+    for n in page.news:
+        n.date, n.text, n.parsed_date = clean_text(n.date), clean_text(n.text), clean_text(n.parsed_date)
+        n.links = [u for u in (clean_link(x) for x in n.links) if u]
+    for a in page.announcements:
+        a.text = clean_text(a.text)
+    page.bio = [clean_text(b) for b in page.bio]
+    page.title = clean_text(page.title)
     page.explain = _clean_any(page.explain)
     return page
 

@@ -70,9 +70,14 @@ def run_job(job: Job) -> Page:
 
     text = job.page_text()
     try:
-        page = clean_page(extract(text, format=job.format, content_type=job.content_type, url=job.url,
-                                  today=job.today, selectors=job.selectors, limits=job.limits or Limits(),
-                                  explain=job.explain))
+        page = extract(text, format=job.format, content_type=job.content_type, url=job.url, today=job.today,
+                       selectors=job.selectors, limits=job.limits or Limits(), explain=job.explain)
+        # what only the extractor reads (the paragraphs its announcement and profile readers went through) or
+        # only ``--explain`` shows is not cleaned, pickled and sent back for nothing
+        page.bio = []
+        if not job.explain:
+            page.explain = []
+        page = clean_page(page)
         if job.discover:  # here, beside the extraction, on the same parse: never on the event loop
             from .site import discover
 

@@ -331,3 +331,21 @@ def test_sigterm_is_honoured_within_the_grace_period_while_a_big_page_is_extract
     assert time.monotonic() - stop < 8, daemon.text()  # grace 0.5 s; the extraction alone takes far longer
     assert "abandoned at shutdown" in daemon.text() and "stopped cleanly" in daemon.lines()[-1]
     assert wait_until(lambda: not any(_alive(w) for w in workers), 10), "a worker outlived the abandoned check"
+
+
+def test_a_worker_sends_back_what_the_pipeline_reads_and_not_the_extractor_s_own_notes():
+    """The paragraphs the announcement and profile readers went through stay in the worker (they found
+    the announcement), and the sections considered cross only when ``--explain`` asks for them."""
+    from monitor.worker import run_job
+
+    page = ("<html><body><h1>Dana Example</h1><p>I am a PhD student at Example University, and I am on the"
+            " job market this year for research positions.</p><h2>Publications</h2><ul>"
+            "<li><b>Sparse Attention for Long Documents</b><br>Dana Example, Bo Li<br><em>ICML 2025</em></li>"
+            "<li><b>Calibrated Retrieval for Question Answering</b><br>Dana Example<br><em>EMNLP 2023</em></li>"
+            "</ul></body></html>")
+    plain = run_job(Job(text=page, format="html"))
+    shown = run_job(Job(text=page, format="html", explain=True))
+    assert [a.kind for a in plain.announcements] == ["on_market"] and plain.bio == []
+    assert plain.explain == [] and [s["section"] for s in shown.explain if s["found"]] == ["Publications"]
+    assert [p.to_json() for p in plain.publications] == [p.to_json() for p in shown.publications]
+    assert len(plain.publications) == 2
