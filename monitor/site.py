@@ -133,8 +133,17 @@ def is_page(url: str) -> bool:
 
 def _page_path(path: str) -> bool:
     """A path with no file suffix of a document, image or archive (``is_page`` without the scheme)."""
-    _, suffix = posixpath.splitext(posixpath.basename(path))
+    suffix = _suffix(path)
     return suffix.lower() in PAGE_SUFFIXES or not _FILE_SUFFIX.fullmatch(suffix)
+
+
+def _suffix(path: str) -> str:
+    """``posixpath.splitext(posixpath.basename(path))[1]``, as string work the compiled build runs natively
+    (asked of every link of a homepage to its own site): the last dot's part of the last segment, unless
+    only dots come before it (``.bashrc``, ``..``)."""
+    name = path[path.rfind("/") + 1:]
+    dot = name.rfind(".")
+    return name[dot:] if dot > 0 and name[:dot].strip(".") else ""
 
 
 def login_like(url: str, text: str = "") -> bool:

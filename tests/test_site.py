@@ -628,3 +628,13 @@ def test_a_new_address_forgets_the_old_sites_pages(tmp_path, page_server):
     assert len(query(db, "SELECT * FROM source_pages")) == 3
     run(write_config(tmp_path, page_server.url("/v2/")), db)
     assert query(db, "SELECT url, role FROM source_pages") == [(page_server.url("/v2/"), "home")]
+
+
+@pytest.mark.parametrize("path", ["", "/", "a", "a.b", ".a", "..", "...", "..a", "a..", "/x/.bashrc", "/x/y.tar.gz",
+                                  "/p/index.html", "/a.b/c", "a/b.", ".a.b", "x/..b.c", "/....pdf", "/a/.../b.PDF"])
+def test_a_path_s_suffix_is_what_posixpath_says(path):
+    import posixpath
+
+    from monitor.site import _suffix
+
+    assert _suffix(path) == posixpath.splitext(posixpath.basename(path))[1]

@@ -8,6 +8,8 @@ from pathlib import Path
 from monitor.diff import diff_pages
 from monitor.extract import extract
 
+from .conftest import PAGES, SHARED
+
 TEMPLATES = Path(__file__).parent / "templates"
 TODAY = dt.date(2026, 11, 23)
 
@@ -107,3 +109,20 @@ def test_entries_one_per_line_and_cjk_headings():
     assert [p.year for p in page.publications] == [2025, 2025, 2024, 2024, 2023]
     assert [n.date for n in page.news] == ["2025.06", "2025.01"]
     assert not any("Reviewer" in t for t in titles(page))
+
+
+def test_a_css_selection_maps_back_to_the_elements_the_tree_was_built_from():
+    """``element_nodes`` walks lexbor's tree as ``parse_html`` does: on every corpus page and test page the
+    nodes come in the order of the elements, tag for tag, so a selector's matches find their elements."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    from monitor.extract.dom import element_nodes, parse_html
+
+    files = sorted((SHARED / "corpus" / "pages").glob("*.html")) + sorted(PAGES.glob("*.html")) \
+        + sorted(TEMPLATES.glob("*.html"))
+    assert len(files) > 150
+    for f in files:
+        html = f.read_text(encoding="utf-8", errors="replace")
+        root, _ = parse_html(html)
+        nodes = element_nodes(LexborHTMLParser(html))
+        assert [n.tag for n in nodes] == [e.tag for e in (root.doc or [root])[1:]], f.name

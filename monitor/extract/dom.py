@@ -151,11 +151,11 @@ class El:
     A plain slotted class: pages have thousands of elements, and building them is a large share of
     reading a page."""
 
-    __slots__ = ("tag", "attrs", "parent", "children", "pre", "post", "mem_id", "_raw", "_lines", "_text", "memo",
+    __slots__ = ("tag", "attrs", "parent", "children", "pre", "post", "_raw", "_lines", "_text", "memo",
                  "doc", "_size", "_visible", "_classes", "_element_children")
 
     def __init__(self, tag: str, attrs: dict[str, str], parent: El | None = None,
-                 children: list[El | str] | None = None, pre: int = 0, mem_id: int = 0,
+                 children: list[El | str] | None = None, pre: int = 0,
                  doc: list[El] | None = None) -> None:
         self.tag = tag
         self.attrs = attrs
@@ -163,7 +163,6 @@ class El:
         self.children: list[El | str] = [] if children is None else children
         self.pre = pre  # document-order index of this element
         self.post = 0  # largest index among its descendants
-        self.mem_id = mem_id  # selectolax identity, to map CSS selections back
         self._raw: str | None = None  # the tree never changes: text is computed once
         self._lines: list[str] | None = None
         self._text: str | None = None
@@ -374,7 +373,7 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
     if root_node is None:
         return El(tag="body", attrs={}), tree
     max_depth, max_elements = budget.max_depth, budget.max_elements
-    root = El(root_node.tag or "body", _attributes(root_node), None, None, 0, root_node.mem_id)
+    root = El(root_node.tag or "body", _attributes(root_node), None, None, 0)
     doc = root.doc = [root]
     # Depth-first, in document order: the hot loop of reading a page. ``node`` steps through the current
     # element's lexbor children by their sibling links (``first_child``/``next``: no generator per element
@@ -403,7 +402,7 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
                     attrs: dict[str, str] = node.attributes  # type: ignore[assignment]  # valued just below
                     if attrs and None in attrs.values():
                         attrs = _valued(attrs)
-                    el = El(tag, attrs, parent, None, pre, node.mem_id, doc)
+                    el = El(tag, attrs, parent, None, pre, doc)
                     doc.append(el)
                     kids.append(el)
                     stack.append((parent, node.next, size, visible, parts, keep_newlines))
@@ -437,6 +436,31 @@ def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
         elif done.tag != "img":  # alt texts are not content
             parts.append(done._raw)  # None for a large child, and then its parent is large too
         visible = parent_visible or (visible and done.tag != "img")
+
+
+def element_nodes(tree: LexborHTMLParser) -> list[LexborNode]:
+    """The lexbor nodes of ``parse_html``'s elements below its root, in the same order (``pre`` 1, 2, ...),
+    found by the same walk: what maps a CSS selection back to the elements (per-source selectors), so the
+    tree built for every page keeps no lexbor identity it would ask each node for."""
+    root_node = tree.body or tree.root
+    out: list[LexborNode] = []
+    if root_node is None:
+        return out
+    stack: list[LexborNode | None] = []
+    node = root_node.first_child
+    while True:
+        while node is not None:
+            if node.text_content is None:
+                tag = node.tag
+                if tag is not None and tag not in INVISIBLE and tag[:1] != "-":
+                    out.append(node)
+                    stack.append(node.next)
+                    node = node.first_child
+                    continue
+            node = node.next
+        if not stack:
+            return out
+        node = stack.pop()
 
 
 def release(root: El) -> None:

@@ -28,7 +28,7 @@ from selectolax.lexbor import LexborHTMLParser
 from ..models import NewsItem, Page, Profile, Publication, news_key, norm, paper_key
 from .. import scholarly
 from . import cues
-from .dom import BLOCK, HEADINGS, El, clean, count_upto, parse_html, release, title_of
+from .dom import BLOCK, HEADINGS, El, clean, count_upto, element_nodes, parse_html, release, title_of
 from .structured import structured_papers
 from .text import bibtex_names, parse_authors, parse_bib_line_both
 
@@ -1222,6 +1222,14 @@ class _Reading:
         self.lead = lead  # the first line opens with a bracketed label ("[ICLR 2024] Title")
         self.draft: _Draft | None = None
         self.read = False
+        self.kinds: dict[str, str] | None = None
+
+    def link_kinds(self) -> dict[str, str]:
+        """The record's links by kind (``_link_kinds``), worked out once for every section context that
+        judges the record; callers must not change it."""
+        if self.kinds is None:
+            self.kinds = _link_kinds(self.links)
+        return self.kinds
 
     def by_roles(self) -> _Draft | None:
         """The reading by roles, computed when the reference reader declines, once. (A method, not a
@@ -1265,16 +1273,16 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
         if bib is not None and bib[1] and not _names_only(reading.reference):  # (names alone hold no title)
             pub = bib[0]
             pub.venue = _venue_from(pub.venue) if pub.venue else None
-            pub.links = _link_kinds(reading.links)
+            pub.links = dict(reading.link_kinds())
             pub.year = pub.year or section.year
             pub.section, pub.rule = section.title or None, "html:reference-line"
             return pub
     draft = reading.by_roles()
     if draft is None:
         return None
-    title, rule, authors, venue, venue_line, lead_year, links = (
-        draft.title, draft.rule, draft.authors, draft.venue, draft.venue_line, draft.lead_year, draft.links)
-    kinds = _link_kinds(links)
+    title, rule, authors, venue, venue_line, lead_year = (
+        draft.title, draft.rule, draft.authors, draft.venue, draft.venue_line, draft.lead_year)
+    kinds = reading.link_kinds()
     year = scholarly.find_year(venue or "") or (scholarly.find_year(venue_line) if venue_line else None) or lead_year \
         or section.year
     own_year = year is not None and year != section.year or bool(lead_year)
@@ -1285,7 +1293,7 @@ def _parse_paper(el: El, *, section: Section, strict: bool) -> Publication | Non
         return None  # (a title in quotes is a work's, as citations write it: a list of papers summarised)
     if venue and _PREPRINT.fullmatch(venue.strip(" .").lower()):
         venue = venue.strip(" .")
-    return Publication(title=title, authors=authors, venue=venue, year=year, links=kinds,
+    return Publication(title=title, authors=authors, venue=venue, year=year, links=dict(kinds),
                        section=section.title or None, rule=f"html:{rule}")
 
 
@@ -1993,7 +2001,8 @@ def _read_page(root: El, tree: LexborHTMLParser, html: str, *, today: dt.date, s
 def _apply_selectors(tree, root: El, sections: list[Section], selectors: dict[str, str]) -> list[Section]:
     """Per-source CSS overrides: each element a selector matches is one record of that kind, and the
     automatic method no longer produces that kind."""
-    by_id = {e.mem_id: e for e in root.elements()}
+    doc = root.doc or [root]
+    by_id = {node.mem_id: doc[i] for i, node in enumerate(element_nodes(tree), 1)}
     for s in sections:
         s.overridden = set(selectors)
     for kind, css in selectors.items():
