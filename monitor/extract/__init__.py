@@ -126,8 +126,8 @@ def extract(body: str, *, format: str = "auto", content_type: str | None = None,
 
     ``explain`` also records, per section, its records with the role each line got and the evidence
     behind the section's kind (``Page.explain``); without it, a section whose heading names another kind
-    (teaching, education) is not cut into records at all, and not listed. Raises ``PageTooComplex`` (an ``ExtractError``) for a
-    page beyond ``limits``.
+    (teaching, education) is not cut into records at all, and not listed. Raises ``PageTooComplex`` (an
+    ``ExtractError``) for a page beyond ``limits``.
     """
     with dom_limits(limits or Limits()):
         return _extract(body, format=format, content_type=content_type, url=url, today=today, selectors=selectors,
