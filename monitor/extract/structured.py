@@ -18,7 +18,9 @@ from ..scholarly import find_year
 
 _ARTICLE_TYPES: Final = {"scholarlyarticle", "article", "report", "thesis", "book", "chapter", "publicationissue",
                          "techarticle", "creativework"}
-_BIB_ENTRY: Final = re.compile(r"@(\w+)\s*\{\s*[^,\s]*\s*,", re.I)
+# (no letter in it to match in either case: without re.I the engine scans ahead for the "@", twice as fast
+# over a page's whole source)
+_BIB_ENTRY: Final = re.compile(r"@(\w+)\s*\{\s*[^,\s]*\s*,")
 _BIB_FIELD: Final = re.compile(r"(\w+)\s*=\s*", re.I)
 _VENUE_FIELDS: Final = ("booktitle", "journal", "series", "publisher", "school", "institution", "howpublished")
 
