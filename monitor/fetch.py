@@ -106,10 +106,12 @@ ROBOTS_DISALLOWED = "disallowed by robots.txt"  # the error of a fetch robots.tx
 ROBOTS_MAX_BYTES = 512_000  # RFC 9309 asks crawlers to read at least 500 KiB; we stop there.
 CONNECT_TIMEOUT_MAX = 10.0  # a host that takes longer than this to accept is down, whatever the read timeout
 # A page several sources link (a lab's publication list, a department's news) is asked for once: the same
-# request within SHARE_SECONDS gets the answer already given (``Fetcher.fetch_shared``), and the bodies
-# kept for that take at most SHARE_BYTES (the oldest answers go first).
+# request within SHARE_SECONDS gets the answer already given (``Fetcher.fetch_shared``); at most
+# SHARE_ANSWERS answers are kept for that, their bodies at most SHARE_BYTES (the least recently asked for go
+# first: a page linked from one homepage only is not asked again, and 404s cost no bytes but count).
 SHARE_SECONDS = 120.0
 SHARE_BYTES = 8 * 1024 * 1024
+SHARE_ANSWERS = 1024
 OFFLOAD_DECODE_BYTES = 64 * 1024  # bigger bodies are decoded in a thread so detection does not stall the loop
 NUL_SNIFF_BYTES = 1024
 
@@ -342,7 +344,7 @@ class Fetcher:
             self._drop_shared(key, answer)
         elif self._shared.get(key, (0.0, None))[1] is answer:  # (not let go meanwhile for room)
             self._shared_bytes += len(result.body or b"")
-            while self._shared and (self._shared_bytes > SHARE_BYTES
+            while self._shared and (self._shared_bytes > SHARE_BYTES or len(self._shared) > SHARE_ANSWERS
                                     or now - next(iter(self._shared.values()))[0] > SHARE_SECONDS):
                 self._drop_shared(next(iter(self._shared)))
         return replace(result)

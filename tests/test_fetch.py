@@ -662,3 +662,24 @@ def test_a_shared_answer_is_asked_for_again_once_it_is_old(fresh_server: Callabl
 
     asyncio.run(run())
     assert server.state.hits["/page"] == 2
+
+
+def test_shared_answers_are_bounded_in_number_the_least_recently_asked_going_first(
+        fresh_server: Callable[..., tuple[Server, str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page linked from one homepage only is not asked again: its answer must not stay for the run."""
+    import monitor.fetch
+
+    monkeypatch.setattr(monitor.fetch, "SHARE_ANSWERS", 3)
+    server, url = fresh_server()
+
+    async def run() -> list[int]:
+        async with Fetcher(user_agent=UA) as fetcher:
+            await fetcher.fetch_shared(f"{url}/page")
+            for n in range(6):
+                await fetcher.fetch_shared(f"{url}/404?key={n}")
+                await fetcher.fetch_shared(f"{url}/page")  # asked again and again: kept
+            return [len(fetcher._shared), fetcher._shared_bytes]
+
+    kept, size = asyncio.run(run())
+    assert kept == 3 and size == len(PAGE)
+    assert server.state.hits["/page"] == 1 and server.state.hits["/404"] == 6
