@@ -1244,14 +1244,13 @@ class _Draft:
     """A record read by roles (``_read_roles``); a plain class for the same reason as ``_Reading``."""
 
     def __init__(self, title: str, rule: str | None, authors: list[str], venue: str | None,
-                 venue_line: str | None, lead_year: int | None, links: list[tuple[str, str]]) -> None:
+                 venue_line: str | None, lead_year: int | None) -> None:
         self.title = title
         self.rule = rule
         self.authors = authors
         self.venue = venue
         self.venue_line = venue_line
         self.lead_year = lead_year
-        self.links = links
 
 
 _PREPRINT: Final = re.compile(r"preprint|arxiv(?: preprint)?")
@@ -1498,7 +1497,7 @@ def _anchored_lines(el: El, lines: list[str]) -> bool:
 
 def _read_roles(r: _Reading) -> _Draft | None:
     """A record read by roles (title, authors, venue), from its lines and what the first look found."""
-    lines, buttons, badge, links = r.lines, r.buttons, r.badge, r.links
+    lines, buttons, badge = r.lines, r.buttons, r.badge
     title, rule, title_idx, venue = r.title, r.rule, r.title_idx, r.venue
     first = lines[0]
     if title is None:
@@ -1601,7 +1600,7 @@ def _read_roles(r: _Reading) -> _Draft | None:
         venue = None
     if venue and tail_note and tail_note not in venue:
         venue = f"{venue} {tail_note}"
-    return _Draft(title, rule, authors, venue, venue_line, lead_year, links)
+    return _Draft(title, rule, authors, venue, venue_line, lead_year)
 
 
 @lru_cache(maxsize=16384)
