@@ -176,11 +176,12 @@ def dict_rows(conn: sqlite3.Connection, sql: str, params: Any = ()) -> Iterator[
 
 
 def _schema_database(conn: sqlite3.Connection) -> Any:
-    """sqlite-utils over the connection, for a migration (imported only then: it costs 60 to 90 ms, with
-    its plugin scan, and a run over an up-to-date database never needs it)."""
+    """sqlite-utils over the connection, for a migration (imported only then: it costs 60 ms, and a run
+    over an up-to-date database never needs it). Without its plugins: a migration runs the same whatever
+    sqlite-utils plugins are installed, and the scan for them (10 ms, every first run) is not made."""
     import sqlite_utils
 
-    return sqlite_utils.Database(conn)
+    return sqlite_utils.Database(conn, execute_plugins=False)
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -207,8 +208,8 @@ class Database:
     """What the store calls on its connection (``query`` for rows as dicts, ``execute``, ``enable_wal``),
     over plain ``sqlite3``: the same calls as sqlite-utils' ``Database``, which runs the migrations.
 
-    Importing sqlite-utils costs 60 to 90 ms (click's extras, pluggy and its plugin scan, dateutil): a
-    third of what a read-only command may take to start, and a tenth of a run over unchanged pages.
+    Importing sqlite-utils costs 60 ms (click's extras, pluggy, dateutil): a third of what a read-only
+    command may take to start, and a tenth of a run over unchanged pages.
     """
 
     def __init__(self, conn: sqlite3.Connection) -> None:

@@ -39,6 +39,29 @@ def test_migrations_are_versioned_and_idempotent(tmp_path):
     assert again.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_migrations_run_without_sqlite_utils_plugins(tmp_path):
+    """An installed sqlite-utils plugin neither changes a migration nor costs a first run its scan."""
+    from sqlite_utils import hookimpl
+    from sqlite_utils.plugins import pm
+
+    seen: list[sqlite3.Connection] = []
+
+    class Plugin:
+        @hookimpl
+        def prepare_connection(self, conn: sqlite3.Connection) -> None:
+            seen.append(conn)
+
+    plugin = Plugin()
+    pm.register(plugin)
+    try:
+        store = Store(tmp_path / "p.db")
+        assert store.version == migrations()[-1][0]
+        store.close()
+    finally:
+        pm.unregister(plugin)
+    assert seen == []
+
+
 def test_a_crash_inside_a_check_leaves_the_previous_state_intact(tmp_path):
     store = Store(tmp_path / "s.db")
     src = Source(name="S", url="http://x/")
