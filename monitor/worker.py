@@ -129,9 +129,9 @@ class ExtractionPool:
     # A worker's jobs at once: only as many as its pipe takes, so sending never blocks the loop. With one
     # waiting, a worker still waited about 1 ms a page for the next (the loop storing a dozen checks, or
     # committing a batch, 20 ms, between two of its turns); with two, the cores idled a third less. With
-    # seven, what a worker holds outlasts such a stall (seven pages of a few ms): in a first run of 1,000
-    # pages each worker waited 0.02 to 0.05 s in all instead of 0.21 to 0.26 s, and the machine idled
-    # 0.26 to 0.32 CPU seconds instead of 0.43 to 0.48.
+    # seven waiting, what a worker holds outlasts such a stall (seven pages of a few ms): in a first run
+    # of 1,000 pages each worker waited 0.02 to 0.05 s in all instead of 0.21 to 0.26 s, and the machine
+    # idled 0.26 to 0.32 CPU seconds instead of 0.43 to 0.48.
     DEPTH = 8
 
     def __init__(self, size: int | None = None, rss_limit: int = WORKER_RSS_LIMIT,
