@@ -29,6 +29,7 @@ from monitor.extract.cues import (
 from monitor import scholarly
 from monitor.extract import cues
 from monitor.extract.announce import sentences
+from monitor.extract import dom
 from monitor.extract.dom import clean
 from monitor.scholarly import VENUE_CUE, VENUE_NAME_CUE, find_year, venue_core
 
@@ -364,6 +365,17 @@ def test_split_authors(line: str, authors: list[str]) -> None:
 ])
 def test_clean(text: str, cleaned: str) -> None:
     assert clean(text) == cleaned
+
+
+def test_clean_takes_printable_text_as_it_is() -> None:
+    """``clean`` returns a printable text with single plain spaces unchanged, unread by its patterns: every
+    character it collapses or drops but the plain space is unprintable. Checked over every code point, so
+    a character added to its classes that a printable text can hold fails here."""
+    for cp in range(sys.maxunicode + 1):
+        c = chr(cp)
+        if c.isprintable() and c != " ":
+            assert clean(f"a{c}b") == f"a{c}b" and (not c.isspace()), hex(cp)
+            assert dom._UNCLEAN.search(c) is None and dom._NOT_SPLIT_ALIKE.search(c) is None, hex(cp)
 
 
 @pytest.mark.parametrize("text, parts", [

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from monitor.safe import clean_link, clean_text, redact_url, safe_url
+from monitor.safe import _UNSAFE, clean_link, clean_text, redact_url, safe_url
 
 from .conftest import PAGES
 from .test_notify import (V1, V2, cli, email_channel, endpoint, mailbox, secrets, webhook_channel,  # noqa: F401
@@ -38,6 +39,13 @@ def test_clean_text_and_safe_url():
     assert safe_url("HTTPS://Example.org/x") == "HTTPS://Example.org/x"
     assert clean_link("papers/a.pdf") == "papers/a.pdf" and clean_link("DATA:x") is None
     assert redact_url("https://me:pw@h.org/p?token=abc&x=1") == "https://***@h.org/p?token=***&x=1"
+
+
+def test_clean_text_removes_only_unprintable_characters():
+    """A printable text is returned as it is, unread by the pattern: each character the pattern removes is
+    unprintable (every code point checked)."""
+    removed = [cp for cp in range(sys.maxunicode + 1) if _UNSAFE.match(chr(cp))]
+    assert removed and not any(chr(cp).isprintable() for cp in removed)
 
 
 def test_hostile_page_reaches_no_output_unsafe(tmp_path, page_server, mailbox, endpoint, secrets):

@@ -134,7 +134,8 @@ def _pop_to(name: str, stack: list[str], open_counts: dict[str, int]) -> None:
 
 def clean(text: str) -> str:
     """Collapse white space and drop zero-width characters (they hide inside titles)."""
-    if text.isascii() and text.isprintable():  # the common case: only plain spaces to collapse
+    if text.isprintable():  # the common case: only plain spaces to collapse (every other space, and every
+        # zero-width character, is unprintable: ``tests/test_cues.py`` checks each character)
         if "  " not in text and text[:1] != " " and text[-1:] != " ":
             return text  # clean already (most calls: texts built from cleaned lines)
         return " ".join(text.split())
