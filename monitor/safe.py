@@ -50,7 +50,7 @@ def clean_text(text: Any) -> Any:
     """
     if not isinstance(text, str):
         return text
-    if text.isprintable():  # the usual text: nothing to take out (all of it is unprintable), no pattern to run
+    if text.isprintable():  # the usual text: nothing to take out (all it takes out is unprintable), no pattern
         return text
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
