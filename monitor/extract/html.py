@@ -1608,9 +1608,15 @@ def _read_reference(line: str) -> tuple[tuple[Publication, bool] | None, tuple[P
     return parse_bib_line_both(line)
 
 
+def _shared_reference(line: str, in_publications: bool) -> tuple[Publication, bool] | None:
+    """The reading of a one-line reference for its context (in a publications section or not), shared:
+    for a yes or no, which must not change it."""
+    return _read_reference(line)[0 if in_publications else 1]
+
+
 def _reference(line: str, in_publications: bool) -> tuple[Publication, bool] | None:
     """A one-line reference read once per text, for both contexts (records are read in several); a fresh copy."""
-    found = _read_reference(line)[0 if in_publications else 1]
+    found = _shared_reference(line, in_publications)
     if found is None:
         return None
     pub, has_authors = found
@@ -1849,7 +1855,7 @@ def _may_hold_entries(holder: El, kind: str | None) -> bool:
     if kind == "news":
         return bool(cues.split_news_date(first[0])[0])
     if kind in ("publications", None):
-        return _read_reference(first[0])[0 if kind is not None else 1] is not None  # (no copy for a yes or no)
+        return _shared_reference(first[0], kind is not None) is not None  # (no copy for a yes or no)
     return False
 
 
