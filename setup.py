@@ -19,6 +19,7 @@ from setuptools import setup
 # when they are compiled (mypyc refuses a module with a type error).
 COMPILED = [
     "monitor/decode.py",
+    "monitor/memo.py",
     "monitor/safe.py",
     "monitor/scholarly.py",
     "monitor/site.py",

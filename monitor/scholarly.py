@@ -7,8 +7,9 @@ A module of its own, below both ``extract`` and ``diff``, so neither reaches int
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Final
+
+from .memo import MemoTable
 
 YEAR: Final = r"(?:19[5-9]\d|20\d\d)"
 
@@ -145,11 +146,20 @@ _URL: Final = re.compile(r"https?://\S+")
 _SHORT_YEAR: Final = re.compile(r"\b[A-Z][A-Za-z]+\s*['’](\d\d)\b")
 
 
-@lru_cache(maxsize=65536)
+_FIND_YEAR_MEMO: Final[MemoTable[str, int | None]] = MemoTable(65536)
+
+
 def find_year(text: str) -> int | None:
     """The publication year in a venue line: the last plausible year that is not part of an arXiv id.
 
     Cached: a record's lines are read in several contexts."""
+    answers = _FIND_YEAR_MEMO.answers
+    if text not in answers:
+        return _FIND_YEAR_MEMO.keep(text, _compute_find_year(text))
+    return answers[text]
+
+
+def _compute_find_year(text: str) -> int | None:
     arxiv = _ARXIV_ID.search(text)
     text = _ARXIV_NUMBER.sub(" ", text)  # arXiv ids
     text = _URL.sub(" ", text)

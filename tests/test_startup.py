@@ -122,14 +122,16 @@ def test_a_worker_empties_its_memo_caches_past_its_limit_at_most_once_in_so_many
 
 
 def test_forget_empties_every_memo_cache_of_the_extractor_and_reading_is_unchanged():
+    from monitor import scholarly
     from monitor.extract import cues, forget, html, text
+    from monitor.memo import MemoTable
 
     page = (PAGES / "v1.html").read_bytes()
     first = run_job(Job(body=page, content_type="text/html", today=dt.date(2026, 12, 5)))
-    caches = [v for m in (cues, html, text) for v in vars(m).values() if hasattr(v, "cache_info")]
-    assert len(caches) >= 10 and any(c.cache_info().currsize for c in caches)
+    tables = [v for m in (cues, html, text, scholarly) for v in vars(m).values() if isinstance(v, MemoTable)]
+    assert len(tables) >= 20 and sum(len(t) for t in tables) > 100
     forget()
-    assert all(c.cache_info().currsize == 0 for c in caches)
+    assert all(len(t) == 0 for t in tables)
     assert run_job(Job(body=page, content_type="text/html", today=dt.date(2026, 12, 5))) == first
 
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-import sys
 from typing import Callable, Final
 
+from .. import memo
 from ..models import Page
 from .announce import find_announcements, find_profile
-from .dom import Limits, PageTooComplex, limits as dom_limits
+from .dom import Limits, PageTooComplex, lexbor_tree, limits as dom_limits
 from .html import extract_html
 from .text import extract_text
 
@@ -101,18 +101,14 @@ def detect_format(body: str, content_type: str | None = None, url: str | None = 
 
 
 def forget() -> None:
-    """Empty the extractor's memo caches (every ``functools.lru_cache`` of its modules).
+    """Empty the extractor's memo tables (``monitor.memo``) and its caches of the last page read.
 
     They fill with the lines of every page read, for pages that repeat them, and a long-lived reader
     grows with them (a worker to 165 MiB over 5,000 different pages); emptied past a size, it stays flat.
     What they hold is only ever recomputed, so reading is unchanged."""
-    from .. import scholarly
-    from . import announce, cues, dom, html, structured, text
-
-    for module in (scholarly, announce, cues, dom, html, structured, text, sys.modules[__name__]):
-        for value in vars(module).values():
-            if callable(getattr(value, "cache_clear", None)) and hasattr(value, "cache_info"):
-                value.cache_clear()
+    memo.forget()
+    markdown_to_html.cache_clear()
+    lexbor_tree.cache_clear()
 
 
 def looks_like_error_page(page: Page, title: str) -> bool:

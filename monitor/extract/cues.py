@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from functools import lru_cache
 from typing import Final
 
+from ..memo import MemoTable
 from ..scholarly import YEAR  # the scholarly vocabulary that extraction shares with the diff lives there
 
 # ---------------------------------------------------------------- section headings
@@ -74,7 +74,9 @@ _WHOLE: Final = (("neutral", _whole(_NEUTRAL_WORDS)), ("news", _whole(_NEWS_WORD
                  ("publications", _whole(_PUB_WORDS)), ("other", _whole(_OTHER_WORDS)))
 
 
-@lru_cache(maxsize=16384)
+_HEADING_KIND_MEMO: Final[MemoTable[tuple[str, bool], str | None]] = MemoTable(16384)
+
+
 def heading_kind(text: str, head_noun: bool = True) -> str | None:
     """'publications', 'news', 'other' or None (unknown: inherits the enclosing section's kind).
 
@@ -84,6 +86,14 @@ def heading_kind(text: str, head_noun: bool = True) -> str | None:
     ("Selected Publications", "Awards and Honors", "发表论文"), so "Detecting Fake News" is no heading;
     this mode also answers 'neutral' for words that name a section without saying what it holds ("Research").
     """
+    key = (text, head_noun)
+    answers = _HEADING_KIND_MEMO.answers
+    if key not in answers:
+        return _HEADING_KIND_MEMO.keep(key, _compute_heading_kind(text, head_noun))
+    return answers[key]
+
+
+def _compute_heading_kind(text: str, head_noun: bool) -> str | None:
     t = strip_symbols(text).strip(" :：-–—|*#").strip()
     if not t or len(t) > 80:
         return None
@@ -312,11 +322,20 @@ def word_count(text: str) -> int:
 _YEAR_THEN_SEPARATOR: Final = re.compile(r"^\s*[\[(【]?\s*" + YEAR + r"\s*[\])】]?\s*[:：\-–—|]")
 
 
-@lru_cache(maxsize=65536)
+_SPLIT_NEWS_DATE_MEMO: Final[MemoTable[str, tuple[str | None, str]]] = MemoTable(65536)
+
+
 def split_news_date(text: str) -> tuple[str | None, str]:
     """('2024.05', 'rest') when the item opens with a date, else (None, text).
 
     Cached: whether records open with dates is asked of the same texts several times."""
+    known = _SPLIT_NEWS_DATE_MEMO.answers.get(text)
+    if known is None:
+        known = _SPLIT_NEWS_DATE_MEMO.keep(text, _compute_split_news_date(text))
+    return known
+
+
+def _compute_split_news_date(text: str) -> tuple[str | None, str]:
     m = NEWS_DATE_RE.match(text)
     if not m:
         badge = _NEWS_BADGE.match(text)  # "New! Sep 2024: ..." / "🔥 2024.05 ...": a badge before the date
@@ -395,8 +414,17 @@ def _is_initial(word: str) -> bool:
     return len(word) == 2 and word[1] == "." and "A" <= word[0] <= "Z"
 
 
-@lru_cache(maxsize=65536)
+_LOOKS_LIKE_NAME_MEMO: Final[MemoTable[str, bool]] = MemoTable(65536)
+
+
 def looks_like_name(text: str) -> bool:
+    known = _LOOKS_LIKE_NAME_MEMO.answers.get(text)
+    if known is None:
+        known = _LOOKS_LIKE_NAME_MEMO.keep(text, _compute_looks_like_name(text))
+    return known
+
+
+def _compute_looks_like_name(text: str) -> bool:
     t = text.strip()
     if t[-1:] in _MARK_CHARS or t[-1:].isdigit():  # (the pattern would be tried at every position)
         t = _NAME_MARKS.sub("", t).strip()
@@ -464,9 +492,18 @@ _ET_AL: Final = re.compile(r"e(?<=\be)t\s+al\.?")  # "\bet": written to open wit
 _BARE_INITIALS_NAME: Final = re.compile(rf"[{UPPER}]{{1,2}} [{UPPER}][a-zà-ÿā-ž][\w'’\-]*")
 
 
-@lru_cache(maxsize=65536)
+_AUTHOR_SHARE_MEMO: Final[MemoTable[str, float]] = MemoTable(65536)
+
+
 def author_share(text: str) -> float:
     """How much of a line is a list of person names (0..1): the mark of an author line."""
+    known = _AUTHOR_SHARE_MEMO.answers.get(text)
+    if known is None:
+        known = _AUTHOR_SHARE_MEMO.keep(text, _compute_author_share(text))
+    return known
+
+
+def _compute_author_share(text: str) -> float:
     t = _PARENTHESES.sub(" ", text) if "(" in text else text  # (each pattern wants a fixed character)
     t = _ET_AL.sub(",", t) if "et" in t else t
     parts = [p.strip() for p in _split_at_separators(t) if p.strip(" .")]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import lru_cache
 from itertools import islice
 from operator import itemgetter
 from collections import Counter
@@ -27,6 +26,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from ..models import NewsItem, Page, Profile, Publication, news_key, norm, paper_key
 from .. import scholarly
+from ..memo import MemoTable
 from . import cues
 from .dom import BLOCK, HEADINGS, El, clean, count_upto, element_nodes, parse_html, release, title_of
 from .structured import structured_papers
@@ -49,10 +49,19 @@ _LINK_LABEL: Final = re.compile(
     r"manuscript|chapter))*|[|/•·,]|\s)+$", re.I)
 
 
-@lru_cache(maxsize=65536)
+_IS_LINK_LABEL_MEMO: Final[MemoTable[str, bool]] = MemoTable(65536)
+
+
 def _is_link_label(text: str) -> bool:
     """A text made of link labels alone ("[pdf] [code]", "Paper / Code"); asked of the same lines and link
     texts again and again (cached)."""
+    known = _IS_LINK_LABEL_MEMO.answers.get(text)
+    if known is None:
+        known = _IS_LINK_LABEL_MEMO.keep(text, _compute_is_link_label(text))
+    return known
+
+
+def _compute_is_link_label(text: str) -> bool:
     return _LINK_LABEL.match(text) is not None
 
 
@@ -912,8 +921,17 @@ _NO_DIGIT: Final = re.compile(r"\D*")
 _AFTER_ABBREVIATION: Final = re.compile(r"\s(?<=\w\w[.]\s)\s*(?=[A-Za-z(\[*])")
 
 
-@lru_cache(maxsize=65536)
+_CLEAN_TITLE_MEMO: Final[MemoTable[str, str]] = MemoTable(65536)
+
+
 def _clean_title(text: str) -> str:
+    known = _CLEAN_TITLE_MEMO.answers.get(text)
+    if known is None:
+        known = _CLEAN_TITLE_MEMO.keep(text, _compute_clean_title(text))
+    return known
+
+
+def _compute_clean_title(text: str) -> str:
     t = clean(_MARKUP.sub(" ", text))  # markup shown as text is not part of a title
     t = _NUMBERING.sub("", t)
     if t[:1] in _QUOTES or t[-1:] in _QUOTES:  # (``clean`` left no space at either end)
@@ -929,8 +947,17 @@ _DATE_ONLY: Final = re.compile(
     rf"{_WHEN}{scholarly.YEAR}(?:\s*(?:[-–—~]|to)\s*(?:{_WHEN}{scholarly.YEAR}|now|present|today))?", re.I)
 
 
-@lru_cache(maxsize=65536)
+_TITLE_LIKE_MEMO: Final[MemoTable[str, bool]] = MemoTable(65536)
+
+
 def _title_like(text: str) -> bool:
+    known = _TITLE_LIKE_MEMO.answers.get(text)
+    if known is None:
+        known = _TITLE_LIKE_MEMO.keep(text, _compute_title_like(text))
+    return known
+
+
+def _compute_title_like(text: str) -> bool:
     words = text.split()
     if not (2 <= len(words) <= 45) or len(text) > 320:
         return False
@@ -970,15 +997,34 @@ def _named_like_venue(label: str) -> bool:
                 or _STATUS_LABEL.fullmatch(label) or len(label.strip(" []()【】").split()) > 1)
 
 
-@lru_cache(maxsize=65536)
+_PURE_VENUE_MEMO: Final[MemoTable[str, bool]] = MemoTable(65536)
+
+
 def _pure_venue(text: str) -> bool:
     """A venue label alone ("ICLR 2024", "Technical Report", "Preprint") is never a title."""
+    known = _PURE_VENUE_MEMO.answers.get(text)
+    if known is None:
+        known = _PURE_VENUE_MEMO.keep(text, _compute_pure_venue(text))
+    return known
+
+
+def _compute_pure_venue(text: str) -> bool:
     return bool(_PURE_VENUE.fullmatch(text.strip(" .[]()")))
 
 
-@lru_cache(maxsize=65536)
+_LEADS_LINE_MEMO: Final[MemoTable[tuple[str, str], bool]] = MemoTable(65536)
+
+
 def _leads_line(candidate: str, line: str) -> bool:
     """An inline element is a title when it opens its line (after numbering or a venue label) or fills it."""
+    key = (candidate, line)
+    known = _LEADS_LINE_MEMO.answers.get(key)
+    if known is None:
+        known = _LEADS_LINE_MEMO.keep(key, _compute_leads_line(candidate, line))
+    return known
+
+
+def _compute_leads_line(candidate: str, line: str) -> bool:
     rest = _clean_title(line)
     lead = _BRACKET_VENUE.match(rest)
     if lead:
@@ -989,19 +1035,39 @@ def _leads_line(candidate: str, line: str) -> bool:
     return rest.startswith(candidate[:40]) or len(candidate) >= 0.6 * len(rest)
 
 
-@lru_cache(maxsize=65536)
+_AFTER_YEAR_MEMO: Final[MemoTable[tuple[str, str], bool]] = MemoTable(65536)
+
+
 def _after_year(candidate: str, line: str) -> bool:
     """"Authors (2023). Title. Venue." (APA style, Hugo citation view): the title follows the year."""
+    key = (candidate, line)
+    known = _AFTER_YEAR_MEMO.answers.get(key)
+    if known is None:
+        known = _AFTER_YEAR_MEMO.keep(key, _compute_after_year(candidate, line))
+    return known
+
+
+def _compute_after_year(candidate: str, line: str) -> bool:
     m = _APA_YEAR.match(line)
     if m is None:
         return False
     return line[m.end():].startswith(candidate[:40]) and _names_before(m.group(1))
 
 
-@lru_cache(maxsize=65536)
+_AFTER_NAMES_MEMO: Final[MemoTable[tuple[str, str], bool]] = MemoTable(65536)
+
+
 def _after_names(candidate: str, line: str) -> bool:
     """"[KDD 2025] A. Author, B. Author. *Title*.": an italic title that ends its line after the author list
     (and maybe a venue label) is the title, though it does not lead the line."""
+    key = (candidate, line)
+    known = _AFTER_NAMES_MEMO.answers.get(key)
+    if known is None:
+        known = _AFTER_NAMES_MEMO.keep(key, _compute_after_names(candidate, line))
+    return known
+
+
+def _compute_after_names(candidate: str, line: str) -> bool:
     pos = line.find(candidate)
     if pos <= 0 or len(line) - pos - len(candidate) > 3 or cues.looks_like_name(candidate):
         return False  # (the title ends the line, a full stop aside; an italic last author is no title)
@@ -1012,11 +1078,21 @@ def _after_names(candidate: str, line: str) -> bool:
     return bool(head) and _LIST_JOIN.search(head) is not None and cues.author_share(head) >= 0.6
 
 
-@lru_cache(maxsize=65536)
+_LINKED_AFTER_NAMES_MEMO: Final[MemoTable[tuple[str, str], bool]] = MemoTable(65536)
+
+
 def _linked_after_names(candidate: str, line: str) -> bool:
     """"A. Author, B. Author. <a>Title</a>. <i>Journal</i>, 7, 2022": a linked title after the author list,
     closed by a full stop or a comma, is the title (a linked co-author's name is not: it reads as a name; a
     quoted title is left to the reading of the whole reference)."""
+    key = (candidate, line)
+    known = _LINKED_AFTER_NAMES_MEMO.answers.get(key)
+    if known is None:
+        known = _LINKED_AFTER_NAMES_MEMO.keep(key, _compute_linked_after_names(candidate, line))
+    return known
+
+
+def _compute_linked_after_names(candidate: str, line: str) -> bool:
     pos = line.find(candidate)
     end = pos + len(candidate)
     if pos <= 0 or line[pos - 1] in _QUOTES or line[end:end + 1] not in (".", ",", "?", "!") \
@@ -1042,8 +1118,17 @@ def _names_before(text: str) -> bool:
         "," in text and parse_authors(text) is not None)  # ("Roe, A. M., Moe, L., & Poe, J. S.")
 
 
-@lru_cache(maxsize=65536)
+_IS_AUTHOR_LINE_MEMO: Final[MemoTable[str, bool]] = MemoTable(65536)
+
+
 def _is_author_line(line: str) -> bool:
+    known = _IS_AUTHOR_LINE_MEMO.answers.get(line)
+    if known is None:
+        known = _IS_AUTHOR_LINE_MEMO.keep(line, _compute_is_author_line(line))
+    return known
+
+
+def _compute_is_author_line(line: str) -> bool:
     return bool(_LIST_JOIN.search(line)) and cues.author_share(line) >= 0.6
 
 
@@ -1069,8 +1154,17 @@ def _acronym_year(text: str) -> re.Match[str] | None:
     return scholarly.ACRONYM_YEAR.search(text) if _TWO_DIGITS.search(text) else None
 
 
-@lru_cache(maxsize=65536)
+_IS_VENUE_LINE_MEMO: Final[MemoTable[str, bool]] = MemoTable(65536)
+
+
 def _is_venue_line(line: str) -> bool:
+    known = _IS_VENUE_LINE_MEMO.answers.get(line)
+    if known is None:
+        known = _IS_VENUE_LINE_MEMO.keep(line, _compute_is_venue_line(line))
+    return known
+
+
+def _compute_is_venue_line(line: str) -> bool:
     if _VENUE_OPENER.match(line):
         return True
     ends_in_year = _may_end_in_year(line)
@@ -1089,16 +1183,35 @@ def _is_venue_line(line: str) -> bool:
                 or _ONLY_YEAR.fullmatch(line))
 
 
-@lru_cache(maxsize=4096)
+_LINK_LABELS_MEMO: Final[MemoTable[frozenset[str], list[str]]] = MemoTable(4096)
+
+
 def _link_labels(link_texts: frozenset[str]) -> list[str]:
     """Link texts that are labels (pdf, code, a short button), longest first; a linked venue is not one."""
+    known = _LINK_LABELS_MEMO.answers.get(link_texts)
+    if known is None:
+        known = _LINK_LABELS_MEMO.keep(link_texts, _compute_link_labels(link_texts))
+    return known
+
+
+def _compute_link_labels(link_texts: frozenset[str]) -> list[str]:
     return sorted((t for t in link_texts if t and len(t) < 30 and (
         _is_link_label(t) or (len(t.split()) <= 3 and not _is_venue_line(t)))), key=len, reverse=True)
 
 
-@lru_cache(maxsize=65536)
+_STRIP_LINKS_TEXT_MEMO: Final[MemoTable[tuple[str, frozenset[str]], str]] = MemoTable(65536)
+
+
 def _strip_links_text(line: str, link_texts: frozenset[str]) -> str:
     """Remove link labels ("[pdf] [code]", "Paper / Code") from the end of a line."""
+    key = (line, link_texts)
+    known = _STRIP_LINKS_TEXT_MEMO.answers.get(key)
+    if known is None:
+        known = _STRIP_LINKS_TEXT_MEMO.keep(key, _compute_strip_links_text(line, link_texts))
+    return known
+
+
+def _compute_strip_links_text(line: str, link_texts: frozenset[str]) -> str:
     labels = _link_labels(link_texts)
     s = line
     for t in labels:
@@ -1129,8 +1242,17 @@ def _cut_labels_at_end(line: str, labels: list[str]) -> str:
             kept = s
 
 
-@lru_cache(maxsize=65536)
+_VENUE_FROM_MEMO: Final[MemoTable[str, str | None]] = MemoTable(65536)
+
+
 def _venue_from(line: str) -> str | None:
+    answers = _VENUE_FROM_MEMO.answers
+    if line not in answers:
+        return _VENUE_FROM_MEMO.keep(line, _compute_venue_from(line))
+    return answers[line]
+
+
+def _compute_venue_from(line: str) -> str | None:
     v = clean(_GLUED_SPAN.sub(r"\1 \2", line))  # "2024International": spans without a space
     v = _LEAD_DATE.sub("", v) or v
     if _IN_PARENS.fullmatch(v):
@@ -1149,9 +1271,18 @@ def _venue_after_names(head: str, tail: str) -> bool:
         and not _is_link_label(tail) and not _SENTENCE_BREAK.search(_SHORT_WORD_CUT.sub("", tail).rstrip("."))
 
 
-@lru_cache(maxsize=65536)
+_SPLIT_AUTHOR_VENUE_MEMO: Final[MemoTable[str, tuple[str | None, str | None]]] = MemoTable(65536)
+
+
 def _split_author_venue(line: str) -> tuple[str | None, str | None]:
     """'A, B and C. EMNLP 2025.' -> ('A, B and C', 'EMNLP 2025')."""
+    known = _SPLIT_AUTHOR_VENUE_MEMO.answers.get(line)
+    if known is None:
+        known = _SPLIT_AUTHOR_VENUE_MEMO.keep(line, _compute_split_author_venue(line))
+    return known
+
+
+def _compute_split_author_venue(line: str) -> tuple[str | None, str | None]:
     first = line.split(",", 1)[0]
     if "." in first and _INNER_ABBREVIATION.search(first) and not _LIST_JOIN.search(first):
         return None, None  # "Bull. Lond. Math. Soc. 56 (2024), ...": a journal's name cut short opens it, no names
@@ -1603,9 +1734,16 @@ def _read_roles(r: _Reading) -> _Draft | None:
     return _Draft(title, rule, authors, venue, venue_line, lead_year)
 
 
-@lru_cache(maxsize=16384)
-def _read_reference(line: str) -> tuple[tuple[Publication, bool] | None, tuple[Publication, bool] | None]:
-    return parse_bib_line_both(line)
+# a line read as a one-line reference in a publications section and elsewhere (``parse_bib_line_both``)
+_Readings = tuple[tuple[Publication, bool] | None, tuple[Publication, bool] | None]
+_READ_REFERENCE_MEMO: Final[MemoTable[str, _Readings]] = MemoTable(16384)
+
+
+def _read_reference(line: str) -> _Readings:
+    known = _READ_REFERENCE_MEMO.answers.get(line)
+    if known is None:
+        known = _READ_REFERENCE_MEMO.keep(line, parse_bib_line_both(line))
+    return known
 
 
 def _shared_reference(line: str, in_publications: bool) -> tuple[Publication, bool] | None:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Final
 
 from monitor.models import NewsItem, Page, Profile, Publication
 from .. import scholarly
+from ..memo import MemoTable
 from . import cues
 
 # ---------------------------------------------------------------- vocabulary and patterns
@@ -284,10 +284,19 @@ _INITIAL: Final = re.compile(r"\b[A-Z]\.")
 _BARE_INITIAL_AT_END: Final = re.compile(r"\s[A-Z]$")
 
 
-@lru_cache(maxsize=256)
+_AUTHOR_CUTS_MEMO: Final[MemoTable[str, tuple[int, ...]]] = MemoTable(256)
+
+
 def _author_cuts(s: str) -> tuple[int, ...]:
     """Where an author list opening ``s`` may end, the last first. Cached (for the next few calls: a
     reference is read for its authors strictly, then at once loosely, for one author, when that finds none)."""
+    known = _AUTHOR_CUTS_MEMO.answers.get(s)
+    if known is None:
+        known = _AUTHOR_CUTS_MEMO.keep(s, _compute_author_cuts(s))
+    return known
+
+
+def _compute_author_cuts(s: str) -> tuple[int, ...]:
     stop = _NOT_IN_NAMES.search(s)  # no author list runs past a word or mark that names never hold
     limit = min(stop.start() + 1 if stop else len(s), _MAX_AUTHORS)
     head = s[:limit]
