@@ -25,13 +25,11 @@ import os
 import subprocess
 import sys
 from multiprocessing.connection import Connection
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .errors import ExtractError
+from .models import Page
 from .worker_process import MEMO_LIMIT, Job, run_job
-
-if TYPE_CHECKING:
-    from .models import Page
 
 __all__ = ["DEFAULT_TIMEOUT", "ExtractionPool", "Job", "close_shared_pool", "run_job", "shared_pool"]
 
@@ -208,6 +206,8 @@ class ExtractionPool:
         try:
             os.set_blocking(fd, True)  # uvloop makes a watched fd non-blocking; recv reads a whole message
             kind, value, rss = worker.answers.recv()
+            if kind == "ok":
+                value = Page.from_wire(value)
         except (EOFError, OSError):
             self._lose(worker, worker.queue[0], worker.died())
             return

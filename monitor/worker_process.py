@@ -118,7 +118,8 @@ class Memo:
 
 
 def serve(jobs: Connection, answers: Connection, memo: Memo | None = None) -> None:
-    """A worker's loop: one job in, ("ok", page, rss) or ("error", reason, rss) out, until its input
+    """A worker's loop: one job in, ("ok", page as ``Page.to_wire`` gives it, rss) or ("error", reason, rss) out,
+    until its input
     closes; ``rss`` (its resident bytes after the job, and after emptying its memo caches when ``memo``
     says so) lets the pool replace a worker that grew anyway."""
     from .extract import forget
@@ -132,7 +133,7 @@ def serve(jobs: Connection, answers: Connection, memo: Memo | None = None) -> No
         except (EOFError, OSError):
             return
         try:
-            answer: tuple[str, Any, int] = ("ok", run_job(job), 0)
+            answer: tuple[str, Any, int] = ("ok", run_job(job).to_wire(), 0)
         except ExtractError as exc:
             answer = ("error", str(exc), 0)
         except Exception as exc:  # an extractor bug: reported for this page, the worker stays usable
