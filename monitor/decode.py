@@ -58,9 +58,16 @@ def decode_bytes(body: bytes, charset: str | None, content_type: str | None) -> 
     Content-Type charset, an in-document declaration (HTML ``<meta>``, XML declaration), strict
     UTF-8, then charset-normalizer; last resort UTF-8 with replacement characters.
     """
+    text, codec, _ = decode_page(body, charset, content_type)
+    return text, codec
+
+
+def decode_page(body: bytes, charset: str | None, content_type: str | None) -> tuple[str, str, bool]:
+    """``decode_bytes``, and whether the text is ``body`` itself read as UTF-8 (no mark taken off, nothing
+    replaced), so that a reader that wants UTF-8 can be given the bytes as they came (``dom.offer_utf8``)."""
     for bom, bom_encoding in BOMS:
         if body.startswith(bom):
-            return body[len(bom) :].decode(bom_encoding, errors="replace"), bom_encoding
+            return body[len(bom) :].decode(bom_encoding, errors="replace"), bom_encoding, False
 
     encoding = _codec(charset)
     if encoding is None and _sniffable(content_type):
@@ -71,17 +78,22 @@ def decode_bytes(body: bytes, charset: str | None, content_type: str | None) -> 
                 encoding = "utf-8"  # HTML: a page that can declare itself in ASCII bytes is not UTF-16
         elif declaration := _XML_ENCODING.search(head):
             encoding = _codec(declaration.group(1).decode("ascii"))
+    if encoding == "utf-8":
+        try:  # (read strictly first, which costs the same, to know whether anything was replaced)
+            return body.decode("utf-8"), encoding, True  # (no byte-order mark: the loop above took any)
+        except UnicodeDecodeError:
+            return body.decode("utf-8", errors="replace"), encoding, False
     if encoding is not None:
-        return _strip_bom(body.decode(encoding, errors="replace")), encoding
+        return _strip_bom(body.decode(encoding, errors="replace")), encoding, False
 
     try:
-        return _strip_bom(body.decode("utf-8")), "utf-8"
+        return body.decode("utf-8"), "utf-8", True
     except UnicodeDecodeError:
         pass
     detected = _detect(body)
     if detected is not None:
-        return _strip_bom(body.decode(detected, errors="replace")), detected
-    return _strip_bom(body.decode("utf-8", errors="replace")), "utf-8"
+        return _strip_bom(body.decode(detected, errors="replace")), detected, False
+    return body.decode("utf-8", errors="replace"), "utf-8", False
 
 
 def _detect(body: bytes) -> str | None:

@@ -52,23 +52,27 @@ class Job:
     body: bytes | None = None
     charset: str | None = None
 
-    def page_text(self) -> str:
+    def page_text(self) -> tuple[str, bool]:
+        """The page's text, and whether it is ``body`` itself read as UTF-8 (``decode.decode_page``)."""
         if self.text is not None:
-            return self.text
+            return self.text, False
         if self.body is None:
             raise ExtractError("nothing to extract (no text and no body)")
-        from .decode import decode_bytes
+        from .decode import decode_page
 
-        return decode_bytes(self.body, self.charset, self.content_type)[0]
+        text, _, exact = decode_page(self.body, self.charset, self.content_type)
+        return text, exact
 
 
 def run_job(job: Job) -> Page:
     """The extraction itself (in the worker; also usable in-process), cleaned: page text is untrusted (``safe``)."""
     from .extract import extract, markdown_to_html
-    from .extract.dom import Limits, lexbor_tree
+    from .extract.dom import Limits, forget_document, offer_utf8
     from .safe import clean_page
 
-    text = job.page_text()
+    text, exact = job.page_text()
+    if exact and job.body is not None:
+        offer_utf8(text, job.body)  # lexbor reads the page's bytes, not the text encoded again
     try:
         page = extract(text, format=job.format, content_type=job.content_type, url=job.url, today=job.today,
                        selectors=job.selectors, limits=job.limits or Limits(), explain=job.explain)
@@ -83,7 +87,7 @@ def run_job(job: Job) -> Page:
 
             page.follow = discover(text, fmt=job.format, url=job.url or "", content_type=job.content_type)
     finally:  # the page's parse was shared by extraction and discovery; kept longer, it only holds memory
-        lexbor_tree.cache_clear()
+        forget_document()
         markdown_to_html.cache_clear()
     return page
 

@@ -19,7 +19,7 @@ from typing import Callable, Final
 from .. import memo
 from ..models import Page
 from .announce import find_announcements, find_profile
-from .dom import Limits, PageTooComplex, lexbor_tree, limits as dom_limits
+from .dom import Limits, PageTooComplex, forget_document, limits as dom_limits
 from .html import extract_html
 from .text import extract_text
 
@@ -108,7 +108,7 @@ def forget() -> None:
     What they hold is only ever recomputed, so reading is unchanged."""
     memo.forget()
     markdown_to_html.cache_clear()
-    lexbor_tree.cache_clear()
+    forget_document()
 
 
 def looks_like_error_page(page: Page, title: str) -> bool:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
-from functools import lru_cache
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Callable, Final, Iterator, Mapping
@@ -352,12 +351,44 @@ def _collect(el: El, parts: list[str]) -> None:
         todo.extend(reversed(pending))
 
 
-@lru_cache(maxsize=1)
+class _LastDocument:
+    """The document lexbor parsed last, and the bytes offered for the next one (see ``lexbor_tree``)."""
+
+    def __init__(self) -> None:
+        self.html: str | None = None
+        self.tree: LexborHTMLParser | None = None
+        self.offered: str | None = None  # the text whose UTF-8 bytes ``utf8`` are
+        self.utf8: bytes | None = None
+
+
+_LAST: Final = _LastDocument()
+
+
 def lexbor_tree(html: str) -> LexborHTMLParser:
     """The document as lexbor parses it, kept for the next reader of the same page: a homepage is read for
     its items, then for its links (``site.discover``), and both read the same tree, which neither changes.
-    The extraction worker lets it go when its job ends (``worker_process.run_job``)."""
-    return LexborHTMLParser(html)
+    The same page is the same ``str`` object (told apart by identity: an equality test or a hash would read
+    the whole page). Lexbor reads UTF-8: given the page's own bytes (``offer_utf8``), it parses them as they
+    are, where from a ``str`` it has the text encoded first. The extraction worker lets both go when its job
+    ends (``forget_document``, from ``worker_process.run_job``)."""
+    last = _LAST
+    if last.html is html and last.tree is not None:
+        return last.tree
+    tree = LexborHTMLParser(last.utf8 if last.offered is html and last.utf8 is not None else html)
+    last.html, last.tree = html, tree
+    return tree
+
+
+def offer_utf8(html: str, utf8: bytes) -> None:
+    """``utf8`` is ``html`` encoded as UTF-8, byte for byte: lexbor is to read those bytes if it reads ``html``
+    (nothing is parsed here: ``parse_html`` checks a page's limits before lexbor reads it)."""
+    _LAST.offered, _LAST.utf8 = html, utf8
+
+
+def forget_document() -> None:
+    """Let the last document's parse, and any bytes offered, go."""
+    last = _LAST
+    last.html = last.tree = last.offered = last.utf8 = None
 
 
 def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
