@@ -422,3 +422,18 @@ def test_a_page_is_encoded_once_for_its_snapshot_and_its_items_hashes(tmp_path):
     assert sorted(json.dumps(json.loads(d), sort_keys=True) for _, d in rows) == \
         sorted(json.dumps(d, sort_keys=True) for d in items)
     store.close()
+
+
+@pytest.mark.parametrize("data", [
+    {"title": "Zoë's “Graph” Paper", "authors": ["Á. Roe", "B. Poe"], "venue": None, "year": 2024,
+     "links": {"pdf": "https://a.example/p.pdf", "code": "https://git.example/x"}},
+    {"date": "2024.05", "parsed_date": "2024-05", "text": "Tab\there, newline\nthere, quote \" and \\", "links": []},
+    {"kind": "on_market", "text": "I am on the job market 🎓"},
+    {"name": None, "position": "PhD student", "affiliation": "Université de Paris"},
+    {"b": 1.5, "a": [True, False, None], "c": {"z": 1, "y": 2}},
+])
+def test_items_are_encoded_as_json_dumps_encodes_them(data):
+    from monitor.store import _ITEM_JSON, _PAGE_JSON
+
+    assert _ITEM_JSON(data) == json.dumps(data, ensure_ascii=False, sort_keys=True)
+    assert _PAGE_JSON(data) == json.dumps(data, ensure_ascii=False)
