@@ -38,9 +38,11 @@ def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-# Snapshot bodies are zstd frames at this level (bench/compression.py over the corpus pages: 24.4% of the
-# bytes in 0.09 ms a median page; zlib level 6, how bodies were stored before, 23.5% in 0.44 ms).
-BODY_ZSTD_LEVEL = 3
+# Snapshot bodies are zstd frames at this level. bench/compression.py over the corpus pages: level 1 keeps
+# 25.3% of the bytes, level 3 24.4%, zlib level 6 (how bodies were stored before) 23.5%, in 0.04, 0.06 and
+# 0.44 ms a median page. Inside a first run of 1,000 bench pages, where each page meets tables the other
+# processes have pushed out of the caches, level 1 took 92 ms and level 3 125 ms (9.0 and 8.7 KiB a page).
+BODY_ZSTD_LEVEL = 1
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # how a zstd frame opens; a zlib stream opens with 0x78
 
 
