@@ -354,6 +354,10 @@ def test_split_authors(line: str, authors: list[str]) -> None:
 @pytest.mark.parametrize("text, cleaned", [
     ("Deep Learning", "Deep Learning"),  # clean already
     ("  Deep   Learning ", "Deep Learning"),
+    ("      Deep Learning    ", "Deep Learning"),  # an indented line of markup: runs at the ends only
+    (" Deep Learning", "Deep Learning"),
+    ("Deep Learning  ", "Deep Learning"),
+    ("   Deep  Learning ", "Deep Learning"),  # a run inside too
     ("\tDeep\t\tLearning\r", "Deep Learning"),  # tabs and the like collapse as spaces do
     ("Deep\u00a0Learning\u3000for\u2009All", "Deep Learning for All"),  # other spaces too
     ("Deep Lear\u00adning\u200b", "Deep Learning"),  # zero-width characters and soft hyphens go

@@ -137,7 +137,8 @@ def clean(text: str) -> str:
         # zero-width character, is unprintable: ``tests/test_cues.py`` checks each character)
         if "  " not in text and text[:1] != " " and text[-1:] != " ":
             return text  # clean already (most calls: texts built from cleaned lines)
-        return " ".join(text.split())
+        inner = text.strip()  # (most of the rest: a line of markup's text, indented, with no run inside)
+        return inner if "  " not in inner else " ".join(inner.split())
     if "  " not in text and _UNCLEAN.search(text) is None:  # most other texts: two fast scans
         return text.strip()
     if _NOT_SPLIT_ALIKE.search(text) is None:  # tabs, non-breaking spaces: the same as below
