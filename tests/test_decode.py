@@ -54,6 +54,6 @@ def test_the_limits_are_checked_before_lexbor_reads_offered_bytes():
         offer_utf8(deep, deep.encode())
         with dom.limits(dom.Limits(max_depth=100)), pytest.raises(dom.PageTooComplex):
             parse_html(deep)
-        assert dom._LAST.tree is None  # refused from the text alone: lexbor never read it
+        assert dom._LAST.parsed is None  # refused from the text alone: lexbor never read it
     finally:
         forget_document()

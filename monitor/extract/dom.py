@@ -353,13 +353,12 @@ def _collect(el: El, parts: list[str]) -> None:
 
 
 class _LastDocument:
-    """The document lexbor parsed last, and the bytes offered for the next one (see ``lexbor_tree``)."""
+    """The document lexbor parsed last, and the bytes offered for the next one (see ``lexbor_tree``). Each is
+    one tuple, replaced whole: a reader in another thread sees an old pair or a new one, never half of each."""
 
     def __init__(self) -> None:
-        self.html: str | None = None
-        self.tree: LexborHTMLParser | None = None
-        self.offered: str | None = None  # the text whose UTF-8 bytes ``utf8`` are
-        self.utf8: bytes | None = None
+        self.parsed: tuple[str, LexborHTMLParser] | None = None  # the text, and lexbor's parse of it
+        self.offered: tuple[str, bytes] | None = None  # a text, and its UTF-8 bytes
 
 
 _LAST: Final = _LastDocument()
@@ -372,24 +371,24 @@ def lexbor_tree(html: str) -> LexborHTMLParser:
     the whole page). Lexbor reads UTF-8: given the page's own bytes (``offer_utf8``), it parses them as they
     are, where from a ``str`` it has the text encoded first. The extraction worker lets both go when its job
     ends (``forget_document``, from ``worker_process.run_job``)."""
-    last = _LAST
-    if last.html is html and last.tree is not None:
-        return last.tree
-    tree = LexborHTMLParser(last.utf8 if last.offered is html and last.utf8 is not None else html)
-    last.html, last.tree = html, tree
+    parsed = _LAST.parsed
+    if parsed is not None and parsed[0] is html:
+        return parsed[1]
+    offered = _LAST.offered
+    tree = LexborHTMLParser(offered[1] if offered is not None and offered[0] is html else html)
+    _LAST.parsed = (html, tree)
     return tree
 
 
 def offer_utf8(html: str, utf8: bytes) -> None:
     """``utf8`` is ``html`` encoded as UTF-8, byte for byte: lexbor is to read those bytes if it reads ``html``
     (nothing is parsed here: ``parse_html`` checks a page's limits before lexbor reads it)."""
-    _LAST.offered, _LAST.utf8 = html, utf8
+    _LAST.offered = (html, utf8)
 
 
 def forget_document() -> None:
     """Let the last document's parse, and any bytes offered, go."""
-    last = _LAST
-    last.html = last.tree = last.offered = last.utf8 = None
+    _LAST.parsed = _LAST.offered = None
 
 
 def parse_html(html: str) -> tuple[El, LexborHTMLParser]:
