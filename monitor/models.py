@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field, fields
 from operator import attrgetter
-from typing import Any
+from typing import Any, Callable
 
 EVENT_TYPES = (
     "paper_added",
@@ -256,9 +256,11 @@ class Page:
         )
 
 
-def _fields_of(cls: type) -> attrgetter[Any]:
+def _fields_of(cls: type) -> Callable[[Any], tuple[Any, ...]]:
     """A function giving an object's fields as a tuple, in the order its class's constructor takes them."""
-    return attrgetter(*(f.name for f in fields(cls)))
+    names = [f.name for f in fields(cls)]
+    get = attrgetter(*names)
+    return get if len(names) > 1 else lambda obj: (get(obj),)  # (one name: attrgetter gives the value alone)
 
 
 _PROFILE_FIELDS = _fields_of(Profile)

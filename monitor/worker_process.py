@@ -122,10 +122,9 @@ class Memo:
 
 
 def serve(jobs: Connection, answers: Connection, memo: Memo | None = None) -> None:
-    """A worker's loop: one job in, ("ok", page as ``Page.to_wire`` gives it, rss) or ("error", reason, rss) out,
-    until its input
-    closes; ``rss`` (its resident bytes after the job, and after emptying its memo caches when ``memo``
-    says so) lets the pool replace a worker that grew anyway."""
+    """A worker's loop: one job in, ("ok", the page as ``Page.to_wire`` gives it, rss) or ("error", reason,
+    rss) out, until its input closes; ``rss`` (its resident bytes after the job, and after emptying its memo
+    caches when ``memo`` says so) lets the pool replace a worker that grew anyway."""
     from .extract import forget
 
     memo = memo or Memo()
