@@ -957,3 +957,18 @@ def test_announcement_cues_hold_for_every_alternative(kind: str, sentence: str) 
 ])
 def test_cjk_headings_name_their_section_anywhere(text: str, kind: str) -> None:
     assert heading_kind(text) == kind
+
+
+@pytest.mark.parametrize("entry, fields", [
+    ('@article{k, title = {A {Nested} Title}, year = 2024}', {"title": "A {Nested} Title", "year": "2024"}),
+    ('@misc{k, title = "Quoted, with a comma", volume = 12.3-a, note = {}}',
+     {"title": "Quoted, with a comma", "volume": "12.3-a", "note": ""}),
+    ('@inproceedings{k,\n  author = {Roe, A. and {van} Poe, B.},\n  booktitle={ICML}\n}',
+     {"author": "Roe, A. and {van} Poe, B.", "booktitle": "ICML"}),
+    ('@article{k, title = {Cut short', {"title": "Cut short"}),  # no closing brace: up to the end of the text
+])
+def test_bibtex_fields(entry: str, fields: dict[str, str]) -> None:
+    from monitor.extract.structured import _BIB_ENTRY, _bib_fields
+
+    m = _BIB_ENTRY.search(entry)
+    assert m is not None and _bib_fields(entry, m.end()) == fields

@@ -22,6 +22,7 @@ _ARTICLE_TYPES: Final = {"scholarlyarticle", "article", "report", "thesis", "boo
 # over a page's whole source)
 _BIB_ENTRY: Final = re.compile(r"@(\w+)\s*\{\s*[^,\s]*\s*,")
 _BIB_FIELD: Final = re.compile(r"(\w+)\s*=\s*", re.I)
+_BARE_VALUE: Final = re.compile(r"[\w.-]+")  # a value written without braces or quotes (``year = 2024``)
 _VENUE_FIELDS: Final = ("booktitle", "journal", "series", "publisher", "school", "institution", "howpublished")
 
 
@@ -137,18 +138,22 @@ def _bib_fields(text: str, pos: int) -> dict[str, str]:
             return fields
         if text[pos] == "{":
             depth, start = 0, pos
-            while pos < len(text):
-                depth += {"{": 1, "}": -1}.get(text[pos], 0)
+            while pos < len(text):  # to the brace that closes this one
+                char = text[pos]
+                if char == "{":
+                    depth += 1
+                elif char == "}":
+                    depth -= 1
                 pos += 1
                 if depth == 0:
                     break
-            value = text[start + 1:pos - 1]
+            value = text[start + 1:pos - 1] if depth == 0 else text[start + 1:]  # (unclosed: to the end)
         elif text[pos] == '"':
             end = text.find('"', pos + 1)
             end = end if end >= 0 else len(text)
             value, pos = text[pos + 1:end], end + 1
         else:
-            m2 = re.match(r"[\w.-]+", text[pos:])
+            m2 = _BARE_VALUE.match(text, pos)  # (matched in place: a slice would copy the rest of the page)
             value = m2.group(0) if m2 else ""
             pos += len(value)
         fields[m.group(1).lower()] = value
