@@ -159,8 +159,10 @@ class _Batch:
 
     checks: int
     seconds: float
+    max_bytes: int = 1 << 20
     open: bool = False
     count: int = 0
+    bytes: int = 0  # of the snapshots stored in it
     since: float = 0.0
 
 
@@ -418,10 +420,12 @@ class Store:
             raise database_error(self.path, exc) from None
 
     @contextmanager
-    def batch(self, *, checks: int, seconds: float) -> Iterator[None]:
-        """Commit the transactions opened meanwhile together, ``checks`` at a time or every ``seconds``.
+    def batch(self, *, checks: int, seconds: float, max_bytes: int = 1 << 20) -> Iterator[None]:
+        """Commit the transactions opened meanwhile together, ``checks`` at a time, once they stored
+        ``max_bytes`` of snapshots, or every ``seconds``.
 
-        A commit is the costly part of a check that found nothing new, so a one-pass run groups them.
+        A commit is the costly part of a check that found nothing new, so a one-pass run groups them;
+        checks that store new pages are committed a few dozen at a time instead (see ``pipeline.BATCH_BYTES``).
         Each ``transaction()`` in the batch is a savepoint: one that fails is rolled back alone, and
         a crash loses the checks of the uncommitted batch whole (they are simply done again), never
         half of one. Only for a caller that sends nothing before the batch ends (``monitor run``
@@ -429,7 +433,7 @@ class Store:
         """
         if self._batch is not None:
             raise StoreError(f"{self.path}: batches do not nest")
-        batch = self._batch = _Batch(checks=max(1, checks), seconds=seconds)
+        batch = self._batch = _Batch(checks=max(1, checks), seconds=seconds, max_bytes=max_bytes)
         try:
             yield
         finally:
@@ -454,7 +458,7 @@ class Store:
         try:
             if not batch.open:
                 conn.execute("BEGIN IMMEDIATE")
-                batch.open, batch.count, batch.since = True, 0, time.monotonic()
+                batch.open, batch.count, batch.bytes, batch.since = True, 0, 0, time.monotonic()
             conn.execute("SAVEPOINT one_check")
         except sqlite3.Error as exc:
             raise database_error(self.path, exc) from None
@@ -475,7 +479,8 @@ class Store:
         except sqlite3.Error as exc:
             raise database_error(self.path, exc) from None
         batch.count += 1
-        if batch.count >= batch.checks or time.monotonic() - batch.since >= batch.seconds:
+        if batch.count >= batch.checks or batch.bytes >= batch.max_bytes \
+                or time.monotonic() - batch.since >= batch.seconds:
             self._commit_batch(batch)
 
     # ------------------------------------------------------------ sources
@@ -647,11 +652,14 @@ class Store:
                         encoded: PageJSON | None = None) -> int:
         """``body``: the homepage's; ``digest``: the hash of the whole site (default: of ``body``);
         ``encoded``: ``PageJSON.of(page)``, when the caller has it (``update_items`` takes it too)."""
+        text, packed = (encoded or PageJSON.of(page)).text, pack_body(body)
         cur = self.db.execute(
             "INSERT INTO snapshots (source_id, taken_at, content_hash, content_type, state, suspect_reason, page, body,"
             " papers, news) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [source_id, taken_at, digest or content_hash(body), content_type, state, reason,
-             (encoded or PageJSON.of(page)).text, pack_body(body), len(page.publications), len(page.news)])
+            [source_id, taken_at, digest or content_hash(body), content_type, state, reason, text, packed,
+             len(page.publications), len(page.news)])
+        if self._batch is not None:
+            self._batch.bytes += len(text) + len(packed)
         return int(cur.lastrowid)
 
     def accept_snapshot(self, snapshot_id: int) -> None:

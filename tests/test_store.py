@@ -242,6 +242,36 @@ def test_a_batch_commits_whole_checks_and_a_failing_check_alone_is_undone(tmp_pa
         assert other.execute("SELECT COUNT(*) FROM items WHERE source_id = ?", [ids["S1"]]).fetchone()[0] == 0
 
 
+def test_a_batch_is_committed_once_its_new_pages_reach_its_size(tmp_path):
+    """Checks that store new pages are committed a few at a time (by the bytes of their snapshots), checks
+    that find nothing new by the count: a first run's last commit stays small, an unchanged run's few."""
+    db = tmp_path / "s.db"
+    store = Store(db)
+    sources = [Source(name=f"S{i}", url=f"http://x/{i}") for i in range(5)]
+    ids = store.sync_sources(sources)
+    body = (PAGES / "v1.html").read_bytes()
+
+    def committed() -> int:
+        with sqlite3.connect(db) as other:
+            return int(other.execute("SELECT COUNT(*) FROM checks").fetchone()[0])
+
+    with store.batch(checks=100, seconds=3600, max_bytes=1):  # any new page fills it
+        process(store, sources[0], ids["S0"], fetched(body))
+        assert committed() == 1
+        process(store, sources[0], ids["S0"], fetched(body))  # the same page: no snapshot, nothing stored
+        process(store, sources[0], ids["S0"], fetched(body))
+        assert committed() == 1
+        process(store, sources[1], ids["S1"], fetched(body))  # a new page commits those two with it
+        assert committed() == 4
+    with store.batch(checks=100, seconds=3600, max_bytes=10 * len(body)):
+        for s in sources[2:]:
+            process(store, s, ids[s.name], fetched(body))
+        size = store.db.execute("SELECT SUM(LENGTH(page) + LENGTH(body)) FROM snapshots WHERE source_id >= ?",
+                                [ids["S2"]]).fetchone()[0]
+        assert size < 10 * len(body) and committed() == 4  # three pages that do not fill it
+    assert committed() == 7
+
+
 def test_a_check_in_a_batch_keeps_its_rollback_copies_in_memory(tmp_path):
     """A check inside a batch is a savepoint: SQLite keeps a copy of each page it changes, and past
     64 KiB would write those copies to a temporary file (an open file named ``etilqs_...``, already
