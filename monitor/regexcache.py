@@ -43,8 +43,8 @@ class _State:
     def __init__(self) -> None:
         self.current = False  # a file for this Python and these package files was read
         self.kept: dict[Key, Entry] = {}  # patterns with their code, read from the file or written to it
-        self.noted: set[Key] = set()  # patterns the file notes as seen once (not kept yet)
-        self.pending: set[Key] = set()  # patterns this process noted
+        self.noted: set[Key] = set()  # patterns the file read notes as seen once (not kept yet)
+        self.pending: set[Key] = set()  # patterns this process saw first: the file it writes notes them
         self.refused: set[Key] = set()  # patterns whose code did not make them again: always compiled
 
 
@@ -104,8 +104,8 @@ def load(role: str) -> int:
         kept = {(type(entry[0]), entry[0], entry[1]): entry for entry in entries[:LIMIT]}
         made = {key: _sre.compile(entry[0], *entry[2:]) for key, entry in kept.items() if key not in cache}
         seen_once = {(type(pattern), pattern, flags) for pattern, flags in noted}
-    except (OSError, EOFError, ValueError, TypeError, RuntimeError, OverflowError, IndexError):
-        return 0  # no file yet, or one that is not ours to read: compiled as usual, and written anew
+    except Exception:  # no file yet, one not ours to read, or a ``re`` built otherwise: compiled as usual
+        return 0
     cache.update(made)  # all or nothing: a file with one bad pattern gives none
     _state.kept, _state.noted, _state.current = kept, seen_once, True
     return len(made)
@@ -136,18 +136,22 @@ def save(role: str) -> int:
     if path is None or not _supported():
         return 0
     st = _state
-    cache: dict[Key, Any] = re._cache  # type: ignore[attr-defined]
-    fresh = [(key, p) for key, p in list(cache.items())
-             if key not in st.kept and key not in st.pending and key not in st.refused
-             and isinstance(key[1], (str, bytes)) and not key[2] & (re.DEBUG | getattr(re, "TEMPLATE", 0))]
-    if not fresh:
-        return 0
+    partial = path.with_name(f"{path.name}.{os.getpid()}.part")
     try:
+        cache: dict[Key, Any] = re._cache  # type: ignore[attr-defined]
+        fresh = [(key, p) for key, p in list(cache.items())
+                 if key not in st.kept and key not in st.pending and key not in st.refused
+                 and isinstance(key[1], (str, bytes)) and not key[2] & (re.DEBUG | getattr(re, "TEMPLATE", 0))]
+        if not fresh:
+            return 0
         for key, compiled in fresh:
             if st.current and key not in st.noted:
                 st.pending.add(key)  # seen once: noted, kept if a later process compiles it too
                 continue
-            entry = _entry(key, compiled)
+            try:
+                entry = _entry(key, compiled)
+            except Exception:  # a pattern ``re``'s own steps do not make again as it compiled it
+                entry = None
             if entry is None:
                 st.refused.add(key)
             else:
@@ -155,10 +159,13 @@ def save(role: str) -> int:
         entries = list(st.kept.values())[-LIMIT:]
         noted = [(pattern, flags) for _, pattern, flags in st.pending]
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.part")
         partial.write_bytes(marshal.dumps((_stamp(), entries, noted)))
         os.replace(partial, path)  # whole or not at all, whichever process writes last
-        st.current, st.noted = True, set(st.pending)
-    except (OSError, ValueError, RecursionError):
+        st.current = True
+    except Exception:  # an unwritable folder, a full disk: nothing kept, nothing else changes
+        try:
+            partial.unlink(missing_ok=True)
+        except OSError:
+            pass
         return 0
     return len(fresh)

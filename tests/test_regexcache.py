@@ -111,6 +111,14 @@ def test_an_empty_cache_setting_reads_and_writes_nothing(tmp_path):
     assert proc.stdout.strip() == "0" and not home.exists()
 
 
+def test_a_cache_folder_that_cannot_be_written_changes_nothing(tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the folder would be")
+    result = _run(blocked / "patterns")
+    assert result["saved"] == 0 and all(p["same_as_compiled"] for p in result["patterns"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-folder"]
+
+
 def test_a_run_leaves_complete_files_for_the_command_and_the_workers(tmp_path, page_server):
     page_server.set("/dana/", (PAGES / "v1.html").read_bytes())
     config = tmp_path / "sources.yaml"
