@@ -159,7 +159,7 @@ class _Batch:
 
     checks: int
     seconds: float
-    max_bytes: int = 1 << 20
+    max_bytes: int
     open: bool = False
     count: int = 0
     bytes: int = 0  # of the snapshots stored in it
