@@ -15,7 +15,8 @@ for other files of this package, takes every pattern at once.)
 
 The file changes nothing but the time it takes: a pattern is written only when the one made from its
 code equals (pattern, flags and code: ``Pattern.__eq__``) the one Python compiled; a file written by
-another Python build, or for other files of this package (edited, upgraded), is ignored and replaced;
+another Python build, or for other files of this package (edited, upgraded), is ignored and replaced
+(each installation has a file of its own);
 ``_sre`` checks any code it is given; and a file that cannot be read or written is passed over in
 silence, the process compiling as it always would. ``MONITOR_CACHE_DIR`` names the directory (default:
 ``$XDG_CACHE_HOME/scholarwatch``, else ``~/.cache/scholarwatch``); set empty, no file is read or written.
@@ -23,6 +24,7 @@ silence, the process compiling as it always would. ``MONITOR_CACHE_DIR`` names t
 
 from __future__ import annotations
 
+import binascii
 import marshal
 import os
 import re
@@ -84,8 +86,13 @@ def _stamp() -> tuple[Any, ...]:
 
 
 def _file(role: str) -> Path | None:
+    """The role's file for this installation: two installs of the monitor (a virtual environment each, say)
+    keep a file each, where one shared file would be replaced at every switch from one to the other."""
     folder = cache_dir()
-    return folder / f"patterns-{role}-{sys.implementation.cache_tag}.marshal" if folder is not None else None
+    if folder is None:
+        return None
+    install = binascii.crc32(os.fsencode(Path(__file__).parent))  # (its own path: cheap to import and to take)
+    return folder / f"patterns-{role}-{sys.implementation.cache_tag}-{install:08x}.marshal"
 
 
 def load(role: str) -> int:

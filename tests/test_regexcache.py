@@ -7,8 +7,11 @@ import json
 import marshal
 import os
 import subprocess
+import shutil
 import sys
 from pathlib import Path
+
+from monitor import regexcache
 
 from .conftest import PAGES
 
@@ -46,11 +49,13 @@ print(json.dumps(out))
 """
 
 
-def _run(cache: Path | str, role: str = "t", extra: list[str] | None = None) -> dict:
+def _run(cache: Path | str, role: str = "t", extra: list[str] | None = None, install: Path | None = None) -> dict:
+    """One process over ``cache``; ``install``: a folder holding another copy of the package, run instead (the
+    folder a ``-c`` script starts in comes first on its path)."""
     env = {**os.environ, "MONITOR_CACHE_DIR": str(cache)}
     code = f"PATTERNS = {PATTERNS!r}\n{SCRIPT}"
     proc = subprocess.run([sys.executable, "-c", code, role, json.dumps(extra or [])], capture_output=True,
-                          text=True, env=env, timeout=60)
+                          text=True, env=env, timeout=60, cwd=install)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -85,6 +90,18 @@ def test_a_pattern_new_to_the_file_is_kept_when_a_second_process_compiles_it(tmp
     for n in range(4, 12):
         _run(tmp_path, extra=[f"one-off-{n}", "again"])
     assert _file(tmp_path).stat().st_size < size + 200
+
+
+def test_two_installations_keep_a_file_each(tmp_path):
+    other = tmp_path / "other-install"
+    shutil.copytree(Path(regexcache.__file__).parent, other / "monitor", ignore=shutil.ignore_patterns("__pycache__"))
+    cache = tmp_path / "cache"
+    for install in (None, other):
+        assert _run(cache, install=install)["loaded"] == 0  # (the other's first process finds no file of its own)
+    assert len(list(cache.glob("patterns-t-*.marshal"))) == 2
+    for _ in range(2):  # switching from one to the other and back: each still finds its own patterns
+        for install in (None, other):
+            assert _run(cache, install=install)["loaded"] >= len(PATTERNS)
 
 
 def test_a_damaged_or_foreign_file_is_passed_over_and_written_anew(tmp_path):
