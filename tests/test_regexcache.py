@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import marshal
 import os
-import subprocess
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
