@@ -16,7 +16,7 @@ for other files of this package, takes every pattern at once.)
 The file changes nothing but the time it takes: a pattern is written only when the one made from its
 code equals (pattern, flags and code: ``Pattern.__eq__``) the one Python compiled; a file written by
 another Python build, or for other files of this package (edited, upgraded), is ignored and replaced
-(each installation has a file of its own);
+(each installation has a file of its own, and one unused for 30 days goes when another is written);
 ``_sre`` checks any code it is given; and a file that cannot be read or written is passed over in
 silence, the process compiling as it always would. ``MONITOR_CACHE_DIR`` names the directory (default:
 ``$XDG_CACHE_HOME/scholarwatch``, else ``~/.cache/scholarwatch``); set empty, no file is read or written.
@@ -29,11 +29,15 @@ import marshal
 import os
 import re
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 ENV = "MONITOR_CACHE_DIR"
 LIMIT = 448  # patterns in one file at most: ``re`` keeps 512 (``re._MAXCACHE``) and drops the oldest past that
+# A file no process has read or written for this long is an installation's that is gone (or one of an older
+# name): the next file written in its folder removes it, so the folder does not grow with each install.
+STALE_SECONDS = 30 * 24 * 3600
 
 Key = tuple[type, Any, int]  # re's own key: the pattern's type, the pattern, the flags it was compiled with
 Entry = tuple[Any, int, int, list[int], int, dict[str, int], tuple[str | None, ...]]  # what ``_sre.compile`` takes
@@ -115,6 +119,10 @@ def load(role: str) -> int:
         return 0
     cache.update(made)  # all or nothing: a file with one bad pattern gives none
     _state.kept, _state.noted, _state.current = kept, seen_once, True
+    try:
+        os.utime(path)  # in use: not stale (``STALE_SECONDS``), however long since it was last written
+    except OSError:
+        pass
     return len(made)
 
 
@@ -133,6 +141,20 @@ def _entry(key: Key, compiled: re.Pattern[Any]) -> Entry | None:
     entry: Entry = (pattern, flags, int(flags | parsed.state.flags), code, parsed.state.groups - 1, groupindex,
                     tuple(indexgroup))
     return entry if _sre.compile(pattern, *entry[2:]) == compiled else None
+
+
+def _prune(written: Path) -> None:
+    """Remove the pattern files of ``written``'s folder (and any left half-written) that no process has
+    read or written for ``STALE_SECONDS``."""
+    cutoff = time.time() - STALE_SECONDS
+    try:
+        with os.scandir(written.parent) as entries:
+            for entry in entries:
+                if entry.name.startswith("patterns-") and entry.name.endswith((".marshal", ".part")) \
+                        and entry.name != written.name and entry.stat().st_mtime < cutoff:
+                    os.unlink(entry.path)
+    except OSError:  # another process removed it first, or the folder is not ours to change
+        pass
 
 
 def save(role: str) -> int:
@@ -169,6 +191,7 @@ def save(role: str) -> int:
         partial.write_bytes(marshal.dumps((_stamp(), entries, noted)))
         os.replace(partial, path)  # whole or not at all, whichever process writes last
         st.current = True
+        _prune(path)
     except Exception:  # an unwritable folder, a full disk: nothing kept, nothing else changes
         try:
             partial.unlink(missing_ok=True)

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from monitor import regexcache
@@ -102,6 +103,28 @@ def test_two_installations_keep_a_file_each(tmp_path):
     for _ in range(2):  # switching from one to the other and back: each still finds its own patterns
         for install in (None, other):
             assert _run(cache, install=install)["loaded"] >= len(PATTERNS)
+
+
+def test_files_unused_for_a_month_go_when_a_file_is_written(tmp_path):
+    month_ago = time.time() - regexcache.STALE_SECONDS - 3600
+    _run(tmp_path)
+    own = _file(tmp_path)
+    os.utime(own, (month_ago, month_ago))
+    stale = [tmp_path / "patterns-t-cpython-311.marshal",  # the name before installations had files of their own
+             tmp_path / "patterns-worker-cpython-311-deadbeef.marshal",  # an installation deleted since
+             tmp_path / "patterns-t-cpython-311-deadbeef.marshal.4242.part"]  # a write cut short
+    recent = tmp_path / "patterns-worker-cpython-311-cafef00d.marshal"
+    other = tmp_path / "notes.txt"
+    for path in [*stale, recent, other]:
+        path.write_bytes(b"x")
+    for path in [*stale, other]:
+        os.utime(path, (month_ago, month_ago))
+    assert _run(tmp_path)["loaded"] >= len(PATTERNS)  # reading its file marks it used: it stays
+    assert time.time() - own.stat().st_mtime < 600
+    assert all(p.exists() for p in [*stale, recent, other])  # nothing written yet: nothing removed
+    assert _run(tmp_path, extra=["new-1"])["saved"] == 1  # a file written: the stale ones go
+    assert not any(p.exists() for p in stale)
+    assert own.exists() and recent.exists() and other.exists()
 
 
 def test_a_damaged_or_foreign_file_is_passed_over_and_written_anew(tmp_path):
