@@ -149,12 +149,16 @@ def _prune(written: Path) -> None:
     cutoff = time.time() - STALE_SECONDS
     try:
         with os.scandir(written.parent) as entries:
-            for entry in entries:
-                if entry.name.startswith("patterns-") and entry.name.endswith((".marshal", ".part")) \
-                        and entry.name != written.name and entry.stat().st_mtime < cutoff:
-                    os.unlink(entry.path)
-    except OSError:  # another process removed it first, or the folder is not ours to change
-        pass
+            names = [entry.path for entry in entries if entry.name.startswith("patterns-")
+                     and entry.name.endswith((".marshal", ".part")) and entry.name != written.name]
+    except OSError:
+        return
+    for path in names:
+        try:
+            if os.stat(path).st_mtime < cutoff:
+                os.unlink(path)
+        except OSError:  # another process removed it first, or it is not ours to remove: the others still go
+            pass
 
 
 def save(role: str) -> int:
