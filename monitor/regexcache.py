@@ -52,6 +52,7 @@ class _State:
         self.noted: set[Key] = set()  # patterns the file read notes as seen once (not kept yet)
         self.pending: set[Key] = set()  # patterns this process saw first: the file it writes notes them
         self.refused: set[Key] = set()  # patterns whose code did not make them again: always compiled
+        self.stamp: tuple[Any, ...] | None = None  # ``_stamp()``, taken once: what this process's code is
 
 
 _state = _State()
@@ -75,7 +76,15 @@ def _supported() -> bool:
 
 def _stamp() -> tuple[Any, ...]:
     """What the file was written for: the Python build (``_sre``'s code) and this package's files (a new
-    version compiles other patterns: its file starts afresh instead of growing with the old ones)."""
+    version compiles other patterns: its file starts afresh instead of growing with the old ones). Taken
+    once a process, so a save writes the stamp of the code that compiled its patterns, even when the
+    package is upgraded under a long-running process."""
+    if _state.stamp is None:
+        _state.stamp = _take_stamp()
+    return _state.stamp
+
+
+def _take_stamp() -> tuple[Any, ...]:
     import _sre  # type: ignore[import-not-found]
 
     package = Path(__file__).parent
@@ -108,8 +117,9 @@ def load(role: str) -> int:
     if path is None or not _supported():
         return 0
     try:
+        current = _stamp()  # (taken now, as the modules load: ``_stamp``)
         stamp, entries, noted = marshal.loads(path.read_bytes())
-        if stamp != _stamp():
+        if stamp != current:
             return 0
         cache: dict[Key, Any] = re._cache  # type: ignore[attr-defined]
         kept = {(type(entry[0]), entry[0], entry[1]): entry for entry in entries[:LIMIT]}
