@@ -159,7 +159,7 @@ class _Batch:
 
     checks: int
     seconds: float
-    max_bytes: int
+    max_bytes: int | None  # None: no limit by size
     open: bool = False
     count: int = 0
     bytes: int = 0  # of the snapshots stored in it
@@ -420,9 +420,9 @@ class Store:
             raise database_error(self.path, exc) from None
 
     @contextmanager
-    def batch(self, *, checks: int, seconds: float, max_bytes: int = 1 << 20) -> Iterator[None]:
+    def batch(self, *, checks: int, seconds: float, max_bytes: int | None = None) -> Iterator[None]:
         """Commit the transactions opened meanwhile together, ``checks`` at a time, once they stored
-        ``max_bytes`` of snapshots, or every ``seconds``.
+        ``max_bytes`` of snapshots (when given), or every ``seconds``.
 
         A commit is the costly part of a check that found nothing new, so a one-pass run groups them;
         checks that store new pages are committed a few dozen at a time instead (see ``pipeline.BATCH_BYTES``).
@@ -479,7 +479,7 @@ class Store:
         except sqlite3.Error as exc:
             raise database_error(self.path, exc) from None
         batch.count += 1
-        if batch.count >= batch.checks or batch.bytes >= batch.max_bytes \
+        if batch.count >= batch.checks or (batch.max_bytes is not None and batch.bytes >= batch.max_bytes) \
                 or time.monotonic() - batch.since >= batch.seconds:
             self._commit_batch(batch)
 
