@@ -340,6 +340,42 @@ def test_author_share(line: str, share: float) -> None:
     assert author_share(line) == share
 
 
+@pytest.mark.parametrize("line", [
+    "Sparse Voxels, Ada Lovelace, Alan Turing and Grace Hopper, CVPR 2024",
+    "Title (CVPR 2020, Seattle, WA), Ada Lovelace, Alan Turing (Oral)",  # a parenthesis over three pieces
+    "Interval orders (with Ann Roe, Bo Li), Ada Lovelace",
+    "A (b, c) d (e, f), Ada Lovelace, Alan Turing (2020)",
+    "Title, Ada Lovelace (never closed, Alan Turing",
+    "x) (y, Ada Lovelace, Alan Turing",  # a stray closing one, then an open one
+    "Deep Nets, Ada Lovelace et al., NeurIPS",
+    "Title, A Jabri, A Owens, A Efros",  # bare initials, counted when two or more
+    "Title, A Owens, Deep Learning",
+    "Title, Ada Lovelace & Alan Turing; Grace Hopper，Bo Li",
+    "Title, , ., Ada Lovelace",  # empty pieces
+    "Title, Lovelace",
+    "Title (a\nb), Ada Lovelace, (c, Alan Turing",  # a line break: read whole
+])
+def test_suffix_shares_are_the_shares_of_the_joined_ends(line: str) -> None:
+    """``SuffixShares`` counts each piece once from the line's end; each end's share is still exactly
+    ``author_share`` of that end joined (asked in any order)."""
+    pieces = [p.strip() for p in line.split(",")]
+    order = list(range(len(pieces)))
+    random.Random(len(line)).shuffle(order)
+    ends = cues.SuffixShares(pieces)
+    assert {i: ends.share(i) for i in order} == {i: author_share(", ".join(pieces[i:])) for i in order}
+
+
+def test_suffix_shares_on_random_lines() -> None:
+    rnd = random.Random(7)
+    words = ["(", ")", "(a", "b)", "x(y", "Ann", "Lee", "A.", "B", "et al.", "et", "al", "and", "&", ";", "，",
+             "Title", "of", "Deep", "J", "Smith", "(2020)", "A Jabri", "A Owens", "(with", "Ann)", "Bob and"]
+    for _ in range(3000):
+        pieces = [" ".join(rnd.choice(words) for _ in range(rnd.randint(0, 4))).strip() for _ in range(rnd.randint(1, 7))]
+        ends = cues.SuffixShares(pieces)
+        for i in sorted(range(len(pieces)), key=lambda _: rnd.random()):
+            assert ends.share(i) == author_share(", ".join(pieces[i:])), (pieces, i)
+
+
 @pytest.mark.parametrize("line, authors", [
     ("Ada Lovelace, Alan Turing, and Grace Hopper", ["Ada Lovelace", "Alan Turing", "Grace Hopper"]),
     ("A and B", ["A", "B"]),

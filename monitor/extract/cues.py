@@ -505,18 +505,87 @@ def author_share(text: str) -> float:
 
 def _compute_author_share(text: str) -> float:
     t = _PARENTHESES.sub(" ", text) if "(" in text else text  # (each pattern wants a fixed character)
-    t = _ET_AL.sub(",", t) if "et" in t else t
-    parts = [p.strip() for p in _split_at_separators(t) if p.strip(" .")]
+    parts = _author_parts(t)
     if len(parts) < 2:
-        return 1.0 if parts and looks_like_name(parts[0]) and len(parts[0].split()) >= 2 else 0.0
+        return _lone_share(parts[0] if parts else None)
     names = [looks_like_name(p) for p in parts]
-    if not all(names):
-        # initials without periods ("A Jabri, A Owens, A Efros"), the style of some exported lists: names
-        # when two or more parts are written so ("A Owens" alone could be a title's "A Survey")
-        bare = [not n and _BARE_INITIALS_NAME.fullmatch(p.rstrip(".")) is not None for p, n in zip(parts, names)]
-        if sum(bare) >= 2:
-            names = [n or b for n, b in zip(names, bare)]
-    return sum(names) / len(parts)
+    if all(names):
+        return 1.0
+    bare = sum(not n and _bare_initials(p) for p, n in zip(parts, names))
+    return _share(len(parts), sum(names), bare)
+
+
+def _author_parts(text: str) -> list[str]:
+    """The parts of a line (its parentheses gone) that ``author_share`` weighs: between its separators."""
+    t = _ET_AL.sub(",", text) if "et" in text else text
+    return [p.strip() for p in _split_at_separators(t) if p.strip(" .")]
+
+
+def _bare_initials(part: str) -> bool:
+    """Initials without periods ("A Jabri, A Owens, A Efros"), the style of some exported lists: names when
+    two or more parts are written so ("A Owens" alone could be a title's "A Survey")."""
+    return _BARE_INITIALS_NAME.fullmatch(part.rstrip(".")) is not None
+
+
+def _lone_share(part: str | None) -> float:
+    """The share of a line with one part (or none): a name of two words or more is a whole author line."""
+    return 1.0 if part is not None and looks_like_name(part) and len(part.split()) >= 2 else 0.0
+
+
+def _share(parts: int, names: int, bare: int) -> float:
+    """The share of names among two or more parts, ``bare`` of the others written as bare initials."""
+    return (names + bare) / parts if bare >= 2 else names / parts
+
+
+class SuffixShares:
+    """``author_share(", ".join(pieces[i:]))`` for any ``i`` (``share``), each piece split and its parts
+    judged once, from the line's end: a one-line reference's title search asks for the share of most of
+    its ends, and each end, joined and read whole, read the line's tail again (a sixth of a worker's
+    time). The counts of an end are its first piece's and those of the end after it; a piece with a
+    parenthesis still open at its end is read together with the pieces up to the one that closes it, as
+    the whole end's text reads them (``_PARENTHESES``: an open parenthesis goes with the first closing
+    one after it, and one with none after it stays). (A plain class: compiled, its ``__init__`` is C.)"""
+
+    def __init__(self, pieces: list[str]) -> None:
+        self.pieces = pieces
+        # from each piece to the line's end: parts, names among them, bare initials among the others, and
+        # the one part when there is only one
+        self.parts = [0] * (len(pieces) + 1)
+        self.names = [0] * (len(pieces) + 1)
+        self.bare = [0] * (len(pieces) + 1)
+        self.lone: list[str | None] = [None] * (len(pieces) + 1)
+        self.next = len(pieces) - 1  # the next piece to count in, from the end
+        self.whole = any("\n" in p for p in pieces)  # (a parenthesis never closes across a line break)
+
+    def share(self, i: int) -> float:
+        if self.whole:
+            return author_share(", ".join(self.pieces[i:]))
+        while self.next >= i:
+            self._count(self.next)
+            self.next -= 1
+        parts = self.parts[i]
+        if parts < 2:
+            return _lone_share(self.lone[i] if parts == 1 else None)
+        return _share(parts, self.names[i], self.bare[i])
+
+    def _count(self, i: int) -> None:
+        pieces = self.pieces
+        head, last = pieces[i], i
+        while "(" in head and head.rfind("(") > head.rfind(")") and last < len(pieces) - 1:
+            last += 1
+            head = f"{head}, {pieces[last]}"
+        found = _author_parts(_PARENTHESES.sub(" ", head) if "(" in head else head)
+        names = bare = 0
+        for part in found:
+            if looks_like_name(part):
+                names += 1
+            elif _bare_initials(part):
+                bare += 1
+        rest = last + 1
+        self.parts[i] = len(found) + self.parts[rest]
+        self.names[i] = names + self.names[rest]
+        self.bare[i] = bare + self.bare[rest]
+        self.lone[i] = found[-1] if found else self.lone[rest]
 
 
 WITH_COAUTHORS: Final = re.compile(r"(?:joint\s+(?:work\s+)?)?with\s", re.I)  # "(with A and B)" after a title

@@ -1787,8 +1787,9 @@ def _one_line_title(text: str) -> str:
         title = title[:cut] if cut else title  # "Title, Publisher, 2020": no period before the venue
         if _title_like(title):
             return title
+    ends = cues.SuffixShares(pieces)
     for i in range(1, len(pieces)):
-        if cues.looks_like_name(pieces[i]) and cues.author_share(", ".join(pieces[i:])) >= 0.5:
+        if cues.looks_like_name(pieces[i]) and ends.share(i) >= 0.5:
             return ", ".join(pieces[:i])
     sentences = [s.strip() for s in _PERIOD_BREAK.split(text) if s.strip()]
     if len(sentences) >= 2 and cues.author_share(sentences[0]) >= 0.6:
