@@ -508,11 +508,7 @@ def _compute_author_share(text: str) -> float:
     parts = _author_parts(t)
     if len(parts) < 2:
         return _lone_share(parts[0] if parts else None)
-    names = [looks_like_name(p) for p in parts]
-    if all(names):
-        return 1.0
-    bare = sum(not n and _bare_initials(p) for p, n in zip(parts, names))
-    return _share(len(parts), sum(names), bare)
+    return _share(len(parts), *_name_counts(parts))
 
 
 def _author_parts(text: str) -> list[str]:
@@ -530,6 +526,17 @@ def _bare_initials(part: str) -> bool:
 def _lone_share(part: str | None) -> float:
     """The share of a line with one part (or none): a name of two words or more is a whole author line."""
     return 1.0 if part is not None and looks_like_name(part) and len(part.split()) >= 2 else 0.0
+
+
+def _name_counts(parts: list[str]) -> tuple[int, int]:
+    """How many ``parts`` are names, and how many of the others are written as bare initials."""
+    names = bare = 0
+    for part in parts:
+        if looks_like_name(part):
+            names += 1
+        elif _bare_initials(part):
+            bare += 1
+    return names, bare
 
 
 def _share(parts: int, names: int, bare: int) -> float:
@@ -555,7 +562,9 @@ class SuffixShares:
         self.bare = [0] * (len(pieces) + 1)
         self.lone: list[str | None] = [None] * (len(pieces) + 1)
         self.next = len(pieces) - 1  # the next piece to count in, from the end
-        self.whole = any("\n" in p for p in pieces)  # (a parenthesis never closes across a line break)
+        # (``_PARENTHESES`` never matches across a line break, which reading piece by piece does not model:
+        # such a line's ends are read whole)
+        self.whole = any("\n" in p for p in pieces)
 
     def share(self, i: int) -> float:
         if self.whole:
@@ -575,12 +584,7 @@ class SuffixShares:
             last += 1
             head = f"{head}, {pieces[last]}"
         found = _author_parts(_PARENTHESES.sub(" ", head) if "(" in head else head)
-        names = bare = 0
-        for part in found:
-            if looks_like_name(part):
-                names += 1
-            elif _bare_initials(part):
-                bare += 1
+        names, bare = _name_counts(found)
         rest = last + 1
         self.parts[i] = len(found) + self.parts[rest]
         self.names[i] = names + self.names[rest]

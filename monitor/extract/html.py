@@ -1787,10 +1787,12 @@ def _one_line_title(text: str) -> str:
         title = title[:cut] if cut else title  # "Title, Publisher, 2020": no period before the venue
         if _title_like(title):
             return title
-    ends = cues.SuffixShares(pieces)
+    ends: cues.SuffixShares | None = None  # made when a piece first reads as a name
     for i in range(1, len(pieces)):
-        if cues.looks_like_name(pieces[i]) and ends.share(i) >= 0.5:
-            return ", ".join(pieces[:i])
+        if cues.looks_like_name(pieces[i]):
+            ends = ends or cues.SuffixShares(pieces)
+            if ends.share(i) >= 0.5:
+                return ", ".join(pieces[:i])
     sentences = [s.strip() for s in _PERIOD_BREAK.split(text) if s.strip()]
     if len(sentences) >= 2 and cues.author_share(sentences[0]) >= 0.6:
         return sentences[1]
