@@ -158,7 +158,8 @@ def process(store: Store, source: Source, source_id: int, result: FetchResult | 
                 out.outcome = "changed"
             else:
                 out.outcome = "new"
-            store.update_items(source_id, page, started, snapshot_id=snapshot_id, bulk_loss=bulk_loss, encoded=encoded)
+            store.update_items(source_id, page, started, snapshot_id=snapshot_id, bulk_loss=bulk_loss, encoded=encoded,
+                               first=info is None)
             out.event_ids = store.insert_events(source_id, snapshot_id, out.events, started)
         else:
             out.outcome, out.error = "suspect", reason

@@ -677,6 +677,8 @@ class Store:
         home = PageState(url=src["url"], role="home", etag=src["etag"], last_modified=src["last_modified"],
                          content_hash=src["content_hash"])
         others: dict[str, PageState] = {}
+        if src["last_check_at"] is None:  # never checked: no page of its site was ever written (a check writes them)
+            return home, others
         for row in self.rows("SELECT * FROM source_pages WHERE source_id = ?", [source_id]):
             if row["role"] == "home":
                 home.content_hash = row["content_hash"]
@@ -765,12 +767,13 @@ class Store:
                         " WHERE id = ?", [etag, last_modified, body_hash, source_id])
 
     def update_items(self, source_id: int, page: Page, seen_at: str, *, snapshot_id: int,
-                     bulk_loss: bool = False, encoded: PageJSON | None = None) -> None:
+                     bulk_loss: bool = False, encoded: PageJSON | None = None, first: bool = False) -> None:
         """Keep one row per paper, news item and announcement with when it was first and last seen, and
         where its content is: its place in the page of ``snapshot_id`` (the snapshot that shows it).
 
         ``bulk_loss``: this page lost most of the items at once; those it lost are marked so.
         ``encoded``: ``PageJSON.of(page)``, when the caller has it.
+        ``first``: the source's first snapshot, so it has no items yet (none to mark as gone).
         """
         from .diff import returning_key
 
@@ -784,8 +787,9 @@ class Store:
         hashes = [_text_hash(t) for kind in ("paper", "news", "announcement") for t in texts[kind]]
         positions = [*range(len(page.publications)), *range(len(page.news)), *range(len(page.announcements))]
         conn = self.db.conn
-        conn.execute("UPDATE items SET present = 0, lost_in_bulk = CASE WHEN present = 1 THEN ? ELSE lost_in_bulk"
-                     " END WHERE source_id = ?", [int(bulk_loss), source_id])
+        if not first:
+            conn.execute("UPDATE items SET present = 0, lost_in_bulk = CASE WHEN present = 1 THEN ? ELSE lost_in_bulk"
+                         " END WHERE source_id = ?", [int(bulk_loss), source_id])
         rows = [(source_id, kind, key, None if rkey == key else rkey, h, seen_at, seen_at, snapshot_id, pos)
                 for (kind, key, rkey), h, pos in zip(current, hashes, positions)]
         conn.executemany(

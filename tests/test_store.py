@@ -14,6 +14,7 @@ import pytest
 from monitor.fetch import FetchResult
 from monitor.models import Announcement, NewsItem, Page, Profile, Publication, Source
 from monitor.pipeline import process
+from monitor.sitefetch import SiteRead
 from monitor.errors import StoreError
 from monitor.store import PageJSON, Store, item_hash, migrations
 
@@ -127,6 +128,38 @@ def test_items_keep_first_and_last_seen(tmp_path):
     rows = {r["key"]: r for r in store.db.query("SELECT * FROM items WHERE kind = 'paper'")}
     assert len(rows) == 4 and all(r["present"] for r in rows.values())
     assert store.snapshot_body(store.latest_snapshot(sid).id) == (PAGES / "v2.html").read_bytes()
+
+
+def test_a_first_check_skips_the_statements_that_can_only_find_nothing(tmp_path):
+    """A source never checked has no rows of its site's pages and no items (a check writes both): its first
+    check asks for neither, and its items are inserted without first marking the old ones gone. The second
+    check asks for both, and an item the page lost is marked gone."""
+    store = Store(tmp_path / "f.db")
+    src = Source(name="S", url="http://x/")
+    sid = store.sync_sources([src])["S"]
+    seen: list[str] = []
+    store.db.conn.set_trace_callback(seen.append)
+
+    def check(body: bytes, etag: str) -> list[str]:
+        seen.clear()
+        row = store.check_state(sid)
+        home, _ = store.site_state(sid, row)
+        result = fetched(body, etag)
+        process(store, src, sid, SiteRead(home=result, home_state=home), row=row)
+        return seen[:]
+
+    first = check((PAGES / "v1.html").read_bytes(), '"1"')
+    assert not [s for s in first if "FROM source_pages" in s or s.startswith("UPDATE items")]
+    assert any(s.startswith("INSERT INTO items") for s in first)
+    assert {r["present"] for r in store.db.query("SELECT present FROM items")} == {1}
+
+    v1 = (PAGES / "v1.html").read_text()
+    lost = v1.index('<li class="paper">[3]')
+    second = check((v1[:lost] + v1[v1.index("</li>", lost) + 5:]).encode(), '"2"')  # the third paper is gone
+    assert [s for s in second if "FROM source_pages" in s] and [s for s in second if s.startswith("UPDATE items")]
+    present = {r["key"]: r["present"] for r in store.db.query("SELECT key, present FROM items WHERE kind = 'paper'")}
+    assert present == {"sparse attention without tears": 1, "retrieval heads are all you need": 1,
+                       "calibrated language models for science": 0}
 
 
 def test_a_database_from_the_future_is_refused(tmp_path):
@@ -311,6 +344,7 @@ import os, signal, time
 from monitor.fetch import FetchResult
 from monitor.models import Source
 from monitor.pipeline import process
+from monitor.sitefetch import SiteRead
 from monitor.store import Store
 body = open({str(PAGES / "v1.html")!r}, "rb").read()
 store = Store({str(db)!r})
