@@ -217,11 +217,13 @@ def _anchors(html: str, base: str) -> tuple[str, list[tuple[str, LexborNode | No
     from .extract.dom import lexbor_tree
 
     tree = lexbor_tree(html)
-    tag = tree.css_first("base[href]")
+    tag = tree.css_first("base[href]") if tree.tags("base") else None  # (rare: the selector only then)
     if tag is not None and is_web(urljoin(base, tag.attributes.get("href") or "")):
         base = urljoin(base, tag.attributes.get("href") or "")
-    # (``attrs.get`` reads one attribute; ``attributes`` would build a dict of them all for each link)
-    return base, [((a.attrs.get("href") or "").strip(), a) for a in tree.css("a[href]")]
+    # Every <a>, by its tag (lexbor's list of them, in document order, without parsing and matching a
+    # selector: 15 to 20 us a page less): one without an href is passed over as an empty one is. (``attrs.get``
+    # reads one attribute; ``attributes`` would build a dict of them all for each link.)
+    return base, [((a.attrs.get("href") or "").strip(), a) for a in tree.tags("a")]
 
 
 def _label(a: LexborNode) -> str:
@@ -234,14 +236,28 @@ _SCHEME: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 
 
 def _elsewhere(href: str, own: tuple[str, ...]) -> bool:
-    """A quick look, before resolving a link: another scheme (mailto:, javascript:) or another host."""
-    if href.startswith("//") or href[:8].lower().startswith(("http://", "https://")):
-        parts = href.split("/", 3)
-        if len(parts) < 3:  # "http:x": left to the full check
-            return False
-        netloc = parts[2].rsplit("@", 1)[-1].lower()
-        return netloc.split(":", 1)[0].removeprefix("www.") not in own
-    return bool(_SCHEME.match(href))
+    """A quick look, before resolving a link: another scheme (mailto:, javascript:) or another host.
+
+    The host is what stands between the address's ``//`` and the next ``/``, ``?`` or ``#`` (as ``urlsplit``
+    reads it), after any ``user@``, before any ``:port``, in lower case and without ``www.``; found by index,
+    not by splitting the address (a homepage has some 90 links to other sites, each asked this)."""
+    if href.startswith("https://"):
+        start = 8
+    elif href.startswith(("http://", "//")):
+        start = 7 if href[0] == "h" else 2
+    elif href[:1] in "hH" and href[:8].lower().startswith(("http://", "https://")):
+        start = 8 if href[4] in "sS" else 7
+    else:
+        return bool(_SCHEME.match(href))
+    end = href.find("/", start)
+    netloc = href[start:end] if end >= 0 else href[start:]
+    if "?" in netloc or "#" in netloc:  # (rare: a query or fragment right after the host)
+        netloc = netloc.split("?", 1)[0].split("#", 1)[0]
+    if "@" in netloc:
+        netloc = netloc.rsplit("@", 1)[1]
+    colon = netloc.find(":")
+    host = (netloc if colon < 0 else netloc[:colon]).lower()
+    return (host[4:] if host.startswith("www.") else host) not in own
 
 
 def _names_file(href: str) -> bool:
