@@ -131,15 +131,16 @@ def test_links_named_as_publications_or_news_are_followed_and_nothing_else():
     ("https://example.org/pubs/", False), ("http://www.example.org/", False), ("//example.org/x", False),
     ("HTTPS://WWW.Example.ORG:8443/x", False), ("https://user:pw@example.org/", False),
     ("http://a@b@www.example.org/x", False), ("https://example.org", False), ("http://lab.example.net/", False),
-    ("https://other.org/example.org", True), ("http://example.org.evil.com/", True), ("https://example.org?x=1", False), ("https://example.org#pubs", False),
+    ("https://other.org/example.org", True), ("http://example.org.evil.com/", True),
+    ("https://example.org?x=1", False), ("https://example.org#pubs", False), ("https://example.org?to=a@b", False),
     ("https://other.org?u=https://example.org/", True),
     ("http://", True), ("//", True), ("https://www./", True), ("mailto:dana@example.org", True),
     ("javascript:void(0)", True), ("http:pubs", True), ("HtTp://example.org/", False),
     ("/publications/", False), ("pubs.html", False), ("../news/", False), ("?page=2", False), ("h", False),
 ])
 def test_a_link_to_another_host_or_scheme_is_told_before_it_is_resolved(href, elsewhere):
-    """The quick look before resolving: the host between ``//`` and the next ``/`` (after any ``user@``,
-    before any port, any case, without ``www.``), or another scheme; a relative link stays."""
+    """The quick look before resolving: the host between ``//`` and the next ``/``, ``?`` or ``#`` (after any
+    ``user@``, before any port, any case, without ``www.``), or another scheme; a relative link stays."""
     assert _elsewhere(href, ("example.org", "lab.example.net")) is elsewhere
 
 
