@@ -149,14 +149,16 @@ def test_a_worker_past_its_memo_limit_keeps_reading_and_is_not_replaced():
         pool.close()
 
 
-def test_a_run_with_no_database_yet_starts_its_workers_first_and_leaves_none_behind(tmp_path):
-    """No database: every check will extract, so the workers start before the sources are read (here a
-    refused file: the run stops, creates nothing, and its workers go with it)."""
+def test_a_run_with_no_database_yet_starts_its_workers_first_and_leaves_none_behind(tmp_path, monkeypatch):
+    """No database: every check will extract, so one worker starts before the sources are read and the
+    others once the run's modules are imported, before the database is made (here first a refused file:
+    the run stops, creates nothing, and its worker goes with it)."""
     from click.testing import CliRunner
 
     from monitor import worker
-    from monitor.cli import main
+    from monitor.cli import Ctx, main
 
+    worker.close_shared_pool()  # (workers an earlier test left in this process's pool)
     bad = tmp_path / "sources.yaml"
     bad.write_text("sources:\n  - name: a\n    url: [oops\n")
     db = tmp_path / "monitor.db"
@@ -164,10 +166,25 @@ def test_a_run_with_no_database_yet_starts_its_workers_first_and_leaves_none_beh
     assert result.exit_code == 2 and "invalid YAML" in result.output and not db.exists()
     pool = worker.shared_pool()
     pids = [w.process.pid for w in pool._idle]
-    assert len(pids) == pool.size  # started before the file was read
+    assert len(pids) == 1  # started before the file was read
     worker.close_shared_pool()
     for pid in pids:
         assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+
+    good = tmp_path / "good.yaml"  # (a closed port: each check fails at once, nothing is extracted)
+    good.write_text("sources:\n  - name: a\n    url: http://127.0.0.1:9/\n")
+    started: dict[str, int] = {}
+    opened_config, opened_store = Ctx.config, Ctx.store
+    monkeypatch.setattr(Ctx, "config", lambda self, **kw: (
+        started.setdefault("sources read", len(worker.shared_pool()._idle)), opened_config(self, **kw))[1])
+    monkeypatch.setattr(Ctx, "store", lambda self: (
+        started.setdefault("database opened", len(worker.shared_pool()._idle)), opened_store(self))[1])
+    try:
+        result = CliRunner().invoke(main, ["--db", str(db), "--config", str(good), "run"])
+        assert db.exists() and "failed" in result.output
+        assert started == {"sources read": 1, "database opened": worker.shared_pool().size}
+    finally:
+        worker.close_shared_pool()
 
     db.touch()  # a database already there: workers wait until a page needs one
     CliRunner().invoke(main, ["--db", str(db), "--config", str(bad), "run"])
