@@ -221,8 +221,8 @@ def _anchors(html: str, base: str) -> tuple[str, list[tuple[str, LexborNode | No
     if tag is not None and is_web(urljoin(base, tag.attributes.get("href") or "")):
         base = urljoin(base, tag.attributes.get("href") or "")
     # Every <a>, by its tag (lexbor's list of them, in document order, without parsing and matching a
-    # selector: 15 to 20 us a page less): one without an href is passed over as an empty one is. (``attrs.get``
-    # reads one attribute; ``attributes`` would build a dict of them all for each link.)
+    # selector: with the <base> test above, 49 to 36 us a bench page): one without an href is passed over as
+    # an empty one is. (``attrs.get`` reads one attribute; ``attributes`` would build a dict of them all.)
     return base, [((a.attrs.get("href") or "").strip(), a) for a in tree.tags("a")]
 
 
@@ -257,7 +257,7 @@ def _elsewhere(href: str, own: tuple[str, ...]) -> bool:
         netloc = netloc.rsplit("@", 1)[1]
     colon = netloc.find(":")
     host = (netloc if colon < 0 else netloc[:colon]).lower()
-    return (host[4:] if host.startswith("www.") else host) not in own
+    return host.removeprefix("www.") not in own
 
 
 def _names_file(href: str) -> bool:

@@ -548,10 +548,11 @@ class SuffixShares:
     """``author_share(", ".join(pieces[i:]))`` for any ``i`` (``share``), each piece split and its parts
     judged once, from the line's end: a one-line reference's title search asks for the share of most of
     its ends, and each end, joined and read whole, read the line's tail again (a 58 KiB list of
-    references served as HTML: 21 ms to 6.4 ms, read the first time). The counts of an end are its first piece's and those of the end after it; a piece with a
-    parenthesis still open at its end is read together with the pieces up to the one that closes it, as
-    the whole end's text reads them (``_PARENTHESES``: an open parenthesis goes with the first closing
-    one after it, and one with none after it stays). (A plain class: compiled, its ``__init__`` is C.)"""
+    references served as HTML: 21 ms to 6.4 ms, read the first time). The counts of an end are its first
+    piece's and those of the end after it; a piece with a parenthesis still open at its end is read
+    together with the pieces up to the one that closes it, as the whole end's text reads them
+    (``_PARENTHESES``: an open parenthesis goes with the first closing one after it, and one with none
+    after it stays). (A plain class: compiled, its ``__init__`` is C.)"""
 
     def __init__(self, pieces: list[str]) -> None:
         self.pieces = pieces
